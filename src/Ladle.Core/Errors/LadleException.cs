@@ -1,0 +1,54 @@
+namespace Ladle.Core.Errors;
+
+/// <summary>Base of every error Ladle raises on purpose; the message says what, where and how to fix it.</summary>
+public abstract class LadleException : Exception
+{
+    protected LadleException(string message, Exception? inner = null) : base(message, inner) { }
+
+    /// <summary>A short machine-readable kind, used as the ProblemDetails type suffix and in logs.</summary>
+    public abstract string Kind { get; }
+}
+
+/// <summary>The request itself is wrong (bad filter, unknown column, bad format): HTTP 400.</summary>
+public sealed class InvalidRequestException(string message, string? parameter = null) : LadleException(message)
+{
+    /// <summary>The request parameter at fault, when there is one.</summary>
+    public string? Parameter { get; } = parameter;
+    public override string Kind => "invalid-request";
+}
+
+/// <summary>A named thing (dataset, version, source) does not exist: HTTP 404.</summary>
+public sealed class NotFoundException(string message) : LadleException(message)
+{
+    public override string Kind => "not-found";
+}
+
+/// <summary>Something that existed is no longer retained (an old version behind a cursor): HTTP 410.</summary>
+public sealed class GoneException(string message) : LadleException(message)
+{
+    public override string Kind => "gone";
+}
+
+/// <summary>A source could not be reached or refused the query: HTTP 503.</summary>
+public sealed class SourceUnavailableException(string source, string message, Exception? inner = null)
+    : LadleException(message, inner)
+{
+    /// <summary>The source's name as written in ladle.yaml.</summary>
+    public string SourceName { get; } = source;
+    public override string Kind => "source-unavailable";
+}
+
+/// <summary>The dataset cannot be served right now (nothing published yet): HTTP 503.</summary>
+public sealed class DatasetUnavailableException(string dataset, string message) : LadleException(message)
+{
+    public string Dataset { get; } = dataset;
+    public override string Kind => "dataset-unavailable";
+}
+
+/// <summary>Materialization of a dataset failed; the previous version stays served.</summary>
+public sealed class MaterializationException(string dataset, string message, Exception? inner = null)
+    : LadleException(message, inner)
+{
+    public string Dataset { get; } = dataset;
+    public override string Kind => "materialization-failed";
+}

@@ -1,0 +1,335 @@
+using System.Text.RegularExpressions;
+using Cronos;
+using Ladle.Core.Errors;
+using Ladle.Core.Model;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Ladle.Core.Loading;
+
+/// <summary>
+/// Loads a project folder (ladle.yaml and datasets/*.yaml) and validates all of it before anything runs.
+/// Throws <see cref="ProjectValidationException"/> listing every problem with file:line:column.
+/// </summary>
+public static partial class ProjectLoader
+{
+    public const string ProjectFile = "ladle.yaml";
+    public const string DatasetsFolder = "datasets";
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
+    private static partial Regex IdentifierRegex();
+
+    private static readonly string[] ProjectKeys = ["name", "description", "sources", "server", "store", "state"];
+    private static readonly string[] SourceKeys = ["kind", "path", "format", "connection_env", "description"];
+    private static readonly string[] ServerKeys = ["http", "default_page_size", "max_page_size", "retain_versions"];
+    private static readonly string[] DatasetKeys =
+    [
+        "name", "domain", "owner", "description", "source", "table", "sql", "depends_on", "columns",
+        "primary_key", "materialization", "schedule", "watermark",
+    ];
+    private static readonly string[] ColumnKeys = ["name", "type", "description", "pii"];
+
+    /// <summary>True when the text is a valid dataset, source or column identifier.</summary>
+    public static bool IsIdentifier(string text) => IdentifierRegex().IsMatch(text);
+
+    public static ProjectDefinition Load(string directory)
+    {
+        var root = Path.GetFullPath(directory);
+        var diagnostics = new DiagnosticBag();
+        var projectPath = Path.Combine(root, ProjectFile);
+        if (!File.Exists(projectPath))
+        {
+            diagnostics.Add(new SourceLocation(projectPath, 0, 0), $"no {ProjectFile} in {root}",
+                "run 'ladle init' to create a starter project, or pass --project DIR");
+            diagnostics.ThrowIfAny();
+        }
+
+        var projectMap = ReadDocument(projectPath, ProjectFile, diagnostics);
+        string name = "ladle";
+        string? description = null;
+        var server = new ServerSettings();
+        var sources = new Dictionary<string, SourceDefinition>(StringComparer.OrdinalIgnoreCase);
+        var storePath = Path.Combine(root, ".ladle", "store.duckdb");
+        var statePath = Path.Combine(root, ".ladle", "state.db");
+        if (projectMap is not null)
+        {
+            var map = new YamlMap(projectMap, ProjectFile, diagnostics, ProjectFile, ProjectKeys);
+            name = map.String("name", required: true) ?? name;
+            description = map.String("description");
+            if (map.String("store") is { } store) storePath = Path.GetFullPath(Path.Combine(root, store));
+            if (map.String("state") is { } state) statePath = Path.GetFullPath(Path.Combine(root, state));
+            if (map.Map("server") is { } serverNode) server = ReadServer(new YamlMap(serverNode, ProjectFile, diagnostics, "server", ServerKeys));
+            if (map.Map("sources") is { } sourcesNode)
+            {
+                foreach (var (key, value) in sourcesNode.Children)
+                {
+                    var source = ReadSource(root, (YamlScalarNode)key, value, diagnostics);
+                    if (source is not null && !sources.TryAdd(source.Name, source))
+                        diagnostics.Add(source.Location, $"source '{source.Name}' is defined twice");
+                }
+            }
+        }
+
+        var datasets = ReadDatasets(root, sources, diagnostics);
+        diagnostics.ThrowIfAny();
+        var ordered = DependencyGraph.Order(datasets, sources, diagnostics);
+        diagnostics.ThrowIfAny();
+
+        return new ProjectDefinition
+        {
+            Name = name,
+            Description = description,
+            Root = root,
+            Server = server,
+            StorePath = storePath,
+            StatePath = statePath,
+            Sources = sources,
+            Datasets = ordered,
+        };
+    }
+
+    private static YamlMappingNode? ReadDocument(string path, string display, DiagnosticBag diagnostics)
+    {
+        try
+        {
+            using var reader = new StreamReader(path);
+            var stream = new YamlStream();
+            stream.Load(reader);
+            if (stream.Documents.Count == 0)
+            {
+                diagnostics.Add(new SourceLocation(display, 1, 1), "the file is empty", "write a mapping of keys to values");
+                return null;
+            }
+            if (stream.Documents[0].RootNode is YamlMappingNode root) return root;
+            diagnostics.Add(YamlMap.At(display, stream.Documents[0].RootNode),
+                $"the file must be a mapping of keys to values, not a {YamlMap.Describe(stream.Documents[0].RootNode)}");
+            return null;
+        }
+        catch (YamlException e)
+        {
+            var message = e.InnerException?.Message ?? e.Message;
+            // YamlDotNet prefixes its own (Line: …) position; ours comes first and is enough.
+            message = Regex.Replace(message, @"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", "");
+            diagnostics.Add(new SourceLocation(display, (int)e.Start.Line, (int)e.Start.Column), $"invalid YAML: {message}");
+            return null;
+        }
+    }
+
+    private static ServerSettings ReadServer(YamlMap map)
+    {
+        var defaults = new ServerSettings();
+        return new ServerSettings
+        {
+            Http = map.String("http") ?? defaults.Http,
+            DefaultPageSize = map.Int("default_page_size", 1, 1_000_000) ?? defaults.DefaultPageSize,
+            MaxPageSize = map.Int("max_page_size", 1, 10_000_000) ?? defaults.MaxPageSize,
+            RetainVersions = map.Int("retain_versions", 1, 1000) ?? defaults.RetainVersions,
+        };
+    }
+
+    private static SourceDefinition? ReadSource(string root, YamlScalarNode key, YamlNode value, DiagnosticBag diagnostics)
+    {
+        var name = key.Value ?? "";
+        var at = YamlMap.At(ProjectFile, key);
+        if (!IsIdentifier(name))
+            diagnostics.Add(at, $"source name '{name}' is not a valid name", "use letters, digits and underscores, starting with a letter");
+        if (value is not YamlMappingNode node)
+        {
+            diagnostics.Add(YamlMap.At(ProjectFile, value), $"source '{name}' must be a mapping with at least 'kind'");
+            return null;
+        }
+        var map = new YamlMap(node, ProjectFile, diagnostics, $"source '{name}'", SourceKeys);
+        var kindText = map.String("kind", required: true);
+        if (kindText is null) return null;
+        if (YamlMap.ParseEnum<SourceKind>(kindText, out var kind) is { } kindHint)
+        {
+            diagnostics.Add(map.At(map.Node("kind")!), $"unknown source kind '{kindText}'", kindHint);
+            return null;
+        }
+
+        string? path = null;
+        var format = FileFormat.Auto;
+        string? connectionEnv = null;
+        switch (kind)
+        {
+            case SourceKind.Files or SourceKind.DuckDb or SourceKind.Sqlite:
+                var relative = map.String("path", required: true);
+                if (relative is not null) path = Path.GetFullPath(Path.Combine(root, relative));
+                if (kind == SourceKind.Files && map.String("format") is { } formatText &&
+                    YamlMap.ParseEnum(formatText, out format) is { } formatHint)
+                    diagnostics.Add(map.At(map.Node("format")!), $"unknown file format '{formatText}'", formatHint);
+                if (kind != SourceKind.Files && map.Node("format") is { } f)
+                    diagnostics.Add(map.At(f), $"'format' applies only to files sources, not {kindText}");
+                if (map.Node("connection_env") is { } ce)
+                    diagnostics.Add(map.At(ce), $"'connection_env' applies only to postgres sources");
+                break;
+            case SourceKind.Postgres:
+                connectionEnv = map.String("connection_env", required: true);
+                if (connectionEnv is not null && !Regex.IsMatch(connectionEnv, "^[A-Za-z_][A-Za-z0-9_]*$"))
+                    diagnostics.Add(map.At(map.Node("connection_env")!),
+                        $"'connection_env' must name an environment variable, not hold a connection string",
+                        "write the variable's name (e.g. LADLE_PG_URL) and export the connection string in it");
+                if (map.Node("path") is { } p) diagnostics.Add(map.At(p), "'path' does not apply to postgres sources", "use connection_env");
+                break;
+        }
+        return new SourceDefinition
+        {
+            Name = name, Kind = kind, Path = path, Format = format, ConnectionEnv = connectionEnv, Location = at,
+        };
+    }
+
+    private static List<DatasetDefinition> ReadDatasets(string root, IReadOnlyDictionary<string, SourceDefinition> sources, DiagnosticBag diagnostics)
+    {
+        var folder = Path.Combine(root, DatasetsFolder);
+        var result = new List<DatasetDefinition>();
+        if (!Directory.Exists(folder)) return result;
+        var files = Directory.EnumerateFiles(folder, "*.*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal);
+        var seen = new Dictionary<string, DatasetDefinition>(StringComparer.OrdinalIgnoreCase);
+        foreach (var path in files)
+        {
+            var display = Path.GetRelativePath(root, path).Replace('\\', '/');
+            var node = ReadDocument(path, display, diagnostics);
+            if (node is null) continue;
+            var dataset = ReadDataset(node, display, sources, diagnostics);
+            if (dataset is null) continue;
+            if (seen.TryGetValue(dataset.Name, out var first))
+            {
+                diagnostics.Add(dataset.Location, $"dataset '{dataset.Name}' is already defined at {first.Location}",
+                    "dataset names must be unique across the project; rename one");
+                continue;
+            }
+            seen.Add(dataset.Name, dataset);
+            result.Add(dataset);
+        }
+        return result;
+    }
+
+    private static DatasetDefinition? ReadDataset(YamlMappingNode node, string file, IReadOnlyDictionary<string, SourceDefinition> sources, DiagnosticBag diagnostics)
+    {
+        var map = new YamlMap(node, file, diagnostics, "dataset", DatasetKeys);
+        var name = map.String("name", required: true);
+        if (name is null) return null;
+        if (!IsIdentifier(name))
+            diagnostics.Add(map.At(map.Node("name")!), $"dataset name '{name}' is not a valid name",
+                "use letters, digits and underscores, starting with a letter (it appears in URLs and SQL)");
+
+        var sourceName = map.String("source");
+        SourceDefinition? source = null;
+        if (sourceName is not null && !sources.TryGetValue(sourceName, out source))
+            diagnostics.Add(map.At(map.Node("source")!), $"dataset '{name}' reads from unknown source '{sourceName}'",
+                Suggest.Hint(sourceName, sources.Keys.ToList()) + $"; sources are declared in {ProjectFile}");
+
+        var table = map.String("table");
+        var sql = map.String("sql");
+        if (table is not null && sql is not null)
+            diagnostics.Add(map.KeyLocation("sql"), $"dataset '{name}' has both 'table' and 'sql'", "keep one of them");
+        else if (sourceName is null && sql is null)
+            diagnostics.Add(map.Location, $"dataset '{name}' has neither 'source' nor 'sql'",
+                "name a source with 'source:' and 'table:', or write 'sql:' over other datasets");
+        else if (sourceName is not null && table is null && sql is null)
+            diagnostics.Add(map.Location, $"dataset '{name}' has neither 'table' nor 'sql'", $"add 'table:' (what to read from source '{sourceName}') or 'sql:'");
+        if (sourceName is null && table is not null)
+            diagnostics.Add(map.KeyLocation("table"), $"dataset '{name}' has 'table' but no 'source'", "add 'source:' naming where the table lives");
+        if (source?.Kind == SourceKind.Files && sql is not null)
+            diagnostics.Add(map.KeyLocation("sql"), $"files source '{source.Name}' cannot run 'sql'",
+                "use 'table:' with a path or glob under the source folder, and put SQL in a dataset without 'source' that reads this one");
+        if (source?.Kind == SourceKind.Files && table is not null && (Path.IsPathRooted(table) || table.Split('/', '\\').Contains("..")))
+            diagnostics.Add(map.KeyLocation("table"), $"path '{table}' leaves the folder of source '{source.Name}'",
+                "write a path or glob relative to the source's folder");
+
+        var materialization = Materialization.Table;
+        if (map.String("materialization") is { } materializationText &&
+            YamlMap.ParseEnum(materializationText, out materialization) is { } materializationHint)
+            diagnostics.Add(map.At(map.Node("materialization")!), $"unknown materialization '{materializationText}'", materializationHint);
+
+        var schedule = map.String("schedule");
+        if (schedule is not null)
+        {
+            if (materialization == Materialization.Live)
+                diagnostics.Add(map.KeyLocation("schedule"), $"live dataset '{name}' cannot have a schedule",
+                    "a live dataset is read from its source on every request; remove 'schedule' or use 'materialization: table'");
+            else
+            {
+                try { CronExpression.Parse(schedule); }
+                catch (CronFormatException e)
+                {
+                    diagnostics.Add(map.At(map.Node("schedule")!), $"schedule '{schedule}' is not a valid cron expression: {e.Message}",
+                        "use five fields: minute hour day-of-month month day-of-week, e.g. '0 * * * *'");
+                }
+            }
+        }
+
+        var columns = ReadColumns(map, name, file, diagnostics);
+        var columnNames = columns.Select(c => c.Name).ToList();
+        var primaryKey = new List<string>();
+        foreach (var (key, at) in map.StringList("primary_key"))
+        {
+            if (columns.Count > 0 && !columnNames.Contains(key, StringComparer.OrdinalIgnoreCase))
+                diagnostics.Add(at, $"primary key column '{key}' is not a declared column of '{name}'", Suggest.Hint(key, columnNames));
+            primaryKey.Add(key);
+        }
+        var watermark = map.String("watermark");
+        if (watermark is not null && columns.Count > 0 && !columnNames.Contains(watermark, StringComparer.OrdinalIgnoreCase))
+            diagnostics.Add(map.At(map.Node("watermark")!), $"watermark column '{watermark}' is not a declared column of '{name}'", Suggest.Hint(watermark, columnNames));
+
+        var dependsOn = map.StringList("depends_on");
+        return new DatasetDefinition
+        {
+            Name = name,
+            Domain = map.String("domain"),
+            Owner = map.String("owner"),
+            Description = map.String("description"),
+            Source = sourceName,
+            Table = table,
+            Sql = sql,
+            DependsOn = dependsOn.Select(d => d.Value).ToList(),
+            Columns = columns,
+            PrimaryKey = primaryKey,
+            Materialization = materialization,
+            Schedule = schedule,
+            WatermarkColumn = watermark,
+            File = file,
+            Location = map.Location,
+            DependsOnLocations = dependsOn.Select(d => d.At).ToList(),
+        };
+    }
+
+    private static List<ColumnDefinition> ReadColumns(YamlMap map, string dataset, string file, DiagnosticBag diagnostics)
+    {
+        var result = new List<ColumnDefinition>();
+        if (map.Sequence("columns") is not { } seq) return result;
+        foreach (var item in seq)
+        {
+            if (item is not YamlMappingNode columnNode)
+            {
+                diagnostics.Add(YamlMap.At(file, item), "each column must be a mapping with 'name' and 'type'", "e.g. '- name: order_id\\n    type: integer'");
+                continue;
+            }
+            var column = new YamlMap(columnNode, file, diagnostics, $"a column of '{dataset}'", ColumnKeys);
+            var name = column.String("name", required: true);
+            var typeText = column.String("type", required: true);
+            var type = LadleType.String;
+            if (typeText is not null && !LadleTypes.TryParse(typeText, out type))
+                diagnostics.Add(column.At(column.Node("type")!), $"unknown column type '{typeText}'", "expected one of: " + LadleTypes.Allowed);
+            if (name is null) continue;
+            if (!IsIdentifier(name))
+                diagnostics.Add(column.At(column.Node("name")!), $"column name '{name}' is not a valid name", "use letters, digits and underscores");
+            if (result.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)))
+            {
+                diagnostics.Add(column.At(column.Node("name")!), $"column '{name}' is declared twice in '{dataset}'");
+                continue;
+            }
+            result.Add(new ColumnDefinition
+            {
+                Name = name,
+                Type = type,
+                Description = column.String("description"),
+                Pii = column.Bool("pii") ?? false,
+                Location = column.Location,
+            });
+        }
+        return result;
+    }
+}

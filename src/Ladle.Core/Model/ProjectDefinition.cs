@@ -1,0 +1,41 @@
+namespace Ladle.Core.Model;
+
+/// <summary>A loaded, validated project: ladle.yaml and everything under it.</summary>
+public sealed class ProjectDefinition
+{
+    public required string Name { get; init; }
+    public string? Description { get; init; }
+
+    /// <summary>Absolute path of the project folder.</summary>
+    public required string Root { get; init; }
+
+    public required ServerSettings Server { get; init; }
+
+    /// <summary>Absolute path of the embedded DuckDB store file.</summary>
+    public required string StorePath { get; init; }
+
+    /// <summary>Absolute path of the embedded SQLite state database.</summary>
+    public required string StatePath { get; init; }
+
+    public required IReadOnlyDictionary<string, SourceDefinition> Sources { get; init; }
+
+    /// <summary>Datasets in dependency order: every dataset comes after those it depends on.</summary>
+    public required IReadOnlyList<DatasetDefinition> Datasets { get; init; }
+
+    public DatasetDefinition? FindDataset(string name) =>
+        Datasets.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The dataset and, transitively, everything it depends on, in dependency order.</summary>
+    public IReadOnlyList<DatasetDefinition> WithDependencies(IEnumerable<string> names)
+    {
+        var wanted = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var stack = new Stack<string>(names);
+        while (stack.Count > 0)
+        {
+            var name = stack.Pop();
+            if (!wanted.Add(name)) continue;
+            foreach (var dep in FindDataset(name)?.DependsOn ?? []) stack.Push(dep);
+        }
+        return Datasets.Where(d => wanted.Contains(d.Name)).ToList();
+    }
+}

@@ -1,0 +1,17 @@
+namespace Ladle.Core.Model;
+
+/// <summary>Settings under <c>server:</c> in ladle.yaml; command-line options override them.</summary>
+public sealed record ServerSettings
+{
+    /// <summary>Address the HTTP API listens on, host:port.</summary>
+    public string Http { get; init; } = "127.0.0.1:8080";
+
+    /// <summary>Rows per JSON page when the request names no limit.</summary>
+    public int DefaultPageSize { get; init; } = 1000;
+
+    /// <summary>The largest JSON page a request may ask for; exports are not limited.</summary>
+    public int MaxPageSize { get; init; } = 100_000;
+
+    /// <summary>Old published versions kept beside the served one (for readers and cursors in flight).</summary>
+    public int RetainVersions { get; init; } = 3;
+}
