@@ -1,0 +1,59 @@
+using System.CommandLine;
+using Ladle.Core.Loading;
+using Ladle.Core.Model;
+using Ladle.Engine;
+using Ladle.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace Ladle.Cli.Commands;
+
+/// <summary>`ladle serve`: load the project and answer HTTP until stopped.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var project = CliOptions.Project();
+        var http = CliOptions.Http();
+        var dev = CliOptions.Dev();
+        var command = new Command("serve", "Serve the project's datasets over HTTP.") { project, http, dev };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
+        {
+            var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
+            await ServeAsync(loaded, new LadleServerOptions { Http = parse.GetValue(http), Dev = parse.GetValue(dev) }, ct);
+            return CliRunner.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>Runs the server over a loaded project until <paramref name="cancellationToken"/> fires.</summary>
+    public static async Task ServeAsync(ProjectDefinition project, LadleServerOptions options, CancellationToken cancellationToken)
+    {
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+        await using var engine = await LadleEngine.OpenAsync(project, loggers: loggers, cancellationToken: cancellationToken);
+        await using var app = LadleServer.Build(engine, options, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync(cancellationToken);
+        var address = ListenAddress.Parse(options.Http ?? project.Server.Http);
+        AnsiConsole.MarkupLine($"Serving [bold]{Markup.Escape(project.Name)}[/] on [link]{address.ToUrl()}[/]  (catalog: {address.ToUrl()}/api/v1/datasets)");
+        if (options.Dev) AnsiConsole.MarkupLine("[yellow]--dev: requests are served without authentication. Do not expose this server.[/]");
+
+        // Table datasets that were never published are built once in the background, so a new project serves
+        // without a separate materialize step; requests for them answer 503 until then.
+        var unpublished = project.Datasets
+            .Where(d => d.Materialization == Materialization.Table && engine.Catalog.Current(d.Name) is null)
+            .Select(d => d.Name).ToList();
+        var firstBuild = unpublished.Count == 0 ? Task.CompletedTask
+            : engine.Publisher.MaterializeAsync(unpublished, "startup", null, cancellationToken);
+
+        try
+        {
+            await app.WaitForShutdownAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) { }
+        await app.StopAsync(CancellationToken.None);
+        try { await firstBuild; }
+        catch (OperationCanceledException) { }
+    }
+}

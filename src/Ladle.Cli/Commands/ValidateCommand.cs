@@ -1,0 +1,22 @@
+using System.CommandLine;
+using Ladle.Core.Loading;
+using Spectre.Console;
+
+namespace Ladle.Cli.Commands;
+
+/// <summary>`ladle validate`: load and check the whole project without running anything.</summary>
+internal static class ValidateCommand
+{
+    public static Command Create()
+    {
+        var project = CliOptions.Project();
+        var command = new Command("validate", "Check ladle.yaml and every dataset file; print every error with file:line:column.") { project };
+        command.SetAction((parse, ct) => CliRunner.RunAsync(() =>
+        {
+            var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
+            AnsiConsole.MarkupLine($"[green]ok[/]: project '{Markup.Escape(loaded.Name)}', {loaded.Sources.Count} source(s), {loaded.Datasets.Count} dataset(s)");
+            return Task.FromResult(CliRunner.Ok);
+        }));
+        return command;
+    }
+}

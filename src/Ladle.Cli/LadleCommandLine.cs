@@ -1,0 +1,20 @@
+using System.CommandLine;
+using Ladle.Cli.Commands;
+
+namespace Ladle.Cli;
+
+/// <summary>The `ladle` command and its subcommands.</summary>
+public static class LadleCommandLine
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Ladle serves trusted data to the people and programs who act on it.");
+        root.Subcommands.Add(InitCommand.Create());
+        root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(MaterializeCommand.Create());
+        root.Subcommands.Add(QueryCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+        return root;
+    }
+}

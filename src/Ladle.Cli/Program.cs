@@ -1,0 +1,3 @@
+using Ladle.Cli;
+
+return await LadleCommandLine.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ladle.Engine.Internal;
+
+/// <summary>Source-generated log messages of the engine; event ids 1000-1999.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Recovered {Count} version(s) left building by an interrupted process; marked failed")]
+    public static partial void RecoveredInterrupted(ILogger logger, int count);
+
+    [LoggerMessage(1001, LogLevel.Warning, "Published version {Version} of {Dataset} has no table in the store; marked dropped")]
+    public static partial void MissingVersionTable(ILogger logger, string dataset, long version);
+
+    [LoggerMessage(1002, LogLevel.Information, "Dropped orphan table {Table} from the store")]
+    public static partial void DroppedOrphan(ILogger logger, string table);
+
+    [LoggerMessage(1003, LogLevel.Information, "Published {Dataset} version {Version}: {Rows} rows in {Milliseconds} ms")]
+    public static partial void Published(ILogger logger, string dataset, long version, long rows, long milliseconds);
+
+    [LoggerMessage(1004, LogLevel.Error, "Materialization of {Dataset} version {Version} failed; the previous version stays served")]
+    public static partial void MaterializationFailed(ILogger logger, Exception exception, string dataset, long version);
+
+    [LoggerMessage(1005, LogLevel.Warning, "Could not define the store view of {Dataset}: {Reason}")]
+    public static partial void ViewFailed(ILogger logger, string dataset, string reason);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Could not drop version {Version} of {Dataset}")]
+    public static partial void DropFailed(ILogger logger, Exception exception, string dataset, long version);
+
+    [LoggerMessage(1100, LogLevel.Information, "audit interface={Interface} principal={Principal} dataset={Dataset} action={Action} filters={Filters} rows={Rows} bytes={Bytes} status={Status} ms={Milliseconds}")]
+    public static partial void Audit(ILogger logger, string @interface, string principal, string dataset, string action, string filters, long rows, long bytes, string status, long milliseconds);
+}

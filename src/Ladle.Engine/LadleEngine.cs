@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using Ladle.Core.Errors;
+using Ladle.Core.Loading;
+using Ladle.Core.Model;
+using Ladle.Core.Queries;
+using Ladle.Engine.Internal;
+using Ladle.Engine.Results;
+using Ladle.Engine.Sources;
+using Ladle.Engine.Sql;
+using Ladle.Engine.State;
+using Ladle.Engine.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ladle.Engine;
+
+/// <summary>
+/// One loaded project at work: its store, state, sources and published versions. Every interface reads through
+/// <see cref="ReadRowsAsync"/> and every publication goes through <see cref="Publisher"/>.
+/// </summary>
+public sealed partial class LadleEngine : IAsyncDisposable
+{
+    private readonly Dictionary<string, SourceConnector> _connectors = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<(string Dataset, long Version), DatasetSchema> _schemas = new();
+    private readonly ILogger _logger;
+
+    private LadleEngine(ProjectDefinition project, IStateStore state, DuckDbStore store, ILoggerFactory loggers)
+    {
+        Project = project;
+        State = state;
+        Store = store;
+        _logger = loggers.CreateLogger("Ladle.Engine");
+        StoreConnector = new StoreConnector(store);
+        Catalog = new PublishedCatalog(DropVersion);
+        foreach (var source in project.Sources.Values)
+        {
+            _connectors[source.Name] = source.Kind switch
+            {
+                SourceKind.Files => new FilesConnector(source, store),
+                SourceKind.DuckDb => new DuckDbFileConnector(source),
+                SourceKind.Sqlite => new SqliteConnector(source),
+                SourceKind.Postgres => new PostgresConnector(source),
+                _ => throw new InvalidOperationException($"no connector for source kind {source.Kind}"),
+            };
+        }
+        Publisher = new Publisher(this, loggers.CreateLogger("Ladle.Publisher"));
+    }
+
+    public ProjectDefinition Project { get; }
+    public IStateStore State { get; }
+    public DuckDbStore Store { get; }
+    public PublishedCatalog Catalog { get; }
+    public Publisher Publisher { get; }
+    internal StoreConnector StoreConnector { get; }
+
+    /// <summary>Opens the store and state of a project and recovers from any interrupted run.</summary>
+    public static async Task<LadleEngine> OpenAsync(ProjectDefinition project, IStateStore? state = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
+    {
+        state ??= new SqliteStateStore(project.StatePath);
+        await state.InitializeAsync(cancellationToken);
+        var engine = new LadleEngine(project, state, new DuckDbStore(project.StorePath), loggers ?? NullLoggerFactory.Instance);
+        try
+        {
+            await engine.RecoverAsync(cancellationToken);
+        }
+        catch
+        {
+            await engine.DisposeAsync();
+            throw;
+        }
+        return engine;
+    }
+
+    /// <summary>The dataset by name, or a 404 that suggests the closest name.</summary>
+    public DatasetDefinition GetDataset(string name) =>
+        Project.FindDataset(name) ?? throw new NotFoundException(
+            $"no dataset '{name}' ({Suggest.Hint(name, Project.Datasets.Select(d => d.Name).ToList())})");
+
+    /// <summary>The connector a dataset's source reads through (the store for SQL over datasets).</summary>
+    public SourceConnector ConnectorFor(DatasetDefinition dataset) =>
+        dataset.Source is null ? StoreConnector : _connectors[dataset.Source];
+
+    /// <summary>
+    /// The served columns of a dataset: its declared contract, or what the published version (table) or the
+    /// source (live) reports.
+    /// </summary>
+    public async Task<DatasetSchema> GetSchemaAsync(DatasetDefinition dataset, CancellationToken cancellationToken)
+    {
+        if (dataset.Columns.Count > 0)
+            return _schemas.GetOrAdd((dataset.Name, -1), _ => new DatasetSchema(
+                dataset.Columns.Select(c => new SchemaColumn(c.Name, c.Type, c.Pii, c.Description)).ToList()));
+        var version = dataset.Materialization == Materialization.Table ? Catalog.Current(dataset.Name) : null;
+        if (dataset.Materialization == Materialization.Table && version is null)
+            throw new DatasetUnavailableException(dataset.Name,
+                $"dataset '{dataset.Name}' has no published version yet, so its columns are unknown; run 'ladle materialize {dataset.Name}'");
+        var key = (dataset.Name, version?.Version ?? 0);
+        if (_schemas.TryGetValue(key, out var cached)) return cached;
+        var described = version is not null
+            ? await StoreConnector.DescribeRelationAsync(DuckDbStore.VersionTable(dataset.Name, version.Version), cancellationToken)
+            : await ConnectorFor(dataset).DescribeAsync(dataset, cancellationToken);
+        var schema = new DatasetSchema(described.Columns.Select(c => new SchemaColumn(c.Name, c.Type)).ToList());
+        _schemas[key] = schema;
+        return schema;
+    }
+
+    /// <summary>
+    /// Streams rows of a dataset. Table datasets read the published version (leased until the stream is
+    /// disposed); live datasets push the whole query down to their source.
+    /// </summary>
+    public async Task<ResultStream> ReadRowsAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken)
+    {
+        var schema = await GetSchemaAsync(dataset, cancellationToken);
+        var projection = query.Columns.Count > 0 ? query.Columns : schema.Names.ToList();
+        var resultSchema = new ResultSchema(projection.Select(n => new ResultColumn(schema.Find(n)!.Name, schema.Find(n)!.Type)).ToList());
+
+        if (dataset.Materialization == Materialization.Table)
+        {
+            var lease = Catalog.Acquire(dataset.Name, query.PinnedVersion);
+            try
+            {
+                var statement = SelectBuilder.Build(SqlDialect.DuckDb, DuckDbStore.VersionTable(dataset.Name, lease.Version.Version), schema, query, dataset.PrimaryKey);
+                var inner = await StoreConnector.QueryAsync(statement, resultSchema, cancellationToken);
+                return new OwnedResultStream(inner, lease) { Version = lease.Version };
+            }
+            catch
+            {
+                lease.Dispose();
+                throw;
+            }
+        }
+
+        var connector = ConnectorFor(dataset);
+        var live = SelectBuilder.Build(connector.Dialect, connector.Relation(dataset), schema, query, dataset.PrimaryKey);
+        return await connector.QueryAsync(live, resultSchema, cancellationToken);
+    }
+
+    /// <summary>The SQL a rows query runs and where, for explain output and tests.</summary>
+    public async Task<(string Engine, SqlStatement Statement)> ExplainRowsAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken)
+    {
+        var schema = await GetSchemaAsync(dataset, cancellationToken);
+        if (dataset.Materialization == Materialization.Table)
+        {
+            var version = Catalog.Current(dataset.Name)?.Version ?? 0;
+            return ("store", SelectBuilder.Build(SqlDialect.DuckDb, DuckDbStore.VersionTable(dataset.Name, version), schema, query, dataset.PrimaryKey));
+        }
+        var connector = ConnectorFor(dataset);
+        return (connector.Definition.Name, SelectBuilder.Build(connector.Dialect, connector.Relation(dataset), schema, query, dataset.PrimaryKey));
+    }
+
+    /// <summary>Runs trusted SQL (from the CLI's owner) in the store, where every dataset is a view.</summary>
+    public Task<ResultStream> QueryStoreAsync(string sql, CancellationToken cancellationToken) =>
+        StoreConnector.QueryAsync(new SqlStatement(sql, []), null, cancellationToken);
+
+    internal void ForgetSchema(string dataset)
+    {
+        foreach (var key in _schemas.Keys.Where(k => string.Equals(k.Dataset, dataset, StringComparison.OrdinalIgnoreCase)))
+            _schemas.TryRemove(key, out _);
+    }
+
+    private void DropVersion(string dataset, long version)
+    {
+        // Runs when the last reader of a retired version lets go; never on the reader's own path.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                Store.DropVersion(dataset, version);
+                await State.MarkDroppedAsync(dataset, version, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                Log.DropFailed(_logger, e, dataset, version);
+            }
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var connector in _connectors.Values) await connector.DisposeAsync();
+        await StoreConnector.DisposeAsync();
+        Store.Dispose();
+        await State.DisposeAsync();
+    }
+}

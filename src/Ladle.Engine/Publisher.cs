@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using DuckDB.NET.Data;
+using Ladle.Core.Errors;
+using Ladle.Core.Model;
+using Ladle.Engine.Internal;
+using Ladle.Engine.Results;
+using Ladle.Engine.Sources;
+using Ladle.Engine.Sql;
+using Ladle.Engine.State;
+using Ladle.Engine.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Ladle.Engine;
+
+/// <summary>Progress of one materialization, for progress bars.</summary>
+public sealed record MaterializeProgress(string Dataset, string Phase, long Rows);
+
+/// <summary>The outcome of materializing one dataset.</summary>
+public sealed record MaterializeResult(string Dataset, bool Published, long? Version, long Rows, TimeSpan Duration, string? Error);
+
+/// <summary>
+/// The write path: materialize a dataset into a new version beside the served one, then publish it in one
+/// step. A reader never sees a half-written version; a failure leaves the previous version served.
+/// </summary>
+public sealed class Publisher
+{
+    private readonly LadleEngine _engine;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.OrdinalIgnoreCase);
+
+    internal Publisher(LadleEngine engine, ILogger logger)
+    {
+        _engine = engine;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Materializes the named datasets (all table datasets when none are named) with what they depend on, in
+    /// dependency order. A dataset whose dependency failed is skipped, not built on top of stale input.
+    /// </summary>
+    public async Task<IReadOnlyList<MaterializeResult>> MaterializeAsync(
+        IReadOnlyCollection<string> names, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    {
+        foreach (var name in names) _engine.GetDataset(name);
+        var wanted = names.Count == 0 ? _engine.Project.Datasets : _engine.Project.WithDependencies(names);
+        var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var results = new List<MaterializeResult>();
+        foreach (var dataset in wanted.Where(d => d.Materialization == Materialization.Table))
+        {
+            var brokenDependency = dataset.DependsOn.FirstOrDefault(failed.Contains);
+            if (brokenDependency is not null)
+            {
+                failed.Add(dataset.Name);
+                results.Add(new MaterializeResult(dataset.Name, false, null, 0, TimeSpan.Zero,
+                    $"skipped: its dependency '{brokenDependency}' failed to materialize"));
+                continue;
+            }
+            var result = await MaterializeOneAsync(dataset, trigger, progress, cancellationToken);
+            if (!result.Published) failed.Add(dataset.Name);
+            results.Add(result);
+        }
+        return results;
+    }
+
+    /// <summary>Materializes one dataset; at most one run per dataset at a time.</summary>
+    public async Task<MaterializeResult> MaterializeOneAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    {
+        var gate = _locks.GetOrAdd(dataset.Name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await BuildAndPublishAsync(dataset, trigger, progress, cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<MaterializeResult> BuildAndPublishAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var record = await _engine.State.BeginVersionAsync(dataset.Name, trigger, DateTimeOffset.UtcNow, cancellationToken);
+        var table = DuckDbStore.VersionTable(dataset.Name, record.Version);
+        try
+        {
+            progress?.Report(new MaterializeProgress(dataset.Name, "loading", 0));
+            await LoadAsync(dataset, record.Version, progress, cancellationToken);
+            var (rows, watermark) = Measure(dataset, table);
+
+            // Publish: the state store is the source of truth, so it changes first; start-up recovery
+            // re-points views from it if the process dies between these steps.
+            var publishedAt = DateTimeOffset.UtcNow;
+            await _engine.State.PublishVersionAsync(dataset.Name, record.Version, rows, watermark, publishedAt, CancellationToken.None);
+            _engine.Store.PointView(dataset.Name, record.Version);
+            _engine.ForgetSchema(dataset.Name);
+            _engine.Catalog.Publish(new DataVersion(dataset.Name, record.Version, publishedAt), _engine.Project.Server.RetainVersions);
+            progress?.Report(new MaterializeProgress(dataset.Name, "published", rows));
+            Log.Published(_logger, dataset.Name, record.Version, rows, clock.ElapsedMilliseconds);
+            return new MaterializeResult(dataset.Name, true, record.Version, rows, clock.Elapsed, null);
+        }
+        catch (Exception e) when (e is LadleException or DuckDBException or OperationCanceledException or InvalidOperationException or InvalidCastException or FormatException or OverflowException)
+        {
+            Log.MaterializationFailed(_logger, e, dataset.Name, record.Version);
+            try { _engine.Store.DropVersion(dataset.Name, record.Version); }
+            catch (DuckDBException) { /* recovery at the next start drops it */ }
+            var reason = e is OperationCanceledException ? "cancelled before it was published" : e.Message;
+            await _engine.State.FailVersionAsync(dataset.Name, record.Version, reason, DateTimeOffset.UtcNow, CancellationToken.None);
+            progress?.Report(new MaterializeProgress(dataset.Name, "failed", 0));
+            if (e is OperationCanceledException) throw;
+            return new MaterializeResult(dataset.Name, false, record.Version, 0, clock.Elapsed, reason);
+        }
+    }
+
+    private async Task LoadAsync(DatasetDefinition dataset, long version, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    {
+        var table = DuckDbStore.VersionTable(dataset.Name, version);
+        var connector = _engine.ConnectorFor(dataset);
+        var relation = connector.Relation(dataset);
+        var sourceSchema = await connector.DescribeAsync(dataset, cancellationToken);
+        var columns = TargetColumns(dataset, sourceSchema);
+
+        if (connector is FilesConnector or StoreConnector)
+        {
+            // The store reads these itself: one CREATE TABLE AS, run in parallel by DuckDB.
+            var select = string.Join(", ", columns.Select(c => Projection(c, sourceSchema)));
+            using var connection = _engine.Store.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE TABLE {table} AS SELECT {select} FROM {relation} AS t";
+            using var registration = cancellationToken.Register(() => { try { command.Cancel(); } catch (DuckDBException) { } });
+            await Task.Run(() => command.ExecuteNonQuery(), cancellationToken);
+            return;
+        }
+
+        // Other databases stream their rows in; DuckDB's appender writes them without SQL per row.
+        var resultSchema = new ResultSchema(columns);
+        var statement = new SqlStatement(
+            $"SELECT {string.Join(", ", columns.Select(c => connector.Dialect.Quote(SourceName(c.Name, sourceSchema))))} FROM {relation} AS t", []);
+        using (var connection = _engine.Store.Open())
+        {
+            DuckDbStore.Execute(connection, $"CREATE TABLE {table} ({string.Join(", ", columns.Select(c => $"{SqlDialect.DuckDb.Quote(c.Name)} {SqlDialect.DuckDb.TypeName(c.Type)}"))})");
+        }
+        await using var rows = await connector.QueryAsync(statement, resultSchema, cancellationToken);
+        using var appendConnection = _engine.Store.Open();
+        using var appender = appendConnection.CreateAppender(DuckDbStore.VersionSchema, DuckDbStore.VersionTableName(dataset.Name, version));
+        long total = 0;
+        while (await rows.ReadAsync(cancellationToken) is { } batch)
+        {
+            BatchAppender.Append(appender, batch);
+            total += batch.Count;
+            progress?.Report(new MaterializeProgress(dataset.Name, "loading", total));
+        }
+    }
+
+    /// <summary>The declared columns (the contract) or, when none are declared, everything the source has.</summary>
+    private static List<ResultColumn> TargetColumns(DatasetDefinition dataset, ResultSchema source)
+    {
+        if (dataset.Columns.Count == 0) return source.Columns.ToList();
+        var missing = dataset.Columns.Where(c => source.IndexOf(c.Name) < 0).Select(c => c.Name).ToList();
+        if (missing.Count > 0)
+            throw new MaterializationException(dataset.Name,
+                $"dataset '{dataset.Name}' declares column(s) {string.Join(", ", missing.Select(m => $"'{m}'"))} that its source does not have " +
+                $"(the source has: {string.Join(", ", source.Columns.Select(c => c.Name))}); fix the columns in {dataset.File}");
+        return dataset.Columns.Select(c => new ResultColumn(c.Name, c.Type)).ToList();
+    }
+
+    private static string SourceName(string column, ResultSchema source) => source.Columns[source.IndexOf(column)].Name;
+
+    /// <summary>The column as the store should hold it: cast to the declared type only where the source differs.</summary>
+    private static string Projection(ResultColumn column, ResultSchema source)
+    {
+        var sourceColumn = source.Columns[source.IndexOf(column.Name)];
+        var quoted = SqlDialect.DuckDb.Quote(sourceColumn.Name);
+        var alias = SqlDialect.DuckDb.Quote(column.Name);
+        return sourceColumn.Type == column.Type
+            ? $"{quoted} AS {alias}"
+            : $"CAST({quoted} AS {SqlDialect.DuckDb.TypeName(column.Type)}) AS {alias}";
+    }
+
+    private (long Rows, string? Watermark) Measure(DatasetDefinition dataset, string table)
+    {
+        using var connection = _engine.Store.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = dataset.WatermarkColumn is { } w
+            ? $"SELECT count(*), CAST(max({SqlDialect.DuckDb.Quote(w)}) AS VARCHAR) FROM {table}"
+            : $"SELECT count(*), NULL FROM {table}";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    }
+}

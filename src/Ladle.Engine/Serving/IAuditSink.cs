@@ -1,0 +1,18 @@
+namespace Ladle.Engine.Serving;
+
+/// <summary>One answered or refused request, as the audit trail keeps it.</summary>
+public sealed record AuditEntry(
+    DateTimeOffset At, string Principal, string Interface, string Dataset, string Action, string Filters,
+    long Rows, long Bytes, string Status, TimeSpan Duration);
+
+/// <summary>Where audit entries go; must not slow the request path.</summary>
+public interface IAuditSink
+{
+    void Record(AuditEntry entry);
+}
+
+/// <summary>Serving measurements (Prometheus in the server); dataset and format labels arrive already bounded.</summary>
+public interface IServingMetrics
+{
+    void RowsServed(string dataset, string format, string status, long rows, long bytes, TimeSpan duration);
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Ladle.Core.Errors;
+using Ladle.Core.Model;
+using Ladle.Core.Policy;
+using Ladle.Core.Queries;
+using Ladle.Engine.Encoding;
+using Ladle.Engine.Results;
+
+namespace Ladle.Engine.Serving;
+
+/// <summary>
+/// The read path of DESIGN.md as one piece of code: principal → query → policy → trust gate → engine → result
+/// stream → encoder → audit and metrics. Interfaces are adapters that call this; none can skip a step.
+/// </summary>
+public sealed class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAuditSink audit, IServingMetrics? metrics = null)
+{
+    public LadleEngine Engine { get; } = engine;
+    public IAccessPolicy Policy { get; } = policy;
+
+    /// <summary>The datasets a principal may see, in dependency order.</summary>
+    public IEnumerable<DatasetDefinition> Catalog(Principal principal) =>
+        Engine.Project.Datasets.Where(d => Policy.CanSee(principal, d));
+
+    /// <summary>A dataset the principal may see, or 404 (the same answer as for one that does not exist).</summary>
+    public DatasetDefinition Describe(Principal principal, string name)
+    {
+        var dataset = Engine.Project.FindDataset(name);
+        if (dataset is not null && Policy.CanSee(principal, dataset)) return dataset;
+        var visible = Catalog(principal).Select(d => d.Name).ToList();
+        throw new NotFoundException($"no dataset '{name}' ({Core.Loading.Suggest.Hint(name, visible)})");
+    }
+
+    /// <summary>
+    /// Serves rows: everything that can be refused is checked before <paramref name="begin"/> is called, so an
+    /// error becomes a clean status code; then the rows stream into the body <paramref name="begin"/> returns.
+    /// </summary>
+    public async Task ServeRowsAsync(RowsRequest request, Func<ServeInfo, Stream> begin, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var format = string.IsNullOrWhiteSpace(request.Format) ? "json" : request.Format.Trim().ToLowerInvariant();
+        if (!ResultEncoders.Formats.Contains(format)) format = "_invalid";
+        long rows = 0;
+        var bytes = new CountingStream.Counter();
+        var status = "error";
+        string filters = string.Join(";", request.Filters);
+        try
+        {
+            var encoder = ResultEncoders.Get(request.Format);
+            var dataset = Describe(request.Principal, request.Dataset);
+            var paged = encoder.Format == "json";
+            Policy.Authorize(request.Principal, dataset, paged ? DataAction.Read : DataAction.Export);
+            var schema = await Engine.GetSchemaAsync(dataset, cancellationToken);
+            var settings = Engine.Project.Server;
+            var query = RowsRequestParser.Parse(dataset.Name, schema, request.Columns, request.Filters, request.Order,
+                request.Limit, request.Cursor, paged ? settings.MaxPageSize : null);
+            if (paged && query.Limit is null) query = query with { Limit = settings.DefaultPageSize };
+            if (encoder is XlsxEncoder && (query.Limit is null || query.Limit > XlsxEncoder.MaxRows))
+                query = query with { Limit = XlsxEncoder.MaxRows + 1 };
+            var userQuery = query;
+            query = Policy.Apply(request.Principal, dataset, query);
+
+            await using var result = await Engine.ReadRowsAsync(dataset, query, cancellationToken);
+            var version = result.Version;
+            var info = new ServeInfo(dataset.Name, DataStatus.Ok, version?.Version, version?.PublishedAt, encoder.ContentType, encoder.FileExtension);
+            var body = new CountingStream(begin(info), bytes);
+            var context = new EncodeContext
+            {
+                Name = dataset.Name,
+                Data = DataBlock(info, dataset),
+                NextCursor = written => NextCursor(userQuery, written, version),
+            };
+            await encoder.WriteAsync(result, body, context, cancellationToken);
+            await body.FlushAsync(cancellationToken);
+            rows = result.RowsRead;
+            status = "ok";
+        }
+        catch (LadleException e)
+        {
+            status = e.Kind;
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            status = "cancelled";
+            throw;
+        }
+        finally
+        {
+            audit.Record(new AuditEntry(DateTimeOffset.UtcNow, request.Principal.Name, request.Interface, request.Dataset,
+                "read", filters, rows, bytes.Bytes, status, clock.Elapsed));
+            // Names and formats come from requests: unknown ones share one label value so the series stay bounded.
+            var label = Engine.Project.FindDataset(request.Dataset)?.Name ?? "_unknown";
+            metrics?.RowsServed(label, format, status, rows, bytes.Bytes, clock.Elapsed);
+        }
+    }
+
+    private static string? NextCursor(RowsQuery query, long written, DataVersion? version) =>
+        query.Limit is { } limit && written >= limit && limit > 0
+            ? new Cursor(version?.Version, query.Offset + written, Cursor.Hash(query)).Encode()
+            : null;
+
+    /// <summary>The status block every JSON answer carries.</summary>
+    public static Dictionary<string, object?> DataBlock(ServeInfo info, DatasetDefinition dataset) => new()
+    {
+        ["dataset"] = info.Dataset,
+        ["materialization"] = dataset.Materialization.ToString().ToLowerInvariant(),
+        ["version"] = info.Version,
+        ["published_at"] = info.PublishedAt,
+        ["status"] = info.Status.ToString().ToLowerInvariant(),
+    };
+}

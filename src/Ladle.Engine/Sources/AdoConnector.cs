@@ -1,0 +1,64 @@
+using System.Data.Common;
+using Ladle.Core.Errors;
+using Ladle.Core.Model;
+using Ladle.Engine.Results;
+using Ladle.Engine.Sql;
+
+namespace Ladle.Engine.Sources;
+
+/// <summary>The common path of connectors over an ADO.NET provider: open, bind, execute, stream.</summary>
+public abstract class AdoConnector(SourceDefinition definition) : SourceConnector(definition)
+{
+    /// <summary>True for in-process engines whose async calls complete synchronously anyway.</summary>
+    protected abstract bool SyncReads { get; }
+
+    /// <summary>True when a column's type can vary from row to row (SQLite).</summary>
+    protected virtual bool DynamicTypes => false;
+
+    protected abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
+
+    protected abstract DbParameter CreateParameter(string name, object value);
+
+    /// <summary>The serving type of a result column, from what the provider reports.</summary>
+    protected virtual LadleType TypeOf(DbDataReader reader, int ordinal) => ValueGetters.TypeOf(reader.GetFieldType(ordinal));
+
+    public override async Task<ResultStream> QueryAsync(SqlStatement statement, ResultSchema? schema, CancellationToken cancellationToken)
+    {
+        DbConnection? connection = null;
+        DbCommand? command = null;
+        try
+        {
+            connection = await OpenConnectionAsync(cancellationToken);
+            command = connection.CreateCommand();
+            command.CommandText = statement.Text;
+            for (var i = 0; i < statement.Parameters.Count; i++)
+                command.Parameters.Add(CreateParameter(Dialect.ParameterName(i), statement.Parameters[i]));
+            var reader = await command.ExecuteReaderAsync(cancellationToken);
+            schema ??= new ResultSchema(Enumerable.Range(0, reader.FieldCount)
+                .Select(i => new ResultColumn(reader.GetName(i), TypeOf(reader, i))).ToList());
+            // Cancelling the request cancels the query in the source, not just our reading of it.
+            var registration = cancellationToken.Register(static c => { try { ((DbCommand)c!).Cancel(); } catch (DbException) { } }, command);
+            return new DbResultStream(reader, schema, [registration.AsAsyncDisposable(), command, connection], SyncReads, DynamicTypes);
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or IOException)
+        {
+            if (command is not null) await command.DisposeAsync();
+            if (connection is not null) await connection.DisposeAsync();
+            throw Unavailable(e);
+        }
+    }
+
+    /// <summary>A 503 naming this source, with the provider's own words.</summary>
+    protected SourceUnavailableException Unavailable(Exception e) =>
+        new(Definition.Name, $"source '{Definition.Name}' ({Definition.Kind.ToString().ToLowerInvariant()}) failed: {e.Message}", e);
+}
+
+internal static class RegistrationExtensions
+{
+    public static IAsyncDisposable AsAsyncDisposable(this CancellationTokenRegistration registration) => new Disposer(registration);
+
+    private sealed class Disposer(CancellationTokenRegistration registration) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => registration.DisposeAsync();
+    }
+}

@@ -1,0 +1,80 @@
+using Ladle.Core.Model;
+
+namespace Ladle.Engine.Sql;
+
+/// <summary>What differs between the SQL engines Ladle pushes queries into; another engine is a new subclass.</summary>
+public abstract class SqlDialect
+{
+    /// <summary>The name used in logs and explain output.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The placeholder of the parameter at <paramref name="index"/> (0-based).</summary>
+    public abstract string Placeholder(int index);
+
+    /// <summary>The parameter name a connector binds for <paramref name="index"/> (matching <see cref="Placeholder"/>).</summary>
+    public virtual string ParameterName(int index) => "p" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Quotes an identifier so any name, even a keyword or a hostile string, is read as a name.</summary>
+    public virtual string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>Quotes a dotted name (schema.table) part by part.</summary>
+    public string QuoteQualified(string name) => string.Join('.', name.Split('.').Select(Quote));
+
+    /// <summary>A string literal; only for trusted text from the project (paths), never for request values.</summary>
+    public static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>The engine's type for a Ladle type, for CAST and CREATE TABLE.</summary>
+    public abstract string TypeName(LadleType type);
+
+    public static SqlDialect DuckDb { get; } = new DuckDbDialect();
+    public static SqlDialect Postgres { get; } = new PostgresDialect();
+    public static SqlDialect Sqlite { get; } = new SqliteDialect();
+
+    private sealed class DuckDbDialect : SqlDialect
+    {
+        public override string Name => "duckdb";
+        public override string Placeholder(int index) => "$" + ParameterName(index);
+        public override string TypeName(LadleType type) => type switch
+        {
+            LadleType.String => "VARCHAR",
+            LadleType.Integer => "BIGINT",
+            LadleType.Double => "DOUBLE",
+            LadleType.Decimal => "DECIMAL(38,10)",
+            LadleType.Boolean => "BOOLEAN",
+            LadleType.Date => "DATE",
+            LadleType.Timestamp => "TIMESTAMP",
+            _ => "VARCHAR",
+        };
+    }
+
+    private sealed class PostgresDialect : SqlDialect
+    {
+        public override string Name => "postgres";
+        public override string Placeholder(int index) => "$" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        public override string ParameterName(int index) => "";
+        public override string TypeName(LadleType type) => type switch
+        {
+            LadleType.String => "text",
+            LadleType.Integer => "bigint",
+            LadleType.Double => "double precision",
+            LadleType.Decimal => "numeric",
+            LadleType.Boolean => "boolean",
+            LadleType.Date => "date",
+            LadleType.Timestamp => "timestamp",
+            _ => "text",
+        };
+    }
+
+    private sealed class SqliteDialect : SqlDialect
+    {
+        public override string Name => "sqlite";
+        public override string Placeholder(int index) => "$" + ParameterName(index);
+        public override string TypeName(LadleType type) => type switch
+        {
+            LadleType.Integer or LadleType.Boolean => "INTEGER",
+            LadleType.Double => "REAL",
+            LadleType.Decimal => "NUMERIC",
+            _ => "TEXT",
+        };
+    }
+}

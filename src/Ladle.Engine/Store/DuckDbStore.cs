@@ -1,0 +1,91 @@
+using System.Globalization;
+using DuckDB.NET.Data;
+using Ladle.Engine.Sql;
+
+namespace Ladle.Engine.Store;
+
+/// <summary>
+/// The embedded DuckDB store: one database file per project. Published versions live as immutable tables in
+/// the <c>ladle_versions</c> schema; <c>main.&lt;dataset&gt;</c> views point at the served version for SQL over datasets.
+/// </summary>
+public sealed class DuckDbStore : IDisposable
+{
+    /// <summary>The schema that holds one table per retained version.</summary>
+    public const string VersionSchema = "ladle_versions";
+
+    private readonly DuckDBConnection _root;
+    private readonly string _connectionString;
+
+    public DuckDbStore(string path)
+    {
+        if (path != ":memory:") Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        DatabasePath = path;
+        _connectionString = $"Data Source={path}";
+        _root = new DuckDBConnection(_connectionString);
+        _root.Open();
+        Execute(_root, $"CREATE SCHEMA IF NOT EXISTS {VersionSchema}");
+        // Timestamps are served as UTC whatever the machine's zone.
+        Execute(_root, "SET GLOBAL TimeZone = 'UTC'");
+    }
+
+    /// <summary>The database file.</summary>
+    public string DatabasePath { get; }
+
+    /// <summary>A new connection to the same database, for one query or one load; the caller disposes it.</summary>
+    /// <remarks>DuckDB.NET shares one database instance per file among a process's connections; the root connection keeps it open.</remarks>
+    public DuckDBConnection Open()
+    {
+        if (DatabasePath == ":memory:") return _root.Duplicate();
+        var connection = new DuckDBConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>The quoted name of a version's table.</summary>
+    public static string VersionTable(string dataset, long version) =>
+        $"{VersionSchema}.{SqlDialect.DuckDb.Quote(VersionTableName(dataset, version))}";
+
+    public static string VersionTableName(string dataset, long version) =>
+        $"{dataset.ToLowerInvariant()}__v{version.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Points <c>main.&lt;dataset&gt;</c> at a version, replacing any earlier view.</summary>
+    public void PointView(string dataset, long version)
+    {
+        using var connection = Open();
+        Execute(connection, $"CREATE OR REPLACE VIEW main.{SqlDialect.DuckDb.Quote(dataset)} AS SELECT * FROM {VersionTable(dataset, version)}");
+    }
+
+    /// <summary>Creates a view over a relation the store can read directly (files, derived SQL).</summary>
+    public void DefineView(string dataset, string selectSql)
+    {
+        using var connection = Open();
+        Execute(connection, $"CREATE OR REPLACE VIEW main.{SqlDialect.DuckDb.Quote(dataset)} AS {selectSql}");
+    }
+
+    public void DropVersion(string dataset, long version)
+    {
+        using var connection = Open();
+        Execute(connection, $"DROP TABLE IF EXISTS {VersionTable(dataset, version)}");
+    }
+
+    /// <summary>Every version table present in the store, as (table name).</summary>
+    public IReadOnlyList<string> ListVersionTables()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT table_name FROM information_schema.tables WHERE table_schema = '{VersionSchema}'";
+        using var reader = command.ExecuteReader();
+        var names = new List<string>();
+        while (reader.Read()) names.Add(reader.GetString(0));
+        return names;
+    }
+
+    public static void Execute(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public void Dispose() => _root.Dispose();
+}

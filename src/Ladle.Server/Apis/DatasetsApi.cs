@@ -1,0 +1,118 @@
+using System.Globalization;
+using Ladle.Core.Model;
+using Ladle.Engine;
+using Ladle.Engine.Serving;
+using Ladle.Engine.State;
+using Ladle.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Ladle.Server.Apis;
+
+/// <summary>The catalog and the rows of datasets: /api/v1/datasets.</summary>
+public static class DatasetsApi
+{
+    public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/datasets").WithTags("Datasets");
+        api.MapGet("/", List).WithName("ListDatasets").WithSummary("The catalog: every dataset the caller may see.");
+        api.MapGet("/{name}", Get).WithName("GetDataset").WithSummary("One dataset: owner, description, columns, dependencies, version.");
+        api.MapGet("/{name}/versions", Versions).WithName("ListDatasetVersions").WithSummary("Publication history, newest first.");
+        api.MapGet("/{name}/rows", Rows).WithName("GetDatasetRows")
+            .WithSummary("Rows, streamed: columns=a,b, filter=col:op:value (repeatable), order=col:asc|desc, limit, cursor, format=json|ndjson|csv|parquet|xlsx.");
+        return app;
+    }
+
+    private static Ok<CatalogResponse> List(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    {
+        var principal = principals.Resolve(context);
+        var items = pipeline.Catalog(principal).Select(d => Summary(pipeline.Engine, d)).ToList();
+        return TypedResults.Ok(new CatalogResponse(items));
+    }
+
+    private static async Task<Ok<DatasetDetail>> Get(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
+    {
+        var principal = principals.Resolve(context);
+        var dataset = pipeline.Describe(principal, name);
+        IReadOnlyList<SchemaColumn>? columns = null;
+        string? columnsError = null;
+        try { columns = (await pipeline.Engine.GetSchemaAsync(dataset, ct)).Columns; }
+        catch (Core.Errors.LadleException e) { columnsError = e.Message; }
+        return TypedResults.Ok(new DatasetDetail(
+            Summary(pipeline.Engine, dataset),
+            columns?.Select(c => new ColumnInfo(c.Name, c.Type.Name(), c.Description, c.Pii)).ToList(),
+            columnsError,
+            dataset.DependsOn,
+            dataset.PrimaryKey,
+            dataset.Source,
+            dataset.Schedule));
+    }
+
+    private static async Task<Ok<VersionsResponse>> Versions(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
+    {
+        var dataset = pipeline.Describe(principals.Resolve(context), name);
+        var versions = await pipeline.Engine.State.ListVersionsAsync(dataset.Name, 100, ct);
+        return TypedResults.Ok(new VersionsResponse(dataset.Name, versions.Select(v => new VersionInfo(
+            v.Version, v.Status.ToString().ToLowerInvariant(), v.StartedAt, v.FinishedAt, v.PublishedAt, v.RowCount, v.Watermark, v.Error, v.Trigger)).ToList()));
+    }
+
+    private static async Task Rows(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    {
+        var q = context.Request.Query;
+        var request = new RowsRequest
+        {
+            Principal = principals.Resolve(context),
+            Interface = "rest",
+            Dataset = name,
+            Columns = q["columns"],
+            Filters = q["filter"].Where(f => f is not null).Select(f => f!).ToList(),
+            Order = q["order"],
+            Limit = q["limit"],
+            Cursor = q["cursor"],
+            Format = q["format"],
+        };
+        await pipeline.ServeRowsAsync(request, info =>
+        {
+            var response = context.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = info.ContentType;
+            response.Headers["Ladle-Data-Status"] = info.Status.ToString().ToLowerInvariant();
+            response.Headers["Ladle-Dataset-Version"] = info.Version?.ToString(CultureInfo.InvariantCulture) ?? "live";
+            if (info.PublishedAt is { } at) response.Headers["Ladle-Published-At"] = at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+            if (info.FileExtension != "json")
+                response.Headers.ContentDisposition = $"attachment; filename=\"{info.Dataset}.{info.FileExtension}\"";
+            return response.Body;
+        }, context.RequestAborted);
+    }
+
+    private static DatasetSummary Summary(LadleEngine engine, DatasetDefinition d)
+    {
+        var current = engine.Catalog.Current(d.Name);
+        return new DatasetSummary(d.Name, d.Domain, d.Owner, d.Description, d.Materialization.ToString().ToLowerInvariant(),
+            current?.Version, current?.PublishedAt,
+            d.Materialization == Materialization.Live || current is not null ? "ok" : "unavailable");
+    }
+
+    /// <summary>A catalog entry.</summary>
+    public sealed record DatasetSummary(string Name, string? Domain, string? Owner, string? Description, string Materialization,
+        long? Version, DateTimeOffset? PublishedAt, string Status);
+
+    /// <summary>The catalog.</summary>
+    public sealed record CatalogResponse(IReadOnlyList<DatasetSummary> Datasets);
+
+    /// <summary>A served column.</summary>
+    public sealed record ColumnInfo(string Name, string Type, string? Description, bool Pii);
+
+    /// <summary>One dataset in full.</summary>
+    public sealed record DatasetDetail(DatasetSummary Dataset, IReadOnlyList<ColumnInfo>? Columns, string? ColumnsUnavailable,
+        IReadOnlyList<string> DependsOn, IReadOnlyList<string> PrimaryKey, string? Source, string? Schedule);
+
+    /// <summary>A version of a dataset.</summary>
+    public sealed record VersionInfo(long Version, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt,
+        DateTimeOffset? PublishedAt, long? RowCount, string? Watermark, string? Error, string? Trigger);
+
+    /// <summary>Publication history.</summary>
+    public sealed record VersionsResponse(string Dataset, IReadOnlyList<VersionInfo> Versions);
+}

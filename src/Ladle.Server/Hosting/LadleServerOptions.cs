@@ -1,0 +1,11 @@
+namespace Ladle.Server.Hosting;
+
+/// <summary>How to run the server: where to listen and whether anonymous local access is allowed.</summary>
+public sealed record LadleServerOptions
+{
+    /// <summary>host:port to listen on; null takes the project's server.http.</summary>
+    public string? Http { get; init; }
+
+    /// <summary>Allow unauthenticated requests (local development only).</summary>
+    public bool Dev { get; init; }
+}

@@ -1,0 +1,77 @@
+using Ladle.Core.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+
+namespace Ladle.Server.Hosting;
+
+/// <summary>
+/// Turns Ladle's typed errors into ProblemDetails with the right status. An error after the first byte of a
+/// streamed body can no longer change the status: the connection is aborted so the client sees a broken
+/// transfer, never a short file that looks complete.
+/// </summary>
+internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (e is LadleException or BadHttpRequestException)
+        {
+            if (context.Response.HasStarted)
+            {
+                StreamBroken(logger, e, context.Request.Path);
+                context.Abort();
+                return;
+            }
+            var (status, kind) = e switch
+            {
+                LadleException l => (StatusOf(l), l.Kind),
+                BadHttpRequestException b => (b.StatusCode, "invalid-request"),
+                _ => (500, "error"),
+            };
+            var problem = new ProblemDetails
+            {
+                Status = status,
+                Type = $"https://ladle.dev/problems/{kind}",
+                Title = Title(status),
+                Detail = e.Message,
+                Instance = context.Request.Path,
+            };
+            if (e is InvalidRequestException { Parameter: { } parameter }) problem.Extensions["parameter"] = parameter;
+            if (e is SourceUnavailableException source) problem.Extensions["source"] = source.SourceName;
+            if (status == 401) context.Response.Headers.WWWAuthenticate = "Bearer";
+            context.Response.StatusCode = status;
+            await context.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+    }
+
+    public static int StatusOf(LadleException e) => e switch
+    {
+        InvalidRequestException => StatusCodes.Status400BadRequest,
+        UnauthorizedException => StatusCodes.Status401Unauthorized,
+        NotFoundException => StatusCodes.Status404NotFound,
+        GoneException => StatusCodes.Status410Gone,
+        SourceUnavailableException or DatasetUnavailableException => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    private static string Title(int status) => status switch
+    {
+        400 => "Bad request",
+        401 => "Unauthorized",
+        404 => "Not found",
+        410 => "Gone",
+        503 => "Service unavailable",
+        _ => "Error",
+    };
+
+    [LoggerMessage(2000, LogLevel.Warning, "Response to {Path} broke off after it started")]
+    private static partial void StreamBroken(ILogger logger, Exception exception, string path);
+}
