@@ -1,0 +1,201 @@
+using Ladle.Core.Errors;
+using Ladle.Core.Loading;
+using Ladle.Core.Model;
+
+namespace Ladle.Core.Tests;
+
+public sealed class ProjectLoaderTests
+{
+    private static ProjectValidationException Fails(TempProject project) =>
+        Assert.Throws<ProjectValidationException>(() => ProjectLoader.Load(project.Root));
+
+    [Fact]
+    public void Valid_project_loads_with_sources_datasets_and_columns()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject).Write("datasets/orders.yaml", """
+            name: orders
+            domain: retail
+            owner: data@example.com
+            description: One row per order.
+            source: files
+            table: orders/*.parquet
+            materialization: table
+            schedule: "0 * * * *"
+            primary_key: [order_id]
+            columns:
+              - name: order_id
+                type: bigint
+              - name: email
+                type: text
+                pii: true
+            """);
+        var project = ProjectLoader.Load(p.Root);
+        Assert.Equal("test", project.Name);
+        Assert.Equal(SourceKind.Sqlite, project.Sources["crm"].Kind);
+        var orders = Assert.Single(project.Datasets);
+        Assert.Equal(Materialization.Table, orders.Materialization);
+        Assert.Equal(LadleType.Integer, orders.Columns[0].Type);
+        Assert.True(orders.Columns[1].Pii);
+        Assert.Equal(["order_id"], orders.PrimaryKey);
+        Assert.Equal(Path.Combine(p.Root, "data"), project.Sources["files"].Path);
+    }
+
+    [Fact]
+    public void Typo_in_a_key_names_file_line_and_column_and_suggests_the_key()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject).Write("datasets/orders.yaml", """
+            name: orders
+            source: files
+            tabel: orders.csv
+            """);
+        var e = Fails(p);
+        var typo = Assert.Single(e.Diagnostics, d => d.Message.Contains("unknown key 'tabel'", StringComparison.Ordinal));
+        Assert.Equal(new SourceLocation("datasets/orders.yaml", 3, 1), typo.Location);
+        Assert.Contains("did you mean 'table'?", typo.Hint, StringComparison.Ordinal);
+        Assert.StartsWith("datasets/orders.yaml:3:1: error: unknown key 'tabel'", typo.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_error_is_reported_not_just_the_first()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)
+            .Write("datasets/a.yaml", """
+                name: a
+                source: nowhere
+                table: a.csv
+                materialization: sometimes
+                columns:
+                  - name: id
+                    type: uuid
+                """)
+            .Write("datasets/b.yaml", """
+                name: b
+                source: files
+                table: b.csv
+                schedule: "every hour"
+                """);
+        var e = Fails(p);
+        Assert.Contains(e.Diagnostics, d => d.Message.Contains("unknown source 'nowhere'", StringComparison.Ordinal) && d.Location == new SourceLocation("datasets/a.yaml", 2, 9));
+        Assert.Contains(e.Diagnostics, d => d.Message.Contains("unknown materialization 'sometimes'", StringComparison.Ordinal) && d.Location.Line == 4);
+        Assert.Contains(e.Diagnostics, d => d.Message.Contains("unknown column type 'uuid'", StringComparison.Ordinal) && d.Location == new SourceLocation("datasets/a.yaml", 7, 11));
+        Assert.Contains(e.Diagnostics, d => d.Message.Contains("not a valid cron expression", StringComparison.Ordinal) && d.Location.File == "datasets/b.yaml");
+        Assert.True(e.Diagnostics.Count >= 4);
+    }
+
+    [Fact]
+    public void Duplicate_dataset_names_point_at_both_definitions()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)
+            .Write("datasets/a.yaml", "name: orders\nsource: files\ntable: a.csv\n")
+            .Write("datasets/b.yaml", "name: Orders\nsource: files\ntable: b.csv\n");
+        var e = Fails(p);
+        var d = Assert.Single(e.Diagnostics);
+        Assert.Equal("datasets/b.yaml", d.Location.File);
+        Assert.Contains("already defined at datasets/a.yaml:1:1", d.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dependency_cycle_is_named_in_full()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)
+            .Write("datasets/a.yaml", "name: a\nsql: select * from b\n")
+            .Write("datasets/b.yaml", "name: b\nsql: select * from c\n")
+            .Write("datasets/c.yaml", "name: c\nsql: select * from a\n");
+        var e = Fails(p);
+        var cycle = Assert.Single(e.Diagnostics);
+        Assert.Contains("a -> b -> c -> a", cycle.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dependencies_are_inferred_from_sql_and_datasets_come_in_dependency_order()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)
+            .Write("datasets/a_summary.yaml", "name: a_summary\nsql: |\n  select region, count(*) from orders o join customers c on o.cid = c.id group by 1\n")
+            .Write("datasets/customers.yaml", "name: customers\nsource: crm\ntable: customers\n")
+            .Write("datasets/orders.yaml", "name: orders\nsource: files\ntable: orders.csv\n");
+        var project = ProjectLoader.Load(p.Root);
+        var names = project.Datasets.Select(d => d.Name).ToList();
+        Assert.True(names.IndexOf("a_summary") > names.IndexOf("orders"));
+        Assert.True(names.IndexOf("a_summary") > names.IndexOf("customers"));
+        Assert.Equal(["customers", "orders"], project.FindDataset("a_summary")!.DependsOn.Order());
+    }
+
+    [Fact]
+    public void Unknown_depends_on_is_reported_where_it_is_written()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)
+            .Write("datasets/a.yaml", "name: a\nsource: files\ntable: a.csv\ndepends_on:\n  - orderz\n");
+        var d = Assert.Single(Fails(p).Diagnostics);
+        Assert.Equal(new SourceLocation("datasets/a.yaml", 5, 5), d.Location);
+        Assert.Contains("unknown dataset 'orderz'", d.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Derived_sql_over_a_live_database_dataset_is_refused_with_the_fix()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)
+            .Write("datasets/customers.yaml", "name: customers\nsource: crm\ntable: customers\nmaterialization: live\n")
+            .Write("datasets/vip.yaml", "name: vip\nsql: select * from customers where vip\n");
+        var d = Assert.Single(Fails(p).Diagnostics);
+        Assert.Contains("materialization: table", d.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Malformed_yaml_reports_the_position_of_the_syntax_error()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)
+            .Write("datasets/a.yaml", "name: a\nsource: files\ntable: [unclosed\n");
+        var d = Assert.Single(Fails(p).Diagnostics);
+        Assert.Equal("datasets/a.yaml", d.Location.File);
+        Assert.True(d.Location.Line >= 3);
+        Assert.StartsWith("invalid YAML", d.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Postgres_source_refuses_a_connection_string_in_yaml()
+    {
+        using var p = new TempProject().Write("ladle.yaml", """
+            name: test
+            sources:
+              warehouse:
+                kind: postgres
+                connection_env: Host=db;Password=secret
+            """);
+        var d = Assert.Single(Fails(p).Diagnostics);
+        Assert.Contains("must name an environment variable", d.Message, StringComparison.Ordinal);
+        Assert.Equal(5, d.Location.Line);
+    }
+
+    [Fact]
+    public void Missing_project_file_says_how_to_start_one()
+    {
+        using var p = new TempProject();
+        var d = Assert.Single(Fails(p).Diagnostics);
+        Assert.Contains("ladle init", d.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Files_table_may_not_leave_the_source_folder()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)
+            .Write("datasets/a.yaml", "name: a\nsource: files\ntable: ../../etc/passwd\n");
+        Assert.Contains("leaves the folder", Assert.Single(Fails(p).Diagnostics).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Live_dataset_with_a_schedule_is_refused()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)
+            .Write("datasets/a.yaml", "name: a\nsource: crm\ntable: a\nmaterialization: live\nschedule: '0 * * * *'\n");
+        Assert.Contains("cannot have a schedule", Assert.Single(Fails(p).Diagnostics).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Primary_key_must_name_declared_columns()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)
+            .Write("datasets/a.yaml", "name: a\nsource: crm\ntable: a\nprimary_key: [idd]\ncolumns:\n  - name: id\n    type: integer\n");
+        var d = Assert.Single(Fails(p).Diagnostics);
+        Assert.Contains("did you mean 'id'?", d.Hint, StringComparison.Ordinal);
+    }
+}
