@@ -1,5 +1,4 @@
 using Ladle.Core.Errors;
-using Spectre.Console;
 
 namespace Ladle.Cli.Commands;
 
@@ -17,22 +16,23 @@ internal static class CliRunner
         }
         catch (ProjectValidationException e)
         {
-            var err = Error();
-            foreach (var d in e.Diagnostics) err.MarkupLine($"[red]{Markup.Escape(d.ToString())}[/]");
-            err.MarkupLine($"[red]{e.Diagnostics.Count} error(s); nothing was run.[/]");
+            // One line per error, never wrapped, like a compiler: editors and grep can jump to file:line:column.
+            foreach (var d in e.Diagnostics) await Console.Error.WriteLineAsync(d.ToString());
+            await Console.Error.WriteLineAsync($"{e.Diagnostics.Count} error(s); nothing was run.");
             return Failed;
         }
         catch (LadleException e)
         {
-            Error().MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
             return Failed;
         }
         catch (OperationCanceledException)
         {
-            Error().MarkupLine("[yellow]cancelled[/]");
+            await Console.Error.WriteLineAsync("cancelled");
             return 130;
         }
     }
 
-    public static IAnsiConsole Error() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    /// <summary>Writes an error line to stderr, unwrapped.</summary>
+    public static void Error(string message) => Console.Error.WriteLine($"error: {message}");
 }

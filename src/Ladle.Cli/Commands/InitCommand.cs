@@ -15,7 +15,7 @@ internal static class InitCommand
             var dir = parse.GetValue(directory)!.FullName;
             if (File.Exists(Path.Combine(dir, "ladle.yaml")))
             {
-                CliRunner.Error().MarkupLine($"[red]error:[/] {Markup.Escape(dir)} already holds a ladle.yaml; nothing was changed");
+                CliRunner.Error($"{dir} already holds a ladle.yaml; nothing was changed");
                 return CliRunner.Failed;
             }
             await WriteAsync(dir, ct);

@@ -1,0 +1,49 @@
+namespace Ladle.Cli.Tests;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ladle-cli-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task Validate_reports_a_typo_with_file_line_and_column_and_exits_non_zero()
+    {
+        var init = await LadleProcess.RunAsync("init", _dir);
+        Assert.Equal(0, init.ExitCode);
+        var dataset = Path.Combine(_dir, "datasets", "cities.yaml");
+        File.WriteAllText(dataset, File.ReadAllText(dataset).Replace("owner:", "ownr:", StringComparison.Ordinal));
+
+        var (code, _, err) = await LadleProcess.RunAsync("validate", "--project", _dir);
+        Assert.Equal(1, code);
+        Assert.Contains("datasets/cities.yaml:3:1: error: unknown key 'ownr' in dataset (did you mean 'owner'?)", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Init_then_materialize_then_query_works_on_the_starter_project()
+    {
+        Assert.Equal(0, (await LadleProcess.RunAsync("init", _dir)).ExitCode);
+        Assert.Equal(0, (await LadleProcess.RunAsync("validate", "--project", _dir)).ExitCode);
+        var materialize = await LadleProcess.RunAsync("materialize", "--project", _dir);
+        Assert.True(materialize.ExitCode == 0, materialize.Out + materialize.Err);
+        Assert.Contains("published", materialize.Out, StringComparison.Ordinal);
+        var query = await LadleProcess.RunAsync("query", "--project", _dir, "--format", "csv", "select city, population from cities where country = 'DE'");
+        Assert.Equal(0, query.ExitCode);
+        Assert.Equal("city,population\nBerlin,3755251\n", query.Out.ReplaceLineEndings("\n"));
+        var refused = await LadleProcess.RunAsync("init", _dir);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("already holds a ladle.yaml", refused.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_with_bad_sql_says_what_duckdb_said_and_exits_non_zero()
+    {
+        Assert.Equal(0, (await LadleProcess.RunAsync("init", _dir)).ExitCode);
+        var (code, _, err) = await LadleProcess.RunAsync("query", "--project", _dir, "select nope from nowhere");
+        Assert.Equal(1, code);
+        Assert.Contains("nowhere", err, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}
