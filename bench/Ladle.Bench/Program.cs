@@ -1,0 +1,3 @@
+using Ladle.Bench;
+
+return await ExportBenchmark.RunAsync(args);
