@@ -27,7 +27,7 @@ internal static class DemoCommand
             var options = new DemoOptions { Orders = parse.GetValue(orders) };
             await AnsiConsole.Status().StartAsync("Generating demo data…", async status =>
             {
-                var progress = new Progress<DemoProgress>(p => status.Status($"Generating demo data: {Markup.Escape(p.ToString())}"));
+                var progress = new Progress<DemoProgress>(p => status.Status($"Generating demo data: {Markup.Escape(p.Dataset)} ({p.Completed}/{p.Total})"));
                 await DemoGenerator.GenerateAsync(target, options, progress, ct);
             });
             AnsiConsole.MarkupLine($"[green]Generated[/] the demo project in {Markup.Escape(target)}");
