@@ -25,6 +25,14 @@ internal static class DependencyGraph
                     if (byName.TryGetValue(table, out var target) && !deps.Contains(target.Name, StringComparer.OrdinalIgnoreCase))
                         deps.Add(target.Name);
             }
+            // A relationships check reads its target, so the target is published first.
+            foreach (var check in dataset.Checks.Where(c => c.Kind == CheckKind.Relationships && c.To is not null))
+            {
+                if (!byName.TryGetValue(check.To!, out var target))
+                    diagnostics.Add(check.Location, $"check '{check.Name}' of '{dataset.Name}' refers to unknown dataset '{check.To}'", Suggest.Hint(check.To!, byName.Keys.ToList()));
+                else if (!string.Equals(target.Name, dataset.Name, StringComparison.OrdinalIgnoreCase) && !deps.Contains(target.Name, StringComparer.OrdinalIgnoreCase))
+                    deps.Add(target.Name);
+            }
             if (deps.Contains(dataset.Name, StringComparer.OrdinalIgnoreCase))
                 diagnostics.Add(dataset.Location, $"dataset '{dataset.Name}' depends on itself");
             resolved[dataset.Name] = dataset with { DependsOn = deps };

@@ -25,7 +25,7 @@ public static partial class ProjectLoader
     private static readonly string[] DatasetKeys =
     [
         "name", "domain", "owner", "description", "source", "table", "sql", "depends_on", "columns",
-        "primary_key", "materialization", "schedule", "watermark",
+        "primary_key", "materialization", "schedule", "watermark", "checks", "freshness", "on_stale",
     ];
     private static readonly string[] ColumnKeys = ["name", "type", "description", "pii"];
 
@@ -275,6 +275,13 @@ public static partial class ProjectLoader
             diagnostics.Add(map.At(map.Node("watermark")!), $"watermark column '{watermark}' is not a declared column of '{name}'", Suggest.Hint(watermark, columnNames));
 
         var dependsOn = map.StringList("depends_on");
+        var checks = ReadChecks(map, name, columns, file, diagnostics);
+        var freshness = ReadFreshnessSlo(map, file, diagnostics);
+        var onStale = OnStale.Serve;
+        if (map.String("on_stale") is { } onStaleText && YamlMap.ParseEnum(onStaleText, out onStale) is { } onStaleHint)
+            diagnostics.Add(map.At(map.Node("on_stale")!), $"unknown on_stale '{onStaleText}'", onStaleHint);
+        if (map.Node("on_stale") is not null && freshness is null && onStale != OnStale.Serve)
+            diagnostics.Add(map.KeyLocation("on_stale"), $"on_stale applies only with a freshness promise", "add 'freshness: { max_age: 2h }'");
         return new DatasetDefinition
         {
             Name = name,
@@ -290,6 +297,9 @@ public static partial class ProjectLoader
             Materialization = materialization,
             Schedule = schedule,
             WatermarkColumn = watermark,
+            Checks = checks,
+            Freshness = freshness,
+            OnStale = onStale,
             File = file,
             Location = map.Location,
             DependsOnLocations = dependsOn.Select(d => d.At).ToList(),

@@ -46,6 +46,15 @@ public sealed record DatasetDefinition
     /// <summary>A column whose maximum is recorded as the source watermark of each version.</summary>
     public string? WatermarkColumn { get; init; }
 
+    /// <summary>Data-quality checks run on every new version before it is published.</summary>
+    public IReadOnlyList<CheckDefinition> Checks { get; init; } = [];
+
+    /// <summary>The freshness promise, if the dataset makes one.</summary>
+    public FreshnessSlo? Freshness { get; init; }
+
+    /// <summary>What serving does once the freshness promise is broken.</summary>
+    public OnStale OnStale { get; init; } = OnStale.Serve;
+
     /// <summary>Where each declared depends_on entry is written, for error messages.</summary>
     public IReadOnlyList<SourceLocation> DependsOnLocations { get; init; } = [];
 

@@ -25,9 +25,13 @@ public abstract class SourceConnector(SourceDefinition definition) : IAsyncDispo
     public abstract Task<ResultStream> QueryAsync(SqlStatement statement, ResultSchema? schema, CancellationToken cancellationToken);
 
     /// <summary>The columns the dataset's relation yields in the source, with their serving types.</summary>
-    public async Task<ResultSchema> DescribeAsync(DatasetDefinition dataset, CancellationToken cancellationToken)
+    public Task<ResultSchema> DescribeAsync(DatasetDefinition dataset, CancellationToken cancellationToken) =>
+        DescribeRelationAsync(Relation(dataset), cancellationToken);
+
+    /// <summary>The columns of any relation in this source (a table, a subquery, a version).</summary>
+    public async Task<ResultSchema> DescribeRelationAsync(string relation, CancellationToken cancellationToken)
     {
-        await using var result = await QueryAsync(new SqlStatement($"SELECT * FROM {Relation(dataset)} AS t LIMIT 0", []), null, cancellationToken);
+        await using var result = await QueryAsync(new SqlStatement($"SELECT * FROM {relation} AS t LIMIT 0", []), null, cancellationToken);
         return result.Schema;
     }
 

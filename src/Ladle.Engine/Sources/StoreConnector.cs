@@ -1,7 +1,6 @@
 using System.Data.Common;
 using DuckDB.NET.Data;
 using Ladle.Core.Model;
-using Ladle.Engine.Results;
 using Ladle.Engine.Sql;
 using Ladle.Engine.Store;
 
@@ -23,11 +22,4 @@ public sealed class StoreConnector(DuckDbStore store) : AdoConnector(new SourceD
         Task.FromResult<DbConnection>(store.Open());
 
     protected override DbParameter CreateParameter(string name, object value) => new DuckDBParameter(name, value);
-
-    /// <summary>The columns of a relation in the store (a version table, a view).</summary>
-    public async Task<ResultSchema> DescribeRelationAsync(string relation, CancellationToken cancellationToken)
-    {
-        await using var result = await QueryAsync(new SqlStatement($"SELECT * FROM {relation} LIMIT 0", []), null, cancellationToken);
-        return result.Schema;
-    }
 }

@@ -26,6 +26,10 @@ public abstract class SqlDialect
     /// <summary>The engine's type for a Ladle type, for CAST and CREATE TABLE.</summary>
     public abstract string TypeName(LadleType type);
 
+    /// <summary>A boolean expression: the whole text of <paramref name="expression"/> matches the pattern bound at <paramref name="pattern"/>.</summary>
+    public virtual string RegexFullMatch(string expression, string pattern) =>
+        throw new Core.Errors.InvalidRequestException($"regular expressions cannot run in {Name}; check this dataset after materializing it (materialization: table)");
+
     public static SqlDialect DuckDb { get; } = new DuckDbDialect();
     public static SqlDialect Postgres { get; } = new PostgresDialect();
     public static SqlDialect Sqlite { get; } = new SqliteDialect();
@@ -45,6 +49,8 @@ public abstract class SqlDialect
             LadleType.Timestamp => "TIMESTAMP",
             _ => "VARCHAR",
         };
+
+        public override string RegexFullMatch(string expression, string pattern) => $"regexp_full_match(CAST({expression} AS VARCHAR), {pattern})";
     }
 
     private sealed class PostgresDialect : SqlDialect
@@ -63,6 +69,8 @@ public abstract class SqlDialect
             LadleType.Timestamp => "timestamp",
             _ => "text",
         };
+
+        public override string RegexFullMatch(string expression, string pattern) => $"CAST({expression} AS text) ~ ('^(?:' || {pattern} || ')$')";
     }
 
     private sealed class SqliteDialect : SqlDialect

@@ -27,6 +27,30 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>Every version still published (served or retained), newest first per dataset.</summary>
     Task<IReadOnlyList<VersionRecord>> ListPublishedAsync(CancellationToken cancellationToken);
 
+    /// <summary>Marks a building version quarantined: its data stays for inspection but is never served.</summary>
+    Task QuarantineVersionAsync(string dataset, long version, long rowCount, string reason, DateTimeOffset finishedAt, CancellationToken cancellationToken);
+
+    /// <summary>Quarantined versions of every dataset (their tables are kept until retention removes them).</summary>
+    Task<IReadOnlyList<VersionRecord>> ListQuarantinedAsync(CancellationToken cancellationToken);
+
+    /// <summary>Records the results of one check run.</summary>
+    Task RecordCheckResultsAsync(IReadOnlyList<Checks.CheckResult> results, CancellationToken cancellationToken);
+
+    /// <summary>Check results of a dataset, newest first; of one version when <paramref name="version"/> is set.</summary>
+    Task<IReadOnlyList<Checks.CheckResult>> ListCheckResultsAsync(string dataset, long? version, int limit, CancellationToken cancellationToken);
+
+    /// <summary>A check's measured values on the last published versions, newest first (anomaly history).</summary>
+    Task<IReadOnlyList<double>> CheckHistoryAsync(string dataset, string check, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Opens an incident unless one of that kind is open; returns true when this call opened it.</summary>
+    Task<bool> OpenIncidentAsync(string dataset, string kind, string reason, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Resolves the open incident of that kind, if any; returns true when one was resolved.</summary>
+    Task<bool> ResolveIncidentAsync(string dataset, string kind, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Incidents of a dataset (or of all when null), newest first.</summary>
+    Task<IReadOnlyList<Incident>> ListIncidentsAsync(string? dataset, int limit, CancellationToken cancellationToken);
+
     /// <summary>Marks versions left building by a process that died as failed; returns how many.</summary>
     Task<int> FailInterruptedAsync(string reason, DateTimeOffset at, CancellationToken cancellationToken);
 }

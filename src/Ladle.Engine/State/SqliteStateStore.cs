@@ -50,6 +50,31 @@ public sealed class SqliteStateStore : IStateStore
                 PRIMARY KEY (dataset, version)
             );
             CREATE INDEX IF NOT EXISTS versions_status ON versions (status);
+            CREATE TABLE IF NOT EXISTS check_results (
+                dataset      TEXT NOT NULL,
+                version      INTEGER,
+                check_name   TEXT NOT NULL,
+                kind         TEXT NOT NULL,
+                severity     TEXT NOT NULL,
+                outcome      TEXT NOT NULL,
+                failing_rows INTEGER NOT NULL,
+                total_rows   INTEGER NOT NULL,
+                observed     REAL,
+                message      TEXT NOT NULL,
+                sample       TEXT,
+                ran_at       TEXT NOT NULL,
+                duration_ms  INTEGER NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS check_results_dataset ON check_results (dataset, check_name, ran_at);
+            CREATE TABLE IF NOT EXISTS incidents (
+                id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                dataset     TEXT NOT NULL,
+                kind        TEXT NOT NULL,
+                reason      TEXT NOT NULL,
+                opened_at   TEXT NOT NULL,
+                resolved_at TEXT
+            );
+            CREATE UNIQUE INDEX IF NOT EXISTS incidents_open ON incidents (dataset, kind) WHERE resolved_at IS NULL;
             """;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -88,8 +113,145 @@ public sealed class SqliteStateStore : IStateStore
 
     public Task MarkDroppedAsync(string dataset, long version, CancellationToken cancellationToken) =>
         ExecuteAsync(
-            "UPDATE versions SET status = 'dropped' WHERE dataset = $dataset AND version = $version AND status = 'published'",
+            "UPDATE versions SET status = 'dropped' WHERE dataset = $dataset AND version = $version AND status IN ('published', 'quarantined')",
             cancellationToken, ("$dataset", dataset), ("$version", version));
+
+    public Task QuarantineVersionAsync(string dataset, long version, long rowCount, string reason, DateTimeOffset finishedAt, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE versions SET status = 'quarantined', finished_at = $at, row_count = $rows, error = $error WHERE dataset = $dataset AND version = $version",
+            cancellationToken,
+            ("$dataset", dataset), ("$version", version), ("$at", Format(finishedAt)), ("$rows", rowCount), ("$error", reason));
+
+    public Task<IReadOnlyList<VersionRecord>> ListQuarantinedAsync(CancellationToken cancellationToken) =>
+        QueryAsync("SELECT * FROM versions WHERE status = 'quarantined' ORDER BY dataset, version DESC", cancellationToken);
+
+    public async Task RecordCheckResultsAsync(IReadOnlyList<Checks.CheckResult> results, CancellationToken cancellationToken)
+    {
+        if (results.Count == 0) return;
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO check_results (dataset, version, check_name, kind, severity, outcome, failing_rows, total_rows, observed, message, sample, ran_at, duration_ms)
+            VALUES ($dataset, $version, $check, $kind, $severity, $outcome, $failing, $total, $observed, $message, $sample, $ran, $ms)
+            """;
+        foreach (var r in results)
+        {
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("$dataset", r.Dataset);
+            command.Parameters.AddWithValue("$version", (object?)r.Version ?? DBNull.Value);
+            command.Parameters.AddWithValue("$check", r.Check);
+            command.Parameters.AddWithValue("$kind", Core.Loading.ProjectLoader.Snake(r.Kind));
+            command.Parameters.AddWithValue("$severity", r.Severity.ToString().ToLowerInvariant());
+            command.Parameters.AddWithValue("$outcome", r.Outcome.ToString().ToLowerInvariant());
+            command.Parameters.AddWithValue("$failing", r.FailingRows);
+            command.Parameters.AddWithValue("$total", r.TotalRows);
+            command.Parameters.AddWithValue("$observed", (object?)r.Observed ?? DBNull.Value);
+            command.Parameters.AddWithValue("$message", r.Message);
+            command.Parameters.AddWithValue("$sample", (object?)r.Sample ?? DBNull.Value);
+            command.Parameters.AddWithValue("$ran", Format(r.RanAt));
+            command.Parameters.AddWithValue("$ms", (long)r.Duration.TotalMilliseconds);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<Checks.CheckResult>> ListCheckResultsAsync(string dataset, long? version, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = version is null
+            ? "SELECT * FROM check_results WHERE dataset = $dataset ORDER BY ran_at DESC, rowid DESC LIMIT $limit"
+            : "SELECT * FROM check_results WHERE dataset = $dataset AND version = $version ORDER BY ran_at DESC, rowid DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$dataset", dataset);
+        command.Parameters.AddWithValue("$version", (object?)version ?? DBNull.Value);
+        command.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var results = new List<Checks.CheckResult>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            results.Add(new Checks.CheckResult
+            {
+                Dataset = reader.GetString(0),
+                Version = reader.IsDBNull(1) ? null : reader.GetInt64(1),
+                Check = reader.GetString(2),
+                Kind = Enum.Parse<Core.Model.CheckKind>(reader.GetString(3).Replace("_", "", StringComparison.Ordinal), ignoreCase: true),
+                Severity = Enum.Parse<Core.Model.CheckSeverity>(reader.GetString(4), ignoreCase: true),
+                Outcome = Enum.Parse<Checks.CheckOutcome>(reader.GetString(5), ignoreCase: true),
+                FailingRows = reader.GetInt64(6),
+                TotalRows = reader.GetInt64(7),
+                Observed = reader.IsDBNull(8) ? null : reader.GetDouble(8),
+                Message = reader.GetString(9),
+                Sample = reader.IsDBNull(10) ? null : reader.GetString(10),
+                RanAt = DateTimeOffset.Parse(reader.GetString(11), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+                Duration = TimeSpan.FromMilliseconds(reader.GetInt64(12)),
+            });
+        }
+        return results;
+    }
+
+    public async Task<IReadOnlyList<double>> CheckHistoryAsync(string dataset, string check, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // Only versions that were accepted (published, possibly dropped since) form the history an anomaly is judged by.
+        command.CommandText = """
+            SELECT c.observed FROM check_results c JOIN versions v ON v.dataset = c.dataset AND v.version = c.version
+            WHERE c.dataset = $dataset AND c.check_name = $check AND c.observed IS NOT NULL AND v.status IN ('published', 'dropped')
+            ORDER BY c.version DESC LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$dataset", dataset);
+        command.Parameters.AddWithValue("$check", check);
+        command.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var values = new List<double>();
+        while (await reader.ReadAsync(cancellationToken)) values.Add(reader.GetDouble(0));
+        return values;
+    }
+
+    public async Task<bool> OpenIncidentAsync(string dataset, string kind, string reason, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO incidents (dataset, kind, reason, opened_at) VALUES ($dataset, $kind, $reason, $at) ON CONFLICT DO NOTHING";
+        command.Parameters.AddWithValue("$dataset", dataset);
+        command.Parameters.AddWithValue("$kind", kind);
+        command.Parameters.AddWithValue("$reason", reason);
+        command.Parameters.AddWithValue("$at", Format(at));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<bool> ResolveIncidentAsync(string dataset, string kind, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE incidents SET resolved_at = $at WHERE dataset = $dataset AND kind = $kind AND resolved_at IS NULL";
+        command.Parameters.AddWithValue("$dataset", dataset);
+        command.Parameters.AddWithValue("$kind", kind);
+        command.Parameters.AddWithValue("$at", Format(at));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<IReadOnlyList<Incident>> ListIncidentsAsync(string? dataset, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = dataset is null
+            ? "SELECT id, dataset, kind, reason, opened_at, resolved_at FROM incidents ORDER BY id DESC LIMIT $limit"
+            : "SELECT id, dataset, kind, reason, opened_at, resolved_at FROM incidents WHERE dataset = $dataset ORDER BY id DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$dataset", (object?)dataset ?? DBNull.Value);
+        command.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var incidents = new List<Incident>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            incidents.Add(new Incident(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                DateTimeOffset.Parse(reader.GetString(4), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+                reader.IsDBNull(5) ? null : DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)));
+        }
+        return incidents;
+    }
 
     public async Task<int> FailInterruptedAsync(string reason, DateTimeOffset at, CancellationToken cancellationToken)
     {

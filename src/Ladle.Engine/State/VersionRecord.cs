@@ -1,12 +1,16 @@
 namespace Ladle.Engine.State;
 
-/// <summary>The life of a dataset version: building, then published or failed; dropped once retention lets it go.</summary>
+/// <summary>
+/// The life of a dataset version: building, then published, quarantined (an error check failed: kept for its
+/// owner, never served) or failed (it could not be built); dropped once retention lets it go.
+/// </summary>
 public enum VersionStatus : byte
 {
     Building,
     Published,
     Failed,
     Dropped,
+    Quarantined,
 }
 
 /// <summary>One materialization attempt of a dataset, as recorded in the state store.</summary>
