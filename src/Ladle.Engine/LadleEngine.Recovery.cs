@@ -40,6 +40,9 @@ public sealed partial class LadleEngine
                 retained++;
             }
         }
+        // Quarantined versions stay for their owners to inspect.
+        foreach (var quarantined in await State.ListQuarantinedAsync(cancellationToken))
+            kept.Add(DuckDbStore.VersionTableName(quarantined.Dataset, quarantined.Version));
         foreach (var table in tables.Where(t => !kept.Contains(t)))
         {
             using var connection = Store.Open();
@@ -47,6 +50,7 @@ public sealed partial class LadleEngine
             Log.DroppedOrphan(_logger, table);
         }
         DefineViews();
+        await Trust.LoadAsync(Project, State, Catalog, cancellationToken);
     }
 
     /// <summary>

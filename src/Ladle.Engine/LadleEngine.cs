@@ -32,6 +32,8 @@ public sealed partial class LadleEngine : IAsyncDisposable
         _logger = loggers.CreateLogger("Ladle.Engine");
         StoreConnector = new StoreConnector(store);
         Catalog = new PublishedCatalog(DropVersion);
+        Trust = new Trust.TrustRegistry();
+        Checks = new Checks.CheckRunner(this);
         foreach (var source in project.Sources.Values)
         {
             _connectors[source.Name] = source.Kind switch
@@ -50,6 +52,12 @@ public sealed partial class LadleEngine : IAsyncDisposable
     public IStateStore State { get; }
     public DuckDbStore Store { get; }
     public PublishedCatalog Catalog { get; }
+
+    /// <summary>The trust gate's knowledge: newest attempts and warnings of served versions.</summary>
+    public Trust.TrustRegistry Trust { get; }
+
+    /// <summary>Runs datasets' checks (the audit of write-audit-publish, and `ladle checks run`).</summary>
+    public Checks.CheckRunner Checks { get; }
     public Publisher Publisher { get; }
     internal StoreConnector StoreConnector { get; }
 

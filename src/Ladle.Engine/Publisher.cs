@@ -3,6 +3,7 @@ using System.Diagnostics;
 using DuckDB.NET.Data;
 using Ladle.Core.Errors;
 using Ladle.Core.Model;
+using Ladle.Engine.Checks;
 using Ladle.Engine.Internal;
 using Ladle.Engine.Results;
 using Ladle.Engine.Sources;
@@ -16,8 +17,15 @@ namespace Ladle.Engine;
 /// <summary>Progress of one materialization, for progress bars.</summary>
 public sealed record MaterializeProgress(string Dataset, string Phase, long Rows);
 
-/// <summary>The outcome of materializing one dataset.</summary>
-public sealed record MaterializeResult(string Dataset, bool Published, long? Version, long Rows, TimeSpan Duration, string? Error);
+/// <summary>The outcome of materializing one dataset: published, quarantined by its checks, failed, or skipped.</summary>
+public sealed record MaterializeResult(string Dataset, bool Published, long? Version, long Rows, TimeSpan Duration, string? Error)
+{
+    /// <summary>True when the version was built but an error check stopped it; it is kept for inspection.</summary>
+    public bool Quarantined { get; init; }
+
+    /// <summary>The checks run on the version.</summary>
+    public IReadOnlyList<Checks.CheckResult> Checks { get; init; } = [];
+}
 
 /// <summary>
 /// The write path: materialize a dataset into a new version beside the served one, then publish it in one
@@ -89,16 +97,34 @@ public sealed class Publisher
             await LoadAsync(dataset, record.Version, progress, cancellationToken);
             var (rows, watermark) = Measure(dataset, table);
 
+            // Audit: the version's checks run in the store before anyone can read it.
+            progress?.Report(new MaterializeProgress(dataset.Name, "checking", rows));
+            var checks = await _engine.Checks.RunAsync(dataset, new CheckTarget(_engine.StoreConnector, table, record.Version, DateTimeOffset.UtcNow), cancellationToken);
+            await _engine.State.RecordCheckResultsAsync(checks, CancellationToken.None);
+            var blocking = checks.Where(c => c.Blocks).ToList();
+            if (blocking.Count > 0)
+            {
+                var reason = $"{blocking.Count} error check(s) failed: " + string.Join("; ", blocking.Select(b => $"{b.Check}: {b.Message}"));
+                var at = DateTimeOffset.UtcNow;
+                await _engine.State.QuarantineVersionAsync(dataset.Name, record.Version, rows, reason, at, CancellationToken.None);
+                _engine.Trust.Record(dataset.Name, record.Version, VersionStatus.Quarantined, at, reason);
+                progress?.Report(new MaterializeProgress(dataset.Name, "quarantined", rows));
+                Log.Quarantined(_logger, dataset.Name, record.Version, reason);
+                return new MaterializeResult(dataset.Name, false, record.Version, rows, clock.Elapsed, "quarantined: " + reason) { Quarantined = true, Checks = checks };
+            }
+
             // Publish: the state store is the source of truth, so it changes first; start-up recovery
             // re-points views from it if the process dies between these steps.
             var publishedAt = DateTimeOffset.UtcNow;
             await _engine.State.PublishVersionAsync(dataset.Name, record.Version, rows, watermark, publishedAt, CancellationToken.None);
             _engine.Store.PointView(dataset.Name, record.Version);
             _engine.ForgetSchema(dataset.Name);
+            _engine.Trust.RecordChecks(dataset.Name, record.Version, checks);
+            _engine.Trust.Record(dataset.Name, record.Version, VersionStatus.Published, publishedAt, null);
             _engine.Catalog.Publish(new DataVersion(dataset.Name, record.Version, publishedAt), _engine.Project.Server.RetainVersions);
             progress?.Report(new MaterializeProgress(dataset.Name, "published", rows));
             Log.Published(_logger, dataset.Name, record.Version, rows, clock.ElapsedMilliseconds);
-            return new MaterializeResult(dataset.Name, true, record.Version, rows, clock.Elapsed, null);
+            return new MaterializeResult(dataset.Name, true, record.Version, rows, clock.Elapsed, null) { Checks = checks };
         }
         catch (Exception e) when (e is LadleException or DuckDBException or OperationCanceledException or InvalidOperationException or InvalidCastException or FormatException or OverflowException)
         {
@@ -106,7 +132,9 @@ public sealed class Publisher
             try { _engine.Store.DropVersion(dataset.Name, record.Version); }
             catch (DuckDBException) { /* recovery at the next start drops it */ }
             var reason = e is OperationCanceledException ? "cancelled before it was published" : e.Message;
-            await _engine.State.FailVersionAsync(dataset.Name, record.Version, reason, DateTimeOffset.UtcNow, CancellationToken.None);
+            var failedAt = DateTimeOffset.UtcNow;
+            await _engine.State.FailVersionAsync(dataset.Name, record.Version, reason, failedAt, CancellationToken.None);
+            _engine.Trust.Record(dataset.Name, record.Version, VersionStatus.Failed, failedAt, reason);
             progress?.Report(new MaterializeProgress(dataset.Name, "failed", 0));
             if (e is OperationCanceledException) throw;
             return new MaterializeResult(dataset.Name, false, record.Version, 0, clock.Elapsed, reason);

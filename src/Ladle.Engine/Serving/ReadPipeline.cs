@@ -5,6 +5,7 @@ using Ladle.Core.Policy;
 using Ladle.Core.Queries;
 using Ladle.Engine.Encoding;
 using Ladle.Engine.Results;
+using Ladle.Engine.Trust;
 
 namespace Ladle.Engine.Serving;
 
@@ -61,7 +62,10 @@ public sealed class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAudi
 
             await using var result = await Engine.ReadRowsAsync(dataset, query, cancellationToken);
             var version = result.Version;
-            var info = new ServeInfo(dataset.Name, DataStatus.Ok, version?.Version, version?.PublishedAt, encoder.ContentType, encoder.FileExtension);
+            // The trust gate judges the version actually leased, so the status stated is the status of these rows.
+            var health = Engine.Trust.Evaluate(dataset, version);
+            if (health.Status == DataStatus.Stale && dataset.OnStale == OnStale.Refuse) throw new DatasetStaleException(dataset.Name, health);
+            var info = new ServeInfo(dataset.Name, health, version?.Version, version?.PublishedAt, encoder.ContentType, encoder.FileExtension);
             var body = new CountingStream(begin(info), bytes);
             var context = new EncodeContext
             {
@@ -106,6 +110,8 @@ public sealed class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAudi
         ["materialization"] = dataset.Materialization.ToString().ToLowerInvariant(),
         ["version"] = info.Version,
         ["published_at"] = info.PublishedAt,
-        ["status"] = info.Status.ToString().ToLowerInvariant(),
+        ["status"] = info.Health.StatusName,
+        ["status_reason"] = info.Health.Reason,
+        ["status_since"] = info.Health.Since,
     };
 }

@@ -23,14 +23,7 @@ public sealed record RowsRequest
 }
 
 /// <summary>What the response states about the data before the first row: set as headers by HTTP adapters.</summary>
-public sealed record ServeInfo(string Dataset, DataStatus Status, long? Version, DateTimeOffset? PublishedAt, string ContentType, string FileExtension);
-
-/// <summary>The trust status of served data.</summary>
-public enum DataStatus : byte
+public sealed record ServeInfo(string Dataset, Trust.DataHealth Health, long? Version, DateTimeOffset? PublishedAt, string ContentType, string FileExtension)
 {
-    /// <summary>The newest publication passed; or a live dataset read from its source.</summary>
-    Ok,
-
-    /// <summary>Nothing was ever published.</summary>
-    Unavailable,
+    public Trust.DataStatus Status => Health.Status;
 }

@@ -78,7 +78,11 @@ public static class DatasetsApi
             var response = context.Response;
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = info.ContentType;
-            response.Headers["Ladle-Data-Status"] = info.Status.ToString().ToLowerInvariant();
+            response.Headers["Ladle-Data-Status"] = info.Health.StatusName;
+            if (info.Health.Status != Engine.Trust.DataStatus.Ok && info.Health.Reason is { } reason)
+                response.Headers["Ladle-Data-Status-Reason"] = Uri.EscapeDataString(reason);
+            if (info.Health.Status == Engine.Trust.DataStatus.Stale && pipeline.Engine.GetDataset(info.Dataset).OnStale == OnStale.Warn)
+                response.Headers.Warning = $"110 ladle \"Response is Stale\"";
             response.Headers["Ladle-Dataset-Version"] = info.Version?.ToString(CultureInfo.InvariantCulture) ?? "live";
             if (info.PublishedAt is { } at) response.Headers["Ladle-Published-At"] = at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
             if (info.FileExtension != "json")
@@ -91,8 +95,7 @@ public static class DatasetsApi
     {
         var current = engine.Catalog.Current(d.Name);
         return new DatasetSummary(d.Name, d.Domain, d.Owner, d.Description, d.Materialization.ToString().ToLowerInvariant(),
-            current?.Version, current?.PublishedAt,
-            d.Materialization == Materialization.Live || current is not null ? "ok" : "unavailable");
+            current?.Version, current?.PublishedAt, engine.Trust.Evaluate(d, current).StatusName);
     }
 
     /// <summary>A catalog entry.</summary>

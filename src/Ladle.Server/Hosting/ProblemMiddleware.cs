@@ -42,6 +42,12 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
             };
             if (e is InvalidRequestException { Parameter: { } parameter }) problem.Extensions["parameter"] = parameter;
             if (e is SourceUnavailableException source) problem.Extensions["source"] = source.SourceName;
+            if (e is Engine.Trust.DatasetStaleException stale)
+            {
+                problem.Extensions["status"] = "stale";
+                problem.Extensions["stale_since"] = stale.Health.Since;
+                context.Response.Headers["Ladle-Data-Status"] = "stale";
+            }
             if (status == 401) context.Response.Headers.WWWAuthenticate = "Bearer";
             context.Response.StatusCode = status;
             await context.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", context.RequestAborted);
@@ -58,7 +64,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
         UnauthorizedException => StatusCodes.Status401Unauthorized,
         NotFoundException => StatusCodes.Status404NotFound,
         GoneException => StatusCodes.Status410Gone,
-        SourceUnavailableException or DatasetUnavailableException => StatusCodes.Status503ServiceUnavailable,
+        SourceUnavailableException or DatasetUnavailableException or Engine.Trust.DatasetStaleException => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 
