@@ -142,6 +142,38 @@ public sealed partial class LadleEngine : IAsyncDisposable
         return await connector.QueryAsync(live, resultSchema, cancellationToken);
     }
 
+    /// <summary>
+    /// The rows query as an export DuckDB can encode itself, when the data is in DuckDB's reach (published
+    /// versions, SQL over datasets, files); null otherwise. The statement is bound once here, so an error
+    /// (a missing file) is raised before any byte of the answer is sent.
+    /// </summary>
+    public async Task<NativeExport?> TryOpenNativeExportAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken)
+    {
+        if (!NativeExport.Supported) return null;
+        var connector = ConnectorFor(dataset);
+        if (dataset.Materialization != Materialization.Table && connector is not (Sources.StoreConnector or FilesConnector)) return null;
+        var schema = await GetSchemaAsync(dataset, cancellationToken);
+        PublishedCatalog.VersionLease? lease = null;
+        try
+        {
+            string relation;
+            if (dataset.Materialization == Materialization.Table)
+            {
+                lease = Catalog.Acquire(dataset.Name, query.PinnedVersion);
+                relation = DuckDbStore.VersionTable(dataset.Name, lease.Version.Version);
+            }
+            else relation = connector.Relation(dataset);
+            var statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey);
+            await using (await StoreConnector.QueryAsync(statement with { Text = $"SELECT * FROM ({statement.Text}) AS bound LIMIT 0" }, null, cancellationToken)) { }
+            return new NativeExport(Store, statement, lease?.Version, lease);
+        }
+        catch
+        {
+            lease?.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The SQL a rows query runs and where, for explain output and tests.</summary>
     public async Task<(string Engine, SqlStatement Statement)> ExplainRowsAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken)
     {

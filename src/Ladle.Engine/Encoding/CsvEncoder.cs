@@ -4,14 +4,17 @@ using Ladle.Engine.Results;
 namespace Ladle.Engine.Encoding;
 
 /// <summary>
-/// RFC 4180 CSV with a header row: fields with a comma, quote, CR or LF are quoted (quotes doubled); NULL is an
+/// CSV with a header row and LF line ends (as DuckDB writes it, so both paths give the same file): fields with a comma, quote, CR or LF are quoted (quotes doubled); NULL is an
 /// empty field; dates yyyy-MM-dd, timestamps yyyy-MM-dd HH:mm:ss[.fffffff] (UTC); numbers in invariant culture.
 /// </summary>
-public sealed class CsvEncoder : IResultEncoder
+public sealed class CsvEncoder : IResultEncoder, INativeFormat
 {
     public string Format => "csv";
     public string ContentType => "text/csv; charset=utf-8";
     public string FileExtension => "csv";
+
+    /// <summary>DuckDB's writer makes the same CSV: header, quotes only where needed, LF line ends.</summary>
+    public string DuckDbCopyOptions => "FORMAT csv, HEADER, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NULL '', DATEFORMAT '%Y-%m-%d', TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%f'";
 
     public async Task WriteAsync(ResultStream result, Stream output, EncodeContext context, CancellationToken cancellationToken)
     {
@@ -22,7 +25,7 @@ public sealed class CsvEncoder : IResultEncoder
             if (c > 0) buffer.WriteByte((byte)',');
             WriteText(buffer, columns[c].Name);
         }
-        buffer.Write("\r\n"u8);
+        buffer.WriteByte((byte)'\n');
         while (await result.ReadAsync(cancellationToken) is { } batch)
         {
             for (var r = 0; r < batch.Count; r++)
@@ -32,7 +35,7 @@ public sealed class CsvEncoder : IResultEncoder
                     if (c > 0) buffer.WriteByte((byte)',');
                     WriteValue(buffer, batch.Columns[c], r);
                 }
-                buffer.Write("\r\n"u8);
+                buffer.WriteByte((byte)'\n');
                 if (buffer.ShouldFlush) await buffer.FlushAsync(cancellationToken);
             }
         }

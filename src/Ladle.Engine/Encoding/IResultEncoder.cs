@@ -38,3 +38,10 @@ public sealed class EncodeContext
     /// <summary>The most rows the format can hold; set by the encoder's own limits (XLSX: 1,048,575).</summary>
     public long? MaxRows { get; init; }
 }
+
+/// <summary>A format DuckDB can write itself; used when the rows are in DuckDB's reach.</summary>
+public interface INativeFormat
+{
+    /// <summary>The options of DuckDB's COPY … TO for this format.</summary>
+    string DuckDbCopyOptions { get; }
+}

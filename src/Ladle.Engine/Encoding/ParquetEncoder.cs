@@ -10,13 +10,15 @@ namespace Ladle.Engine.Encoding;
 /// each written and sent before the next is read, so memory holds one row group, never the result.
 /// Every column is nullable; decimals are DECIMAL(38, 10); timestamps are UTC.
 /// </summary>
-public sealed class ParquetEncoder : IResultEncoder
+public sealed class ParquetEncoder : IResultEncoder, INativeFormat
 {
     public const int RowGroupSize = 128 * 1024;
 
     public string Format => "parquet";
     public string ContentType => "application/vnd.apache.parquet";
     public string FileExtension => "parquet";
+
+    public string DuckDbCopyOptions => "FORMAT parquet, COMPRESSION snappy";
 
     public async Task WriteAsync(ResultStream result, Stream output, EncodeContext context, CancellationToken cancellationToken)
     {

@@ -60,22 +60,33 @@ public sealed class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAudi
             var userQuery = query;
             query = Policy.Apply(request.Principal, dataset, query);
 
-            await using var result = await Engine.ReadRowsAsync(dataset, query, cancellationToken);
-            var version = result.Version;
-            // The trust gate judges the version actually leased, so the status stated is the status of these rows.
-            var health = Engine.Trust.Evaluate(dataset, version);
-            if (health.Status == DataStatus.Stale && dataset.OnStale == OnStale.Refuse) throw new DatasetStaleException(dataset.Name, health);
-            var info = new ServeInfo(dataset.Name, health, version?.Version, version?.PublishedAt, encoder.ContentType, encoder.FileExtension);
-            var body = new CountingStream(begin(info), bytes);
-            var context = new EncodeContext
+            if (encoder is INativeFormat native && await Engine.TryOpenNativeExportAsync(dataset, query, cancellationToken) is { } export)
             {
-                Name = dataset.Name,
-                Data = DataBlock(info, dataset),
-                NextCursor = written => NextCursor(userQuery, written, version),
-            };
-            await encoder.WriteAsync(result, body, context, cancellationToken);
-            await body.FlushAsync(cancellationToken);
-            rows = result.RowsRead;
+                // Data DuckDB holds is encoded by DuckDB itself, straight into the response.
+                await using (export)
+                {
+                    var info = Judge(dataset, export.Version, encoder);
+                    var body = new CountingStream(begin(info), bytes);
+                    rows = await export.CopyToAsync(native.DuckDbCopyOptions, body, cancellationToken);
+                    await body.FlushAsync(cancellationToken);
+                }
+            }
+            else
+            {
+                await using var result = await Engine.ReadRowsAsync(dataset, query, cancellationToken);
+                var version = result.Version;
+                var info = Judge(dataset, version, encoder);
+                var body = new CountingStream(begin(info), bytes);
+                var context = new EncodeContext
+                {
+                    Name = dataset.Name,
+                    Data = DataBlock(info, dataset),
+                    NextCursor = written => NextCursor(userQuery, written, version),
+                };
+                await encoder.WriteAsync(result, body, context, cancellationToken);
+                await body.FlushAsync(cancellationToken);
+                rows = result.RowsRead;
+            }
             status = "ok";
         }
         catch (LadleException e)
@@ -96,6 +107,17 @@ public sealed class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAudi
             var label = Engine.Project.FindDataset(request.Dataset)?.Name ?? "_unknown";
             metrics?.RowsServed(label, format, status, rows, bytes.Bytes, clock.Elapsed);
         }
+    }
+
+    /// <summary>
+    /// The trust gate: the status of the version actually leased, so the status stated is the status of these
+    /// rows; a stale dataset that refuses when stale is refused here, before anything is sent.
+    /// </summary>
+    private ServeInfo Judge(DatasetDefinition dataset, DataVersion? version, IResultEncoder encoder)
+    {
+        var health = Engine.Trust.Evaluate(dataset, version);
+        if (health.Status == DataStatus.Stale && dataset.OnStale == OnStale.Refuse) throw new DatasetStaleException(dataset.Name, health);
+        return new ServeInfo(dataset.Name, health, version?.Version, version?.PublishedAt, encoder.ContentType, encoder.FileExtension);
     }
 
     private static string? NextCursor(RowsQuery query, long written, DataVersion? version) =>
