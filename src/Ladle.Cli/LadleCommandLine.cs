@@ -14,6 +14,8 @@ public static class LadleCommandLine
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(MaterializeCommand.Create());
         root.Subcommands.Add(QueryCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(ChecksCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }

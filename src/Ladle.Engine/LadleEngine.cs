@@ -59,7 +59,8 @@ public sealed partial class LadleEngine : IAsyncDisposable
     /// <summary>Runs datasets' checks (the audit of write-audit-publish, and `ladle checks run`).</summary>
     public Checks.CheckRunner Checks { get; }
     public Publisher Publisher { get; }
-    internal StoreConnector StoreConnector { get; }
+    /// <summary>The embedded store as a place to run SQL.</summary>
+    public StoreConnector StoreConnector { get; }
 
     /// <summary>Opens the store and state of a project and recovers from any interrupted run.</summary>
     public static async Task<LadleEngine> OpenAsync(ProjectDefinition project, IStateStore? state = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
@@ -123,16 +124,16 @@ public sealed partial class LadleEngine : IAsyncDisposable
 
         if (dataset.Materialization == Materialization.Table)
         {
-            var lease = Catalog.Acquire(dataset.Name, query.PinnedVersion);
+            var (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion);
             try
             {
-                var statement = SelectBuilder.Build(SqlDialect.DuckDb, DuckDbStore.VersionTable(dataset.Name, lease.Version.Version), schema, query, dataset.PrimaryKey);
+                var statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey);
                 var inner = await StoreConnector.QueryAsync(statement, resultSchema, cancellationToken);
-                return new OwnedResultStream(inner, lease) { Version = lease.Version };
+                return new OwnedResultStream(inner, lease) { Version = version };
             }
             catch
             {
-                lease.Dispose();
+                lease?.Dispose();
                 throw;
             }
         }
@@ -153,25 +154,34 @@ public sealed partial class LadleEngine : IAsyncDisposable
         var connector = ConnectorFor(dataset);
         if (dataset.Materialization != Materialization.Table && connector is not (Sources.StoreConnector or FilesConnector)) return null;
         var schema = await GetSchemaAsync(dataset, cancellationToken);
-        PublishedCatalog.VersionLease? lease = null;
+        IDisposable? lease = null;
         try
         {
             string relation;
-            if (dataset.Materialization == Materialization.Table)
-            {
-                lease = Catalog.Acquire(dataset.Name, query.PinnedVersion);
-                relation = DuckDbStore.VersionTable(dataset.Name, lease.Version.Version);
-            }
+            DataVersion? version = null;
+            if (dataset.Materialization == Materialization.Table) (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion);
             else relation = connector.Relation(dataset);
             var statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey);
             await using (await StoreConnector.QueryAsync(statement with { Text = $"SELECT * FROM ({statement.Text}) AS bound LIMIT 0" }, null, cancellationToken)) { }
-            return new NativeExport(Store, statement, lease?.Version, lease);
+            return new NativeExport(Store, statement, version, lease);
         }
         catch
         {
             lease?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The table to read for a table dataset: the served version (leased), a retained one a cursor pinned
+    /// (leased), or a quarantined one its owner asked to inspect (kept until retention, so not leased).
+    /// </summary>
+    private (string Relation, DataVersion Version, IDisposable? Lease) OpenVersion(DatasetDefinition dataset, long? pinned)
+    {
+        if (pinned is { } v && Trust.Quarantine(dataset.Name, v) is { } quarantined)
+            return (DuckDbStore.VersionTable(dataset.Name, v), new DataVersion(dataset.Name, v, quarantined.At), null);
+        var lease = Catalog.Acquire(dataset.Name, pinned);
+        return (DuckDbStore.VersionTable(dataset.Name, lease.Version.Version), lease.Version, lease);
     }
 
     /// <summary>The SQL a rows query runs and where, for explain output and tests.</summary>

@@ -37,7 +37,7 @@ public static class CheckCompiler
                 var notNull = string.Join(" AND ", check.Columns.Select(c => $"{Column(c)} IS NOT NULL"));
                 var groups = $"SELECT {keys}, count(*) AS occurrences FROM {relation} AS t WHERE {notNull} GROUP BY {keys} HAVING count(*) > 1";
                 return new CompiledCheck(
-                    new SqlStatement($"SELECT (SELECT coalesce(sum(occurrences), 0) FROM ({groups}) AS d), (SELECT count(*) FROM {relation} AS t)", []),
+                    new SqlStatement($"SELECT CAST((SELECT coalesce(sum(occurrences), 0) FROM ({groups}) AS d) AS BIGINT), (SELECT count(*) FROM {relation} AS t)", []),
                     new SqlStatement($"{groups} ORDER BY occurrences DESC LIMIT {SampleRows}", []));
             }
             case CheckKind.Sql:
@@ -70,7 +70,7 @@ public static class CheckCompiler
         return RowPredicate(failing);
 
         CompiledCheck RowPredicate(string predicate) => new(
-            new SqlStatement($"SELECT coalesce(sum(CASE WHEN {predicate} THEN 1 ELSE 0 END), 0), count(*) FROM {relation} AS t", parameters),
+            new SqlStatement($"SELECT CAST(coalesce(sum(CASE WHEN {predicate} THEN 1 ELSE 0 END), 0) AS BIGINT), count(*) FROM {relation} AS t", parameters),
             new SqlStatement($"SELECT * FROM {relation} AS t WHERE {predicate} LIMIT {SampleRows}", parameters));
     }
 

@@ -115,9 +115,9 @@ internal static class ValueGetters
                     _ => value.ToString(),
                 };
                 break;
-            case LadleType.Integer: v.Int64s[row] = Convert.ToInt64(value, inv); break;
-            case LadleType.Double: v.Doubles[row] = Convert.ToDouble(value, inv); break;
-            case LadleType.Decimal: v.Decimals[row] = Convert.ToDecimal(value, inv); break;
+            case LadleType.Integer: v.Int64s[row] = value is System.Numerics.BigInteger big ? (long)big : Convert.ToInt64(value, inv); break;
+            case LadleType.Double: v.Doubles[row] = value is System.Numerics.BigInteger bigD ? (double)bigD : Convert.ToDouble(value, inv); break;
+            case LadleType.Decimal: v.Decimals[row] = value is System.Numerics.BigInteger bigM ? (decimal)bigM : Convert.ToDecimal(value, inv); break;
             case LadleType.Boolean:
                 v.Booleans[row] = value switch
                 {
@@ -153,7 +153,8 @@ internal static class ValueGetters
     public static LadleType TypeOf(Type field) => field switch
     {
         _ when field == typeof(long) || field == typeof(int) || field == typeof(short) || field == typeof(sbyte)
-            || field == typeof(byte) || field == typeof(ushort) || field == typeof(uint) => LadleType.Integer,
+            || field == typeof(byte) || field == typeof(ushort) || field == typeof(uint) || field == typeof(ulong)
+            || field == typeof(System.Numerics.BigInteger) => LadleType.Integer,
         _ when field == typeof(double) || field == typeof(float) => LadleType.Double,
         _ when field == typeof(decimal) => LadleType.Decimal,
         _ when field == typeof(bool) => LadleType.Boolean,

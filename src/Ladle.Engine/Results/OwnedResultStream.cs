@@ -1,7 +1,7 @@
 namespace Ladle.Engine.Results;
 
 /// <summary>A result that also holds something to release when it is disposed (a version lease).</summary>
-internal sealed class OwnedResultStream(ResultStream inner, IDisposable owned) : ResultStream(inner.Schema)
+internal sealed class OwnedResultStream(ResultStream inner, IDisposable? owned) : ResultStream(inner.Schema)
 {
     public override async ValueTask<ColumnBatch?> ReadAsync(CancellationToken cancellationToken)
     {
@@ -15,7 +15,7 @@ internal sealed class OwnedResultStream(ResultStream inner, IDisposable owned) :
         try { await inner.DisposeAsync(); }
         finally
         {
-            owned.Dispose();
+            owned?.Dispose();
             await base.DisposeAsync();
         }
     }

@@ -55,6 +55,16 @@ public sealed class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAudi
             var query = RowsRequestParser.Parse(dataset.Name, schema, request.Columns, request.Filters, request.Order,
                 request.Limit, request.Cursor, paged ? settings.MaxPageSize : null);
             if (paged && query.Limit is null) query = query with { Limit = settings.DefaultPageSize };
+            if (!string.IsNullOrWhiteSpace(request.Version))
+            {
+                if (!long.TryParse(request.Version, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pinned) || pinned < 1)
+                    throw new InvalidRequestException($"version must be a version number such as 3, not '{request.Version}'", "version");
+                if (query.PinnedVersion is { } fromCursor && fromCursor != pinned)
+                    throw new InvalidRequestException($"the cursor reads version {fromCursor}, not {pinned}; drop one of them", "version");
+                if (dataset.Materialization != Materialization.Table)
+                    throw new InvalidRequestException($"'{dataset.Name}' is live: it has no versions", "version");
+                query = query with { PinnedVersion = pinned };
+            }
             if (encoder is XlsxEncoder && (query.Limit is null || query.Limit > XlsxEncoder.MaxRows))
                 query = query with { Limit = XlsxEncoder.MaxRows + 1 };
             var userQuery = query;

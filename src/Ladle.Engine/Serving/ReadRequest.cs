@@ -19,6 +19,9 @@ public sealed record RowsRequest
     public string? Order { get; init; }
     public string? Limit { get; init; }
     public string? Cursor { get; init; }
+
+    /// <summary>A specific version to read: a retained one, or a quarantined one its owner inspects.</summary>
+    public string? Version { get; init; }
     public string? Format { get; init; }
 }
 

@@ -195,11 +195,14 @@ public sealed class SqliteStateStore : IStateStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        // Only versions that were accepted (published, possibly dropped since) form the history an anomaly is judged by.
+        // Only versions that were accepted (published, possibly dropped since) form the history an anomaly is judged
+        // by, one value per version (a later 'ladle checks run' on the same version does not count twice).
         command.CommandText = """
-            SELECT c.observed FROM check_results c JOIN versions v ON v.dataset = c.dataset AND v.version = c.version
-            WHERE c.dataset = $dataset AND c.check_name = $check AND c.observed IS NOT NULL AND v.status IN ('published', 'dropped')
-            ORDER BY c.version DESC LIMIT $limit
+            SELECT observed FROM (
+                SELECT c.version, c.observed, row_number() OVER (PARTITION BY c.version ORDER BY c.ran_at DESC) AS newest
+                FROM check_results c JOIN versions v ON v.dataset = c.dataset AND v.version = c.version
+                WHERE c.dataset = $dataset AND c.check_name = $check AND c.observed IS NOT NULL AND v.status IN ('published', 'dropped'))
+            WHERE newest = 1 ORDER BY version DESC LIMIT $limit
             """;
         command.Parameters.AddWithValue("$dataset", dataset);
         command.Parameters.AddWithValue("$check", check);

@@ -22,7 +22,15 @@ public sealed class DuckDbStore : IDisposable
         DatabasePath = path;
         _connectionString = $"Data Source={path}";
         _root = new DuckDBConnection(_connectionString);
-        _root.Open();
+        try
+        {
+            _root.Open();
+        }
+        catch (DuckDBException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        {
+            _root.Dispose();
+            throw new StoreBusyException(path, e);
+        }
         Execute(_root, $"CREATE SCHEMA IF NOT EXISTS {VersionSchema}");
         // Timestamps are served as UTC whatever the machine's zone.
         Execute(_root, "SET GLOBAL TimeZone = 'UTC'");
@@ -88,4 +96,11 @@ public sealed class DuckDbStore : IDisposable
     }
 
     public void Dispose() => _root.Dispose();
+}
+
+/// <summary>Another process (usually `ladle serve`) has the store open; DuckDB allows one writer process.</summary>
+public sealed class StoreBusyException(string path, Exception inner)
+    : Core.Errors.LadleException($"the store {path} is in use by another Ladle process (is 'ladle serve' running?); stop it, or use the HTTP API of the running server ({inner.Message})", inner)
+{
+    public override string Kind => "store-busy";
 }

@@ -19,7 +19,6 @@ public sealed record SloReport(
         var ordered = publications.Where(p => p <= now).Order().ToList();
         var from = ordered.Count == 0 ? now : ordered[0] > windowStart ? ordered[0] : windowStart;
         var stale = TimeSpan.Zero;
-        var cursor = from;
         for (var i = 0; i < ordered.Count; i++)
         {
             var freshUntil = ordered[i] + slo.MaxAge;
@@ -28,7 +27,6 @@ public sealed record SloReport(
             var segmentStart = ordered[i] < from ? from : ordered[i];
             var staleFrom = freshUntil > segmentStart ? freshUntil : segmentStart;
             if (next > staleFrom) stale += next - staleFrom;
-            cursor = next;
         }
         var span = now - from;
         var attainment = span <= TimeSpan.Zero ? 1.0 : 1.0 - stale / span;

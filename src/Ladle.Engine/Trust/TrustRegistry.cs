@@ -17,6 +17,7 @@ public sealed class TrustRegistry
 {
     private readonly ConcurrentDictionary<string, Attempt> _latest = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<(string Dataset, long Version), string> _warnings = new();
+    private readonly ConcurrentDictionary<(string Dataset, long Version), (string Reason, DateTimeOffset At)> _quarantined = new();
     private readonly TimeProvider _clock;
 
     public TrustRegistry(TimeProvider? clock = null) => _clock = clock ?? TimeProvider.System;
@@ -24,21 +25,38 @@ public sealed class TrustRegistry
     /// <summary>The newest materialization attempt of a dataset that did not publish.</summary>
     private sealed record Attempt(long Version, VersionStatus Status, DateTimeOffset At, string? Reason);
 
-    internal async Task LoadAsync(ProjectDefinition project, IStateStore state, PublishedCatalog catalog, CancellationToken ct)
+    /// <summary>Loads what the state store knows (at start, or for a status report made without the store).</summary>
+    public async Task LoadAsync(ProjectDefinition project, IStateStore state, PublishedCatalog catalog, CancellationToken ct)
     {
         foreach (var dataset in project.Datasets.Where(d => d.Materialization == Materialization.Table))
         {
             var latest = (await state.ListVersionsAsync(dataset.Name, 1, ct)).FirstOrDefault();
             if (latest is not null) Record(latest.Dataset, latest.Version, latest.Status, latest.FinishedAt ?? latest.StartedAt, latest.Error);
             if (catalog.Current(dataset.Name) is { } served)
-                RecordChecks(served.Dataset, served.Version, await state.ListCheckResultsAsync(dataset.Name, served.Version, 1000, ct));
+                RecordChecks(served.Dataset, served.Version, Newest(await state.ListCheckResultsAsync(dataset.Name, served.Version, 1000, ct)));
         }
+        foreach (var q in await state.ListQuarantinedAsync(ct))
+            _quarantined[(q.Dataset.ToLowerInvariant(), q.Version)] = (q.Error ?? "quarantined", q.FinishedAt ?? q.StartedAt);
     }
 
+    /// <summary>The newest result of each check (results come newest first).</summary>
+    public static IReadOnlyList<CheckResult> Newest(IReadOnlyList<CheckResult> results) =>
+        results.GroupBy(r => r.Check, StringComparer.OrdinalIgnoreCase).Select(g => g.First()).ToList();
+
+    /// <summary>Why a version was quarantined and when, or null when it was not.</summary>
+    public (string Reason, DateTimeOffset At)? Quarantine(string dataset, long version) =>
+        _quarantined.TryGetValue((dataset.ToLowerInvariant(), version), out var q) ? q : null;
+
+    /// <summary>Forgets a quarantined version once retention dropped it.</summary>
+    public void ForgetQuarantine(string dataset, long version) => _quarantined.TryRemove((dataset.ToLowerInvariant(), version), out _);
+
     /// <summary>Records how an attempt ended (published, quarantined, failed).</summary>
-    public void Record(string dataset, long version, VersionStatus status, DateTimeOffset at, string? reason) =>
+    public void Record(string dataset, long version, VersionStatus status, DateTimeOffset at, string? reason)
+    {
+        if (status == VersionStatus.Quarantined) _quarantined[(dataset.ToLowerInvariant(), version)] = (reason ?? "quarantined", at);
         _latest.AddOrUpdate(dataset, new Attempt(version, status, at, reason),
             (_, old) => old.Version > version ? old : new Attempt(version, status, at, reason));
+    }
 
     /// <summary>Remembers failing warn checks of a version, so serving it says 'warn'.</summary>
     public void RecordChecks(string dataset, long version, IReadOnlyList<CheckResult> results)
@@ -52,6 +70,8 @@ public sealed class TrustRegistry
     public DataHealth Evaluate(DatasetDefinition dataset, DataVersion? served)
     {
         if (dataset.Materialization == Materialization.Live) return DataHealth.Ok;
+        if (served is not null && Quarantine(dataset.Name, served.Version) is { } q)
+            return new DataHealth(DataStatus.Failed, $"version {served.Version} is quarantined and shown for inspection only: {q.Reason}", q.At);
         _latest.TryGetValue(dataset.Name, out var latest);
         if (served is null)
         {

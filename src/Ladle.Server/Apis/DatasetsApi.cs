@@ -71,6 +71,7 @@ public static class DatasetsApi
             Order = q["order"],
             Limit = q["limit"],
             Cursor = q["cursor"],
+            Version = q["version"],
             Format = q["format"],
         };
         await pipeline.ServeRowsAsync(request, info =>

@@ -36,6 +36,7 @@ public static class LadleServer
         app.MapOpenApi("/openapi/v1.json");
         app.MapHealthApi();
         app.MapDatasetsApi();
+        app.MapTrustApi();
         app.MapMetrics("/metrics");
         return app;
     }

@@ -1,0 +1,107 @@
+using Ladle.Core.Loading;
+using Ladle.Core.Model;
+using Ladle.Engine.Checks;
+using Ladle.Engine.Serving;
+using Ladle.Engine.Trust;
+using Ladle.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Ladle.Server.Apis;
+
+/// <summary>Trust: dataset health with SLO attainment, the project's health, check history.</summary>
+public static class TrustApi
+{
+    public static IEndpointRouteBuilder MapTrustApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/health", Summary).WithTags("Trust").WithName("ProjectHealth")
+            .WithSummary("Every dataset's status, and counts by status.");
+        var datasets = app.MapGroup("/api/v1/datasets/{name}").WithTags("Trust");
+        datasets.MapGet("/health", Health).WithName("DatasetHealth")
+            .WithSummary("Status with reason and since when, last check results, freshness SLO attainment and error budget left.");
+        datasets.MapGet("/checks", Checks).WithName("DatasetChecks")
+            .WithSummary("Check results, newest first (limit, version).");
+        return app;
+    }
+
+    private static Ok<ProjectHealthResponse> Summary(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    {
+        var principal = principals.Resolve(context);
+        var items = new List<DatasetStatusItem>();
+        foreach (var dataset in pipeline.Catalog(principal))
+        {
+            var served = pipeline.Engine.Catalog.Current(dataset.Name);
+            var health = pipeline.Engine.Trust.Evaluate(dataset, served);
+            items.Add(new DatasetStatusItem(dataset.Name, health.StatusName, health.Reason, health.Since, served?.Version, served?.PublishedAt));
+        }
+        var counts = items.GroupBy(i => i.Status).ToDictionary(g => g.Key, g => g.Count());
+        var worst = items.Select(i => Enum.Parse<DataStatus>(i.Status, ignoreCase: true)).DefaultIfEmpty(DataStatus.Ok).Max();
+        return TypedResults.Ok(new ProjectHealthResponse(pipeline.Engine.Project.Name, worst.ToString().ToLowerInvariant(), counts, items));
+    }
+
+    private static async Task<Ok<DatasetHealthResponse>> Health(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
+    {
+        var dataset = pipeline.Describe(principals.Resolve(context), name);
+        var report = await HealthReports.BuildAsync(pipeline.Engine, dataset, ct);
+        return TypedResults.Ok(new DatasetHealthResponse(
+            report.Dataset,
+            report.Health.StatusName,
+            report.Health.Reason,
+            report.Health.Since,
+            report.ServedVersion,
+            report.PublishedAt,
+            report.LatestAttempt is { } a ? new AttemptInfo(a.Version, a.Status.ToString().ToLowerInvariant(), a.FinishedAt, a.Error) : null,
+            report.ServedChecks.Select(CheckInfo.From).ToList(),
+            report.LatestAttemptChecks.Select(CheckInfo.From).ToList(),
+            report.Freshness is { } slo ? new SloInfo(Durations.Format(slo.MaxAge), slo.Objective, Durations.Format(slo.Window), slo.From, slo.Attainment, slo.Met,
+                slo.StaleTime.TotalSeconds, slo.BudgetTotal.TotalSeconds, slo.BudgetLeft.TotalSeconds) : null,
+            report.OpenIncidents.Select(i => new IncidentInfo(i.Kind, i.Reason, i.OpenedAt)).ToList(),
+            dataset.OnStale.ToString().ToLowerInvariant()));
+    }
+
+    private static async Task<Ok<ChecksResponse>> Checks(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, int? limit, long? version, CancellationToken ct)
+    {
+        var dataset = pipeline.Describe(principals.Resolve(context), name);
+        var results = await pipeline.Engine.State.ListCheckResultsAsync(dataset.Name, version, Math.Clamp(limit ?? 200, 1, 10_000), ct);
+        return TypedResults.Ok(new ChecksResponse(dataset.Name, dataset.Checks.Select(c => new CheckDeclared(c.Name, ProjectLoader.Snake(c.Kind), c.Severity.ToString().ToLowerInvariant())).ToList(),
+            results.Select(CheckInfo.From).ToList()));
+    }
+
+    /// <summary>A dataset's line in the project health.</summary>
+    public sealed record DatasetStatusItem(string Dataset, string Status, string? Reason, DateTimeOffset? Since, long? Version, DateTimeOffset? PublishedAt);
+
+    /// <summary>The project's health: the worst status, counts, and every dataset.</summary>
+    public sealed record ProjectHealthResponse(string Project, string Status, IReadOnlyDictionary<string, int> Counts, IReadOnlyList<DatasetStatusItem> Datasets);
+
+    /// <summary>The newest materialization attempt.</summary>
+    public sealed record AttemptInfo(long Version, string Status, DateTimeOffset? FinishedAt, string? Error);
+
+    /// <summary>One check result.</summary>
+    public sealed record CheckInfo(string Check, string Kind, string Severity, string Outcome, long? Version, long FailingRows, long TotalRows,
+        double? Observed, string Message, System.Text.Json.JsonElement? Sample, DateTimeOffset RanAt, double DurationMs)
+    {
+        public static CheckInfo From(CheckResult r) => new(r.Check, ProjectLoader.Snake(r.Kind), r.Severity.ToString().ToLowerInvariant(),
+            r.Outcome.ToString().ToLowerInvariant(), r.Version, r.FailingRows, r.TotalRows, r.Observed, r.Message,
+            r.Sample is null ? null : System.Text.Json.JsonDocument.Parse(r.Sample).RootElement.Clone(), r.RanAt, r.Duration.TotalMilliseconds);
+    }
+
+    /// <summary>Freshness SLO attainment over its window.</summary>
+    public sealed record SloInfo(string MaxAge, double Objective, string Window, DateTimeOffset MeasuredFrom, double Attainment, bool Met,
+        double StaleSeconds, double BudgetTotalSeconds, double BudgetLeftSeconds);
+
+    /// <summary>An open incident.</summary>
+    public sealed record IncidentInfo(string Kind, string Reason, DateTimeOffset OpenedAt);
+
+    /// <summary>A dataset's health in full.</summary>
+    public sealed record DatasetHealthResponse(string Dataset, string Status, string? Reason, DateTimeOffset? Since, long? ServedVersion,
+        DateTimeOffset? PublishedAt, AttemptInfo? LatestAttempt, IReadOnlyList<CheckInfo> Checks, IReadOnlyList<CheckInfo> LatestAttemptChecks,
+        SloInfo? Freshness, IReadOnlyList<IncidentInfo> OpenIncidents, string OnStale);
+
+    /// <summary>A declared check.</summary>
+    public sealed record CheckDeclared(string Name, string Kind, string Severity);
+
+    /// <summary>Declared checks and their results.</summary>
+    public sealed record ChecksResponse(string Dataset, IReadOnlyList<CheckDeclared> Declared, IReadOnlyList<CheckInfo> Results);
+}
