@@ -6,6 +6,18 @@ namespace Ladle.Cli;
 /// <summary>The `ladle` command and its subcommands.</summary>
 public static class LadleCommandLine
 {
+    /// <summary>
+    /// Tables use the terminal's width; when output goes to a file or pipe, COLUMNS or a wide default, so
+    /// rows are not wrapped at 80 columns.
+    /// </summary>
+    public static void FitConsole()
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 20)
+            Spectre.Console.AnsiConsole.Profile.Width = columns;
+        else if (Console.IsOutputRedirected)
+            Spectre.Console.AnsiConsole.Profile.Width = 200;
+    }
+
     public static RootCommand Build()
     {
         var root = new RootCommand("Ladle serves trusted data to the people and programs who act on it.");

@@ -1,3 +1,4 @@
 using Ladle.Cli;
 
+LadleCommandLine.FitConsole();
 return await LadleCommandLine.Build().Parse(args).InvokeAsync();

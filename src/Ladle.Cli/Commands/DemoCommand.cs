@@ -15,16 +15,18 @@ internal static class DemoCommand
         var dir = new Option<DirectoryInfo>("--dir") { Description = "Where to write the demo project.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(Directory.GetCurrentDirectory(), "ladle-demo")) };
         var orders = new Option<int>("--orders") { Description = "How many orders to generate (the rest scales with it).", DefaultValueFactory = _ => new DemoOptions().Orders };
         var noServe = new Option<bool>("--no-serve") { Description = "Generate and materialize, then exit." };
+        var injectBadBatch = new Option<bool>("--inject-bad-batch") { Description = "Then deliver a late batch of orders with duplicate keys, to watch it being quarantined while the good version stays served." };
         var http = CliOptions.Http();
         var dev = CliOptions.Dev();
         var command = new Command("demo", "Generate the demo project (retail/CRM, merchants, thermostats, garment factory), materialize it and serve it.")
         {
-            dir, orders, noServe, http, dev,
+            dir, orders, noServe, injectBadBatch, http, dev,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var target = parse.GetValue(dir)!.FullName;
             var options = new DemoOptions { Orders = parse.GetValue(orders) };
+            if (Directory.Exists(target)) DemoBadBatch.Remove(target);
             await AnsiConsole.Status().StartAsync("Generating demo data…", async status =>
             {
                 var progress = new Progress<DemoProgress>(p => status.Status($"Generating demo data: {Markup.Escape(p.Dataset)} ({p.Completed}/{p.Total})"));
@@ -37,6 +39,7 @@ internal static class DemoCommand
             {
                 var results = await MaterializeCommand.RunAsync(engine, [], "demo", ct);
                 if (results.Any(r => !r.Published)) return CliRunner.Failed;
+                if (parse.GetValue(injectBadBatch)) await InjectBadBatchAsync(engine, target, ct);
             }
             if (parse.GetValue(noServe)) return CliRunner.Ok;
 
@@ -45,5 +48,21 @@ internal static class DemoCommand
             return CliRunner.Ok;
         }));
         return command;
+    }
+
+    private static async Task InjectBadBatchAsync(LadleEngine engine, string target, CancellationToken ct)
+    {
+        DemoBadBatch.Write(target);
+        AnsiConsole.MarkupLine($"[yellow]Delivered a late batch[/] data/shop/{DemoBadBatch.FileName}: 1,000 orders whose ids were already delivered.");
+        var result = (await engine.Publisher.MaterializeAsync(["orders"], "demo", null, ct)).Single(r => r.Dataset == "orders");
+        if (!result.Quarantined)
+        {
+            CliRunner.Error($"expected the late batch to be quarantined, but: {result.Error ?? "it was published"}");
+            return;
+        }
+        var served = engine.Catalog.Current("orders")!;
+        AnsiConsole.MarkupLine($"[red]orders version {result.Version}[/] {Markup.Escape(result.Error ?? "")}");
+        AnsiConsole.MarkupLine($"Version {served.Version} is still served, with status [red]failed[/] on every answer. See /api/v1/datasets/orders/health, " +
+                               $"and the quarantined rows at /api/v1/datasets/orders/rows?version={result.Version}. Delete data/shop/{DemoBadBatch.FileName} and materialize to recover.");
     }
 }

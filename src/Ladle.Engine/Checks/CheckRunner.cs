@@ -122,7 +122,7 @@ public sealed class CheckRunner(LadleEngine engine)
         var metric = ProjectLoader.Snake(check.Metric) + (check.Columns.Count > 0 ? $" of '{check.Columns[0]}'" : "");
         if (value is null)
             return Result(dataset, check, target, CheckOutcome.Skipped, $"{metric} has no value (no rows)");
-        var history = await engine.State.CheckHistoryAsync(dataset.Name, check.Name, check.History, ct);
+        var history = await engine.State.CheckHistoryAsync(dataset.Name, check.Name, target.Version, check.History, ct);
         if (history.Count < check.MinHistory)
             return Result(dataset, check, target, CheckOutcome.Skipped,
                 $"{metric} is {CheckCompiler.Describe(value.Value)}; {history.Count} earlier publication(s), {check.MinHistory} needed to judge", observed: value);

@@ -39,8 +39,8 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>Check results of a dataset, newest first; of one version when <paramref name="version"/> is set.</summary>
     Task<IReadOnlyList<Checks.CheckResult>> ListCheckResultsAsync(string dataset, long? version, int limit, CancellationToken cancellationToken);
 
-    /// <summary>A check's measured values on the last published versions, newest first (anomaly history).</summary>
-    Task<IReadOnlyList<double>> CheckHistoryAsync(string dataset, string check, int limit, CancellationToken cancellationToken);
+    /// <summary>A check's measured values on the last published versions before <paramref name="beforeVersion"/>, newest first (anomaly history).</summary>
+    Task<IReadOnlyList<double>> CheckHistoryAsync(string dataset, string check, long? beforeVersion, int limit, CancellationToken cancellationToken);
 
     /// <summary>Opens an incident unless one of that kind is open; returns true when this call opened it.</summary>
     Task<bool> OpenIncidentAsync(string dataset, string kind, string reason, DateTimeOffset at, CancellationToken cancellationToken);

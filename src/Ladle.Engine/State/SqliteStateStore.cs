@@ -191,7 +191,7 @@ public sealed class SqliteStateStore : IStateStore
         return results;
     }
 
-    public async Task<IReadOnlyList<double>> CheckHistoryAsync(string dataset, string check, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<double>> CheckHistoryAsync(string dataset, string check, long? beforeVersion, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -201,11 +201,13 @@ public sealed class SqliteStateStore : IStateStore
             SELECT observed FROM (
                 SELECT c.version, c.observed, row_number() OVER (PARTITION BY c.version ORDER BY c.ran_at DESC) AS newest
                 FROM check_results c JOIN versions v ON v.dataset = c.dataset AND v.version = c.version
-                WHERE c.dataset = $dataset AND c.check_name = $check AND c.observed IS NOT NULL AND v.status IN ('published', 'dropped'))
+                WHERE c.dataset = $dataset AND c.check_name = $check AND c.observed IS NOT NULL AND v.status IN ('published', 'dropped')
+                  AND ($before IS NULL OR c.version < $before))
             WHERE newest = 1 ORDER BY version DESC LIMIT $limit
             """;
         command.Parameters.AddWithValue("$dataset", dataset);
         command.Parameters.AddWithValue("$check", check);
+        command.Parameters.AddWithValue("$before", (object?)beforeVersion ?? DBNull.Value);
         command.Parameters.AddWithValue("$limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var values = new List<double>();
