@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using Ladle.Cli.Demo;
-using Ladle.Core.Loading;
 using Ladle.Engine;
 using Ladle.Engine.Store;
 using Ladle.Server.Hosting;
@@ -23,19 +20,12 @@ internal static class ExportBenchmark
     {
         var orders = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         var repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
-        var work = Path.Combine(Path.GetTempPath(), "ladle-bench-export");
-        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
-        Directory.CreateDirectory(work);
-
-        Console.WriteLine($"Generating the demo with {orders:N0} orders in {work} …");
-        await DemoGenerator.GenerateAsync(work, new DemoOptions { Orders = orders }, null, CancellationToken.None);
-        var project = ProjectLoader.Load(work);
-        await using var engine = await LadleEngine.OpenAsync(project);
-        var published = await engine.Publisher.MaterializeAsync(["orders"], "bench", null, CancellationToken.None);
-        var result = published.Single(r => r.Dataset == "orders");
-        if (!result.Published) throw new InvalidOperationException(result.Error);
-        var table = DuckDbStore.VersionTable("orders", result.Version!.Value);
-        Console.WriteLine($"orders: {result.Rows:N0} rows, version {result.Version}");
+        await using var engine = await BenchProject.PrepareAsync("export", orders, ["orders"]);
+        var version = engine.Catalog.Current("orders")!.Version;
+        var table = DuckDbStore.VersionTable("orders", version);
+        var rows = (await engine.State.ListVersionsAsync("orders", 1, CancellationToken.None))[0].RowCount!.Value;
+        var work = Path.GetDirectoryName(engine.Project.StatePath)!;
+        Console.WriteLine($"orders: {rows:N0} rows, version {version}");
 
         await using var app = LadleServer.Build(engine, new LadleServerOptions { Http = "127.0.0.1:0", Dev = true },
             logging => logging.SetMinimumLevel(LogLevel.Warning));
@@ -48,14 +38,14 @@ internal static class ExportBenchmark
         foreach (var format in new[] { "csv", "parquet" })
         {
             var output = Path.Combine(work, "out." + format);
-            var ladle = await BestOfAsync(repeats, async () =>
+            var ladle = await BenchProject.BestOfAsync(repeats, async () =>
             {
                 using var response = await http.GetAsync($"/api/v1/datasets/orders/rows?format={format}", HttpCompletionOption.ResponseHeadersRead);
                 response.EnsureSuccessStatusCode();
                 await using var file = File.Create(output);
                 await response.Content.CopyToAsync(file);
             });
-            var duck = await BestOfAsync(repeats, () =>
+            var duck = await BenchProject.BestOfAsync(repeats, () =>
             {
                 using var connection = engine.Store.Open();
                 using var command = connection.CreateCommand();
@@ -65,22 +55,10 @@ internal static class ExportBenchmark
                 return Task.CompletedTask;
             });
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{format,-8} {result.Rows / ladle.TotalSeconds,18:N0} {result.Rows / duck.TotalSeconds,19:N0} {ladle.TotalSeconds / duck.TotalSeconds,17:F2}x"));
+                $"{format,-8} {rows / ladle.TotalSeconds,18:N0} {rows / duck.TotalSeconds,19:N0} {ladle.TotalSeconds / duck.TotalSeconds,17:F2}x"));
         }
         Console.WriteLine();
         Console.WriteLine("Goal: Ladle's streamed export within 1.5x of DuckDB's own COPY (ratio ≤ 1.50).");
         return 0;
-    }
-
-    private static async Task<TimeSpan> BestOfAsync(int repeats, Func<Task> run)
-    {
-        var best = TimeSpan.MaxValue;
-        for (var i = 0; i < repeats; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            await run();
-            if (clock.Elapsed < best) best = clock.Elapsed;
-        }
-        return best;
     }
 }

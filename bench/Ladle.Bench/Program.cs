@@ -1,3 +1,16 @@
 using Ladle.Bench;
 
-return await ExportBenchmark.RunAsync(args);
+var which = args.Length > 0 ? args[0] : "export";
+var rest = args.Skip(1).ToArray();
+return which switch
+{
+    "export" => await ExportBenchmark.RunAsync(rest),
+    "checks" => await ChecksBenchmark.RunAsync(rest),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Ladle.Bench export|checks [orders] [repeats]");
+    return 2;
+}
