@@ -28,6 +28,9 @@ public static class LadleCommandLine
         root.Subcommands.Add(QueryCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ChecksCommand.Create());
+        root.Subcommands.Add(TokensCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(AccessCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }

@@ -97,7 +97,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
     {
         if (dataset.Columns.Count > 0)
             return _schemas.GetOrAdd((dataset.Name, -1), _ => new DatasetSchema(
-                dataset.Columns.Select(c => new SchemaColumn(c.Name, c.Type, c.Pii, c.Description)).ToList()));
+                dataset.Columns.Select(c => new SchemaColumn(c.Name, c.Type, c.Pii, c.Description, c.Mask)).ToList()));
         var version = dataset.Materialization == Materialization.Table ? Catalog.Current(dataset.Name) : null;
         if (dataset.Materialization == Materialization.Table && version is null)
             throw new DatasetUnavailableException(dataset.Name,
@@ -120,7 +120,13 @@ public sealed partial class LadleEngine : IAsyncDisposable
     {
         var schema = await GetSchemaAsync(dataset, cancellationToken);
         var projection = query.Columns.Count > 0 ? query.Columns : schema.Names.ToList();
-        var resultSchema = new ResultSchema(projection.Select(n => new ResultColumn(schema.Find(n)!.Name, schema.Find(n)!.Type)).ToList());
+        // A hashed or partially masked column is text whatever its type was.
+        var resultSchema = new ResultSchema(projection.Select(n =>
+        {
+            var column = schema.Find(n)!;
+            var type = query.Masks.TryGetValue(n, out var mask) && mask != MaskKind.Redact ? LadleType.String : column.Type;
+            return new ResultColumn(column.Name, type);
+        }).ToList());
 
         if (dataset.Materialization == Materialization.Table)
         {

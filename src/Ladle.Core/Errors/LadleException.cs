@@ -52,3 +52,22 @@ public sealed class MaterializationException(string dataset, string message, Exc
     public string Dataset { get; } = dataset;
     public override string Kind => "materialization-failed";
 }
+
+/// <summary>The principal is known but lacks a grant for what it asked: HTTP 403, naming the missing grant.</summary>
+public sealed class ForbiddenException(string message) : LadleException(message)
+{
+    public override string Kind => "forbidden";
+}
+
+/// <summary>No credentials, or credentials that are not valid (expired, revoked, tampered): HTTP 401.</summary>
+public sealed class UnauthorizedException(string message) : LadleException(message)
+{
+    public override string Kind => "unauthorized";
+}
+
+/// <summary>The principal is over its rate limit: HTTP 429 with Retry-After.</summary>
+public sealed class RateLimitedException(string message, TimeSpan retryAfter) : LadleException(message)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+    public override string Kind => "rate-limited";
+}

@@ -27,7 +27,7 @@ public static partial class ProjectLoader
         "name", "domain", "owner", "description", "source", "table", "sql", "depends_on", "columns",
         "primary_key", "materialization", "schedule", "watermark", "checks", "freshness", "on_stale",
     ];
-    private static readonly string[] ColumnKeys = ["name", "type", "description", "pii"];
+    private static readonly string[] ColumnKeys = ["name", "type", "description", "pii", "mask"];
 
     /// <summary>True when the text is a valid dataset, source or column identifier.</summary>
     public static bool IsIdentifier(string text) => IdentifierRegex().IsMatch(text);
@@ -73,6 +73,7 @@ public static partial class ProjectLoader
         var datasets = ReadDatasets(root, sources, diagnostics);
         diagnostics.ThrowIfAny();
         var ordered = DependencyGraph.Order(datasets, sources, diagnostics);
+        var access = AccessLoader.Load(root, ordered, diagnostics);
         diagnostics.ThrowIfAny();
 
         return new ProjectDefinition
@@ -85,8 +86,11 @@ public static partial class ProjectLoader
             StatePath = statePath,
             Sources = sources,
             Datasets = ordered,
+            Access = access,
         };
     }
+
+    internal static YamlMappingNode? ReadYaml(string path, string display, DiagnosticBag diagnostics) => ReadDocument(path, display, diagnostics);
 
     private static YamlMappingNode? ReadDocument(string path, string display, DiagnosticBag diagnostics)
     {
@@ -306,6 +310,16 @@ public static partial class ProjectLoader
         };
     }
 
+    private static MaskKind ReadMask(YamlMap column, DiagnosticBag diagnostics)
+    {
+        var mask = MaskKind.Redact;
+        if (column.String("mask") is { } text && YamlMap.ParseEnum(text, out mask) is { } hint)
+            diagnostics.Add(column.At(column.Node("mask")!), $"unknown mask '{text}'", hint);
+        if (column.Node("mask") is not null && column.Bool("pii") != true)
+            diagnostics.Add(column.KeyLocation("mask"), "a mask applies only to a column with 'pii: true'", "add 'pii: true' or remove 'mask'");
+        return mask;
+    }
+
     private static List<ColumnDefinition> ReadColumns(YamlMap map, string dataset, string file, DiagnosticBag diagnostics)
     {
         var result = new List<ColumnDefinition>();
@@ -337,6 +351,7 @@ public static partial class ProjectLoader
                 Type = type,
                 Description = column.String("description"),
                 Pii = column.Bool("pii") ?? false,
+                Mask = ReadMask(column, diagnostics),
                 Location = column.Location,
             });
         }

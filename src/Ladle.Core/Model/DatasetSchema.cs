@@ -1,7 +1,7 @@
 namespace Ladle.Core.Model;
 
 /// <summary>A column as served: the declared contract where there is one, else what the source reports.</summary>
-public sealed record SchemaColumn(string Name, LadleType Type, bool Pii = false, string? Description = null);
+public sealed record SchemaColumn(string Name, LadleType Type, bool Pii = false, string? Description = null, MaskKind Mask = MaskKind.Redact);
 
 /// <summary>The resolved columns of a dataset, in serving order.</summary>
 public sealed class DatasetSchema(IReadOnlyList<SchemaColumn> columns)

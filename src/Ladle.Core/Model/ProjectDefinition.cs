@@ -22,6 +22,9 @@ public sealed class ProjectDefinition
     /// <summary>Datasets in dependency order: every dataset comes after those it depends on.</summary>
     public required IReadOnlyList<DatasetDefinition> Datasets { get; init; }
 
+    /// <summary>access.yaml: roles, principals, embed keys, limits (empty when the project has none).</summary>
+    public Access.AccessDefinition Access { get; init; } = Ladle.Core.Access.AccessDefinition.Empty;
+
     public DatasetDefinition? FindDataset(string name) =>
         Datasets.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
 

@@ -6,8 +6,17 @@ namespace Ladle.Core.Policy;
 /// <summary>What a principal may do with data.</summary>
 public enum DataAction : byte
 {
+    /// <summary>Read rows page by page (JSON) and query metrics.</summary>
     Read,
+
+    /// <summary>Bulk exports: csv, ndjson, parquet, xlsx.</summary>
     Export,
+
+    /// <summary>Sign embed tokens for applications.</summary>
+    Embed,
+
+    /// <summary>Everything, including the audit log and token management.</summary>
+    Admin,
 }
 
 /// <summary>
@@ -22,19 +31,12 @@ public interface IAccessPolicy
     /// <summary>Throws when the principal may not perform the action (404 if it may not even see the dataset).</summary>
     void Authorize(Principal principal, DatasetDefinition dataset, DataAction action);
 
-    /// <summary>The query as this principal may run it.</summary>
-    RowsQuery Apply(Principal principal, DatasetDefinition dataset, RowsQuery query);
-}
+    /// <summary>
+    /// The query as this principal may run it: its row filters added (bound from its attributes) and its masks;
+    /// throws when the request filters or orders on a column masked for it.
+    /// </summary>
+    RowsQuery Apply(Principal principal, DatasetDefinition dataset, DatasetSchema schema, RowsQuery query);
 
-/// <summary>
-/// The policy of a server started with --dev: every dataset is readable in full. Only for local work;
-/// without --dev the server authenticates every request first.
-/// </summary>
-public sealed class DevAccessPolicy : IAccessPolicy
-{
-    public bool CanSee(Principal principal, DatasetDefinition dataset) => true;
-
-    public void Authorize(Principal principal, DatasetDefinition dataset, DataAction action) { }
-
-    public RowsQuery Apply(Principal principal, DatasetDefinition dataset, RowsQuery query) => query;
+    /// <summary>Throws 403 unless the principal holds <paramref name="action"/> on the project as a whole (audit, tokens).</summary>
+    void AuthorizeProject(Principal principal, DataAction action);
 }

@@ -19,4 +19,16 @@ public sealed record RowsQuery
 
     /// <summary>The published version a cursor was issued against, so every page reads the same data.</summary>
     public long? PinnedVersion { get; init; }
+
+    /// <summary>
+    /// Row filters of the principal's grants: a row is visible when it passes every filter of at least one
+    /// group (OR of ANDs). Empty: every row. Set only by the policy, never from a request.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Filter>> PolicyFilters { get; init; } = [];
+
+    /// <summary>Columns masked for the principal, and how. Set only by the policy.</summary>
+    public IReadOnlyDictionary<string, Model.MaskKind> Masks { get; init; } = new Dictionary<string, Model.MaskKind>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The key of keyed-hash masks (bound as a parameter).</summary>
+    public string? MaskKey { get; init; }
 }

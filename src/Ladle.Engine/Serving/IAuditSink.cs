@@ -3,7 +3,11 @@ namespace Ladle.Engine.Serving;
 /// <summary>One answered or refused request, as the audit trail keeps it.</summary>
 public sealed record AuditEntry(
     DateTimeOffset At, string Principal, string Interface, string Dataset, string Action, string Filters,
-    long Rows, long Bytes, string Status, TimeSpan Duration);
+    long Rows, long Bytes, string Status, TimeSpan Duration)
+{
+    /// <summary>Set on the marker entry a flush waits for; never written.</summary>
+    internal TaskCompletionSource? Flushed { get; init; }
+}
 
 /// <summary>Where audit entries go; must not slow the request path.</summary>
 public interface IAuditSink

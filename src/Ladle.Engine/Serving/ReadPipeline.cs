@@ -13,7 +13,7 @@ namespace Ladle.Engine.Serving;
 /// The read path of DESIGN.md as one piece of code: principal → query → policy → trust gate → engine → result
 /// stream → encoder → audit and metrics. Interfaces are adapters that call this; none can skip a step.
 /// </summary>
-public sealed class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAuditSink audit, IServingMetrics? metrics = null)
+public sealed class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAuditSink audit, IServingMetrics? metrics = null, Access.RateLimits? limits = null)
 {
     public LadleEngine Engine { get; } = engine;
     public IAccessPolicy Policy { get; } = policy;
@@ -68,7 +68,8 @@ public sealed class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAudi
             if (encoder is XlsxEncoder && (query.Limit is null || query.Limit > XlsxEncoder.MaxRows))
                 query = query with { Limit = XlsxEncoder.MaxRows + 1 };
             var userQuery = query;
-            query = Policy.Apply(request.Principal, dataset, query);
+            limits?.CheckRows(request.Principal);
+            query = Policy.Apply(request.Principal, dataset, schema, query);
 
             if (encoder is INativeFormat native && await Engine.TryOpenNativeExportAsync(dataset, query, cancellationToken) is { } export)
             {
@@ -111,6 +112,7 @@ public sealed class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAudi
         }
         finally
         {
+            limits?.CountRows(request.Principal, rows);
             audit.Record(new AuditEntry(DateTimeOffset.UtcNow, request.Principal.Name, request.Interface, request.Dataset,
                 "read", filters, rows, bytes.Bytes, status, clock.Elapsed));
             // Names and formats come from requests: unknown ones share one label value so the series stay bounded.

@@ -16,20 +16,54 @@ public static class SelectBuilder
         var parameters = new List<object>();
         var sql = new StringBuilder("SELECT ");
         var columns = query.Columns.Count > 0 ? query.Columns : schema.Names.ToList();
-        sql.AppendJoin(", ", columns.Select(c => dialect.Quote(Canonical(schema, c))));
+        string? keyPlaceholder = null;
+        sql.AppendJoin(", ", columns.Select(c =>
+        {
+            var name = dialect.Quote(Canonical(schema, c));
+            if (!query.Masks.TryGetValue(c, out var mask)) return name;
+            if (mask == MaskKind.Hash && keyPlaceholder is null)
+            {
+                parameters.Add(query.MaskKey ?? throw new InvalidOperationException("a hash mask needs a key"));
+                keyPlaceholder = dialect.Placeholder(parameters.Count - 1);
+            }
+            return $"{dialect.Mask(mask, name, schema.Find(c)?.Type ?? LadleType.String, keyPlaceholder ?? "")} AS {name}";
+        }).ToList());
         sql.Append(" FROM ").Append(relation).Append(" AS t");
 
-        for (var i = 0; i < query.Filters.Count; i++)
+        var clauses = 0;
+        foreach (var filter in query.Filters)
         {
-            sql.Append(i == 0 ? " WHERE " : " AND ");
-            AppendFilter(sql, dialect, schema, query.Filters[i], parameters);
+            sql.Append(clauses++ == 0 ? " WHERE " : " AND ");
+            AppendFilter(sql, dialect, schema, filter, parameters);
+        }
+        if (query.PolicyFilters.Count > 0)
+        {
+            // The principal's row filters: visible when every condition of at least one grant holds.
+            sql.Append(clauses++ == 0 ? " WHERE (" : " AND (");
+            for (var g = 0; g < query.PolicyFilters.Count; g++)
+            {
+                if (g > 0) sql.Append(" OR ");
+                sql.Append('(');
+                for (var f = 0; f < query.PolicyFilters[g].Count; f++)
+                {
+                    if (f > 0) sql.Append(" AND ");
+                    AppendFilter(sql, dialect, schema, query.PolicyFilters[g][f], parameters);
+                }
+                if (query.PolicyFilters[g].Count == 0) sql.Append("1 = 1");
+                sql.Append(')');
+            }
+            sql.Append(')');
         }
 
         var order = OrderFor(schema, query, primaryKey, columns);
         if (order.Count > 0)
         {
+            // A masked column orders by its masked value (its output column), never by the clear one.
             sql.Append(" ORDER BY ");
-            sql.AppendJoin(", ", order.Select(o => dialect.Quote(Canonical(schema, o.Column)) + (o.Descending ? " DESC" : " ASC")));
+            sql.AppendJoin(", ", order.Select(o =>
+                (query.Masks.TryGetValue(o.Column, out var mask)
+                    ? (columns.Contains(o.Column, StringComparer.OrdinalIgnoreCase) ? dialect.Quote(Canonical(schema, o.Column)) : dialect.Mask(mask, dialect.Quote(Canonical(schema, o.Column)), schema.Find(o.Column)?.Type ?? LadleType.String, keyPlaceholder ?? "NULL"))
+                    : dialect.Quote(Canonical(schema, o.Column))) + (o.Descending ? " DESC" : " ASC")));
         }
         if (query.Limit is { } limit) sql.Append(" LIMIT ").Append(limit);
         if (query.Offset > 0)

@@ -26,6 +26,13 @@ public abstract class SqlDialect
     /// <summary>The engine's type for a Ladle type, for CAST and CREATE TABLE.</summary>
     public abstract string TypeName(LadleType type);
 
+    /// <summary>The masked form of a column for a principal without PII clearance; <paramref name="key"/> is the bound hash key.</summary>
+    public virtual string Mask(MaskKind kind, string column, LadleType type, string key) => kind switch
+    {
+        MaskKind.Redact => $"CAST(NULL AS {TypeName(type)})",
+        _ => throw new Core.Errors.InvalidRequestException($"{Name} cannot mask columns by {kind.ToString().ToLowerInvariant()}; materialize the dataset (materialization: table) so the store masks it"),
+    };
+
     /// <summary>A boolean expression: the whole text of <paramref name="expression"/> matches the pattern bound at <paramref name="pattern"/>.</summary>
     public virtual string RegexFullMatch(string expression, string pattern) =>
         throw new Core.Errors.InvalidRequestException($"regular expressions cannot run in {Name}; check this dataset after materializing it (materialization: table)");
@@ -51,6 +58,13 @@ public abstract class SqlDialect
         };
 
         public override string RegexFullMatch(string expression, string pattern) => $"regexp_full_match(CAST({expression} AS VARCHAR), {pattern})";
+
+        public override string Mask(MaskKind kind, string column, LadleType type, string key) => kind switch
+        {
+            MaskKind.Hash => $"CASE WHEN {column} IS NULL THEN NULL ELSE sha256({key} || CAST({column} AS VARCHAR)) END",
+            MaskKind.Partial => $"CASE WHEN {column} IS NULL THEN NULL WHEN contains(CAST({column} AS VARCHAR), '@') THEN regexp_replace(CAST({column} AS VARCHAR), '^(.)[^@]*', '\\1***') ELSE left(CAST({column} AS VARCHAR), 1) || '***' END",
+            _ => base.Mask(kind, column, type, key),
+        };
     }
 
     private sealed class PostgresDialect : SqlDialect
@@ -71,6 +85,13 @@ public abstract class SqlDialect
         };
 
         public override string RegexFullMatch(string expression, string pattern) => $"CAST({expression} AS text) ~ ('^(?:' || {pattern} || ')$')";
+
+        public override string Mask(MaskKind kind, string column, LadleType type, string key) => kind switch
+        {
+            MaskKind.Hash => $"CASE WHEN {column} IS NULL THEN NULL ELSE encode(sha256(convert_to(CAST({key} AS text) || CAST({column} AS text), 'UTF8')), 'hex') END",
+            MaskKind.Partial => $"CASE WHEN {column} IS NULL THEN NULL WHEN strpos(CAST({column} AS text), '@') > 0 THEN regexp_replace(CAST({column} AS text), '^(.)[^@]*', '\\1***') ELSE left(CAST({column} AS text), 1) || '***' END",
+            _ => base.Mask(kind, column, type, key),
+        };
     }
 
     private sealed class SqliteDialect : SqlDialect

@@ -51,6 +51,30 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>Incidents of a dataset (or of all when null), newest first.</summary>
     Task<IReadOnlyList<Incident>> ListIncidentsAsync(string? dataset, int limit, CancellationToken cancellationToken);
 
+    /// <summary>Stores a new API token (its salted hash only).</summary>
+    Task AddTokenAsync(TokenRecord token, CancellationToken cancellationToken);
+
+    /// <summary>A token by its public id, or null.</summary>
+    Task<TokenRecord?> FindTokenAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Every token, newest first (without secrets: there are none to show).</summary>
+    Task<IReadOnlyList<TokenRecord>> ListTokensAsync(CancellationToken cancellationToken);
+
+    /// <summary>Revokes a token; returns false when there is no such live token.</summary>
+    Task<bool> RevokeTokenAsync(string id, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Records when a token was last used (for access reports).</summary>
+    Task TouchTokenAsync(string id, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Appends audit entries in one transaction.</summary>
+    Task AppendAuditAsync(IReadOnlyList<AuditRecord> entries, CancellationToken cancellationToken);
+
+    /// <summary>Audit entries, newest first.</summary>
+    Task<IReadOnlyList<AuditRecord>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Deletes audit entries older than <paramref name="before"/>; returns how many.</summary>
+    Task<int> DeleteAuditBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
     /// <summary>Marks versions left building by a process that died as failed; returns how many.</summary>
     Task<int> FailInterruptedAsync(string reason, DateTimeOffset at, CancellationToken cancellationToken);
 }

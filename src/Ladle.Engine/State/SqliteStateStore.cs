@@ -75,6 +75,31 @@ public sealed class SqliteStateStore : IStateStore
                 resolved_at TEXT
             );
             CREATE UNIQUE INDEX IF NOT EXISTS incidents_open ON incidents (dataset, kind) WHERE resolved_at IS NULL;
+            CREATE TABLE IF NOT EXISTS tokens (
+                id           TEXT PRIMARY KEY,
+                principal    TEXT NOT NULL,
+                salt         TEXT NOT NULL,
+                hash         TEXT NOT NULL,
+                created_at   TEXT NOT NULL,
+                expires_at   TEXT,
+                revoked_at   TEXT,
+                last_used_at TEXT,
+                description  TEXT
+            );
+            CREATE TABLE IF NOT EXISTS audit (
+                at          TEXT NOT NULL,
+                principal   TEXT NOT NULL,
+                interface   TEXT NOT NULL,
+                target      TEXT NOT NULL,
+                action      TEXT NOT NULL,
+                filters     TEXT NOT NULL,
+                rows        INTEGER NOT NULL,
+                bytes       INTEGER NOT NULL,
+                status      TEXT NOT NULL,
+                duration_ms INTEGER NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+            CREATE INDEX IF NOT EXISTS audit_principal ON audit (principal, at);
             """;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -256,6 +281,117 @@ public sealed class SqliteStateStore : IStateStore
                 reader.IsDBNull(5) ? null : DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)));
         }
         return incidents;
+    }
+
+    public Task AddTokenAsync(TokenRecord token, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "INSERT INTO tokens (id, principal, salt, hash, created_at, expires_at, description) VALUES ($id, $principal, $salt, $hash, $created, $expires, $description)",
+            cancellationToken,
+            ("$id", token.Id), ("$principal", token.Principal), ("$salt", token.Salt), ("$hash", token.Hash), ("$created", Format(token.CreatedAt)),
+            ("$expires", token.ExpiresAt is { } e ? Format(e) : null), ("$description", token.Description));
+
+    public async Task<TokenRecord?> FindTokenAsync(string id, CancellationToken cancellationToken) =>
+        (await QueryTokensAsync("SELECT * FROM tokens WHERE id = $id", cancellationToken, ("$id", id))).FirstOrDefault();
+
+    public Task<IReadOnlyList<TokenRecord>> ListTokensAsync(CancellationToken cancellationToken) =>
+        QueryTokensAsync("SELECT * FROM tokens ORDER BY created_at DESC", cancellationToken);
+
+    public async Task<bool> RevokeTokenAsync(string id, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE tokens SET revoked_at = $at WHERE id = $id AND revoked_at IS NULL";
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$at", Format(at));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public Task TouchTokenAsync(string id, DateTimeOffset at, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE tokens SET last_used_at = $at WHERE id = $id", cancellationToken, ("$id", id), ("$at", Format(at)));
+
+    private async Task<IReadOnlyList<TokenRecord>> QueryTokensAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var tokens = new List<TokenRecord>();
+        while (await reader.ReadAsync(ct))
+        {
+            DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : DateTimeOffset.Parse(reader.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+            tokens.Add(new TokenRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), At(4)!.Value, At(5), At(6), At(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8)));
+        }
+        return tokens;
+    }
+
+    public async Task AppendAuditAsync(IReadOnlyList<AuditRecord> entries, CancellationToken cancellationToken)
+    {
+        if (entries.Count == 0) return;
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO audit VALUES ($at, $principal, $interface, $target, $action, $filters, $rows, $bytes, $status, $ms)";
+        var at = command.Parameters.Add("$at", SqliteType.Text);
+        var principal = command.Parameters.Add("$principal", SqliteType.Text);
+        var face = command.Parameters.Add("$interface", SqliteType.Text);
+        var target = command.Parameters.Add("$target", SqliteType.Text);
+        var action = command.Parameters.Add("$action", SqliteType.Text);
+        var filters = command.Parameters.Add("$filters", SqliteType.Text);
+        var rows = command.Parameters.Add("$rows", SqliteType.Integer);
+        var bytes = command.Parameters.Add("$bytes", SqliteType.Integer);
+        var status = command.Parameters.Add("$status", SqliteType.Text);
+        var ms = command.Parameters.Add("$ms", SqliteType.Integer);
+        foreach (var e in entries)
+        {
+            at.Value = Format(e.At);
+            principal.Value = e.Principal;
+            face.Value = e.Interface;
+            target.Value = e.Target;
+            action.Value = e.Action;
+            filters.Value = e.Filters;
+            rows.Value = e.Rows;
+            bytes.Value = e.Bytes;
+            status.Value = e.Status;
+            ms.Value = e.DurationMs;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<AuditRecord>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT * FROM audit
+            WHERE ($principal IS NULL OR principal = $principal) AND ($target IS NULL OR target = $target) AND ($since IS NULL OR at >= $since)
+            ORDER BY at DESC, rowid DESC LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$principal", (object?)query.Principal ?? DBNull.Value);
+        command.Parameters.AddWithValue("$target", (object?)query.Target ?? DBNull.Value);
+        command.Parameters.AddWithValue("$since", query.Since is { } since ? Format(since) : DBNull.Value);
+        command.Parameters.AddWithValue("$limit", query.Limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var records = new List<AuditRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(new AuditRecord(DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+                reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
+                reader.GetInt64(6), reader.GetInt64(7), reader.GetString(8), reader.GetInt64(9)));
+        }
+        return records;
+    }
+
+    public async Task<int> DeleteAuditBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM audit WHERE at < $before";
+        command.Parameters.AddWithValue("$before", Format(before));
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<int> FailInterruptedAsync(string reason, DateTimeOffset at, CancellationToken cancellationToken)

@@ -25,16 +25,16 @@ public static class DatasetsApi
         return app;
     }
 
-    private static Ok<CatalogResponse> List(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    private static async Task<Ok<CatalogResponse>> List(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
     {
-        var principal = principals.Resolve(context);
+        var principal = await principals.ResolveAsync(context);
         var items = pipeline.Catalog(principal).Select(d => Summary(pipeline.Engine, d)).ToList();
         return TypedResults.Ok(new CatalogResponse(items));
     }
 
     private static async Task<Ok<DatasetDetail>> Get(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
     {
-        var principal = principals.Resolve(context);
+        var principal = await principals.ResolveAsync(context);
         var dataset = pipeline.Describe(principal, name);
         IReadOnlyList<SchemaColumn>? columns = null;
         string? columnsError = null;
@@ -42,7 +42,7 @@ public static class DatasetsApi
         catch (Core.Errors.LadleException e) { columnsError = e.Message; }
         return TypedResults.Ok(new DatasetDetail(
             Summary(pipeline.Engine, dataset),
-            columns?.Select(c => new ColumnInfo(c.Name, c.Type.Name(), c.Description, c.Pii)).ToList(),
+            columns?.Select(c => new ColumnInfo(c.Name, c.Type.Name(), c.Description, c.Pii, c.Pii && pipeline.Policy is Engine.Access.AccessPolicy p && p.Masks(principal, c) ? c.Mask.ToString().ToLowerInvariant() : null)).ToList(),
             columnsError,
             dataset.DependsOn,
             dataset.PrimaryKey,
@@ -52,7 +52,7 @@ public static class DatasetsApi
 
     private static async Task<Ok<VersionsResponse>> Versions(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
     {
-        var dataset = pipeline.Describe(principals.Resolve(context), name);
+        var dataset = pipeline.Describe(await principals.ResolveAsync(context), name);
         var versions = await pipeline.Engine.State.ListVersionsAsync(dataset.Name, 100, ct);
         return TypedResults.Ok(new VersionsResponse(dataset.Name, versions.Select(v => new VersionInfo(
             v.Version, v.Status.ToString().ToLowerInvariant(), v.StartedAt, v.FinishedAt, v.PublishedAt, v.RowCount, v.Watermark, v.Error, v.Trigger)).ToList()));
@@ -63,7 +63,7 @@ public static class DatasetsApi
         var q = context.Request.Query;
         var request = new RowsRequest
         {
-            Principal = principals.Resolve(context),
+            Principal = await principals.ResolveAsync(context),
             Interface = "rest",
             Dataset = name,
             Columns = q["columns"],
@@ -106,8 +106,8 @@ public static class DatasetsApi
     /// <summary>The catalog.</summary>
     public sealed record CatalogResponse(IReadOnlyList<DatasetSummary> Datasets);
 
-    /// <summary>A served column.</summary>
-    public sealed record ColumnInfo(string Name, string Type, string? Description, bool Pii);
+    /// <summary>A served column; <c>Masked</c> says how it reads for the caller (redact, hash, partial) when it does not read in clear.</summary>
+    public sealed record ColumnInfo(string Name, string Type, string? Description, bool Pii, string? Masked);
 
     /// <summary>One dataset in full.</summary>
     public sealed record DatasetDetail(DatasetSummary Dataset, IReadOnlyList<ColumnInfo>? Columns, string? ColumnsUnavailable,

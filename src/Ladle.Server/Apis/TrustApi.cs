@@ -26,9 +26,9 @@ public static class TrustApi
         return app;
     }
 
-    private static Ok<ProjectHealthResponse> Summary(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    private static async Task<Ok<ProjectHealthResponse>> Summary(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
     {
-        var principal = principals.Resolve(context);
+        var principal = await principals.ResolveAsync(context);
         var items = new List<DatasetStatusItem>();
         foreach (var dataset in pipeline.Catalog(principal))
         {
@@ -43,7 +43,7 @@ public static class TrustApi
 
     private static async Task<Ok<DatasetHealthResponse>> Health(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
     {
-        var dataset = pipeline.Describe(principals.Resolve(context), name);
+        var dataset = pipeline.Describe(await principals.ResolveAsync(context), name);
         var report = await HealthReports.BuildAsync(pipeline.Engine, dataset, ct);
         return TypedResults.Ok(new DatasetHealthResponse(
             report.Dataset,
@@ -63,7 +63,7 @@ public static class TrustApi
 
     private static async Task<Ok<ChecksResponse>> Checks(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, int? limit, long? version, CancellationToken ct)
     {
-        var dataset = pipeline.Describe(principals.Resolve(context), name);
+        var dataset = pipeline.Describe(await principals.ResolveAsync(context), name);
         var results = await pipeline.Engine.State.ListCheckResultsAsync(dataset.Name, version, Math.Clamp(limit ?? 200, 1, 10_000), ct);
         return TypedResults.Ok(new ChecksResponse(dataset.Name, dataset.Checks.Select(c => new CheckDeclared(c.Name, ProjectLoader.Snake(c.Kind), c.Severity.ToString().ToLowerInvariant())).ToList(),
             results.Select(CheckInfo.From).ToList()));

@@ -1,5 +1,6 @@
 using Ladle.Core.Policy;
 using Ladle.Engine;
+using Ladle.Engine.Access;
 using Ladle.Engine.Serving;
 using Ladle.Server.Apis;
 using Microsoft.AspNetCore.Builder;
@@ -24,19 +25,26 @@ public static class LadleServer
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<IAccessPolicy, DevAccessPolicy>();
-        builder.Services.AddSingleton<IAuditSink, LogAuditSink>();
+        builder.Services.AddSingleton<IAccessPolicy>(_ => new AccessPolicy(engine.Project, MaskKey.Load(Path.GetDirectoryName(engine.Project.StatePath)!), options.Dev));
+        builder.Services.AddSingleton<AuditWriter>();
+        builder.Services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<AuditWriter>());
+        builder.Services.AddSingleton(engine.State);
+        builder.Services.AddSingleton(_ => new TokenService(engine.Project, engine.State));
+        builder.Services.AddSingleton(_ => new EmbedTokens(engine.Project));
+        builder.Services.AddSingleton(_ => new RateLimits(engine.Project.Access));
         builder.Services.AddSingleton<IServingMetrics, PrometheusServingMetrics>();
         builder.Services.AddSingleton<ReadPipeline>();
         builder.Services.AddSingleton<PrincipalResolver>();
 
         var app = builder.Build();
         app.UseMiddleware<ProblemMiddleware>();
+        app.UseMiddleware<OpenEndpointsMiddleware>();
         app.UseHttpMetrics();
         app.MapOpenApi("/openapi/v1.json");
         app.MapHealthApi();
         app.MapDatasetsApi();
         app.MapTrustApi();
+        app.MapAccessApi();
         app.MapMetrics("/metrics");
         return app;
     }

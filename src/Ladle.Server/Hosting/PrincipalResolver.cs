@@ -1,25 +1,49 @@
+using System.Diagnostics;
 using Ladle.Core.Errors;
 using Ladle.Core.Policy;
+using Ladle.Engine.Access;
+using Ladle.Engine.Serving;
 using Microsoft.AspNetCore.Http;
 
 namespace Ladle.Server.Hosting;
 
 /// <summary>
-/// The principal step of the read path for HTTP. Until tokens exist, only a server started with --dev answers,
-/// and then as an anonymous local principal; otherwise every data request is refused with 401.
+/// The principal step of the read path for HTTP: an API token or an embed token in <c>Authorization: Bearer …</c>;
+/// without one, an anonymous principal only on a server started with --dev. A refusal is audited like any
+/// other answer, and the principal's request rate is checked here, once per request.
 /// </summary>
-public sealed class PrincipalResolver(LadleServerOptions options)
+public sealed class PrincipalResolver(LadleServerOptions options, TokenService tokens, EmbedTokens embed, RateLimits limits, IAuditSink audit)
 {
-    public Principal Resolve(HttpContext context)
+    public async Task<Principal> ResolveAsync(HttpContext context)
     {
-        if (options.Dev) return Principal.DevAnonymous;
-        throw new UnauthorizedException(
-            "authentication required: this server serves nothing anonymously; start it with --dev for local, unauthenticated use");
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var principal = await AuthenticateAsync(context);
+            limits.CheckRequest(principal);
+            return principal;
+        }
+        catch (LadleException e) when (e is UnauthorizedException or RateLimitedException)
+        {
+            audit.Record(new AuditEntry(DateTimeOffset.UtcNow, "unauthenticated", "rest", context.Request.Path, context.Request.Method.ToLowerInvariant(),
+                "", 0, 0, e.Kind, clock.Elapsed));
+            throw;
+        }
     }
-}
 
-/// <summary>No credentials, or credentials that are not valid: HTTP 401.</summary>
-public sealed class UnauthorizedException(string message) : LadleException(message)
-{
-    public override string Kind => "unauthorized";
+    private async Task<Principal> AuthenticateAsync(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            if (options.Dev) return Principal.DevAnonymous;
+            throw new UnauthorizedException("authentication required: send 'Authorization: Bearer <token>' (create one with 'ladle tokens create --principal NAME')");
+        }
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            throw new UnauthorizedException("only bearer tokens are accepted: 'Authorization: Bearer <token>'");
+        var token = header["Bearer ".Length..].Trim();
+        if (TokenService.LooksLikeToken(token)) return await tokens.ValidateAsync(token, context.RequestAborted);
+        if (EmbedTokens.LooksLikeJwt(token)) return await embed.ValidateAsync(token);
+        throw new UnauthorizedException("the bearer token is neither a Ladle API token nor an embed token");
+    }
 }

@@ -49,6 +49,8 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
                 context.Response.Headers["Ladle-Data-Status"] = "stale";
             }
             if (status == 401) context.Response.Headers.WWWAuthenticate = "Bearer";
+            if (e is RateLimitedException limited)
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             context.Response.StatusCode = status;
             await context.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", context.RequestAborted);
         }
@@ -62,6 +64,8 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
     {
         InvalidRequestException => StatusCodes.Status400BadRequest,
         UnauthorizedException => StatusCodes.Status401Unauthorized,
+        ForbiddenException => StatusCodes.Status403Forbidden,
+        RateLimitedException => StatusCodes.Status429TooManyRequests,
         NotFoundException => StatusCodes.Status404NotFound,
         GoneException => StatusCodes.Status410Gone,
         SourceUnavailableException or DatasetUnavailableException or Engine.Trust.DatasetStaleException => StatusCodes.Status503ServiceUnavailable,
@@ -72,6 +76,8 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
     {
         400 => "Bad request",
         401 => "Unauthorized",
+        403 => "Forbidden",
+        429 => "Too many requests",
         404 => "Not found",
         410 => "Gone",
         503 => "Service unavailable",

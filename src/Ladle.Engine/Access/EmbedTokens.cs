@@ -1,0 +1,124 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Ladle.Core.Errors;
+using Ladle.Core.Model;
+using Ladle.Core.Policy;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Ladle.Engine.Access;
+
+/// <summary>What an embed token carries: who, with which attributes, narrowed to which datasets and metrics.</summary>
+public sealed record EmbedRequest(string Principal, IReadOnlyDictionary<string, string> Attributes, IReadOnlyList<string>? Datasets, IReadOnlyList<string>? Metrics, TimeSpan Ttl);
+
+/// <summary>
+/// Short-lived signed tokens for pages that embed Ladle: HS256 only (no 'none', no switching algorithms), keys
+/// from the environment, the first signs and up to two verify (rotation), expiry always required.
+/// </summary>
+public sealed class EmbedTokens
+{
+    private const string Audience = "ladle";
+    private readonly ProjectDefinition _project;
+    private readonly IReadOnlyList<SymmetricSecurityKey> _keys;
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    public EmbedTokens(ProjectDefinition project)
+    {
+        _project = project;
+        var keys = new List<SymmetricSecurityKey>();
+        foreach (var variable in project.Access.Embed.KeyEnvironmentVariables)
+        {
+            var value = Environment.GetEnvironmentVariable(variable);
+            if (string.IsNullOrEmpty(value)) continue;
+            var bytes = System.Text.Encoding.UTF8.GetBytes(value);
+            if (bytes.Length < 32) throw new InvalidRequestException($"the embed signing key in {variable} is {bytes.Length} bytes; HS256 needs at least 32");
+            keys.Add(new SymmetricSecurityKey(bytes) { KeyId = Convert.ToHexString(SHA256.HashData(bytes))[..12].ToLowerInvariant() });
+        }
+        _keys = keys;
+    }
+
+    private string Issuer => "ladle:" + _project.Name;
+
+    public bool Enabled => _keys.Count > 0;
+
+    /// <summary>True when the text has the shape of a JWT.</summary>
+    public static bool LooksLikeJwt(string text) => text.Count(c => c == '.') == 2 && text.StartsWith("eyJ", StringComparison.Ordinal);
+
+    public (string Token, DateTimeOffset ExpiresAt) Sign(EmbedRequest request, DateTimeOffset now)
+    {
+        if (!Enabled)
+            throw new InvalidRequestException("embed tokens are not configured: set embed.signing_key_envs in access.yaml and export a key of at least 32 bytes");
+        if (!_project.Access.Principals.ContainsKey(request.Principal))
+            throw new InvalidRequestException($"no principal '{request.Principal}' in access.yaml", "principal");
+        var ttl = request.Ttl <= TimeSpan.Zero || request.Ttl > _project.Access.Embed.MaxTtl ? _project.Access.Embed.MaxTtl : request.Ttl;
+        var expires = now + ttl;
+        var claims = new Dictionary<string, object>
+        {
+            ["sub"] = request.Principal,
+            ["attrs"] = request.Attributes,
+        };
+        if (request.Datasets is not null) claims["datasets"] = request.Datasets;
+        if (request.Metrics is not null) claims["metrics"] = request.Metrics;
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            Claims = claims,
+            SigningCredentials = new SigningCredentials(_keys[0], SecurityAlgorithms.HmacSha256),
+        });
+        return (token, expires);
+    }
+
+    /// <summary>The principal an embed token stands for, or 401 saying why not.</summary>
+    public async Task<Principal> ValidateAsync(string token)
+    {
+        if (!Enabled) throw new UnauthorizedException("embed tokens are not accepted by this server (no signing key configured)");
+        var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = Issuer,
+            ValidAudience = Audience,
+            IssuerSigningKeys = _keys,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ValidateIssuerSigningKey = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+        });
+        if (!result.IsValid)
+            throw new UnauthorizedException($"invalid embed token: {Reason(result.Exception)}");
+        var jwt = (JsonWebToken)result.SecurityToken;
+        var subject = jwt.Subject;
+        if (!_project.Access.Principals.TryGetValue(subject, out var definition))
+            throw new UnauthorizedException($"the embed token's principal '{subject}' is not in access.yaml");
+        var attributes = new Dictionary<string, string>(definition.Attributes, StringComparer.OrdinalIgnoreCase);
+        if (jwt.TryGetPayloadValue<JsonElement>("attrs", out var attrs) && attrs.ValueKind == JsonValueKind.Object)
+            foreach (var property in attrs.EnumerateObject()) attributes[property.Name] = property.Value.ToString();
+        return new Principal(definition.Name, attributes)
+        {
+            Method = AuthMethod.Embed,
+            AllowedDatasets = ListClaim(jwt, "datasets"),
+            AllowedMetrics = ListClaim(jwt, "metrics"),
+        };
+    }
+
+    private static IReadOnlyList<string>? ListClaim(JsonWebToken jwt, string name) =>
+        jwt.TryGetPayloadValue<JsonElement>(name, out var value) && value.ValueKind == JsonValueKind.Array
+            ? value.EnumerateArray().Select(v => v.ToString()).ToList()
+            : null;
+
+    private static string Reason(Exception? e) => e switch
+    {
+        SecurityTokenExpiredException => "it has expired",
+        SecurityTokenInvalidAlgorithmException => "its algorithm is not HS256",
+        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "its signature does not verify",
+        SecurityTokenNoExpirationException => "it has no expiry",
+        SecurityTokenInvalidIssuerException or SecurityTokenInvalidAudienceException => "it was not issued by this project",
+        null => "rejected",
+        _ => e.Message,
+    };
+}

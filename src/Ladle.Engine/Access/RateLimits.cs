@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+using Ladle.Core.Access;
+using Ladle.Core.Errors;
+using Ladle.Core.Policy;
+
+namespace Ladle.Engine.Access;
+
+/// <summary>
+/// Per-principal limits from access.yaml: requests per second (a token bucket) and rows per minute (a one-minute
+/// window; a request is refused once the window's rows are spent, and the rows it serves are counted after).
+/// </summary>
+public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = null) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _requests = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, RowWindow> _rows = new(StringComparer.OrdinalIgnoreCase);
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    private RateLimit? LimitOf(Principal principal) =>
+        principal.IsAnonymous || principal.Method == AuthMethod.Local ? null
+        : access.RateLimits.TryGetValue(principal.Name, out var own) ? own : access.DefaultRateLimit;
+
+    /// <summary>Takes one request from the principal's budget, or throws 429 with when to retry.</summary>
+    public void CheckRequest(Principal principal)
+    {
+        if (LimitOf(principal)?.RequestsPerSecond is not { } rps) return;
+        var limiter = _requests.GetOrAdd(principal.Name, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Math.Max(1, (int)Math.Ceiling(rps)),
+            TokensPerPeriod = Math.Max(1, (int)Math.Ceiling(rps)),
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+        using var lease = limiter.AttemptAcquire();
+        if (!lease.IsAcquired)
+            throw new RateLimitedException($"principal '{principal.Name}' is over its limit of {rps} requests per second", TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Throws 429 when the principal spent its rows for this minute.</summary>
+    public void CheckRows(Principal principal)
+    {
+        if (LimitOf(principal)?.RowsPerMinute is not { } limit) return;
+        var window = _rows.GetOrAdd(principal.Name, _ => new RowWindow());
+        var now = _clock.GetUtcNow();
+        lock (window)
+        {
+            window.Roll(now);
+            if (window.Rows >= limit)
+                throw new RateLimitedException($"principal '{principal.Name}' has read its {limit:N0} rows for this minute", window.Start + TimeSpan.FromMinutes(1) - now);
+        }
+    }
+
+    /// <summary>Counts rows served against the principal's minute.</summary>
+    public void CountRows(Principal principal, long rows)
+    {
+        if (LimitOf(principal)?.RowsPerMinute is null || rows == 0) return;
+        var window = _rows.GetOrAdd(principal.Name, _ => new RowWindow());
+        lock (window)
+        {
+            window.Roll(_clock.GetUtcNow());
+            window.Rows += rows;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var limiter in _requests.Values) limiter.Dispose();
+    }
+
+    private sealed class RowWindow
+    {
+        public DateTimeOffset Start { get; private set; }
+        public long Rows { get; set; }
+
+        public void Roll(DateTimeOffset now)
+        {
+            if (now - Start < TimeSpan.FromMinutes(1)) return;
+            Start = now;
+            Rows = 0;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Ladle.Core.Errors;
+using Ladle.Core.Model;
+using Ladle.Core.Policy;
+using Ladle.Engine.State;
+
+namespace Ladle.Engine.Access;
+
+/// <summary>
+/// API tokens: <c>ldl_&lt;id&gt;_&lt;secret&gt;</c>. The id finds the record; only a salted SHA-256 of the 256-bit random
+/// secret is stored, so the state store never holds a usable token. Every request checks the record, so a
+/// revocation takes effect on the next request.
+/// </summary>
+public sealed class TokenService(ProjectDefinition project, IStateStore state, TimeProvider? clock = null)
+{
+    private const string Prefix = "ldl_";
+    private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _touched = new();
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    /// <summary>True when the text has the shape of a Ladle API token.</summary>
+    public static bool LooksLikeToken(string text) => text.StartsWith(Prefix, StringComparison.Ordinal);
+
+    /// <summary>Issues a token for a principal of access.yaml; the secret is returned once and never again.</summary>
+    public async Task<(string Token, TokenRecord Record)> CreateAsync(string principal, TimeSpan? lifetime, string? description, CancellationToken ct)
+    {
+        if (!project.Access.Principals.TryGetValue(principal, out var definition))
+            throw new InvalidRequestException($"no principal '{principal}' in access.yaml ({Core.Loading.Suggest.Hint(principal, project.Access.Principals.Keys.ToList())})", "principal");
+        var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
+        var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var salt = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+        var now = _clock.GetUtcNow();
+        var record = new TokenRecord(id, definition.Name, salt, Hash(salt, secret), now, lifetime is { } l ? now + l : null, null, null, description);
+        await state.AddTokenAsync(record, ct);
+        return ($"{Prefix}{id}_{secret}", record);
+    }
+
+    /// <summary>The principal a token stands for, or 401 saying why not.</summary>
+    public async Task<Principal> ValidateAsync(string token, CancellationToken ct)
+    {
+        var parts = token.Split('_');
+        if (parts.Length != 3 || parts[0] != "ldl" || parts[1].Length != 12)
+            throw new UnauthorizedException("the bearer token is not a Ladle token");
+        var record = await state.FindTokenAsync(parts[1], ct) ?? throw new UnauthorizedException("unknown token");
+        // Compare in constant time, so timing says nothing about how close a guess was.
+        if (!CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(Hash(record.Salt, parts[2])), System.Text.Encoding.ASCII.GetBytes(record.Hash)))
+            throw new UnauthorizedException("invalid token");
+        var now = _clock.GetUtcNow();
+        if (record.RevokedAt is { } revoked) throw new UnauthorizedException($"the token was revoked at {revoked.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
+        if (record.ExpiresAt is { } expires && expires <= now) throw new UnauthorizedException($"the token expired at {expires.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
+        if (!project.Access.Principals.TryGetValue(record.Principal, out var definition))
+            throw new UnauthorizedException($"the token's principal '{record.Principal}' is no longer in access.yaml");
+        if (!_touched.TryGetValue(record.Id, out var last) || now - last > TouchEvery)
+        {
+            _touched[record.Id] = now;
+            await state.TouchTokenAsync(record.Id, now, ct);
+        }
+        return new Principal(definition.Name, definition.Attributes) { Method = AuthMethod.Token };
+    }
+
+    private static string Hash(string salt, string secret) =>
+        Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(salt + ":" + secret))).ToLowerInvariant();
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '.');
+}

@@ -1,0 +1,24 @@
+using Ladle.Engine;
+using Microsoft.AspNetCore.Http;
+
+namespace Ladle.Server.Hosting;
+
+/// <summary>
+/// /healthz, /readyz and /metrics answer without a token unless access.yaml's open_endpoints leaves them out;
+/// then they need any valid token, like everything else.
+/// </summary>
+internal sealed class OpenEndpointsMiddleware(RequestDelegate next)
+{
+    public async Task InvokeAsync(HttpContext context, LadleEngine engine, PrincipalResolver principals)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var endpoint = path switch
+        {
+            "/healthz" or "/readyz" => "healthz",
+            "/metrics" => "metrics",
+            _ => null,
+        };
+        if (endpoint is not null && !engine.Project.Access.OpenEndpoints.Contains(endpoint)) await principals.ResolveAsync(context);
+        await next(context);
+    }
+}
