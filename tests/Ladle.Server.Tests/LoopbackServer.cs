@@ -48,6 +48,9 @@ public sealed class LoopbackServer : IAsyncDisposable
         System.IO.File.WriteAllText(path, text);
     }
 
+    /// <summary>A service of the running server.</summary>
+    public T Services<T>() where T : notnull => _app!.Services.GetRequiredService<T>();
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

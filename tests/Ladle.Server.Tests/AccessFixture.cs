@@ -1,0 +1,100 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Ladle.Engine.Access;
+
+namespace Ladle.Server.Tests;
+
+/// <summary>
+/// A secured project (no --dev) with merchants' orders (PII columns masked partial and hash), CRM customers,
+/// a finance dataset nobody but admins may see, and tokens for each kind of principal.
+/// </summary>
+public sealed class AccessFixture : IAsyncLifetime
+{
+    public const string EmbedKeyVariable = "LADLE_TEST_EMBED_KEY";
+    public const string EmbedKey = "test-embed-signing-key-of-at-least-32-bytes";
+
+    public LoopbackServer Server { get; private set; } = null!;
+    public Dictionary<string, string> Tokens { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        Environment.SetEnvironmentVariable(EmbedKeyVariable, EmbedKey);
+        Server = await LoopbackServer.StartAsync(root =>
+        {
+            LoopbackServer.File(root, "ladle.yaml", "name: secured\nsources:\n  files:\n    kind: files\n    path: data\n");
+            var orders = new StringBuilder("order_id,merchant_id,customer_email,customer_phone,amount\n");
+            for (var i = 1; i <= 300; i++) orders.Append($"{i},{(i % 3 == 0 ? 42 : i % 3 == 1 ? 7 : 99)},buyer{i}@example.com,+351 912 000 {i:000},{i}.50\n");
+            LoopbackServer.File(root, "data/orders.csv", orders.ToString());
+            LoopbackServer.File(root, "data/customers.csv", "customer_id,email,city\n1,ana@example.com,Lisbon\n2,ben@example.com,Porto\n");
+            LoopbackServer.File(root, "data/ledger.csv", "entry,amount\n1,1000000\n");
+            LoopbackServer.File(root, "datasets/orders.yaml", """
+                name: orders
+                domain: retail
+                source: files
+                table: orders.csv
+                primary_key: [order_id]
+                columns:
+                  - { name: order_id, type: integer }
+                  - { name: merchant_id, type: integer }
+                  - { name: customer_email, type: string, pii: true, mask: partial }
+                  - { name: customer_phone, type: string, pii: true, mask: hash }
+                  - { name: amount, type: decimal }
+                """);
+            LoopbackServer.File(root, "datasets/customers.yaml", """
+                name: customers
+                domain: crm
+                source: files
+                table: customers.csv
+                columns:
+                  - { name: customer_id, type: integer }
+                  - { name: email, type: string, pii: true }
+                  - { name: city, type: string }
+                """);
+            LoopbackServer.File(root, "datasets/ledger.yaml", "name: ledger\ndomain: finance\nsource: files\ntable: ledger.csv\n");
+            LoopbackServer.File(root, "access.yaml", $$$"""
+                roles:
+                  analyst:
+                    grants:
+                      - { actions: [read, export], domains: [retail, crm] }
+                  browser:
+                    grants:
+                      - { actions: [read], domains: [retail] }
+                  merchant:
+                    grants:
+                      - { actions: [read, export], datasets: [orders], row_filter: "merchant_id = {{ principal.merchant_id }}" }
+                  embedder:
+                    grants:
+                      - { actions: [embed], datasets: [orders] }
+                  admin:
+                    admin: true
+                principals:
+                  alice: { roles: [analyst], attributes: { region: EU } }
+                  bob: { roles: [browser] }
+                  m42: { kind: service, roles: [merchant], attributes: { merchant_id: 42 } }
+                  m7: { kind: service, roles: [merchant], attributes: { merchant_id: 7 } }
+                  nobody_merchant: { kind: service, roles: [merchant] }
+                  portal: { kind: service, roles: [merchant, embedder], attributes: { merchant_id: 0 } }
+                  root: { roles: [admin] }
+                  hasty: { roles: [analyst] }
+                embed:
+                  signing_key_envs: [{{{EmbedKeyVariable}}}]
+                  max_ttl: 1h
+                rate_limits:
+                  hasty: { requests_per_second: 2 }
+                """);
+        }, dev: false);
+        var tokens = new TokenService(Server.Engine.Project, Server.Engine.State);
+        foreach (var principal in new[] { "alice", "bob", "m42", "m7", "nobody_merchant", "portal", "root", "hasty" })
+            Tokens[principal] = (await tokens.CreateAsync(principal, null, "test", CancellationToken.None)).Token;
+    }
+
+    /// <summary>A GET with the given bearer token (none when null).</summary>
+    public async Task<HttpResponseMessage> GetAsync(string path, string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await Server.Http.SendAsync(request);
+    }
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}

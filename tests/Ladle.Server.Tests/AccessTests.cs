@@ -1,0 +1,326 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Ladle.Engine.Access;
+using Ladle.Engine.State;
+
+namespace Ladle.Server.Tests;
+
+/// <summary>The bypass matrix: each way in, tried on every endpoint that serves data; none may show a row it must not.</summary>
+public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFixture>
+{
+    /// <summary>Every REST endpoint that serves data or says something about a dataset.</summary>
+    public static readonly string[] DataEndpoints =
+    [
+        "/api/v1/datasets", "/api/v1/datasets/orders", "/api/v1/datasets/orders/rows", "/api/v1/datasets/orders/rows?format=csv",
+        "/api/v1/datasets/orders/rows?format=parquet", "/api/v1/datasets/orders/rows?format=ndjson", "/api/v1/datasets/orders/rows?format=xlsx",
+        "/api/v1/datasets/orders/versions", "/api/v1/datasets/orders/health", "/api/v1/datasets/orders/checks", "/api/v1/health",
+    ];
+
+    private async Task<List<AuditRecord>> AuditAsync(string principal)
+    {
+        await fixture.Server.Services<AuditWriter>().FlushAsync();
+        return (await fixture.Server.Engine.State.QueryAuditAsync(new AuditQuery(Principal: principal, Limit: 10_000), CancellationToken.None)).ToList();
+    }
+
+    private static async Task<List<long>> MerchantIdsAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("merchant_id").GetInt64()).ToList();
+    }
+
+    [Theory]
+    [InlineData(null, "authentication required")]
+    [InlineData("ldl_000000000000_notasecret", "unknown token")]
+    [InlineData("not-a-token", "neither a Ladle API token nor an embed token")]
+    public async Task Without_a_valid_token_every_data_endpoint_answers_401_and_is_audited(string? token, string reason)
+    {
+        foreach (var path in DataEndpoints)
+        {
+            using var response = await fixture.GetAsync(path, token);
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{path}: {response.StatusCode}");
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Contains(reason, body, StringComparison.Ordinal);
+            Assert.DoesNotContain("example.com", body, StringComparison.Ordinal);
+        }
+        var refused = await AuditAsync("unauthenticated");
+        Assert.Contains(refused, e => e.Target == "/api/v1/datasets/orders/rows" && e.Status == "unauthorized");
+    }
+
+    [Fact]
+    public async Task Expired_and_revoked_tokens_are_refused_on_the_next_request()
+    {
+        var service = new TokenService(fixture.Server.Engine.Project, fixture.Server.Engine.State);
+        var (shortLived, _) = await service.CreateAsync("alice", TimeSpan.FromMilliseconds(1), null, CancellationToken.None);
+        await Task.Delay(20);
+        using (var expired = await fixture.GetAsync("/api/v1/datasets/orders/rows", shortLived))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
+            Assert.Contains("expired", await expired.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var (revocable, record) = await service.CreateAsync("alice", null, null, CancellationToken.None);
+        using (var before = await fixture.GetAsync("/api/v1/datasets/orders/rows", revocable))
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        Assert.True(await fixture.Server.Engine.State.RevokeTokenAsync(record.Id, DateTimeOffset.UtcNow, CancellationToken.None));
+        foreach (var path in DataEndpoints)
+        {
+            using var after = await fixture.GetAsync(path, revocable);
+            Assert.True(after.StatusCode == HttpStatusCode.Unauthorized, $"{path}: {after.StatusCode}");
+            Assert.Contains("revoked", await after.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // A token whose secret was altered is not valid, even with a real id.
+        var tampered = revocable[..^2] + (revocable[^2] == 'A' ? "BB" : "AA");
+        using var forged = await fixture.GetAsync("/api/v1/datasets", fixture.Tokens["alice"][..^3] + "xyz");
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+        Assert.NotEqual(revocable, tampered);
+    }
+
+    [Theory]
+    [InlineData("json")]
+    [InlineData("csv")]
+    [InlineData("parquet")]
+    [InlineData("ndjson")]
+    public async Task A_merchant_sees_only_its_own_rows_in_every_format(string format)
+    {
+        foreach (var (principal, merchant) in new[] { ("m42", 42L), ("m7", 7L) })
+        {
+            using var response = await fixture.GetAsync($"/api/v1/datasets/orders/rows?format={format}&limit=1000", fixture.Tokens[principal]);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var ids = await ReadMerchantIdsAsync(response, format);
+            Assert.Equal(100, ids.Count);
+            Assert.All(ids, id => Assert.Equal(merchant, id));
+        }
+        // A filter cannot widen the row filter: asking for another merchant's rows returns none.
+        using var other = await fixture.GetAsync("/api/v1/datasets/orders/rows?filter=merchant_id:eq:7", fixture.Tokens["m42"]);
+        Assert.Empty(await MerchantIdsAsync(other));
+    }
+
+    private static async Task<List<long>> ReadMerchantIdsAsync(HttpResponseMessage response, string format)
+    {
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        switch (format)
+        {
+            case "json":
+                using (var doc = JsonDocument.Parse(bytes))
+                    return doc.RootElement.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("merchant_id").GetInt64()).ToList();
+            case "ndjson":
+                return Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                    .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("merchant_id").GetInt64()).ToList();
+            case "csv":
+                return Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+                    .Select(l => long.Parse(l.Split(',')[1], CultureInfo.InvariantCulture)).ToList();
+            default:
+                await using (var reader = await Parquet.ParquetReader.CreateAsync(new MemoryStream(bytes)))
+                {
+                    var field = reader.Schema.GetDataFields().Single(f => f.Name == "merchant_id");
+                    var ids = new List<long>();
+                    for (var g = 0; g < reader.RowGroupCount; g++)
+                    {
+                        using var group = reader.OpenRowGroupReader(g);
+                        var values = new long?[group.RowCount];
+                        await group.ReadAsync<long>(field, values.AsMemory(), null, CancellationToken.None);
+                        ids.AddRange(values.Select(v => v!.Value));
+                    }
+                    return ids;
+                }
+        }
+    }
+
+    [Fact]
+    public async Task Pii_is_masked_for_principals_without_clearance_in_every_format_and_clear_for_admins()
+    {
+        var alice = await (await fixture.GetAsync("/api/v1/datasets/orders/rows?filter=order_id:eq:5", fixture.Tokens["alice"])).Content.ReadFromJsonAsync<JsonElement>();
+        var row = alice.GetProperty("rows")[0];
+        Assert.Equal("b***@example.com", row.GetProperty("customer_email").GetString());
+        var phoneHash = row.GetProperty("customer_phone").GetString()!;
+        Assert.Matches("^[0-9a-f]{64}$", phoneHash);
+
+        var csv = await (await fixture.GetAsync("/api/v1/datasets/orders/rows?format=csv&filter=order_id:eq:5", fixture.Tokens["alice"])).Content.ReadAsStringAsync();
+        Assert.Contains("b***@example.com", csv, StringComparison.Ordinal);
+        Assert.Contains(phoneHash, csv, StringComparison.Ordinal);
+        Assert.DoesNotContain("buyer5", csv, StringComparison.Ordinal);
+        Assert.DoesNotContain("912 000 005", csv, StringComparison.Ordinal);
+
+        var customers = await (await fixture.GetAsync("/api/v1/datasets/customers/rows", fixture.Tokens["alice"])).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.All(customers.GetProperty("rows").EnumerateArray(), r => Assert.Equal(JsonValueKind.Null, r.GetProperty("email").ValueKind));
+
+        // Hashes are stable, so masked columns still join and group; admins see the clear value.
+        var again = await (await fixture.GetAsync("/api/v1/datasets/orders/rows?filter=order_id:eq:5", fixture.Tokens["alice"])).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(phoneHash, again.GetProperty("rows")[0].GetProperty("customer_phone").GetString());
+        var root = await (await fixture.GetAsync("/api/v1/datasets/orders/rows?filter=order_id:eq:5", fixture.Tokens["root"])).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("buyer5@example.com", root.GetProperty("rows")[0].GetProperty("customer_email").GetString());
+
+        var detail = await (await fixture.GetAsync("/api/v1/datasets/orders", fixture.Tokens["alice"])).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("partial", detail.GetProperty("columns").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "customer_email").GetProperty("masked").GetString());
+    }
+
+    [Theory]
+    [InlineData("filter=customer_email:eq:buyer5@example.com")]
+    [InlineData("filter=customer_email:like:buyer5%")]
+    [InlineData("filter=customer_phone:isnull")]
+    public async Task Filtering_on_a_masked_column_is_refused_so_its_clear_value_cannot_be_probed(string query)
+    {
+        using var response = await fixture.GetAsync("/api/v1/datasets/orders/rows?" + query, fixture.Tokens["alice"]);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("is masked for principal 'alice'", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var audit = await AuditAsync("alice");
+        Assert.Contains(audit, e => e.Status == "forbidden" && e.Filters.Contains("customer_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_dataset_outside_the_grants_does_not_exist_for_the_principal()
+    {
+        var catalog = await (await fixture.GetAsync("/api/v1/datasets", fixture.Tokens["alice"])).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["customers", "orders"], catalog.GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("name").GetString()).Order());
+        foreach (var path in DataEndpoints.Where(p => p.Contains("/orders", StringComparison.Ordinal)).Select(p => p.Replace("/orders", "/ledger", StringComparison.Ordinal)))
+        {
+            using var response = await fixture.GetAsync(path, fixture.Tokens["alice"]);
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path}: {response.StatusCode}");
+            Assert.DoesNotContain("1000000", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        // The same answer as for a dataset that does not exist at all: no existence leak.
+        var missing = await (await fixture.GetAsync("/api/v1/datasets/nonexistent/rows", fixture.Tokens["alice"])).Content.ReadFromJsonAsync<JsonElement>();
+        var hidden = await (await fixture.GetAsync("/api/v1/datasets/ledger/rows", fixture.Tokens["alice"])).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(missing.GetProperty("title").GetString(), hidden.GetProperty("title").GetString());
+        Assert.DoesNotContain("ledger", hidden.GetProperty("detail").GetString()!.Replace("no dataset 'ledger'", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains(await AuditAsync("alice"), e => e.Target == "ledger" && e.Status == "not-found");
+
+        using var rootView = await fixture.GetAsync("/api/v1/datasets/ledger/rows", fixture.Tokens["root"]);
+        Assert.Equal(HttpStatusCode.OK, rootView.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_missing_action_answers_403_naming_the_grant()
+    {
+        using var json = await fixture.GetAsync("/api/v1/datasets/orders/rows", fixture.Tokens["bob"]);
+        Assert.Equal(HttpStatusCode.OK, json.StatusCode);
+        foreach (var format in new[] { "csv", "parquet", "xlsx", "ndjson" })
+        {
+            using var export = await fixture.GetAsync($"/api/v1/datasets/orders/rows?format={format}", fixture.Tokens["bob"]);
+            Assert.Equal(HttpStatusCode.Forbidden, export.StatusCode);
+            Assert.Contains("may not export dataset 'orders'", await export.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using var audit = await fixture.GetAsync("/api/v1/audit", fixture.Tokens["bob"]);
+        Assert.Equal(HttpStatusCode.Forbidden, audit.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_row_filter_whose_attribute_the_principal_lacks_refuses_instead_of_widening()
+    {
+        using var response = await fixture.GetAsync("/api/v1/datasets/orders/rows", fixture.Tokens["nobody_merchant"]);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("has no attribute 'merchant_id'", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private async Task<string> EmbedTokenAsync(object body, string issuer = "portal")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/embed/tokens") { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", fixture.Tokens[issuer]);
+        using var response = await fixture.Server.Http.SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+    }
+
+    [Fact]
+    public async Task Embed_tokens_carry_the_end_users_attributes_and_narrow_to_their_datasets()
+    {
+        var token = await EmbedTokenAsync(new { principal = "portal", attributes = new { merchant_id = "7" }, datasets = new[] { "orders" }, ttl = "5m" });
+        using var rows = await fixture.GetAsync("/api/v1/datasets/orders/rows?limit=1000", token);
+        Assert.Equal(HttpStatusCode.OK, rows.StatusCode);
+        var ids = await MerchantIdsAsync(rows);
+        Assert.Equal(100, ids.Count);
+        Assert.All(ids, id => Assert.Equal(7L, id));
+        var catalog = await (await fixture.GetAsync("/api/v1/datasets", token)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["orders"], catalog.GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("name").GetString()));
+
+        // Only admins and principals with an 'embed' grant may sign.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/embed/tokens") { Content = JsonContent.Create(new { principal = "root" }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", fixture.Tokens["alice"]);
+        using var refused = await fixture.Server.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task Tampered_unsigned_foreign_and_expired_embed_tokens_are_refused()
+    {
+        var token = await EmbedTokenAsync(new { principal = "portal", attributes = new { merchant_id = "7" }, datasets = new[] { "orders" } });
+        var parts = token.Split('.');
+        string Encode(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        string Decode(string part) => Encoding.UTF8.GetString(Convert.FromBase64String(part.Replace('-', '+').Replace('_', '/').PadRight(part.Length + (4 - part.Length % 4) % 4, '=')));
+
+        // Another tenant's id in the payload, the signature left as it was.
+        var payload = Decode(parts[1]).Replace("\"merchant_id\":\"7\"", "\"merchant_id\":\"42\"", StringComparison.Ordinal);
+        Assert.Contains("42", payload, StringComparison.Ordinal);
+        var tampered = $"{parts[0]}.{Encode(payload)}.{parts[2]}";
+        // alg: none, no signature.
+        var unsigned = $"{Encode("{\"alg\":\"none\",\"typ\":\"JWT\"}")}.{Encode(payload)}.";
+        // Signed with a key this server does not hold.
+        var foreignKey = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Encoding.UTF8.GetBytes("some-other-key-that-is-long-enough-32b"));
+        var foreign = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(Decode(parts[1]),
+            new Microsoft.IdentityModel.Tokens.SigningCredentials(foreignKey, "HS256"));
+        // Switched to HS512 with the real key.
+        var realKey = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Encoding.UTF8.GetBytes(AccessFixture.EmbedKey + AccessFixture.EmbedKey));
+        var switched = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(Decode(parts[1]),
+            new Microsoft.IdentityModel.Tokens.SigningCredentials(realKey, "HS512"));
+        // Expired a minute ago (beyond the 30 s of clock skew allowed).
+        var expiredPayload = JsonDocument.Parse(Decode(parts[1])).RootElement;
+        var expiredJson = Decode(parts[1]).Replace($"\"exp\":{expiredPayload.GetProperty("exp").GetInt64()}", $"\"exp\":{DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds()}", StringComparison.Ordinal);
+        var ownKey = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Encoding.UTF8.GetBytes(AccessFixture.EmbedKey))
+        {
+            KeyId = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(AccessFixture.EmbedKey)))[..12].ToLowerInvariant(),
+        };
+        var expired = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(expiredJson,
+            new Microsoft.IdentityModel.Tokens.SigningCredentials(ownKey, "HS256"));
+
+        foreach (var (name, bad) in new[] { ("tampered", tampered), ("alg none", unsigned), ("foreign key", foreign), ("HS512", switched), ("expired", expired) })
+        {
+            foreach (var path in DataEndpoints)
+            {
+                using var response = await fixture.GetAsync(path, bad);
+                Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{name} on {path}: {response.StatusCode}");
+                Assert.DoesNotContain("example.com", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+        }
+        using var valid = await fixture.GetAsync("/api/v1/datasets/orders/rows", token);
+        Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
+    }
+
+    [Fact]
+    public async Task Over_the_rate_limit_answers_429_with_retry_after()
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await fixture.GetAsync("/api/v1/datasets", fixture.Tokens["hasty"]);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+                break;
+            }
+        }
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+    }
+
+    [Fact]
+    public async Task Every_answer_and_refusal_is_in_the_audit_log_with_rows_and_filters()
+    {
+        using (await fixture.GetAsync("/api/v1/datasets/orders/rows?filter=amount:gt:100&limit=7", fixture.Tokens["m42"])) { }
+        var audit = await AuditAsync("m42");
+        var read = Assert.Single(audit, e => e.Filters == "amount:gt:100");
+        Assert.Equal("ok", read.Status);
+        Assert.Equal("orders", read.Target);
+        Assert.Equal(7, read.Rows);
+        Assert.True(read.Bytes > 0);
+
+        using var response = await fixture.GetAsync("/api/v1/audit?principal=m42&since=1h", fixture.Tokens["root"]);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var entries = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("entries");
+        Assert.Contains(entries.EnumerateArray(), e => e.GetProperty("filters").GetString() == "amount:gt:100");
+    }
+}
