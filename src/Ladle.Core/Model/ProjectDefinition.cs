@@ -22,6 +22,9 @@ public sealed class ProjectDefinition
     /// <summary>Datasets in dependency order: every dataset comes after those it depends on.</summary>
     public required IReadOnlyList<DatasetDefinition> Datasets { get; init; }
 
+    /// <summary>Notification channels under <c>alerts:</c>; incidents are recorded even when there are none.</summary>
+    public IReadOnlyList<AlertChannel> Alerts { get; init; } = [];
+
     public DatasetDefinition? FindDataset(string name) =>
         Datasets.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
 
