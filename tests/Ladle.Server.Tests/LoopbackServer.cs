@@ -20,6 +20,9 @@ public sealed class LoopbackServer : IAsyncDisposable
     public LadleEngine Engine { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The host's services, for the hosted services a test looks at.</summary>
+    public IServiceProvider Services => _app!.Services;
+
     /// <summary>Writes the project with <paramref name="write"/>, materializes its table datasets and serves it.</summary>
     public static async Task<LoopbackServer> StartAsync(Action<string> write, bool dev = true, bool materialize = true)
     {
