@@ -123,6 +123,12 @@ public sealed class AlertDispatcher : IHostedService, IAsyncDisposable
             await foreach (var delivery in _queue.Reader.ReadAllAsync(_abort.Token))
             {
                 try { await DeliverAsync(delivery); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // An unforeseen failure loses this alert, never the worker that delivers all the others.
+                    Interlocked.Increment(ref _failed);
+                    Log.AlertNotDelivered(_logger, delivery.Alert.EventName, delivery.Alert.Dataset, delivery.Target.Channel.Name, 0, e.Message);
+                }
                 finally { Interlocked.Decrement(ref _pending); }
             }
         }
