@@ -71,18 +71,39 @@ public sealed class Publisher
         return results;
     }
 
+    /// <summary>
+    /// Raised after each attempt to materialize a dataset ends (published, quarantined or failed), so that watchers
+    /// such as the incident monitor look at its status now rather than at their next tick. Handlers run on the
+    /// publishing path: they must only signal and return; one that throws is logged and ignored.
+    /// </summary>
+    public event Action<MaterializeResult>? Materialized;
+
     /// <summary>Materializes one dataset; at most one run per dataset at a time.</summary>
     public async Task<MaterializeResult> MaterializeOneAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
     {
         var gate = _locks.GetOrAdd(dataset.Name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
+        MaterializeResult result;
         try
         {
-            return await BuildAndPublishAsync(dataset, trigger, progress, cancellationToken);
+            result = await BuildAndPublishAsync(dataset, trigger, progress, cancellationToken);
         }
         finally
         {
             gate.Release();
+        }
+        Notify(result);
+        return result;
+    }
+
+    private void Notify(MaterializeResult result)
+    {
+        if (Materialized is not { } handlers) return;
+        foreach (var handler in handlers.GetInvocationList().Cast<Action<MaterializeResult>>())
+        {
+            // A watcher's bug must never turn a publication into a failure.
+            try { handler(result); }
+            catch (Exception e) { Log.MaterializedHandlerFailed(_logger, e, result.Dataset); }
         }
     }
 

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Ladle.Engine.Access;
 using Ladle.Engine.State;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ladle.Server.Tests;
 
@@ -22,7 +23,7 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
 
     private async Task<List<AuditRecord>> AuditAsync(string principal)
     {
-        await fixture.Server.Services<AuditWriter>().FlushAsync();
+        await fixture.Server.Services.GetRequiredService<AuditWriter>().FlushAsync();
         return (await fixture.Server.Engine.State.QueryAuditAsync(new AuditQuery(Principal: principal, Limit: 10_000), CancellationToken.None)).ToList();
     }
 

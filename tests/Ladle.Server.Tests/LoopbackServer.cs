@@ -20,6 +20,9 @@ public sealed class LoopbackServer : IAsyncDisposable
     public LadleEngine Engine { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The host's services, for the hosted services a test looks at.</summary>
+    public IServiceProvider Services => _app!.Services;
+
     /// <summary>Writes the project with <paramref name="write"/>, materializes its table datasets and serves it.</summary>
     public static async Task<LoopbackServer> StartAsync(Action<string> write, bool dev = true, bool materialize = true)
     {
@@ -47,9 +50,6 @@ public sealed class LoopbackServer : IAsyncDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         System.IO.File.WriteAllText(path, text);
     }
-
-    /// <summary>A service of the running server.</summary>
-    public T Services<T>() where T : notnull => _app!.Services.GetRequiredService<T>();
 
     public async ValueTask DisposeAsync()
     {

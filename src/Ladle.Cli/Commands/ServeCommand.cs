@@ -2,8 +2,10 @@ using System.CommandLine;
 using Ladle.Core.Loading;
 using Ladle.Core.Model;
 using Ladle.Engine;
+using Ladle.Engine.Alerts;
 using Ladle.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -38,6 +40,14 @@ internal static class ServeCommand
         var address = ListenAddress.Parse(options.Http ?? project.Server.Http);
         AnsiConsole.MarkupLine($"Serving [bold]{Markup.Escape(project.Name)}[/] on [link]{address.ToUrl()}[/]  (catalog: {address.ToUrl()}/api/v1/datasets)");
         if (options.Dev) AnsiConsole.MarkupLine("[yellow]--dev: requests are served without authentication. Do not expose this server.[/]");
+        if (project.Alerts.Count > 0)
+        {
+            // A channel whose URL variable is unset would otherwise stay silent until the day it is needed.
+            var active = app.Services.GetRequiredService<AlertDispatcher>().ActiveChannels.Select(c => c.Name).ToHashSet();
+            AnsiConsole.MarkupLine("Alerts to: " + string.Join(", ", project.Alerts.Select(c => active.Contains(c.Name)
+                ? $"{Markup.Escape(c.Name)} ({c.Kind.ToString().ToLowerInvariant()})"
+                : $"[red]{Markup.Escape(c.Name)} (disabled: {Markup.Escape(c.UrlEnv is null ? "its url is not http(s)" : c.UrlEnv + " is unset or not a URL")})[/]")));
+        }
 
         // Table datasets that were never published are built once in the background, so a new project serves
         // without a separate materialize step; requests for them answer 503 until then.

@@ -19,9 +19,9 @@ public static partial class ProjectLoader
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
     private static partial Regex IdentifierRegex();
 
-    private static readonly string[] ProjectKeys = ["name", "description", "sources", "server", "store", "state"];
+    private static readonly string[] ProjectKeys = ["name", "description", "sources", "server", "store", "state", "alerts"];
     private static readonly string[] SourceKeys = ["kind", "path", "format", "connection_env", "description"];
-    private static readonly string[] ServerKeys = ["http", "default_page_size", "max_page_size", "retain_versions"];
+    private static readonly string[] ServerKeys = ["http", "default_page_size", "max_page_size", "retain_versions", "status_interval"];
     private static readonly string[] DatasetKeys =
     [
         "name", "domain", "owner", "description", "source", "table", "sql", "depends_on", "columns",
@@ -49,6 +49,7 @@ public static partial class ProjectLoader
         string? description = null;
         var server = new ServerSettings();
         var sources = new Dictionary<string, SourceDefinition>(StringComparer.OrdinalIgnoreCase);
+        var alerts = new List<AlertChannel>();
         var storePath = Path.Combine(root, ".ladle", "store.duckdb");
         var statePath = Path.Combine(root, ".ladle", "state.db");
         if (projectMap is not null)
@@ -58,7 +59,7 @@ public static partial class ProjectLoader
             description = map.String("description");
             if (map.String("store") is { } store) storePath = Path.GetFullPath(Path.Combine(root, store));
             if (map.String("state") is { } state) statePath = Path.GetFullPath(Path.Combine(root, state));
-            if (map.Map("server") is { } serverNode) server = ReadServer(new YamlMap(serverNode, ProjectFile, diagnostics, "server", ServerKeys));
+            if (map.Map("server") is { } serverNode) server = ReadServer(new YamlMap(serverNode, ProjectFile, diagnostics, "server", ServerKeys), diagnostics);
             if (map.Map("sources") is { } sourcesNode)
             {
                 foreach (var (key, value) in sourcesNode.Children)
@@ -68,9 +69,11 @@ public static partial class ProjectLoader
                         diagnostics.Add(source.Location, $"source '{source.Name}' is defined twice");
                 }
             }
+            if (map.Map("alerts") is { } alertsNode) alerts = ReadAlerts(alertsNode, diagnostics);
         }
 
         var datasets = ReadDatasets(root, sources, diagnostics);
+        CheckAlertDatasets(alerts, datasets, diagnostics);
         diagnostics.ThrowIfAny();
         var ordered = DependencyGraph.Order(datasets, sources, diagnostics);
         var access = AccessLoader.Load(root, ordered, diagnostics);
@@ -87,6 +90,7 @@ public static partial class ProjectLoader
             Sources = sources,
             Datasets = ordered,
             Access = access,
+            Alerts = alerts,
         };
     }
 
@@ -119,7 +123,7 @@ public static partial class ProjectLoader
         }
     }
 
-    private static ServerSettings ReadServer(YamlMap map)
+    private static ServerSettings ReadServer(YamlMap map, DiagnosticBag diagnostics)
     {
         var defaults = new ServerSettings();
         return new ServerSettings
@@ -128,6 +132,7 @@ public static partial class ProjectLoader
             DefaultPageSize = map.Int("default_page_size", 1, 1_000_000) ?? defaults.DefaultPageSize,
             MaxPageSize = map.Int("max_page_size", 1, 10_000_000) ?? defaults.MaxPageSize,
             RetainVersions = map.Int("retain_versions", 1, 1000) ?? defaults.RetainVersions,
+            StatusInterval = ReadDuration(map, "status_interval", required: false, diagnostics) ?? defaults.StatusInterval,
         };
     }
 

@@ -24,6 +24,8 @@ public sealed class ProjectDefinition
 
     /// <summary>access.yaml: roles, principals, embed keys, limits (empty when the project has none).</summary>
     public Access.AccessDefinition Access { get; init; } = Ladle.Core.Access.AccessDefinition.Empty;
+    /// <summary>Notification channels under <c>alerts:</c>; incidents are recorded even when there are none.</summary>
+    public IReadOnlyList<AlertChannel> Alerts { get; init; } = [];
 
     public DatasetDefinition? FindDataset(string name) =>
         Datasets.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));

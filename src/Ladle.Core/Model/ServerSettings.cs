@@ -14,4 +14,10 @@ public sealed record ServerSettings
 
     /// <summary>Old published versions kept beside the served one (for readers and cursors in flight).</summary>
     public int RetainVersions { get; init; } = 3;
+
+    /// <summary>
+    /// How often every dataset's status is re-evaluated for incidents and alerts; staleness arrives with the clock,
+    /// not with an event, so it is only noticed this way.
+    /// </summary>
+    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -1,6 +1,7 @@
 using Ladle.Core.Policy;
 using Ladle.Engine;
 using Ladle.Engine.Access;
+using Ladle.Engine.Alerts;
 using Ladle.Engine.Serving;
 using Ladle.Server.Apis;
 using Microsoft.AspNetCore.Builder;
@@ -35,6 +36,12 @@ public static class LadleServer
         builder.Services.AddSingleton<IServingMetrics, PrometheusServingMetrics>();
         builder.Services.AddSingleton<ReadPipeline>();
         builder.Services.AddSingleton<PrincipalResolver>();
+        // The dispatcher is registered first so that it stops last: the monitor stops raising alerts, then the
+        // dispatcher flushes what is queued within its bounded wait.
+        builder.Services.AddSingleton(sp => new AlertDispatcher(engine.Project, options.AlertDelivery, sp.GetRequiredService<ILogger<AlertDispatcher>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertDispatcher>());
+        builder.Services.AddSingleton<IncidentMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentMonitor>());
 
         var app = builder.Build();
         app.UseMiddleware<ProblemMiddleware>();

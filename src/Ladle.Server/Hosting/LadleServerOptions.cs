@@ -8,4 +8,7 @@ public sealed record LadleServerOptions
 
     /// <summary>Allow unauthenticated requests (local development only).</summary>
     public bool Dev { get; init; }
+
+    /// <summary>Retries and timeouts of alert delivery; null takes the defaults (5 attempts, 1s doubling).</summary>
+    public Ladle.Engine.Alerts.AlertDeliveryOptions? AlertDelivery { get; init; }
 }

@@ -1,0 +1,144 @@
+using System.Threading.Channels;
+using Ladle.Core.Model;
+using Ladle.Engine.Internal;
+using Ladle.Engine.State;
+using Ladle.Engine.Trust;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ladle.Engine.Alerts;
+
+/// <summary>
+/// Turns status changes of table datasets into incidents and alerts. It evaluates every dataset when it starts,
+/// every <see cref="ServerSettings.StatusInterval"/> (staleness arrives with the clock, not with an event) and right
+/// after each materialization (<see cref="Publisher.Materialized"/>). Incidents live in the state store, whose
+/// unique open incident per dataset and kind decides who alerts: only the call that opens (or resolves) one
+/// enqueues a message, so repeated failures, restarts and several nodes never repeat an alert.
+/// </summary>
+public sealed class IncidentMonitor : BackgroundService
+{
+    private readonly LadleEngine _engine;
+    private readonly AlertDispatcher _dispatcher;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _pass = new(1, 1);
+
+    // One pending wake-up is enough: a pass looks at every dataset, so signals that arrive during a pass fold into one.
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public IncidentMonitor(LadleEngine engine, AlertDispatcher dispatcher, ILogger<IncidentMonitor>? logger = null)
+    {
+        _engine = engine;
+        _dispatcher = dispatcher;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _engine.Publisher.Materialized += OnMaterialized;
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        _engine.Publisher.Materialized -= OnMaterialized;
+        return base.StopAsync(cancellationToken);
+    }
+
+    /// <summary>Looks at every table dataset once, opening and resolving incidents; passes never overlap.</summary>
+    public async Task EvaluateAsync(CancellationToken cancellationToken)
+    {
+        await _pass.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var dataset in _engine.Project.Datasets.Where(d => d.Materialization == Materialization.Table))
+            {
+                try { await EvaluateAsync(dataset, cancellationToken); }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // One dataset the state store could not record must not keep the others from being looked at.
+                    Log.StatusEvaluationFailed(_logger, e, dataset.Name);
+                }
+            }
+        }
+        finally
+        {
+            _pass.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // SQLite's async calls complete synchronously; without this the first pass would hold up the host's start.
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try { await EvaluateAsync(stoppingToken); }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+
+            using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            tick.CancelAfter(_engine.Project.Server.StatusInterval);
+            try { await _wake.Reader.ReadAsync(tick.Token); }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested) { }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    private void OnMaterialized(MaterializeResult result) => _wake.Writer.TryWrite(true);
+
+    private async Task EvaluateAsync(DatasetDefinition dataset, CancellationToken cancellationToken)
+    {
+        var served = _engine.Catalog.Current(dataset.Name);
+        var health = _engine.Trust.Evaluate(dataset, served);
+        switch (health.Status)
+        {
+            case DataStatus.Failed:
+                // A failure hides staleness in the status, so an open stale incident is left as it is.
+                await OpenAsync(dataset, IncidentKinds.Failed, health, served, cancellationToken);
+                break;
+            case DataStatus.Stale:
+                // Stale, not failed: the newest attempt published, so any failure is over.
+                await OpenAsync(dataset, IncidentKinds.Stale, health, served, cancellationToken);
+                await ResolveAsync(dataset, IncidentKinds.Failed, health, served, cancellationToken);
+                break;
+            case DataStatus.Ok or DataStatus.Warn:
+                await ResolveAsync(dataset, IncidentKinds.Failed, health, served, cancellationToken);
+                await ResolveAsync(dataset, IncidentKinds.Stale, health, served, cancellationToken);
+                break;
+            case DataStatus.Unavailable:
+                // Never published is not an incident by itself, but a first build that failed is one.
+                var latest = (await _engine.State.ListVersionsAsync(dataset.Name, 1, cancellationToken)).FirstOrDefault();
+                if (latest?.Status is VersionStatus.Failed or VersionStatus.Quarantined)
+                    await OpenAsync(dataset, IncidentKinds.Failed, health, served, cancellationToken);
+                break;
+        }
+    }
+
+    private async Task OpenAsync(DatasetDefinition dataset, string kind, DataHealth health, Results.DataVersion? served, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var reason = health.Reason ?? $"status {health.StatusName}";
+        if (!await _engine.State.OpenIncidentAsync(dataset.Name, kind, reason, now, cancellationToken)) return;
+        Log.IncidentOpened(_logger, dataset.Name, kind, reason);
+        _dispatcher.Enqueue(new AlertEvent(AlertEventKind.IncidentOpened, dataset.Name, kind, health.StatusName, reason,
+            health.Since ?? now, _engine.Project.Name, served?.Version, now));
+    }
+
+    private async Task ResolveAsync(DatasetDefinition dataset, string kind, DataHealth health, Results.DataVersion? served, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (!await _engine.State.ResolveIncidentAsync(dataset.Name, kind, now, cancellationToken)) return;
+        Log.IncidentResolved(_logger, dataset.Name, kind, health.StatusName);
+        var reason = health.Reason ?? (served is null ? null
+            : $"version {served.Version}, published {served.PublishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, is served");
+        _dispatcher.Enqueue(new AlertEvent(AlertEventKind.IncidentResolved, dataset.Name, kind, health.StatusName, reason,
+            health.Since ?? served?.PublishedAt ?? now, _engine.Project.Name, served?.Version, now));
+    }
+
+    public override void Dispose()
+    {
+        _engine.Publisher.Materialized -= OnMaterialized;
+        _pass.Dispose();
+        base.Dispose();
+    }
+}

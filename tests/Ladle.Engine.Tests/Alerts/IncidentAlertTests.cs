@@ -1,0 +1,190 @@
+using Ladle.Engine.Alerts;
+
+namespace Ladle.Engine.Tests.Alerts;
+
+/// <summary>Incidents from real publications of a real project, alerted to a real HTTP listener on loopback.</summary>
+public sealed class IncidentAlertTests
+{
+    private const string Orders = "source: files\ntable: orders.csv\ncolumns:\n  - name: id\n    type: integer\n  - name: amount\n    type: double\nchecks:\n  - type: unique\n    column: id\n";
+
+    private static void GoodOrders(TestProject p) => p.Write("data/orders.csv", "id,amount\n1,10.5\n2,20\n3,7.25\n");
+    private static void DuplicateOrders(TestProject p) => p.Write("data/orders.csv", "id,amount\n1,10.5\n1,20\n3,7.25\n");
+
+    private static TestProject OrdersProject(WebhookListener listener, string statusInterval = "1h", string? channels = null)
+    {
+        var p = new TestProject("");
+        AlertHarness.WriteProject(p, channels ?? AlertHarness.Channel("team", "webhook", listener.Url()), statusInterval);
+        p.Dataset("orders", Orders);
+        GoodOrders(p);
+        return p;
+    }
+
+    [Fact]
+    public async Task Quarantined_dataset_alerts_once_however_often_it_fails_and_once_when_it_recovers()
+    {
+        await using var listener = await WebhookListener.StartAsync();
+        using var p = OrdersProject(listener);
+        await using var h = await AlertHarness.StartAsync(p);
+        Assert.True((await h.MaterializeAsync("orders")).Published);
+        await h.SettleAsync();
+        Assert.Empty(listener.Posts);
+
+        DuplicateOrders(p);
+        Assert.True((await h.MaterializeAsync("orders")).Quarantined);
+        // No explicit pass here: the publisher's event alone must bring the alert (the periodic pass is an hour away).
+        var opened = Assert.Single(await listener.WaitForAsync(1));
+        Assert.Equal("/hook", opened.Path);
+        Assert.StartsWith("application/json", opened.ContentType, StringComparison.Ordinal);
+        var json = opened.Json;
+        Assert.Equal("incident_opened", json.GetProperty("event").GetString());
+        Assert.Equal("orders", json.GetProperty("dataset").GetString());
+        Assert.Equal("failed", json.GetProperty("kind").GetString());
+        Assert.Equal("failed", json.GetProperty("status").GetString());
+        Assert.Contains("unique_id", json.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("test", json.GetProperty("project").GetString());
+        Assert.Equal(1, json.GetProperty("version_served").GetInt64());
+        Assert.True(json.GetProperty("since").GetDateTimeOffset() <= json.GetProperty("at").GetDateTimeOffset());
+
+        // Failing again, and any number of passes, add nothing: the incident is already open.
+        Assert.True((await h.MaterializeAsync("orders")).Quarantined);
+        await h.SettleAsync();
+        await h.SettleAsync();
+        Assert.Single(listener.Posts);
+
+        GoodOrders(p);
+        Assert.True((await h.MaterializeAsync("orders")).Published);
+        var posts = await listener.WaitForAsync(2);
+        var resolved = posts[1].Json;
+        Assert.Equal("incident_resolved", resolved.GetProperty("event").GetString());
+        Assert.Equal("failed", resolved.GetProperty("kind").GetString());
+        Assert.Equal("ok", resolved.GetProperty("status").GetString());
+        Assert.Equal(4, resolved.GetProperty("version_served").GetInt64());
+
+        await h.SettleAsync();
+        Assert.Equal(2, listener.Posts.Count);
+        var incident = Assert.Single(await h.Engine.State.ListIncidentsAsync("orders", 10, CancellationToken.None));
+        Assert.Equal(IncidentKinds.Failed, incident.Kind);
+        Assert.NotNull(incident.ResolvedAt);
+    }
+
+    [Fact]
+    public async Task Restart_does_not_alert_again_for_an_incident_that_is_already_open()
+    {
+        await using var listener = await WebhookListener.StartAsync();
+        using var p = OrdersProject(listener);
+        await using (var first = await AlertHarness.StartAsync(p))
+        {
+            Assert.True((await first.MaterializeAsync("orders")).Published);
+            DuplicateOrders(p);
+            Assert.True((await first.MaterializeAsync("orders")).Quarantined);
+            await listener.WaitForAsync(1);
+        }
+
+        await using var second = await AlertHarness.StartAsync(p);
+        await second.SettleAsync();
+        Assert.Single(listener.Posts);
+
+        GoodOrders(p);
+        Assert.True((await second.MaterializeAsync("orders")).Published);
+        var posts = await listener.WaitForAsync(2);
+        Assert.Equal(["incident_opened", "incident_resolved"], posts.Select(x => x.Json.GetProperty("event").GetString()));
+    }
+
+    [Fact]
+    public async Task Recovery_while_stopped_is_alerted_at_the_next_start()
+    {
+        await using var listener = await WebhookListener.StartAsync();
+        using var p = OrdersProject(listener);
+        await using (var first = await AlertHarness.StartAsync(p))
+        {
+            await first.MaterializeAsync("orders");
+            DuplicateOrders(p);
+            await first.MaterializeAsync("orders");
+            await listener.WaitForAsync(1);
+        }
+        // Fixed and published by `ladle materialize` while nothing watched.
+        GoodOrders(p);
+        await using (var engine = await p.OpenAsync())
+            Assert.True(Assert.Single(await engine.Publisher.MaterializeAsync(["orders"], "cli", null, CancellationToken.None)).Published);
+
+        await using var second = await AlertHarness.StartAsync(p);
+        var posts = await listener.WaitForAsync(2);
+        Assert.Equal("incident_resolved", posts[1].Json.GetProperty("event").GetString());
+        await second.SettleAsync();
+        Assert.Equal(2, listener.Posts.Count);
+    }
+
+    [Fact]
+    public async Task Stale_dataset_alerts_once_from_the_periodic_pass_and_recovers_when_republished()
+    {
+        await using var listener = await WebhookListener.StartAsync();
+        using var p = new TestProject("");
+        AlertHarness.WriteProject(p, AlertHarness.Channel("team", "webhook", listener.Url()), statusInterval: "1s");
+        p.Dataset("events", "source: files\ntable: events.csv\nfreshness:\n  max_age: 2s\n");
+        p.Write("data/events.csv", "id\n1\n");
+        await using var h = await AlertHarness.StartAsync(p);
+        Assert.True((await h.MaterializeAsync("events")).Published);
+
+        // Nothing publishes from here on: only the clock and the periodic pass can notice.
+        var stale = Assert.Single(await listener.WaitForAsync(1)).Json;
+        Assert.Equal("incident_opened", stale.GetProperty("event").GetString());
+        Assert.Equal("stale", stale.GetProperty("kind").GetString());
+        Assert.Equal("stale", stale.GetProperty("status").GetString());
+        Assert.Contains("promised at most 2s", stale.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        await h.SettleAsync();
+        await h.SettleAsync();
+        Assert.Single(listener.Posts);
+
+        Assert.True((await h.MaterializeAsync("events")).Published);
+        var resolved = (await listener.WaitForAsync(2))[1].Json;
+        Assert.Equal("incident_resolved", resolved.GetProperty("event").GetString());
+        Assert.Equal("stale", resolved.GetProperty("kind").GetString());
+        Assert.Equal("ok", resolved.GetProperty("status").GetString());
+        Assert.Equal(2, resolved.GetProperty("version_served").GetInt64());
+    }
+
+    [Fact]
+    public async Task Slack_channel_gets_one_line_of_text_and_a_dataset_filter_keeps_other_channels_quiet()
+    {
+        await using var listener = await WebhookListener.StartAsync();
+        using var p = OrdersProject(listener, channels:
+            "  slack:\n    kind: slack\n    url_env: TEST_SLACK_URL\n" +
+            AlertHarness.Channel("customers_team", "webhook", listener.Url("/customers"), datasets: "customers"));
+        p.Dataset("customers", "source: files\ntable: orders.csv\n");
+        var environment = new Dictionary<string, string> { ["TEST_SLACK_URL"] = listener.Url("/services/T0/B0/secret") };
+        await using var h = await AlertHarness.StartAsync(p, environment: name => environment.GetValueOrDefault(name));
+        await h.MaterializeAsync("orders");
+        DuplicateOrders(p);
+        await h.MaterializeAsync("orders");
+
+        var post = Assert.Single(await listener.WaitForAsync(1));
+        Assert.Equal("/services/T0/B0/secret", post.Path);
+        var property = Assert.Single(post.Json.EnumerateObject());
+        Assert.Equal("text", property.Name);
+        var text = property.Value.GetString()!;
+        Assert.StartsWith("[ladle] orders FAILED: version 2 was quarantined (1 error check(s) failed: unique_id:", text, StringComparison.Ordinal);
+        Assert.EndsWith("(project test)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', text);
+
+        GoodOrders(p);
+        await h.MaterializeAsync("orders");
+        var recovered = (await listener.WaitForAsync(2))[1].Json.GetProperty("text").GetString();
+        Assert.Equal("[ladle] orders RECOVERED (was failed): status ok, version 3 served (project test)", recovered);
+        await h.SettleAsync();
+        Assert.DoesNotContain(listener.Posts, x => x.Path == "/customers");
+    }
+
+    [Fact]
+    public async Task First_build_that_fails_opens_an_incident_though_nothing_was_ever_published()
+    {
+        await using var listener = await WebhookListener.StartAsync();
+        using var p = OrdersProject(listener);
+        DuplicateOrders(p);
+        await using var h = await AlertHarness.StartAsync(p);
+        Assert.True((await h.MaterializeAsync("orders")).Quarantined);
+        var json = Assert.Single(await listener.WaitForAsync(1)).Json;
+        Assert.Equal("failed", json.GetProperty("kind").GetString());
+        Assert.Equal("unavailable", json.GetProperty("status").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("version_served").ValueKind);
+    }
+}
