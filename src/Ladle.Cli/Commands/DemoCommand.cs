@@ -40,6 +40,7 @@ internal static class DemoCommand
                 var results = await MaterializeCommand.RunAsync(engine, [], "demo", ct);
                 if (results.Any(r => !r.Published)) return CliRunner.Failed;
                 if (parse.GetValue(injectBadBatch)) await InjectBadBatchAsync(engine, target, ct);
+                await PrintTokensAsync(engine, parse.GetValue(http) ?? project.Server.Http, ct);
             }
             if (parse.GetValue(noServe)) return CliRunner.Ok;
 
@@ -48,6 +49,23 @@ internal static class DemoCommand
             return CliRunner.Ok;
         }));
         return command;
+    }
+
+    /// <summary>A fresh token for each demo principal, so a newcomer can try the roles with curl.</summary>
+    private static async Task PrintTokensAsync(LadleEngine engine, string http, CancellationToken ct)
+    {
+        var tokens = new Engine.Access.TokenService(engine.Project, engine.State);
+        var table = new Table().AddColumns("principal", "roles", "token");
+        foreach (var principal in engine.Project.Access.Principals.Values)
+        {
+            var (token, _) = await tokens.CreateAsync(principal.Name, TimeSpan.FromDays(30), "ladle demo", ct);
+            table.AddRow(Markup.Escape(principal.Name), Markup.Escape(string.Join(", ", principal.Roles)), token);
+        }
+        AnsiConsole.Write(table);
+        var url = ListenAddress.Parse(http).ToUrl();
+        AnsiConsole.MarkupLine($"Try: curl -H 'Authorization: Bearer <token of merchant_42>' '{url}/api/v1/datasets/merchant_daily_sales/rows?limit=5'");
+        AnsiConsole.MarkupLine($"     curl -H 'Authorization: Bearer <token of mia>' '{url}/api/v1/datasets/customers/rows?limit=5'   (email and phone arrive masked)");
+        AnsiConsole.MarkupLine("The demo also answers without a token (as --dev does), as an unrestricted local user.");
     }
 
     private static async Task InjectBadBatchAsync(LadleEngine engine, string target, CancellationToken ct)
