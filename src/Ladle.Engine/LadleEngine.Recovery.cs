@@ -34,7 +34,7 @@ public sealed partial class LadleEngine
                     await State.MarkDroppedAsync(group.Key, version.Version, cancellationToken);
                     continue;
                 }
-                if (dataset is null || retained >= Project.Server.RetainVersions) continue;
+                if (dataset is null || retained >= (dataset.RetainVersions ?? Project.Server.RetainVersions)) continue;
                 Catalog.Restore(new DataVersion(dataset.Name, version.Version, version.PublishedAt ?? version.StartedAt));
                 kept.Add(table);
                 retained++;

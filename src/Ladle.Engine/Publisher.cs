@@ -142,7 +142,7 @@ public sealed class Publisher
             _engine.ForgetSchema(dataset.Name);
             _engine.Trust.RecordChecks(dataset.Name, record.Version, checks);
             _engine.Trust.Record(dataset.Name, record.Version, VersionStatus.Published, publishedAt, null);
-            _engine.Catalog.Publish(new DataVersion(dataset.Name, record.Version, publishedAt), _engine.Project.Server.RetainVersions);
+            _engine.Catalog.Publish(new DataVersion(dataset.Name, record.Version, publishedAt), dataset.RetainVersions ?? _engine.Project.Server.RetainVersions);
             progress?.Report(new MaterializeProgress(dataset.Name, "published", rows));
             Log.Published(_logger, dataset.Name, record.Version, rows, clock.ElapsedMilliseconds);
             return new MaterializeResult(dataset.Name, true, record.Version, rows, clock.Elapsed, null) { Checks = checks };

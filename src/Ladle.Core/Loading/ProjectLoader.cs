@@ -25,7 +25,7 @@ public static partial class ProjectLoader
     private static readonly string[] DatasetKeys =
     [
         "name", "domain", "owner", "description", "source", "table", "sql", "depends_on", "columns",
-        "primary_key", "materialization", "schedule", "watermark", "checks", "freshness", "on_stale",
+        "primary_key", "materialization", "schedule", "watermark", "checks", "freshness", "on_stale", "retention",
     ];
     private static readonly string[] ColumnKeys = ["name", "type", "description", "pii", "mask"];
 
@@ -285,6 +285,15 @@ public static partial class ProjectLoader
 
         var dependsOn = map.StringList("depends_on");
         var checks = ReadChecks(map, name, columns, file, diagnostics);
+        int? retainVersions = null;
+        var keepQuarantined = TimeSpan.FromDays(7);
+        if (map.Map("retention") is { } retentionNode)
+        {
+            var retention = new YamlMap(retentionNode, file, diagnostics, "retention", "versions", "quarantined");
+            retainVersions = retention.Int("versions", 1, 1000);
+            if (retention.String("quarantined") is { } keep && !Durations.TryParse(keep, out keepQuarantined))
+                diagnostics.Add(retention.At(retention.Node("quarantined")!), $"'quarantined' is not a duration: '{keep}'", "expected " + Durations.Expected);
+        }
         var freshness = ReadFreshnessSlo(map, file, diagnostics);
         var onStale = OnStale.Serve;
         if (map.String("on_stale") is { } onStaleText && YamlMap.ParseEnum(onStaleText, out onStale) is { } onStaleHint)
@@ -309,6 +318,8 @@ public static partial class ProjectLoader
             Checks = checks,
             Freshness = freshness,
             OnStale = onStale,
+            RetainVersions = retainVersions,
+            KeepQuarantined = keepQuarantined,
             File = file,
             Location = map.Location,
             DependsOnLocations = dependsOn.Select(d => d.At).ToList(),

@@ -55,6 +55,12 @@ public sealed record DatasetDefinition
     /// <summary>What serving does once the freshness promise is broken.</summary>
     public OnStale OnStale { get; init; } = OnStale.Serve;
 
+    /// <summary>How many published versions to keep; null takes server.retain_versions.</summary>
+    public int? RetainVersions { get; init; }
+
+    /// <summary>How long a quarantined version stays for inspection before retention drops it.</summary>
+    public TimeSpan KeepQuarantined { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary>Where each declared depends_on entry is written, for error messages.</summary>
     public IReadOnlyList<SourceLocation> DependsOnLocations { get; init; } = [];
 

@@ -1,0 +1,38 @@
+using Ladle.Engine;
+using Ladle.Engine.Retention;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ladle.Server.Hosting;
+
+/// <summary>Runs retention once at start and then every hour while the server runs.</summary>
+internal sealed partial class RetentionService(LadleEngine engine, ILogger<RetentionService> logger) : BackgroundService
+{
+    private static readonly TimeSpan Every = TimeSpan.FromHours(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var enforcer = new RetentionEnforcer(engine);
+        using var timer = new PeriodicTimer(Every);
+        do
+        {
+            try
+            {
+                var result = await enforcer.RunOnceAsync(stoppingToken);
+                if (result.AuditEntriesDeleted > 0 || result.QuarantinedVersionsDropped.Count > 0)
+                    Removed(logger, result.AuditEntriesDeleted, result.QuarantinedVersionsDropped.Count);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Failed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(2100, LogLevel.Information, "Retention removed {Audit} audit entries and {Quarantined} quarantined versions")]
+    private static partial void Removed(ILogger logger, int audit, int quarantined);
+
+    [LoggerMessage(2101, LogLevel.Error, "Retention pass failed; it runs again within the hour")]
+    private static partial void Failed(ILogger logger, Exception exception);
+}
