@@ -6,11 +6,12 @@ return which switch
 {
     "export" => await ExportBenchmark.RunAsync(rest),
     "checks" => await ChecksBenchmark.RunAsync(rest),
+    "policy" => await PolicyBenchmark.RunAsync(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Ladle.Bench export|checks [orders] [repeats]");
+    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats]");
     return 2;
 }

@@ -14,22 +14,48 @@ public static class SelectBuilder
     public static SqlStatement Build(SqlDialect dialect, string relation, DatasetSchema schema, RowsQuery query, IReadOnlyList<string> primaryKey)
     {
         var parameters = new List<object>();
-        var sql = new StringBuilder("SELECT ");
         var columns = query.Columns.Count > 0 ? query.Columns : schema.Names.ToList();
         string? keyPlaceholder = null;
-        sql.AppendJoin(", ", columns.Select(c =>
+
+        string Column(string name) => dialect.Quote(Canonical(schema, name));
+        string Masked(string name, MaskKind mask)
         {
-            var name = dialect.Quote(Canonical(schema, c));
-            if (!query.Masks.TryGetValue(c, out var mask)) return name;
             if (mask == MaskKind.Hash && keyPlaceholder is null)
             {
                 parameters.Add(query.MaskKey ?? throw new InvalidOperationException("a hash mask needs a key"));
                 keyPlaceholder = dialect.Placeholder(parameters.Count - 1);
             }
-            return $"{dialect.Mask(mask, name, schema.Find(c)?.Type ?? LadleType.String, keyPlaceholder ?? "")} AS {name}";
-        }).ToList());
-        sql.Append(" FROM ").Append(relation).Append(" AS t");
+            return dialect.Mask(mask, Column(name), schema.Find(name)?.Type ?? LadleType.String, keyPlaceholder ?? "NULL");
+        }
+        // A masked column orders by its masked value, never by the clear one.
+        string SortKey(SortKey key) =>
+            (query.Masks.TryGetValue(key.Column, out var mask) ? Masked(key.Column, mask) : Column(key.Column)) + (key.Descending ? " DESC" : " ASC");
 
+        var projection = string.Join(", ", columns.Select(c => query.Masks.TryGetValue(c, out var mask) ? $"{Masked(c, mask)} AS {Column(c)}" : Column(c)));
+        var where = Where(dialect, schema, query, parameters);
+        var order = OrderFor(schema, query, primaryKey, columns);
+        var orderBy = order.Count > 0 ? " ORDER BY " + string.Join(", ", order.Select(SortKey)) : "";
+        var page = new StringBuilder();
+        if (query.Limit is { } limit) page.Append(" LIMIT ").Append(limit);
+        if (query.Offset > 0)
+        {
+            if (query.Limit is null && dialect == SqlDialect.Sqlite) page.Append(" LIMIT -1");
+            page.Append(" OFFSET ").Append(query.Offset);
+        }
+
+        var masked = columns.Any(query.Masks.ContainsKey);
+        if (masked && page.Length > 0)
+        {
+            // Cut the page first, then mask only its rows: hashing every matching row to keep a thousand is waste.
+            return new SqlStatement(
+                $"SELECT {projection} FROM (SELECT * FROM {relation} AS t{where}{orderBy}{page}) AS t{orderBy}", parameters);
+        }
+        return new SqlStatement($"SELECT {projection} FROM {relation} AS t{where}{orderBy}{page}", parameters);
+    }
+
+    private static string Where(SqlDialect dialect, DatasetSchema schema, RowsQuery query, List<object> parameters)
+    {
+        var sql = new StringBuilder();
         var clauses = 0;
         foreach (var filter in query.Filters)
         {
@@ -54,24 +80,7 @@ public static class SelectBuilder
             }
             sql.Append(')');
         }
-
-        var order = OrderFor(schema, query, primaryKey, columns);
-        if (order.Count > 0)
-        {
-            // A masked column orders by its masked value (its output column), never by the clear one.
-            sql.Append(" ORDER BY ");
-            sql.AppendJoin(", ", order.Select(o =>
-                (query.Masks.TryGetValue(o.Column, out var mask)
-                    ? (columns.Contains(o.Column, StringComparer.OrdinalIgnoreCase) ? dialect.Quote(Canonical(schema, o.Column)) : dialect.Mask(mask, dialect.Quote(Canonical(schema, o.Column)), schema.Find(o.Column)?.Type ?? LadleType.String, keyPlaceholder ?? "NULL"))
-                    : dialect.Quote(Canonical(schema, o.Column))) + (o.Descending ? " DESC" : " ASC")));
-        }
-        if (query.Limit is { } limit) sql.Append(" LIMIT ").Append(limit);
-        if (query.Offset > 0)
-        {
-            if (query.Limit is null) sql.Append(dialect == SqlDialect.Sqlite ? " LIMIT -1" : "");
-            sql.Append(" OFFSET ").Append(query.Offset);
-        }
-        return new SqlStatement(sql.ToString(), parameters);
+        return sql.ToString();
     }
 
     /// <summary>

@@ -62,7 +62,7 @@ public abstract class SqlDialect
         public override string Mask(MaskKind kind, string column, LadleType type, string key) => kind switch
         {
             MaskKind.Hash => $"CASE WHEN {column} IS NULL THEN NULL ELSE sha256({key} || CAST({column} AS VARCHAR)) END",
-            MaskKind.Partial => $"CASE WHEN {column} IS NULL THEN NULL WHEN contains(CAST({column} AS VARCHAR), '@') THEN regexp_replace(CAST({column} AS VARCHAR), '^(.)[^@]*', '\\1***') ELSE left(CAST({column} AS VARCHAR), 1) || '***' END",
+            MaskKind.Partial => $"CASE WHEN {column} IS NULL THEN NULL WHEN strpos(CAST({column} AS VARCHAR), '@') > 1 THEN left(CAST({column} AS VARCHAR), 1) || '***' || substr(CAST({column} AS VARCHAR), strpos(CAST({column} AS VARCHAR), '@')) ELSE left(CAST({column} AS VARCHAR), 1) || '***' END",
             _ => base.Mask(kind, column, type, key),
         };
     }
@@ -89,7 +89,7 @@ public abstract class SqlDialect
         public override string Mask(MaskKind kind, string column, LadleType type, string key) => kind switch
         {
             MaskKind.Hash => $"CASE WHEN {column} IS NULL THEN NULL ELSE encode(sha256(convert_to(CAST({key} AS text) || CAST({column} AS text), 'UTF8')), 'hex') END",
-            MaskKind.Partial => $"CASE WHEN {column} IS NULL THEN NULL WHEN strpos(CAST({column} AS text), '@') > 0 THEN regexp_replace(CAST({column} AS text), '^(.)[^@]*', '\\1***') ELSE left(CAST({column} AS text), 1) || '***' END",
+            MaskKind.Partial => $"CASE WHEN {column} IS NULL THEN NULL WHEN strpos(CAST({column} AS text), '@') > 1 THEN left(CAST({column} AS text), 1) || '***' || substr(CAST({column} AS text), strpos(CAST({column} AS text), '@')) ELSE left(CAST({column} AS text), 1) || '***' END",
             _ => base.Mask(kind, column, type, key),
         };
     }

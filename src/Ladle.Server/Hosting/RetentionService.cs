@@ -14,6 +14,18 @@ internal sealed partial class RetentionService(LadleEngine engine, ILogger<Reten
     {
         var enforcer = new RetentionEnforcer(engine);
         using var timer = new PeriodicTimer(Every);
+        try
+        {
+            await PassesAsync(enforcer, timer, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: nothing to clean up.
+        }
+    }
+
+    private async Task PassesAsync(RetentionEnforcer enforcer, PeriodicTimer timer, CancellationToken stoppingToken)
+    {
         do
         {
             try
