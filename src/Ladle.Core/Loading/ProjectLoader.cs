@@ -21,7 +21,7 @@ public static partial class ProjectLoader
 
     private static readonly string[] ProjectKeys = ["name", "description", "sources", "server", "store", "state"];
     private static readonly string[] SourceKeys = ["kind", "path", "format", "connection_env", "description"];
-    private static readonly string[] ServerKeys = ["http", "default_page_size", "max_page_size", "retain_versions"];
+    private static readonly string[] ServerKeys = ["http", "default_page_size", "max_page_size", "retain_versions", "run_retries", "retry_backoff"];
     private static readonly string[] DatasetKeys =
     [
         "name", "domain", "owner", "description", "source", "table", "sql", "depends_on", "columns",
@@ -58,7 +58,7 @@ public static partial class ProjectLoader
             description = map.String("description");
             if (map.String("store") is { } store) storePath = Path.GetFullPath(Path.Combine(root, store));
             if (map.String("state") is { } state) statePath = Path.GetFullPath(Path.Combine(root, state));
-            if (map.Map("server") is { } serverNode) server = ReadServer(new YamlMap(serverNode, ProjectFile, diagnostics, "server", ServerKeys));
+            if (map.Map("server") is { } serverNode) server = ReadServer(new YamlMap(serverNode, ProjectFile, diagnostics, "server", ServerKeys), diagnostics);
             if (map.Map("sources") is { } sourcesNode)
             {
                 foreach (var (key, value) in sourcesNode.Children)
@@ -115,7 +115,7 @@ public static partial class ProjectLoader
         }
     }
 
-    private static ServerSettings ReadServer(YamlMap map)
+    private static ServerSettings ReadServer(YamlMap map, DiagnosticBag diagnostics)
     {
         var defaults = new ServerSettings();
         return new ServerSettings
@@ -124,6 +124,9 @@ public static partial class ProjectLoader
             DefaultPageSize = map.Int("default_page_size", 1, 1_000_000) ?? defaults.DefaultPageSize,
             MaxPageSize = map.Int("max_page_size", 1, 10_000_000) ?? defaults.MaxPageSize,
             RetainVersions = map.Int("retain_versions", 1, 1000) ?? defaults.RetainVersions,
+            // Backoff doubles per retry, so a handful of retries already spans hours; more would only hide an outage.
+            RunRetries = map.Int("run_retries", 0, 10) ?? defaults.RunRetries,
+            RetryBackoff = ReadDuration(map, "retry_backoff", required: false, diagnostics) ?? defaults.RetryBackoff,
         };
     }
 

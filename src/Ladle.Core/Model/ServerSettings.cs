@@ -14,4 +14,10 @@ public sealed record ServerSettings
 
     /// <summary>Old published versions kept beside the served one (for readers and cursors in flight).</summary>
     public int RetainVersions { get; init; } = 3;
+
+    /// <summary>How many times a run that failed at its source is tried again before it is given up.</summary>
+    public int RunRetries { get; init; } = 3;
+
+    /// <summary>The wait before the first retry; each further retry waits twice as long as the one before.</summary>
+    public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromSeconds(30);
 }
