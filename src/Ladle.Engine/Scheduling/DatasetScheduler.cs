@@ -86,12 +86,12 @@ public sealed class DatasetScheduler : IHostedService
         _loop = Task.Run(() => LoopAsync(_stop.Token), CancellationToken.None);
     }
 
+    /// <summary>Stops the schedule and cancels runs under way; safe to call more than once (hosts do).</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_stop is not null) await _stop.CancelAsync();
         await _loop.WaitAsync(cancellationToken);
         await _queue.StopAsync(cancellationToken);
-        _stop?.Dispose();
     }
 
     /// <summary>

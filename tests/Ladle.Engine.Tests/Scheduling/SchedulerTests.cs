@@ -243,6 +243,7 @@ public sealed class SchedulerTests
             var failed = await broken.Completion;
 
             Assert.True(quarantined.Quarantined);
+            Assert.Contains("1 of 2 rows fail", quarantined.Error, StringComparison.Ordinal);
             Assert.False(quarantined.SourceError);
             Assert.Equal(1, quarantine.Attempts);
             Assert.Equal(VersionStatus.Quarantined, Assert.Single(await VersionsAsync(engine, "orders")).Status);
@@ -352,5 +353,29 @@ public sealed class SchedulerTests
         {
             await scheduler.StopAsync(CancellationToken.None);
         }
+    }
+
+    [Fact]
+    public async Task Stopping_cancels_the_run_under_way_records_it_failed_and_may_be_repeated()
+    {
+        using var p = Project();
+        CreateItems(p, 10);
+        p.Dataset("items", "source: crm\ntable: items\n");
+        await using var engine = await p.OpenAsync();
+        var scheduler = new DatasetScheduler(engine, new FakeTimeProvider(Start));
+        await scheduler.StartAsync(CancellationToken.None);
+        var run = scheduler.Request("items", "api").Run;
+        var hold = LockExclusively(p.PathOf("data/crm.sqlite"));
+        await Eventually.True(async () => (await VersionsAsync(engine, "items")).Any(v => v.Status == VersionStatus.Building), "version 1 is building");
+        var stopping = scheduler.StopAsync(CancellationToken.None);
+        // SQLite's busy wait does not watch for cancellation: the run notices once its read gets through.
+        hold.Dispose();
+        // Hosts stop their services again when they shut down; the second call must be harmless.
+        await Task.WhenAll(stopping, scheduler.StopAsync(CancellationToken.None)).WaitAsync(TimeSpan.FromSeconds(30));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.Completion);
+        var version = Assert.Single(await VersionsAsync(engine, "items"));
+        Assert.Equal(VersionStatus.Failed, version.Status);
+        Assert.Equal("cancelled before it was published", version.Error);
+        Assert.Null(engine.Catalog.Current("items"));
     }
 }
