@@ -1,5 +1,6 @@
 using Ladle.Core.Policy;
 using Ladle.Engine;
+using Ladle.Engine.Scheduling;
 using Ladle.Engine.Serving;
 using Ladle.Server.Apis;
 using Microsoft.AspNetCore.Builder;
@@ -29,6 +30,9 @@ public static class LadleServer
         builder.Services.AddSingleton<IServingMetrics, PrometheusServingMetrics>();
         builder.Services.AddSingleton<ReadPipeline>();
         builder.Services.AddSingleton<PrincipalResolver>();
+        // One scheduler per engine: it runs the cron schedules and is the only way runs start while serving.
+        builder.Services.AddSingleton(_ => new DatasetScheduler(engine));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DatasetScheduler>());
 
         var app = builder.Build();
         app.UseMiddleware<ProblemMiddleware>();
@@ -37,6 +41,7 @@ public static class LadleServer
         app.MapHealthApi();
         app.MapDatasetsApi();
         app.MapTrustApi();
+        app.MapRefreshApi();
         app.MapMetrics("/metrics");
         return app;
     }
