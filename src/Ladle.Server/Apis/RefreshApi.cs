@@ -47,17 +47,17 @@ public static class RefreshApi
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            return Problem(StatusCodes.Status503ServiceUnavailable, "stopped", "Service unavailable",
+            return Problem(context, StatusCodes.Status503ServiceUnavailable, "stopped", "Service unavailable",
                 $"Ladle stopped before the run of '{dataset.Name}' finished; the previous version stays served", null);
         }
         var report = RunReport.From(run, result);
         return report.Outcome switch
         {
             "published" => TypedResults.Ok(report),
-            "quarantined" => Problem(StatusCodes.Status422UnprocessableEntity, "quarantined", "Quarantined", result.Error!, report),
-            "skipped" => Problem(StatusCodes.Status424FailedDependency, "dependency-failed", "Failed dependency", result.Error!, report),
-            _ when result.SourceError => Problem(StatusCodes.Status503ServiceUnavailable, "source-unavailable", "Service unavailable", result.Error!, report),
-            _ => Problem(StatusCodes.Status422UnprocessableEntity, "materialization-failed", "Materialization failed", result.Error ?? "the run failed", report),
+            "quarantined" => Problem(context, StatusCodes.Status422UnprocessableEntity, "quarantined", "Quarantined", result.Error!, report),
+            "skipped" => Problem(context, StatusCodes.Status424FailedDependency, "dependency-failed", "Failed dependency", result.Error!, report),
+            _ when result.SourceError => Problem(context, StatusCodes.Status503ServiceUnavailable, "source-unavailable", "Service unavailable", result.Error!, report),
+            _ => Problem(context, StatusCodes.Status422UnprocessableEntity, "materialization-failed", "Materialization failed", result.Error ?? "the run failed", report),
         };
     }
 
@@ -68,8 +68,9 @@ public static class RefreshApi
         _ => throw new InvalidRequestException($"wait must be true or false, not '{text}'", "wait"),
     };
 
-    private static ProblemHttpResult Problem(int status, string kind, string title, string detail, RunReport? report) =>
-        TypedResults.Problem(detail, statusCode: status, title: title, type: $"https://ladle.dev/problems/{kind}",
+    /// <summary>The same shape ProblemMiddleware gives Ladle's errors, plus the run when there is one.</summary>
+    private static ProblemHttpResult Problem(HttpContext context, int status, string kind, string title, string detail, RunReport? report) =>
+        TypedResults.Problem(detail, context.Request.Path, status, title, $"https://ladle.dev/problems/{kind}",
             extensions: report is null ? null : new Dictionary<string, object?> { ["run"] = report });
 
     /// <summary>A run was requested (or joined one already queued or building).</summary>
