@@ -29,6 +29,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
         Project = project;
         State = state;
         Store = store;
+        Loggers = loggers;
         _logger = loggers.CreateLogger("Ladle.Engine");
         StoreConnector = new StoreConnector(store);
         Catalog = new PublishedCatalog(DropVersion);
@@ -61,6 +62,9 @@ public sealed partial class LadleEngine : IAsyncDisposable
     public Publisher Publisher { get; }
     /// <summary>The embedded store as a place to run SQL.</summary>
     public StoreConnector StoreConnector { get; }
+
+    /// <summary>Where the engine's parts log, so background work (the scheduler) logs beside publication.</summary>
+    internal ILoggerFactory Loggers { get; }
 
     /// <summary>Opens the store and state of a project and recovers from any interrupted run.</summary>
     public static async Task<LadleEngine> OpenAsync(ProjectDefinition project, IStateStore? state = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)

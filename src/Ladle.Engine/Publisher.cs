@@ -25,6 +25,9 @@ public sealed record MaterializeResult(string Dataset, bool Published, long? Ver
 
     /// <summary>The checks run on the version.</summary>
     public IReadOnlyList<Checks.CheckResult> Checks { get; init; } = [];
+
+    /// <summary>True when the run failed because its source could not be reached or read: worth trying again later.</summary>
+    public bool SourceError { get; init; }
 }
 
 /// <summary>
@@ -158,7 +161,11 @@ public sealed class Publisher
             _engine.Trust.Record(dataset.Name, record.Version, VersionStatus.Failed, failedAt, reason);
             progress?.Report(new MaterializeProgress(dataset.Name, "failed", 0));
             if (e is OperationCanceledException) throw;
-            return new MaterializeResult(dataset.Name, false, record.Version, 0, clock.Elapsed, reason);
+            // SQL over datasets runs in our own store: its errors are in the SQL or its inputs, which waiting won't fix.
+            return new MaterializeResult(dataset.Name, false, record.Version, 0, clock.Elapsed, reason)
+            {
+                SourceError = e is SourceUnavailableException && !dataset.IsDerived,
+            };
         }
     }
 

@@ -3,6 +3,7 @@ using Ladle.Core.Loading;
 using Ladle.Core.Model;
 using Ladle.Engine;
 using Ladle.Engine.Alerts;
+using Ladle.Engine.Scheduling;
 using Ladle.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,20 +51,19 @@ internal static class ServeCommand
         }
 
         // Table datasets that were never published are built once in the background, so a new project serves
-        // without a separate materialize step; requests for them answer 503 until then.
+        // without a separate materialize step; requests for them answer 503 until then. They go through the
+        // scheduler's queue like every other run, so a refresh or schedule meanwhile joins them instead of racing.
         var unpublished = project.Datasets
             .Where(d => d.Materialization == Materialization.Table && engine.Catalog.Current(d.Name) is null)
             .Select(d => d.Name).ToList();
-        var firstBuild = unpublished.Count == 0 ? Task.CompletedTask
-            : engine.Publisher.MaterializeAsync(unpublished, "startup", null, cancellationToken);
+        if (unpublished.Count > 0) app.Services.GetRequiredService<DatasetScheduler>().Request(unpublished, "startup");
 
         try
         {
             await app.WaitForShutdownAsync(cancellationToken);
         }
         catch (OperationCanceledException) { }
+        // Stopping the host stops the scheduler: runs under way are cancelled and recorded as failed.
         await app.StopAsync(CancellationToken.None);
-        try { await firstBuild; }
-        catch (OperationCanceledException) { }
     }
 }

@@ -21,7 +21,7 @@ public static partial class ProjectLoader
 
     private static readonly string[] ProjectKeys = ["name", "description", "sources", "server", "store", "state", "alerts"];
     private static readonly string[] SourceKeys = ["kind", "path", "format", "connection_env", "description"];
-    private static readonly string[] ServerKeys = ["http", "default_page_size", "max_page_size", "retain_versions", "status_interval"];
+    private static readonly string[] ServerKeys = ["http", "default_page_size", "max_page_size", "retain_versions", "status_interval", "run_retries", "retry_backoff"];
     private static readonly string[] DatasetKeys =
     [
         "name", "domain", "owner", "description", "source", "table", "sql", "depends_on", "columns",
@@ -133,6 +133,9 @@ public static partial class ProjectLoader
             MaxPageSize = map.Int("max_page_size", 1, 10_000_000) ?? defaults.MaxPageSize,
             RetainVersions = map.Int("retain_versions", 1, 1000) ?? defaults.RetainVersions,
             StatusInterval = ReadDuration(map, "status_interval", required: false, diagnostics) ?? defaults.StatusInterval,
+            // Backoff doubles per retry, so a handful of retries already spans hours; more would only hide an outage.
+            RunRetries = map.Int("run_retries", 0, 10) ?? defaults.RunRetries,
+            RetryBackoff = ReadDuration(map, "retry_backoff", required: false, diagnostics) ?? defaults.RetryBackoff,
         };
     }
 

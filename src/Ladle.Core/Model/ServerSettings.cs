@@ -20,4 +20,10 @@ public sealed record ServerSettings
     /// not with an event, so it is only noticed this way.
     /// </summary>
     public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many times a run that failed at its source is tried again before it is given up.</summary>
+    public int RunRetries { get; init; } = 3;
+
+    /// <summary>The wait before the first retry; each further retry waits twice as long as the one before.</summary>
+    public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -2,6 +2,7 @@ using Ladle.Core.Policy;
 using Ladle.Engine;
 using Ladle.Engine.Access;
 using Ladle.Engine.Alerts;
+using Ladle.Engine.Scheduling;
 using Ladle.Engine.Serving;
 using Ladle.Server.Apis;
 using Microsoft.AspNetCore.Builder;
@@ -43,6 +44,9 @@ public static class LadleServer
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertDispatcher>());
         builder.Services.AddSingleton<IncidentMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentMonitor>());
+        // One scheduler per engine: it runs the cron schedules and is the only way runs start while serving.
+        builder.Services.AddSingleton(_ => new DatasetScheduler(engine));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DatasetScheduler>());
 
         var app = builder.Build();
         app.UseMiddleware<ProblemMiddleware>();
@@ -53,6 +57,7 @@ public static class LadleServer
         app.MapDatasetsApi();
         app.MapTrustApi();
         app.MapAccessApi();
+        app.MapRefreshApi();
         app.MapMetrics("/metrics");
         return app;
     }

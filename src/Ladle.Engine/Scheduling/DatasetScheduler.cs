@@ -1,0 +1,167 @@
+using Cronos;
+using Ladle.Core.Model;
+using Ladle.Engine.Internal;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ladle.Engine.Scheduling;
+
+/// <summary>
+/// Runs each table dataset's cron schedule (UTC) while Ladle serves, and is the one door for every other run
+/// (refresh, start-up builds), so that runs of a dataset never overlap. Time comes from a <see cref="TimeProvider"/>.
+/// </summary>
+public sealed class DatasetScheduler : IHostedService
+{
+    // Timers take at most ~49 days; a schedule further away is reached by waking up and looking again.
+    private static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);
+
+    private readonly LadleEngine _engine;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly RunQueue _queue;
+    private readonly List<(DatasetDefinition Dataset, CronExpression Cron)> _schedules;
+    private readonly Dictionary<string, DateTimeOffset> _nextDue = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _lock = new();
+    private CancellationTokenSource? _stop;
+    private Task _loop = Task.CompletedTask;
+    private long _sleepingUntilTicks;
+
+    public DatasetScheduler(LadleEngine engine, TimeProvider? time = null)
+    {
+        _engine = engine;
+        _time = time ?? TimeProvider.System;
+        _logger = engine.Loggers.CreateLogger("Ladle.Scheduler");
+        _queue = new RunQueue(engine, _time, _logger);
+        // The loader validated every schedule, so parsing cannot fail here.
+        _schedules = engine.Project.Datasets
+            .Where(d => d.Materialization == Materialization.Table && d.Schedule is not null)
+            .Select(d => (d, CronExpression.Parse(d.Schedule!)))
+            .ToList();
+    }
+
+    /// <summary>
+    /// Asks for a run of a table dataset now (with any input never published). A run not yet building is joined; a
+    /// run already building is followed by one more, so the data is read after this request.
+    /// </summary>
+    public QueuedRun Request(string dataset, string trigger)
+    {
+        var name = _engine.GetDataset(dataset).Name;
+        return _queue.Request([name], trigger, joinBuilding: false).Single(r => r.Run.Dataset == name);
+    }
+
+    /// <summary>Asks for runs of several table datasets at once; they build in dependency order.</summary>
+    public IReadOnlyList<QueuedRun> Request(IReadOnlyCollection<string> datasets, string trigger) =>
+        _queue.Request(datasets, trigger, joinBuilding: false);
+
+    /// <summary>Runs queued or building now, inputs first.</summary>
+    public IReadOnlyList<DatasetRun> InFlight() => _queue.InFlight();
+
+    /// <summary>When the dataset's schedule next comes due; null when it has no schedule or is not running.</summary>
+    public DateTimeOffset? NextRunAt(string dataset)
+    {
+        lock (_lock) return _nextDue.TryGetValue(dataset, out var due) ? due : null;
+    }
+
+    /// <summary>The moment the schedule loop sleeps until; set only once its timer exists (tests move the clock then).</summary>
+    internal DateTimeOffset? SleepingUntil
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _sleepingUntilTicks);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            foreach (var (dataset, cron) in _schedules) _nextDue[dataset.Name] = NextOccurrence(cron, now);
+        }
+        await RunMissedAsync(now, cancellationToken);
+        if (_schedules.Count == 0) return;
+        Log.SchedulerStarted(_logger, _schedules.Count, $"{_nextDue.Values.Min():u}");
+        _stop = new CancellationTokenSource();
+        _loop = Task.Run(() => LoopAsync(_stop.Token), CancellationToken.None);
+    }
+
+    /// <summary>Stops the schedule and cancels runs under way; safe to call more than once (hosts do).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stop is not null) await _stop.CancelAsync();
+        await _loop.WaitAsync(cancellationToken);
+        await _queue.StopAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A dataset whose schedule came due while Ladle was stopped (its newest attempt began before the latest due
+    /// time) runs once at start, rather than serving old data until the next due time. Datasets never published
+    /// are left to whoever starts the server (`ladle serve` builds them with trigger startup).
+    /// </summary>
+    private async Task RunMissedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var missed = new List<string>();
+        foreach (var (dataset, cron) in _schedules)
+        {
+            if (_engine.Catalog.Current(dataset.Name) is null) continue;
+            var latest = (await _engine.State.ListVersionsAsync(dataset.Name, 1, cancellationToken)).FirstOrDefault();
+            if (latest is null) continue;
+            var due = cron.GetNextOccurrence(latest.StartedAt, TimeZoneInfo.Utc);
+            if (due is null || due > now) continue;
+            Log.MissedRun(_logger, dataset.Name, due.Value);
+            missed.Add(dataset.Name);
+        }
+        if (missed.Count > 0) _queue.Request(missed, "schedule", joinBuilding: true);
+    }
+
+    private async Task LoopAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var now = _time.GetUtcNow();
+            List<string> due;
+            DateTimeOffset wake;
+            lock (_lock)
+            {
+                due = _schedules.Where(s => _nextDue[s.Dataset.Name] <= now).Select(s => s.Dataset.Name).ToList();
+                foreach (var (dataset, cron) in _schedules.Where(s => due.Contains(s.Dataset.Name)))
+                    _nextDue[dataset.Name] = NextOccurrence(cron, now);
+                wake = _nextDue.Values.Min();
+            }
+            if (due.Count > 0)
+            {
+                // One request for everything due at once, in dependency order: an input due at the same minute
+                // builds before the datasets that read it. A run already building serves its tick.
+                Log.ScheduleDue(_logger, string.Join(", ", due));
+                _queue.Request(due, "schedule", joinBuilding: true);
+            }
+
+            var sleep = wake - _time.GetUtcNow();
+            if (sleep <= TimeSpan.Zero) continue;
+            if (sleep > LongestSleep)
+            {
+                sleep = LongestSleep;
+                wake = _time.GetUtcNow() + sleep;
+            }
+            var timer = Task.Delay(sleep, _time, cancellationToken);
+            Interlocked.Exchange(ref _sleepingUntilTicks, wake.UtcTicks);
+            try
+            {
+                await timer;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _sleepingUntilTicks, 0);
+            }
+        }
+    }
+
+    /// <summary>The next due time strictly after <paramref name="after"/>; never for a cron that cannot occur again.</summary>
+    private static DateTimeOffset NextOccurrence(CronExpression cron, DateTimeOffset after) =>
+        cron.GetNextOccurrence(after, TimeZoneInfo.Utc) ?? DateTimeOffset.MaxValue;
+}

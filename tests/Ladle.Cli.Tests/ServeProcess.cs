@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Ladle.Cli.Tests;
+
+/// <summary>A real `ladle serve --dev` in a child process on a free loopback port, killable with SIGKILL.</summary>
+internal sealed class ServeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServeProcess(Process process, Uri address)
+    {
+        _process = process;
+        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public HttpClient Http { get; }
+
+    /// <summary>Everything the process wrote so far, for failure messages.</summary>
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    public static async Task<ServeProcess> StartAsync(string project)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "ladle.dll"), "serve", "--project", project, "--http", $"127.0.0.1:{port}", "--dev" })
+            start.ArgumentList.Add(a);
+        start.Environment["NO_COLOR"] = "1";
+        var serve = new ServeProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
+        serve._process.OutputDataReceived += (_, e) => serve.Append(e.Data);
+        serve._process.ErrorDataReceived += (_, e) => serve.Append(e.Data);
+        serve._process.BeginOutputReadLine();
+        serve._process.BeginErrorReadLine();
+        await serve.WaitReadyAsync();
+        return serve;
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or the OOM killer.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) Assert.Fail($"ladle serve exited with {_process.ExitCode}:\n{Output}");
+            try
+            {
+                using var ready = await Http.GetAsync("/readyz");
+                if (ready.StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException) { /* not listening yet */ }
+            await Task.Delay(50);
+        }
+        Assert.Fail($"ladle serve did not become ready:\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.AppendLine(line);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) await KillAsync();
+        _process.Dispose();
+        Http.Dispose();
+    }
+}

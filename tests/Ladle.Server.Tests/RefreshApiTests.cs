@@ -1,0 +1,198 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Ladle.Server.Tests;
+
+/// <summary>POST /api/v1/datasets/{name}/refresh over loopback HTTP, each test on its own server and project.</summary>
+public sealed class RefreshApiTests
+{
+    private static string Orders(int rows) => "id,amount\n" + string.Concat(Enumerable.Range(1, rows).Select(i => $"{i},{i}.50\n"));
+
+    private static Task<LoopbackServer> StartAsync(bool dev = true) => LoopbackServer.StartAsync(root =>
+    {
+        LoopbackServer.File(root, "ladle.yaml", """
+            name: refresh
+            server:
+              run_retries: 0
+            sources:
+              files:
+                kind: files
+                path: data
+              crm:
+                kind: sqlite
+                path: data/crm.sqlite
+            """);
+        LoopbackServer.File(root, "data/orders.csv", Orders(10));
+        LoopbackServer.File(root, "datasets/orders.yaml", """
+            name: orders
+            source: files
+            table: orders.csv
+            primary_key: [id]
+            checks:
+              - name: ids_present
+                type: not_null
+                column: id
+            """);
+        LoopbackServer.File(root, "datasets/orders_live.yaml", "name: orders_live\nsource: files\ntable: orders.csv\nmaterialization: live\n");
+        // The SQLite file never exists: its source is unreachable.
+        LoopbackServer.File(root, "datasets/broken_items.yaml", "name: broken_items\nsource: crm\ntable: items\n");
+        LoopbackServer.File(root, "datasets/broken_input.yaml", "name: broken_input\nsource: files\ntable: nothing-*.csv\n");
+        LoopbackServer.File(root, "datasets/broken_contract.yaml", "name: broken_contract\nsource: files\ntable: orders.csv\ncolumns:\n  - name: sku\n    type: string\n");
+        LoopbackServer.File(root, "datasets/broken_dependent.yaml", "name: broken_dependent\nsql: select count(*) as n from broken_input\n");
+    }, dev);
+
+    private static async Task<JsonElement> VersionsAsync(HttpClient http, string dataset) =>
+        (await http.GetFromJsonAsync<JsonElement>($"/api/v1/datasets/{dataset}/versions")).GetProperty("versions");
+
+    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string kind)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"{(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.Equal($"https://ladle.dev/problems/{kind}", problem.GetProperty("type").GetString());
+        return problem;
+    }
+
+    [Fact]
+    public async Task Refresh_answers_202_with_a_location_and_the_run_publishes_a_version_recorded_as_api()
+    {
+        await using var server = await StartAsync();
+        using var response = await server.Http.PostAsync("/api/v1/datasets/orders/refresh", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("/api/v1/datasets/orders/versions", response.Headers.Location!.OriginalString);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("orders", body.GetProperty("dataset").GetString());
+        Assert.Equal("api", body.GetProperty("trigger").GetString());
+        Assert.False(body.GetProperty("coalesced").GetBoolean());
+        Assert.True(body.TryGetProperty("requested_at", out _));
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonElement newest;
+        do
+        {
+            await Task.Delay(20);
+            newest = (await VersionsAsync(server.Http, "orders"))[0];
+        }
+        while (newest.GetProperty("status").GetString() != "published" && DateTime.UtcNow < deadline);
+        Assert.Equal(2, newest.GetProperty("version").GetInt64());
+        Assert.Equal("published", newest.GetProperty("status").GetString());
+        Assert.Equal("api", newest.GetProperty("trigger").GetString());
+    }
+
+    [Fact]
+    public async Task Refresh_with_wait_answers_200_with_the_published_run_and_serves_it()
+    {
+        await using var server = await StartAsync();
+        LoopbackServer.File(server.Root, "data/orders.csv", Orders(3));
+
+        using var response = await server.Http.PostAsync("/api/v1/datasets/orders/refresh?wait=true", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var run = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("orders", run.GetProperty("dataset").GetString());
+        Assert.Equal("api", run.GetProperty("trigger").GetString());
+        Assert.Equal("published", run.GetProperty("outcome").GetString());
+        Assert.Equal(2, run.GetProperty("version").GetInt64());
+        Assert.Equal(3, run.GetProperty("rows").GetInt64());
+        Assert.Equal(1, run.GetProperty("attempts").GetInt32());
+        var check = Assert.Single(run.GetProperty("checks").EnumerateArray());
+        Assert.Equal(("ids_present", "passed"), (check.GetProperty("name").GetString(), check.GetProperty("outcome").GetString()));
+
+        using var rows = await server.Http.GetAsync("/api/v1/datasets/orders/rows");
+        Assert.Equal("2", rows.Headers.GetValues("Ladle-Dataset-Version").Single());
+        Assert.Equal(3, (await rows.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Refresh_with_wait_answers_422_when_the_version_is_quarantined_and_the_previous_one_stays_served()
+    {
+        await using var server = await StartAsync();
+        LoopbackServer.File(server.Root, "data/orders.csv", "id,amount\n1,1.50\n,2.50\n");
+
+        using var response = await server.Http.PostAsync("/api/v1/datasets/orders/refresh?wait=true", null);
+        var problem = await ProblemAsync(response, HttpStatusCode.UnprocessableEntity, "quarantined");
+        Assert.Contains("ids_present", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var run = problem.GetProperty("run");
+        Assert.Equal("quarantined", run.GetProperty("outcome").GetString());
+        Assert.Equal(2, run.GetProperty("version").GetInt64());
+        Assert.Equal(1, run.GetProperty("attempts").GetInt32());
+
+        using var rows = await server.Http.GetAsync("/api/v1/datasets/orders/rows");
+        Assert.Equal("1", rows.Headers.GetValues("Ladle-Dataset-Version").Single());
+        Assert.Equal("failed", rows.Headers.GetValues("Ladle-Data-Status").Single());
+        Assert.Equal(10, (await rows.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Refresh_with_wait_answers_503_for_an_unreachable_source_422_for_a_failed_build_and_424_when_an_input_failed()
+    {
+        await using var server = await StartAsync();
+
+        using var contract = await server.Http.PostAsync("/api/v1/datasets/broken_contract/refresh?wait=true", null);
+        var failed = await ProblemAsync(contract, HttpStatusCode.UnprocessableEntity, "materialization-failed");
+        Assert.Contains("'sku'", failed.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("/api/v1/datasets/broken_contract/refresh", failed.GetProperty("instance").GetString());
+        Assert.Equal("failed", failed.GetProperty("run").GetProperty("outcome").GetString());
+
+        using var unreachable = await server.Http.PostAsync("/api/v1/datasets/broken_items/refresh?wait=true", null);
+        var problem = await ProblemAsync(unreachable, HttpStatusCode.ServiceUnavailable, "source-unavailable");
+        Assert.Contains("does not exist", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("failed", problem.GetProperty("run").GetProperty("outcome").GetString());
+
+        // broken_dependent's input was never published, so the refresh builds it first; it fails, so nothing is built on it.
+        using var dependent = await server.Http.PostAsync("/api/v1/datasets/broken_dependent/refresh?wait=true", null);
+        var skipped = await ProblemAsync(dependent, HttpStatusCode.FailedDependency, "dependency-failed");
+        Assert.Equal("skipped: its dependency 'broken_input' failed to materialize", skipped.GetProperty("detail").GetString());
+        Assert.Equal("skipped", skipped.GetProperty("run").GetProperty("outcome").GetString());
+        Assert.Equal(0, (await VersionsAsync(server.Http, "broken_dependent")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Refresh_refuses_unknown_and_live_datasets_and_a_bad_wait_with_problems()
+    {
+        await using var server = await StartAsync();
+
+        using var unknown = await server.Http.PostAsync("/api/v1/datasets/ordres/refresh", null);
+        Assert.Contains("did you mean 'orders'?", (await ProblemAsync(unknown, HttpStatusCode.NotFound, "not-found")).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        using var live = await server.Http.PostAsync("/api/v1/datasets/orders_live/refresh", null);
+        Assert.Contains("live datasets are read from their source on every request; nothing to refresh",
+            (await ProblemAsync(live, HttpStatusCode.BadRequest, "invalid-request")).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        using var badWait = await server.Http.PostAsync("/api/v1/datasets/orders/refresh?wait=soon", null);
+        Assert.Equal("wait", (await ProblemAsync(badWait, HttpStatusCode.BadRequest, "invalid-request")).GetProperty("parameter").GetString());
+
+        // None of them started a run.
+        Assert.Equal(1, (await VersionsAsync(server.Http, "orders")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Refresh_without_credentials_is_401_and_runs_nothing()
+    {
+        await using var server = await StartAsync(dev: false);
+        using var response = await server.Http.PostAsync("/api/v1/datasets/orders/refresh", null);
+        await ProblemAsync(response, HttpStatusCode.Unauthorized, "unauthorized");
+        Assert.Single(await server.Engine.State.ListVersionsAsync("orders", 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Concurrent_refreshes_coalesce_and_never_build_the_same_dataset_twice_at_once()
+    {
+        await using var server = await StartAsync();
+        LoopbackServer.File(server.Root, "data/orders.csv", Orders(20_000));
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => server.Http.PostAsync("/api/v1/datasets/orders/refresh?wait=true", null)));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var versions = (await server.Engine.State.ListVersionsAsync("orders", 100, CancellationToken.None)).OrderBy(v => v.Version).ToList();
+        // Requests that arrive while a run is queued join it, so there is at most one run per request, usually far fewer.
+        Assert.InRange(versions.Count - 1, 1, 8);
+        // Every run published; retention may since have dropped the older ones.
+        Assert.All(versions, v => Assert.Contains(v.Status, new[] { Engine.State.VersionStatus.Published, Engine.State.VersionStatus.Dropped }));
+        for (var i = 1; i < versions.Count; i++)
+            Assert.True(versions[i].StartedAt >= versions[i - 1].FinishedAt, $"version {versions[i].Version} began before version {versions[i - 1].Version} ended");
+        foreach (var r in responses) r.Dispose();
+    }
+}
