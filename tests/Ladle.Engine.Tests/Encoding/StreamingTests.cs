@@ -51,6 +51,22 @@ public sealed class StreamingTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task Cancelled_export_stops_writing_before_it_returns(string format)
+    {
+        var body = new AsyncOnlyStream();
+        using var cancellation = new CancellationTokenSource();
+        var result = new CancellingResult(Sample.Result(rows: 40_000), cancellation, cancelAfter: 6);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => Encoder(format).WriteAsync(result, body, new EncodeContext(), cancellation.Token));
+
+        var received = body.Received;
+        await Task.Delay(200);
+        Assert.Equal(received, body.Received);
+    }
+
     /// <summary>Small row groups for Parquet so that a test-sized result spans several.</summary>
     private static IResultEncoder Encoder(string format) =>
         format == "parquet" ? new ParquetEncoder(rowGroupRows: 4096) : ResultEncoders.Get(format);
@@ -67,6 +83,19 @@ public sealed class StreamingTests
             if (batch is null) return null;
             ReceivedAtLastRead = received;
             return batch;
+        }
+    }
+
+    /// <summary>A client that goes away after some batches: the request's token is cancelled.</summary>
+    private sealed class CancellingResult(ResultStream inner, CancellationTokenSource cancellation, int cancelAfter) : ResultStream(inner.Schema)
+    {
+        private int _reads;
+
+        public override ValueTask<ColumnBatch?> ReadAsync(CancellationToken cancellationToken)
+        {
+            if (++_reads > cancelAfter) cancellation.Cancel();
+            cancellationToken.ThrowIfCancellationRequested();
+            return inner.ReadAsync(cancellationToken);
         }
     }
 
