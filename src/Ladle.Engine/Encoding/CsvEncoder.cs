@@ -14,7 +14,7 @@ namespace Ladle.Engine.Encoding;
 /// <c>yyyy-MM-dd</c>; timestamps are UTC as <c>yyyy-MM-dd HH:mm:ss[.ffffff]</c>, the form DuckDB writes and reads.
 /// Text is never altered: a value starting with <c>=</c> is written as is, not defused for spreadsheets.
 /// </summary>
-public sealed class CsvEncoder : IResultEncoder
+public sealed class CsvEncoder : IResultEncoder, INativeFormat
 {
     // Widest non-text field: a decimal is 29 digits, a sign and a point; a double's shortest form is 24 bytes.
     private const int MaxScalarLength = 40;
@@ -25,6 +25,9 @@ public sealed class CsvEncoder : IResultEncoder
     public string Format => "csv";
     public string ContentType => "text/csv; charset=utf-8";
     public string FileExtension => "csv";
+
+    /// <summary>DuckDB's writer makes the same file: header, CRLF, quotes only where needed, "" for an empty string, nothing for NULL.</summary>
+    public string DuckDbCopyOptions => "FORMAT csv, HEADER, NEW_LINE '\\r\\n'";
 
     public async Task WriteAsync(ResultStream result, Stream output, EncodeContext context, CancellationToken cancellationToken)
     {

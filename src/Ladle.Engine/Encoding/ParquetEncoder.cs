@@ -12,7 +12,7 @@ namespace Ladle.Engine.Encoding;
 /// row groups whatever the result's size. Types: string, int64, double, decimal(38,9), boolean, date, and
 /// timestamp in microseconds adjusted to UTC (DuckDB reads it as TIMESTAMP WITH TIME ZONE).
 /// </summary>
-public sealed class ParquetEncoder : IResultEncoder
+public sealed class ParquetEncoder : IResultEncoder, INativeFormat
 {
     /// <summary>Digits of every decimal column: the widest DuckDB and most readers take.</summary>
     public const int DecimalPrecision = 38;
@@ -40,6 +40,9 @@ public sealed class ParquetEncoder : IResultEncoder
     public string Format => "parquet";
     public string ContentType => "application/vnd.apache.parquet";
     public string FileExtension => "parquet";
+
+    /// <summary>DuckDB's own writer keeps the columns' exact decimal and timestamp types.</summary>
+    public string DuckDbCopyOptions => "FORMAT parquet, COMPRESSION snappy";
 
     public async Task WriteAsync(ResultStream result, Stream output, EncodeContext context, CancellationToken cancellationToken)
     {
