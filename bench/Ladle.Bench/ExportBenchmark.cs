@@ -49,7 +49,8 @@ internal static class ExportBenchmark
             {
                 using var connection = engine.Store.Open();
                 using var command = connection.CreateCommand();
-                var options = format == "csv" ? "FORMAT csv, HEADER" : "FORMAT parquet";
+                // The same file Ladle sends: its CSV and Parquet options are DuckDB's, so the bytes are identical.
+                var options = ((Ladle.Engine.Encoding.INativeFormat)Ladle.Engine.Encoding.ResultEncoders.Get(format)).DuckDbCopyOptions;
                 command.CommandText = $"COPY (SELECT * FROM {table}) TO '{output}.duckdb' ({options})";
                 command.ExecuteNonQuery();
                 return Task.CompletedTask;

@@ -55,6 +55,7 @@ public sealed class NativeExport : IAsyncDisposable
             {
                 await using (var reader = await Task.Run(() => new FileStream(pipe, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous), CancellationToken.None))
                 {
+                    Fifo.Enlarge(reader.SafeFileHandle);
                     var buffer = new byte[256 * 1024];
                     int read;
                     while ((read = await reader.ReadAsync(buffer, cancellationToken)) > 0)
