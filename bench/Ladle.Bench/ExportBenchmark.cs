@@ -1,12 +1,6 @@
 using System.Globalization;
 using Ladle.Engine;
 using Ladle.Engine.Store;
-using Ladle.Server.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Ladle.Bench;
 
@@ -27,11 +21,9 @@ internal static class ExportBenchmark
         var work = Path.GetDirectoryName(engine.Project.StatePath)!;
         Console.WriteLine($"orders: {rows:N0} rows, version {version}");
 
-        await using var app = LadleServer.Build(engine, new LadleServerOptions { Http = "127.0.0.1:0", Dev = true },
-            logging => logging.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(10) };
+        var (app, http) = await BenchProject.ServeAsync(engine, dev: true);
+        await using var appScope = app;
+        using var httpScope = http;
 
         Console.WriteLine();
         Console.WriteLine($"{"format",-8} {"Ladle REST rows/s",18} {"DuckDB COPY rows/s",19} {"Ladle/DuckDB time",18}");

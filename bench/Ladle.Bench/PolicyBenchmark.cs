@@ -5,12 +5,6 @@ using Ladle.Cli.Demo;
 using Ladle.Core.Loading;
 using Ladle.Engine;
 using Ladle.Engine.Access;
-using Ladle.Server.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Ladle.Bench;
 
@@ -46,10 +40,9 @@ internal static class PolicyBenchmark
         var eu = (await tokens.CreateAsync("eu", null, "bench", CancellationToken.None)).Token;
         var root = (await tokens.CreateAsync("root", null, "bench", CancellationToken.None)).Token;
 
-        await using var app = LadleServer.Build(engine, new LadleServerOptions { Http = "127.0.0.1:0" }, l => l.SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        var (app, http) = await BenchProject.ServeAsync(engine, dev: false);
+        await using var appScope = app;
+        using var httpScope = http;
 
         const string columns = "customer_id,first_name,email,phone,city,region";
         var withPolicy = (eu, $"/api/v1/datasets/customers/rows?columns={columns}");
