@@ -48,7 +48,8 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
             Assert.DoesNotContain("example.com", body, StringComparison.Ordinal);
         }
         var refused = await AuditAsync("unauthenticated");
-        Assert.Contains(refused, e => e.Target == "/api/v1/datasets/orders/rows" && e.Status == "unauthorized");
+        Assert.Contains(refused, e => e.Target == "orders" && e.Action.EndsWith("/rows", StringComparison.Ordinal) && e.Status == "unauthorized");
+        Assert.Contains(refused, e => e.Target == "/api/v1/datasets" && e.Status == "unauthorized");
     }
 
     [Fact]
@@ -189,7 +190,9 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         var hidden = await (await fixture.GetAsync("/api/v1/datasets/ledger/rows", fixture.Tokens["alice"])).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(missing.GetProperty("title").GetString(), hidden.GetProperty("title").GetString());
         Assert.DoesNotContain("ledger", hidden.GetProperty("detail").GetString()!.Replace("no dataset 'ledger'", "", StringComparison.Ordinal), StringComparison.Ordinal);
-        Assert.Contains(await AuditAsync("alice"), e => e.Target == "ledger" && e.Status == "not-found");
+        var audit = await AuditAsync("alice");
+        Assert.Contains(audit, e => e.Target == "ledger" && e.Action == "read" && e.Status == "not-found");
+        Assert.Contains(audit, e => e.Target == "ledger" && e.Action == "get /api/v1/datasets/ledger/health" && e.Status == "not-found");
 
         using var rootView = await fixture.GetAsync("/api/v1/datasets/ledger/rows", fixture.Tokens["root"]);
         Assert.Equal(HttpStatusCode.OK, rootView.StatusCode);

@@ -74,6 +74,7 @@ public static class DatasetsApi
             Version = q["version"],
             Format = q["format"],
         };
+        context.Items[AuditMiddleware.AuditedKey] = true;
         await pipeline.ServeRowsAsync(request, info =>
         {
             var response = context.Response;

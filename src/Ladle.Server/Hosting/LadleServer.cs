@@ -49,6 +49,7 @@ public static class LadleServer
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DatasetScheduler>());
 
         var app = builder.Build();
+        app.UseMiddleware<AuditMiddleware>();
         app.UseMiddleware<ProblemMiddleware>();
         app.UseMiddleware<OpenEndpointsMiddleware>();
         app.UseHttpMetrics();

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using Ladle.Core.Errors;
 using Ladle.Core.Policy;
 using Ladle.Engine.Access;
-using Ladle.Engine.Serving;
 using Microsoft.AspNetCore.Http;
 
 namespace Ladle.Server.Hosting;
@@ -10,25 +8,16 @@ namespace Ladle.Server.Hosting;
 /// <summary>
 /// The principal step of the read path for HTTP: an API token or an embed token in <c>Authorization: Bearer …</c>;
 /// without one, an anonymous principal only on a server started with --dev. A refusal is audited like any
-/// other answer, and the principal's request rate is checked here, once per request.
+/// other answer (by <see cref="AuditMiddleware"/>), and the principal's request rate is checked here, once per request.
 /// </summary>
-public sealed class PrincipalResolver(LadleServerOptions options, TokenService tokens, EmbedTokens embed, RateLimits limits, IAuditSink audit)
+public sealed class PrincipalResolver(LadleServerOptions options, TokenService tokens, EmbedTokens embed, RateLimits limits)
 {
     public async Task<Principal> ResolveAsync(HttpContext context)
     {
-        var clock = Stopwatch.StartNew();
-        try
-        {
-            var principal = await AuthenticateAsync(context);
-            limits.CheckRequest(principal);
-            return principal;
-        }
-        catch (LadleException e) when (e is UnauthorizedException or RateLimitedException)
-        {
-            audit.Record(new AuditEntry(DateTimeOffset.UtcNow, "unauthenticated", "rest", context.Request.Path, context.Request.Method.ToLowerInvariant(),
-                "", 0, 0, e.Kind, clock.Elapsed));
-            throw;
-        }
+        var principal = await AuthenticateAsync(context);
+        context.Items[AuditMiddleware.PrincipalKey] = principal.Name;
+        limits.CheckRequest(principal);
+        return principal;
     }
 
     private async Task<Principal> AuthenticateAsync(HttpContext context)
