@@ -161,6 +161,26 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         Assert.Equal("partial", detail.GetProperty("columns").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "customer_email").GetProperty("masked").GetString());
     }
 
+    [Fact]
+    public async Task Samples_of_failing_rows_are_withheld_from_principals_who_would_see_pii_in_them()
+    {
+        var results = await fixture.Server.Engine.Checks.RunAsync(
+            fixture.Server.Engine.GetDataset("orders") with
+            {
+                Checks = [new Core.Model.CheckDefinition { Name = "no_big_orders", Kind = Core.Model.CheckKind.Sql, Sql = "select * from {{ this }} where amount > 250", Location = default }],
+            },
+            new Engine.Checks.CheckTarget(fixture.Server.Engine.StoreConnector, Engine.Store.DuckDbStore.VersionTable("orders", 1), 1, DateTimeOffset.UtcNow),
+            CancellationToken.None);
+        await fixture.Server.Engine.State.RecordCheckResultsAsync(results, CancellationToken.None);
+        Assert.Contains("buyer", results.Single().Sample, StringComparison.Ordinal);
+
+        var hidden = await (await fixture.GetAsync("/api/v1/datasets/orders/checks", fixture.Tokens["alice"])).Content.ReadAsStringAsync();
+        Assert.Contains("no_big_orders", hidden, StringComparison.Ordinal);
+        Assert.DoesNotContain("buyer", hidden, StringComparison.Ordinal);
+        var shown = await (await fixture.GetAsync("/api/v1/datasets/orders/checks", fixture.Tokens["root"])).Content.ReadAsStringAsync();
+        Assert.Contains("buyer", shown, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("filter=customer_email:eq:buyer5@example.com")]
     [InlineData("filter=customer_email:like:buyer5%")]

@@ -37,6 +37,9 @@ public interface IAccessPolicy
     /// </summary>
     RowsQuery Apply(Principal principal, DatasetDefinition dataset, DatasetSchema schema, RowsQuery query);
 
+    /// <summary>True when the principal may see PII columns in clear (samples of failing rows carry them).</summary>
+    bool HasPiiClearance(Principal principal);
+
     /// <summary>Throws 403 unless the principal holds <paramref name="action"/> on the project as a whole (audit, tokens).</summary>
     void AuthorizeProject(Principal principal, DataAction action);
 }

@@ -96,5 +96,5 @@ public sealed class AccessPolicy(ProjectDefinition project, string maskKey, bool
     private bool IsAdmin(Principal principal) =>
         (principal.IsAnonymous && devAnonymousIsAdmin) || principal.Method == AuthMethod.Local || Access.RolesOf(principal.Name).Any(r => r.Admin);
 
-    private bool HasPiiClearance(Principal principal) => IsAdmin(principal) || Access.RolesOf(principal.Name).Any(r => r.Pii);
+    public bool HasPiiClearance(Principal principal) => IsAdmin(principal) || Access.RolesOf(principal.Name).Any(r => r.Pii);
 }

@@ -43,8 +43,10 @@ public static class TrustApi
 
     private static async Task<Ok<DatasetHealthResponse>> Health(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
     {
-        var dataset = pipeline.Describe(await principals.ResolveAsync(context), name);
+        var principal = await principals.ResolveAsync(context);
+        var dataset = pipeline.Describe(principal, name);
         var report = await HealthReports.BuildAsync(pipeline.Engine, dataset, ct);
+        var samples = MayShowSamples(pipeline, principal, dataset);
         return TypedResults.Ok(new DatasetHealthResponse(
             report.Dataset,
             report.Health.StatusName,
@@ -53,8 +55,8 @@ public static class TrustApi
             report.ServedVersion,
             report.PublishedAt,
             report.LatestAttempt is { } a ? new AttemptInfo(a.Version, a.Status.ToString().ToLowerInvariant(), a.FinishedAt, a.Error) : null,
-            report.ServedChecks.Select(CheckInfo.From).ToList(),
-            report.LatestAttemptChecks.Select(CheckInfo.From).ToList(),
+            report.ServedChecks.Select(r => CheckInfo.From(r, samples)).ToList(),
+            report.LatestAttemptChecks.Select(r => CheckInfo.From(r, samples)).ToList(),
             report.Freshness is { } slo ? new SloInfo(Durations.Format(slo.MaxAge), slo.Objective, Durations.Format(slo.Window), slo.From, slo.Attainment, slo.Met,
                 slo.StaleTime.TotalSeconds, slo.BudgetTotal.TotalSeconds, slo.BudgetLeft.TotalSeconds) : null,
             report.OpenIncidents.Select(i => new IncidentInfo(i.Kind, i.Reason, i.OpenedAt)).ToList(),
@@ -63,11 +65,20 @@ public static class TrustApi
 
     private static async Task<Ok<ChecksResponse>> Checks(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, int? limit, long? version, CancellationToken ct)
     {
-        var dataset = pipeline.Describe(await principals.ResolveAsync(context), name);
+        var principal = await principals.ResolveAsync(context);
+        var dataset = pipeline.Describe(principal, name);
         var results = await pipeline.Engine.State.ListCheckResultsAsync(dataset.Name, version, Math.Clamp(limit ?? 200, 1, 10_000), ct);
+        var samples = MayShowSamples(pipeline, principal, dataset);
         return TypedResults.Ok(new ChecksResponse(dataset.Name, dataset.Checks.Select(c => new CheckDeclared(c.Name, ProjectLoader.Snake(c.Kind), c.Severity.ToString().ToLowerInvariant())).ToList(),
-            results.Select(CheckInfo.From).ToList()));
+            results.Select(r => CheckInfo.From(r, samples)).ToList()));
     }
+
+    /// <summary>
+    /// Samples of failing rows are whole rows, PII included: only principals who may see the dataset's PII in
+    /// clear get them; others read the counts and messages.
+    /// </summary>
+    private static bool MayShowSamples(ReadPipeline pipeline, Core.Policy.Principal principal, DatasetDefinition dataset) =>
+        !dataset.Columns.Any(c => c.Pii) || pipeline.Policy.HasPiiClearance(principal);
 
     /// <summary>A dataset's line in the project health.</summary>
     public sealed record DatasetStatusItem(string Dataset, string Status, string? Reason, DateTimeOffset? Since, long? Version, DateTimeOffset? PublishedAt);
@@ -82,9 +93,9 @@ public static class TrustApi
     public sealed record CheckInfo(string Check, string Kind, string Severity, string Outcome, long? Version, long FailingRows, long TotalRows,
         double? Observed, string Message, System.Text.Json.JsonElement? Sample, DateTimeOffset RanAt, double DurationMs)
     {
-        public static CheckInfo From(CheckResult r) => new(r.Check, ProjectLoader.Snake(r.Kind), r.Severity.ToString().ToLowerInvariant(),
+        public static CheckInfo From(CheckResult r, bool withSample) => new(r.Check, ProjectLoader.Snake(r.Kind), r.Severity.ToString().ToLowerInvariant(),
             r.Outcome.ToString().ToLowerInvariant(), r.Version, r.FailingRows, r.TotalRows, r.Observed, r.Message,
-            r.Sample is null ? null : System.Text.Json.JsonDocument.Parse(r.Sample).RootElement.Clone(), r.RanAt, r.Duration.TotalMilliseconds);
+            r.Sample is null || !withSample ? null : System.Text.Json.JsonDocument.Parse(r.Sample).RootElement.Clone(), r.RanAt, r.Duration.TotalMilliseconds);
     }
 
     /// <summary>Freshness SLO attainment over its window.</summary>
