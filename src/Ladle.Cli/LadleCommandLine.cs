@@ -27,6 +27,7 @@ public static class LadleCommandLine
         root.Subcommands.Add(MaterializeCommand.Create());
         root.Subcommands.Add(QueryCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(VersionsCommand.Create());
         root.Subcommands.Add(ChecksCommand.Create());
         root.Subcommands.Add(TokensCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
