@@ -71,6 +71,7 @@ public static partial class ProjectLoader
         }
 
         var datasets = ReadDatasets(root, sources, diagnostics);
+        var semantic = Semantic.Loading.SemanticLoader.Load(root, datasets, diagnostics);
         diagnostics.ThrowIfAny();
         var ordered = DependencyGraph.Order(datasets, sources, diagnostics);
         diagnostics.ThrowIfAny();
@@ -85,6 +86,7 @@ public static partial class ProjectLoader
             StatePath = statePath,
             Sources = sources,
             Datasets = ordered,
+            Semantic = semantic,
         };
     }
 

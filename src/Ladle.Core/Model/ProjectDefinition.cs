@@ -22,6 +22,9 @@ public sealed class ProjectDefinition
     /// <summary>Datasets in dependency order: every dataset comes after those it depends on.</summary>
     public required IReadOnlyList<DatasetDefinition> Datasets { get; init; }
 
+    /// <summary>Semantic models and metrics from models/*.yaml, compiled at load (empty without models/).</summary>
+    public Semantic.SemanticLayer Semantic { get; init; } = Core.Semantic.SemanticLayer.Empty;
+
     public DatasetDefinition? FindDataset(string name) =>
         Datasets.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
 
