@@ -46,6 +46,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
             };
         }
         Publisher = new Publisher(this, loggers.CreateLogger("Ladle.Publisher"));
+        Semantic = new Semantic.MetricsEngine(this, loggers.CreateLogger("Ladle.Semantic"));
     }
 
     public ProjectDefinition Project { get; }
@@ -61,6 +62,9 @@ public sealed partial class LadleEngine : IAsyncDisposable
     public Publisher Publisher { get; }
     /// <summary>The embedded store as a place to run SQL.</summary>
     public StoreConnector StoreConnector { get; }
+
+    /// <summary>Metric queries over the project's semantic layer: planning, execution, cache and rollups.</summary>
+    public Semantic.MetricsEngine Semantic { get; }
 
     /// <summary>Opens the store and state of a project and recovers from any interrupted run.</summary>
     public static async Task<LadleEngine> OpenAsync(ProjectDefinition project, IStateStore? state = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
@@ -215,6 +219,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
             try
             {
                 Store.DropVersion(dataset, version);
+                Semantic.Rollups.DropVersion(dataset, version);
                 await State.MarkDroppedAsync(dataset, version, CancellationToken.None);
             }
             catch (Exception e)
