@@ -28,6 +28,7 @@ public static class LadleCommandLine
         root.Subcommands.Add(QueryCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ChecksCommand.Create());
+        root.Subcommands.Add(MetricsCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }

@@ -31,12 +31,14 @@ public static class LadleServer
         builder.Services.AddSingleton<PrincipalResolver>();
 
         var app = builder.Build();
+        PrometheusMetricQueries.Register(engine.Semantic);
         app.UseMiddleware<ProblemMiddleware>();
         app.UseHttpMetrics();
         app.MapOpenApi("/openapi/v1.json");
         app.MapHealthApi();
         app.MapDatasetsApi();
         app.MapTrustApi();
+        app.MapMetricsApi();
         app.MapMetrics("/metrics");
         return app;
     }

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using Ladle.Core.Errors;
+using Ladle.Core.Model;
+using Ladle.Core.Policy;
+using Ladle.Core.Queries;
+using Ladle.Core.Semantic.Planning;
+using Ladle.Core.Semantic.Queries;
+using Ladle.Engine.Encoding;
+using Ladle.Engine.Semantic;
+using Ladle.Engine.Trust;
+
+namespace Ladle.Engine.Serving;
+
+public sealed partial class ReadPipeline
+{
+    /// <summary>
+    /// Serves a metric query: principal → query (planned against the semantic layer) → policy (every dataset it
+    /// reads must be readable; row filters apply before aggregation) → trust (the worst status of those datasets,
+    /// refusing stale data that refuses) → engine (cache, rollup or one statement, on leased versions) → encoder →
+    /// audit. As with rows, everything that can be refused is decided before <paramref name="begin"/> is called.
+    /// When the client already holds this answer (its entity tag still matches), <paramref name="begin"/> is called
+    /// with <see cref="MetricServeInfo.NotModified"/> and nothing is read.
+    /// </summary>
+    public async Task ServeMetricsAsync(MetricsRequest request, Func<MetricServeInfo, Stream> begin, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        long rows = 0;
+        var bytes = new CountingStream.Counter();
+        var status = "error";
+        IReadOnlyList<string> datasets = [];
+        try
+        {
+            var encoder = ResultEncoders.Get(request.Format);
+            var maxLimit = encoder.Format == "json" ? Engine.Project.Server.MaxPageSize
+                : encoder is XlsxEncoder ? XlsxEncoder.MaxRows + 1 : (long?)null;
+            var plan = Engine.Semantic.Plan(request.Query, maxLimit);
+            datasets = plan.Datasets;
+            await using var execution = Engine.Semantic.Open(plan, AuthorizeMetrics(request.Principal, plan));
+            var (health, read) = JudgeMetrics(execution);
+            // Weak: the same numbers from the same versions with the same status, whether computed or cached.
+            var etag = execution.ETag is { } tag ? $"W/\"{tag.Trim('"')}-{health.StatusName}\"" : null;
+            if (etag is not null && request.IfNoneMatch is { } held && EntityTagMatches(held, etag))
+            {
+                // The client holds this very answer: the versions it was computed from are still the served ones.
+                begin(new MetricServeInfo(health, read, encoder.ContentType, encoder.FileExtension, etag, "client") { NotModified = true });
+                status = "not-modified";
+                return;
+            }
+            await using var result = await execution.ReadAsync(cancellationToken);
+            Engine.Semantic.Count(execution);
+            var info = new MetricServeInfo(health, read, encoder.ContentType, encoder.FileExtension, etag, execution.AnsweredBy);
+            var output = begin(info);
+            var body = new CountingStream(output, bytes);
+            var context = new EncodeContext { Name = "metrics", Data = MetricsDataBlock(plan, info) };
+            await encoder.WriteAsync(result, body, context, cancellationToken);
+            await body.FlushAsync(cancellationToken);
+            rows = result.RowsRead;
+            status = "ok";
+        }
+        catch (LadleException e)
+        {
+            status = e.Kind;
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            status = "cancelled";
+            throw;
+        }
+        finally
+        {
+            Audit.Record(new AuditEntry(DateTimeOffset.UtcNow, request.Principal.Name, request.Interface, string.Join(",", datasets),
+                "metrics", Describe(request.Query), rows, bytes.Bytes, status, clock.Elapsed));
+        }
+    }
+
+    /// <summary>How a query would be answered (SQL, engine, cache, rollups), after the same policy and trust steps, without reading it.</summary>
+    public MetricExplanation ExplainMetrics(Principal principal, MetricQuery query)
+    {
+        var clock = Stopwatch.StartNew();
+        var plan = Engine.Semantic.Plan(query, Engine.Project.Server.MaxPageSize);
+        var planned = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        var execution = Engine.Semantic.Open(plan, AuthorizeMetrics(principal, plan));
+        var compiled = clock.Elapsed.TotalMilliseconds;
+        try
+        {
+            var (_, read) = JudgeMetrics(execution, refuse: false);
+            var cached = execution.IsCached;
+            return new MetricExplanation(
+                plan.Metrics.Select(m => m.Name).ToList(), execution.Engine, DialectOf(execution), execution.Sql.Text, execution.Sql.Parameters,
+                cached ? "cache" : execution.AnsweredBy, execution.CacheKey is not null, cached, execution.NotCachedReason, execution.ETag,
+                execution.Rollups, read, plan.Nodes.Select(n => n.ToString()).ToList(), plan.Key, planned, compiled);
+        }
+        finally
+        {
+            execution.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>The metrics a principal may see: those whose every dataset it may see.</summary>
+    public IEnumerable<Core.Semantic.MetricDefinition> MetricsCatalog(Principal principal)
+    {
+        var layer = Engine.Project.Semantic;
+        return layer.Metrics.Where(m => layer.MeasuresOf(m.Name).Select(layer.ModelOf).All(model => Policy.CanSee(principal, model.Dataset)));
+    }
+
+    private static string DialectOf(MetricExecution execution) => execution.Engine == "store" ? "duckdb" : execution.Engine;
+
+    /// <summary>Every dataset the query reads must be readable; the policy's row filters for each come back to apply before aggregation.</summary>
+    private Dictionary<string, IReadOnlyList<Filter>> AuthorizeMetrics(Principal principal, MetricPlan plan)
+    {
+        var rowFilters = new Dictionary<string, IReadOnlyList<Filter>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in plan.Datasets)
+        {
+            var dataset = Engine.GetDataset(name);
+            Policy.Authorize(principal, dataset, DataAction.Read);
+            // The policy states a principal's row filters as the filters it adds to a rows query of the dataset.
+            var applied = Policy.Apply(principal, dataset, new RowsQuery { Dataset = dataset.Name });
+            if (applied.Filters.Count > 0) rowFilters[dataset.Name] = applied.Filters;
+        }
+        return rowFilters;
+    }
+
+    /// <summary>The trust gate for several datasets: each leased version's status, the worst of them stated, stale data that refuses refused.</summary>
+    private (DataHealth Worst, IReadOnlyList<DatasetRead> Read) JudgeMetrics(MetricExecution execution, bool refuse = true)
+    {
+        var read = new List<DatasetRead>();
+        DataHealth worst = DataHealth.Ok;
+        foreach (var (dataset, version) in execution.Datasets)
+        {
+            var health = Engine.Trust.Evaluate(dataset, version);
+            if (refuse && health.Status == DataStatus.Stale && dataset.OnStale == OnStale.Refuse) throw new DatasetStaleException(dataset.Name, health);
+            read.Add(new DatasetRead(dataset.Name, dataset.Materialization.ToString().ToLowerInvariant(), version?.Version, version?.PublishedAt, health));
+            if (health.Status > worst.Status)
+                worst = health with { Reason = $"{dataset.Name}: {health.Reason}" };
+        }
+        return (worst, read);
+    }
+
+    private static bool EntityTagMatches(string header, string etag) =>
+        header.Split(',', StringSplitOptions.TrimEntries).Any(t => t == "*" || t == etag || "W/" + t == etag);
+
+    /// <summary>The status block of a JSON metric answer.</summary>
+    public static Dictionary<string, object?> MetricsDataBlock(MetricPlan plan, MetricServeInfo info) => new()
+    {
+        ["metrics"] = plan.Metrics.Select(m => m.Name).ToList(),
+        ["status"] = info.Health.StatusName,
+        ["status_reason"] = info.Health.Reason,
+        ["answered_by"] = info.AnsweredBy,
+        ["zone"] = Core.Semantic.TimeZones.IdOf(plan.Zone),
+        ["granularity"] = plan.Grain?.ToString().ToLowerInvariant(),
+        ["range"] = plan.Range is { } r ? new Dictionary<string, object?> { ["from"] = r.From, ["to"] = r.To } : null,
+        ["datasets"] = info.Datasets.Select(d => new Dictionary<string, object?>
+        {
+            ["dataset"] = d.Dataset,
+            ["materialization"] = d.Materialization,
+            ["version"] = d.Version,
+            ["published_at"] = d.PublishedAt,
+            ["status"] = d.Health.StatusName,
+            ["status_reason"] = d.Health.Reason,
+        }).ToList(),
+    };
+
+    private static string Describe(MetricQuery query) =>
+        $"metrics={string.Join(",", query.Metrics)};by={string.Join(",", query.Dimensions)};grain={query.Granularity};range={query.Range};zone={query.Zone};filters={string.Join(";", query.Filters)}";
+}
