@@ -43,6 +43,7 @@ public static class TimeGrains
     public static bool CanRollUp(TimeGrain fine, TimeGrain coarse) => (fine, coarse) switch
     {
         _ when fine == coarse => true,
+        _ when coarse < fine => false,
         (TimeGrain.Hour, _) => true,
         (TimeGrain.Day, _) => true,
         // Weeks straddle months and years, so nothing coarser is made of whole weeks.

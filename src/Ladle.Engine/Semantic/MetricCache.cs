@@ -107,6 +107,17 @@ public sealed class MetricCache(long maxBytes = MetricCache.DefaultMaxBytes, lon
         }
     }
 
+    /// <summary>Drops every answer (counters stay).</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _entries.Clear();
+            _recency.Clear();
+            _bytes = 0;
+        }
+    }
+
     /// <summary>A rough size of a row in memory, to keep the cache within its bound.</summary>
     public static long SizeOf(object?[] row)
     {

@@ -58,9 +58,10 @@ public sealed class MetricsEngine
     /// <summary>
     /// Leases the published versions the plan reads, decides where it runs and what answers it, and compiles the
     /// statement. <paramref name="rowFilters"/> are per-dataset conditions a policy adds for the caller; they apply
-    /// before aggregation and are part of the cache key.
+    /// before aggregation and are part of the cache key. <paramref name="useRollups"/> false reads the rows
+    /// themselves (to compare, and for benchmarks).
     /// </summary>
-    public MetricExecution Open(MetricPlan plan, IReadOnlyDictionary<string, IReadOnlyList<Filter>>? rowFilters = null)
+    public MetricExecution Open(MetricPlan plan, IReadOnlyDictionary<string, IReadOnlyList<Filter>>? rowFilters = null, bool useRollups = true)
     {
         rowFilters ??= new Dictionary<string, IReadOnlyList<Filter>>();
         var definitions = plan.Datasets.Select(_engine.GetDataset).ToList();
@@ -94,7 +95,7 @@ public sealed class MetricsEngine
 
             var verdicts = new List<RollupVerdict>();
             var rollups = new Dictionary<PlanNode, RollupSource>();
-            if (connector is StoreConnector)
+            if (connector is StoreConnector && useRollups)
             {
                 foreach (var node in plan.Nodes)
                 {

@@ -113,7 +113,8 @@ internal static partial class SemanticLoader
 
             // Everything that decides the rollup's rows goes into its hash, so a table built for an older
             // definition is never read for the new one.
-            var identity = new StringBuilder().Append(m.Dataset.Name).Append('|').Append(name).Append('|').Append(timeDimension).Append('|').Append(grain).Append('|').Append(zone);
+            // "p2": the layout of partial columns, so tables of an older layout are never read.
+            var identity = new StringBuilder("p2|").Append(m.Dataset.Name).Append('|').Append(name).Append('|').Append(timeDimension).Append('|').Append(grain).Append('|').Append(zone);
             foreach (var measure in rollupMeasures)
                 identity.Append("|m:").Append(measure.Name).Append(',').Append(measure.Agg).Append(',').Append(measure.Column).Append(',').Append(measure.Sql)
                     .Append(',').Append(measure.Filter).Append(',').Append(measure.Percentile.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -40,8 +40,8 @@ public sealed partial record DateRange(DateTime? From, DateTime? To)
         }
         if (t.EndsWith(" to date", StringComparison.Ordinal) && TimeGrains.TryParse(t[..^" to date".Length], out var toDate))
             return Current(localNow, toDate);
-        if (t.Length > 3 && t[1..] == "td" && TimeGrains.TryParse(t[..1], out var shorthand))
-            return Current(localNow, shorthand); // mtd, ytd, qtd, wtd
+        if (t is "wtd" or "mtd" or "qtd" or "ytd")
+            return Current(localNow, t[0] switch { 'w' => TimeGrain.Week, 'm' => TimeGrain.Month, 'q' => TimeGrain.Quarter, _ => TimeGrain.Year });
         if ((t.StartsWith("last ", StringComparison.Ordinal) || t.StartsWith("previous ", StringComparison.Ordinal)) &&
             TimeGrains.TryParse(t[(t.IndexOf(' ') + 1)..], out var single))
             return Last(localNow, single, 1);

@@ -62,7 +62,7 @@ public sealed partial class MetricSqlWriter
         foreach (var (dimension, filter) in node.Filters) where.Add(FilterSql.Render(Column(dimension), filter, Bind));
 
         // One condition shared by every measure filters rows before grouping, which engines do fastest.
-        var shared = node.Measures.Select(m => m.Filter).Distinct().Count() == 1 ? node.Measures[0].Filter : null;
+        var shared = SharedFilter(node);
         if (shared is not null) where.Add(root.Need(_dialect, $"({shared})"));
         foreach (var measure in node.Measures)
         {
@@ -79,6 +79,10 @@ public sealed partial class MetricSqlWriter
         AppendGroupBy(sql, node.Dimensions.Count + (_plan.Grain is null ? 0 : 1));
         return sql.ToString();
     }
+
+    /// <summary>The filter every measure of the node has, if they all have the same one.</summary>
+    private static string? SharedFilter(PlanNode node) =>
+        node.Measures.Select(m => m.Filter).Distinct().Count() == 1 ? node.Measures[0].Filter : null;
 
     private IReadOnlyList<Filter> RowFilters(string dataset) =>
         _rowFilters.FirstOrDefault(f => string.Equals(f.Key, dataset, StringComparison.OrdinalIgnoreCase)).Value ?? [];

@@ -24,6 +24,12 @@ public sealed partial class MetricSqlWriter
         _ => [($"{measure.Name}__exact", measure.Agg)],
     };
 
+    /// <summary>
+    /// The rows of a rollup group its measure's filter kept: a query whose measures share one filter shows only
+    /// groups with such rows (the rows path filters them in WHERE), and the rollup must show the same groups.
+    /// </summary>
+    public static string MatchedRows(MeasureDefinition measure) => $"{measure.Name}__rows";
+
     /// <summary>The SELECT that builds a rollup's table from one version of its model's dataset.</summary>
     public static string RollupSelect(RollupDefinition rollup, SemanticModel model, MetricDialect dialect, string relation)
     {
@@ -50,6 +56,7 @@ public sealed partial class MetricSqlWriter
             var condition = measure.Filter is { } f ? root.Need(dialect, $"({f})") : null;
             foreach (var (column, agg) in Partials(measure))
                 select.Add($"{dialect.Aggregate(agg, value, measure.Percentile, condition)} AS {dialect.Quote(column)}");
+            select.Add($"{dialect.Aggregate(Aggregation.Count, null, 0, condition)} AS {dialect.Quote(MatchedRows(measure))}");
         }
         var text = new StringBuilder("SELECT ").AppendJoin(", ", select).Append(" FROM ")
             .Append(root.Render(dialect, relation, [], _ => throw new InvalidOperationException("a rollup binds no values")));
@@ -101,6 +108,8 @@ public sealed partial class MetricSqlWriter
         var sql = new StringBuilder("SELECT ").AppendJoin(", ", select).Append(" FROM ").Append(source.Relation).Append(" AS ").Append(r);
         if (where.Count > 0) sql.Append(" WHERE ").AppendJoin(" AND ", where);
         AppendGroupBy(sql, node.Dimensions.Count + (_plan.Grain is null ? 0 : 1));
+        if (SharedFilter(node) is not null)
+            sql.Append(" HAVING sum(").Append(r).Append('.').Append(Q(MatchedRows(node.Measures[0]))).Append(") > 0");
         return sql.ToString();
     }
 }

@@ -137,7 +137,8 @@ public sealed partial class MetricSqlWriter
         var series = _dialect.Series($"(SELECT {first} AS {Q("lo")}, {last} AS {Q("hi")}) AS {Q("bb")}", $"{Q("bb")}.{Q("lo")}", $"{Q("bb")}.{Q("hi")}", grain, _plan.BucketType);
         if (dims == 0) return series;
         var dimKeys = string.Join(", ", Enumerable.Range(0, dims).Select(i => Q(D(i))));
-        var combos = string.Join(" UNION ", shaping.Select(n => $"SELECT {dimKeys} FROM {Q(n.Id)}"));
+        // DISTINCT: a node has one row per combination and period, so one combination repeats across periods.
+        var combos = string.Join(" UNION ", shaping.Select(n => $"SELECT DISTINCT {dimKeys} FROM {Q(n.Id)}"));
         return $"SELECT {string.Join(", ", Enumerable.Range(0, dims).Select(i => $"{Q("k")}.{Q(D(i))}"))}, {Q("s")}.{Q("t")} FROM ({combos}) AS {Q("k")} CROSS JOIN ({series}) AS {Q("s")}";
     }
 
