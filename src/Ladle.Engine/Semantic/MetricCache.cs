@@ -3,7 +3,14 @@ using Ladle.Engine.Results;
 namespace Ladle.Engine.Semantic;
 
 /// <summary>A cached answer: its rows, held in memory, and the datasets it was computed from.</summary>
-public sealed record CachedAnswer(ResultSchema Schema, IReadOnlyList<object?[]> Rows, IReadOnlyList<string> Datasets, long Bytes, DateTimeOffset At);
+public sealed record CachedAnswer(ResultSchema Schema, IReadOnlyList<object?[]> Rows, IReadOnlyList<string> Datasets, long Bytes, DateTimeOffset At)
+{
+    /// <summary>
+    /// The answer already encoded (a whole response body by format), so a hit that asks the same way writes bytes
+    /// instead of encoding the rows again.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Encodings { get; } = new(StringComparer.Ordinal);
+}
 
 /// <summary>
 /// Answers of metric queries, kept exactly as long as they are right: the key holds the published version of
@@ -72,7 +79,7 @@ public sealed class MetricCache(long maxBytes = MetricCache.DefaultMaxBytes, lon
             if (_entries.Remove(key, out var old))
             {
                 _recency.Remove(old);
-                _bytes -= old.Value.Answer.Bytes;
+                _bytes -= Size(old.Value.Answer);
             }
             var node = _recency.AddFirst((key, answer));
             _entries[key] = node;
@@ -81,11 +88,32 @@ public sealed class MetricCache(long maxBytes = MetricCache.DefaultMaxBytes, lon
             {
                 _recency.RemoveLast();
                 _entries.Remove(last.Value.Key);
-                _bytes -= last.Value.Answer.Bytes;
+                _bytes -= Size(last.Value.Answer);
                 _evictions++;
             }
         }
     }
+
+    /// <summary>Keeps an encoding of a cached answer with it, within the cache's bound.</summary>
+    public void AttachEncoding(string key, CachedAnswer answer, string name, byte[] body)
+    {
+        if (body.LongLength > MaxEntryBytes) return;
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(key, out var node) || !ReferenceEquals(node.Value.Answer, answer)) return;
+            if (!answer.Encodings.TryAdd(name, body)) return;
+            _bytes += body.LongLength;
+            while (_bytes > MaxBytes && _recency.Last is { } last && !ReferenceEquals(last, node))
+            {
+                _recency.RemoveLast();
+                _entries.Remove(last.Value.Key);
+                _bytes -= Size(last.Value.Answer);
+                _evictions++;
+            }
+        }
+    }
+
+    private static long Size(CachedAnswer answer) => answer.Bytes + answer.Encodings.Values.Sum(b => b.LongLength);
 
     /// <summary>
     /// Frees the answers that read <paramref name="dataset"/>. Not needed for correctness (their keys hold the old
@@ -101,7 +129,7 @@ public sealed class MetricCache(long maxBytes = MetricCache.DefaultMaxBytes, lon
                 var node = _entries[key];
                 _entries.Remove(key);
                 _recency.Remove(node);
-                _bytes -= node.Value.Answer.Bytes;
+                _bytes -= Size(node.Value.Answer);
             }
             return stale.Count;
         }

@@ -21,20 +21,22 @@ public sealed class MetricExecution : IAsyncDisposable
     private CachedAnswer? _cached;
     private bool _looked;
 
-    internal MetricExecution(MetricsEngine metrics, MetricPlan plan, SourceConnector connector, string engine, CompiledMetricSql sql,
+    private readonly Lazy<(CompiledMetricSql Sql, IReadOnlyList<RollupVerdict> Rollups)> _compiled;
+
+    internal MetricExecution(MetricsEngine metrics, MetricPlan plan, SourceConnector connector, string engine,
+        Func<(CompiledMetricSql, IReadOnlyList<RollupVerdict>)> compile,
         IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> datasets, IReadOnlyList<IDisposable> leases,
-        string? cacheKey, string? notCached, IReadOnlyList<RollupVerdict> rollups)
+        string? cacheKey, string? notCached)
     {
+        _compiled = new Lazy<(CompiledMetricSql, IReadOnlyList<RollupVerdict>)>(compile);
         _metrics = metrics;
         _connector = connector;
         _leases = leases;
         Plan = plan;
         Engine = engine;
-        Sql = sql;
         Datasets = datasets;
         CacheKey = cacheKey;
         NotCachedReason = notCached;
-        Rollups = rollups;
         Schema = new ResultSchema(plan.Columns.Select(c => new ResultColumn(c.Name, c.Type)).ToList());
         if (cacheKey is not null)
             ETag = "\"" + Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(cacheKey)).AsSpan(0, 12)).ToLowerInvariant() + "\"";
@@ -45,7 +47,8 @@ public sealed class MetricExecution : IAsyncDisposable
     /// <summary>Where the statement runs: "store" or the name of the source it is pushed down to.</summary>
     public string Engine { get; }
 
-    public CompiledMetricSql Sql { get; }
+    /// <summary>The statement (compiled on first use: a cache hit never needs it).</summary>
+    public CompiledMetricSql Sql => _compiled.Value.Sql;
 
     /// <summary>Every dataset read, with the published version leased for it (null for live datasets).</summary>
     public IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> Datasets { get; }
@@ -60,7 +63,7 @@ public sealed class MetricExecution : IAsyncDisposable
     public string? ETag { get; }
 
     /// <summary>What each rollup of the models read made of this query.</summary>
-    public IReadOnlyList<RollupVerdict> Rollups { get; }
+    public IReadOnlyList<RollupVerdict> Rollups => _compiled.Value.Rollups;
 
     public ResultSchema Schema { get; }
 
@@ -84,12 +87,7 @@ public sealed class MetricExecution : IAsyncDisposable
     /// </summary>
     public async Task<ResultStream> ReadAsync(CancellationToken cancellationToken)
     {
-        if (CacheKey is not null && !_looked)
-        {
-            _looked = true;
-            _cached = _metrics.Cache.Get(CacheKey);
-        }
-        if (_cached is { } hit) return new BatchListStream(hit.Schema, hit.Rows);
+        if (Lookup() is { } hit) return new BatchListStream(hit.Schema, hit.Rows);
         var statement = new SqlStatement(Sql.Text, Sql.Parameters);
         var result = await _connector.QueryAsync(statement, Schema, cancellationToken);
         if (CacheKey is null) return result;
@@ -97,6 +95,23 @@ public sealed class MetricExecution : IAsyncDisposable
         var datasets = Datasets.Select(d => d.Dataset.Name).ToList();
         return new CachingResultStream(result, _metrics.Cache.MaxEntryBytes,
             (rows, bytes) => _metrics.Cache.Put(key, new CachedAnswer(Schema, rows, datasets, bytes, DateTimeOffset.UtcNow)));
+    }
+
+    /// <summary>The cached answer, if there is one; looked up once per execution (counting a hit or a miss).</summary>
+    public CachedAnswer? Lookup()
+    {
+        if (CacheKey is not null && !_looked)
+        {
+            _looked = true;
+            _cached = _metrics.Cache.Get(CacheKey);
+        }
+        return _cached;
+    }
+
+    /// <summary>Keeps an encoded body with the cached answer this execution read.</summary>
+    public void KeepEncoding(string name, byte[] body)
+    {
+        if (CacheKey is not null && _cached is { } answer) _metrics.Cache.AttachEncoding(CacheKey, answer, name, body);
     }
 
     public ValueTask DisposeAsync()

@@ -66,6 +66,8 @@ public sealed class MetricsEngine
         rowFilters ??= new Dictionary<string, IReadOnlyList<Filter>>();
         var definitions = plan.Datasets.Select(_engine.GetDataset).ToList();
         var (connector, engineName) = Target(definitions);
+        var dialect = MetricDialect.For(connector.Dialect.Name)
+            ?? throw new InvalidRequestException($"metric queries cannot run in {connector.Dialect.Name}; materialize the datasets they read (materialization: table)");
         var leases = new List<IDisposable>();
         try
         {
@@ -93,29 +95,31 @@ public sealed class MetricsEngine
             if (live.Count > 0) notCached = $"reads live dataset(s) {string.Join(", ", live.Select(l => $"'{l}'"))}, which change without a publication";
             else key = CacheKeyOf(plan, read, rowFilters);
 
-            var verdicts = new List<RollupVerdict>();
-            var rollups = new Dictionary<PlanNode, RollupSource>();
-            if (connector is StoreConnector && useRollups)
+            // Which rollup answers and the SQL are worked out only when the rows are read or explained: a cache hit needs neither.
+            (CompiledMetricSql, IReadOnlyList<RollupVerdict>) Compile()
             {
-                foreach (var node in plan.Nodes)
+                var verdicts = new List<RollupVerdict>();
+                var rollups = new Dictionary<PlanNode, RollupSource>();
+                if (connector is StoreConnector && useRollups)
                 {
-                    var version = read.FirstOrDefault(r => string.Equals(r.Item1.Name, node.Model.Dataset.Name, StringComparison.OrdinalIgnoreCase)).Item2;
-                    var filtered = node.Datasets.Any(d => rowFilters.Any(f => f.Value.Count > 0 && string.Equals(f.Key, d, StringComparison.OrdinalIgnoreCase)));
-                    var (chosen, nodeVerdicts) = RollupMatcher.Match(plan, node, rollup =>
-                        version is null ? "its dataset is live"
-                        : Rollups.IsBuilt(rollup, node.Model.Dataset.Name, version.Version) ? null
-                        : $"not built for version {version.Version} of '{node.Model.Dataset.Name}' (rollups are built when the dataset publishes; run 'ladle materialize {node.Model.Dataset.Name}')",
-                        filtered);
-                    verdicts.AddRange(nodeVerdicts);
-                    if (chosen is not null)
-                        rollups[node] = new RollupSource(chosen, RollupStore.Relation(RollupStore.TableName(chosen, node.Model.Dataset.Name, version!.Version)));
+                    foreach (var node in plan.Nodes)
+                    {
+                        var version = read.FirstOrDefault(r => string.Equals(r.Item1.Name, node.Model.Dataset.Name, StringComparison.OrdinalIgnoreCase)).Item2;
+                        var filtered = node.Datasets.Any(d => rowFilters.Any(f => f.Value.Count > 0 && string.Equals(f.Key, d, StringComparison.OrdinalIgnoreCase)));
+                        var (chosen, nodeVerdicts) = RollupMatcher.Match(plan, node, rollup =>
+                            version is null ? "its dataset is live"
+                            : Rollups.IsBuilt(rollup, node.Model.Dataset.Name, version.Version) ? null
+                            : $"not built for version {version.Version} of '{node.Model.Dataset.Name}' (rollups are built when the dataset publishes; run 'ladle materialize {node.Model.Dataset.Name}')",
+                            filtered);
+                        verdicts.AddRange(nodeVerdicts);
+                        if (chosen is not null)
+                            rollups[node] = new RollupSource(chosen, RollupStore.Relation(RollupStore.TableName(chosen, node.Model.Dataset.Name, version!.Version)));
+                    }
                 }
+                return (MetricSqlWriter.Write(plan, dialect, name => relations[name], rowFilters, rollups), verdicts);
             }
 
-            var dialect = MetricDialect.For(connector.Dialect.Name)
-                ?? throw new InvalidRequestException($"metric queries cannot run in {connector.Dialect.Name}; materialize the datasets they read (materialization: table)");
-            var sql = MetricSqlWriter.Write(plan, dialect, name => relations[name], rowFilters, rollups);
-            return new MetricExecution(this, plan, connector, engineName, sql, read, leases, key, notCached, verdicts);
+            return new MetricExecution(this, plan, connector, engineName, Compile, read, leases, key, notCached);
         }
         catch
         {
