@@ -83,7 +83,32 @@ internal static class MetricsBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"    {latencies.Count:N0} requests, {latencies.Count / elapsed.TotalSeconds:N0}/s; p50 {Percentile(0.50):F2} ms, p90 {Percentile(0.90):F2} ms, p99 {Percentile(0.99):F2} ms, max {latencies[^1]:F2} ms (goal: p99 < 5 ms)"));
         Console.WriteLine($"    cache hits during the run: {engine.Semantic.Cache.Hits - hitsBefore:N0}; queries run: {engine.Semantic.QueriesRun:N0}");
+        await WrkAsync(address, clients, seconds);
         return 0;
+    }
+
+    /// <summary>
+    /// The same load from wrk (apt-get install wrk), a load generator in C that leaves the cores to the server;
+    /// skipped with a note when it is not installed.
+    /// </summary>
+    private static async Task WrkAsync(string address, int clients, int seconds)
+    {
+        var wrk = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "wrk")).FirstOrDefault(File.Exists);
+        if (wrk is null)
+        {
+            Console.WriteLine("    (wrk is not installed: 'apt-get install wrk' adds the same load from a C load generator)");
+            return;
+        }
+        var start = new ProcessStartInfo(wrk, ["-t", "1", "-c", clients.ToString(CultureInfo.InvariantCulture), "-d", $"{seconds}s", "--latency", address.TrimEnd('/') + Url])
+        {
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Console.WriteLine($"(b) with wrk: {clients} connections, 1 thread, {seconds} s");
+        foreach (var line in output.Split('\n').Where(l => l.Contains('%') && l.TrimStart().Length > 0 && char.IsDigit(l.TrimStart()[0]) || l.Contains("Requests/sec", StringComparison.Ordinal) || l.Contains("requests in", StringComparison.Ordinal)))
+            Console.WriteLine("    " + line.Trim());
     }
 
     private static async Task<long> LadleOnceAsync(LadleEngine engine, MetricQuery query, bool useRollups)
