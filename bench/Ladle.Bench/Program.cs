@@ -7,11 +7,12 @@ return which switch
     "export" => await ExportBenchmark.RunAsync(rest),
     "checks" => await ChecksBenchmark.RunAsync(rest),
     "policy" => await PolicyBenchmark.RunAsync(rest),
+    "metrics" => await MetricsBenchmark.RunAsync(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats]");
+    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats] | metrics [orders] [repeats] [clients] [seconds]");
     return 2;
 }

@@ -47,6 +47,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
             };
         }
         Publisher = new Publisher(this, loggers.CreateLogger("Ladle.Publisher"));
+        Semantic = new Semantic.MetricsEngine(this, loggers.CreateLogger("Ladle.Semantic"));
     }
 
     public ProjectDefinition Project { get; }
@@ -65,6 +66,8 @@ public sealed partial class LadleEngine : IAsyncDisposable
 
     /// <summary>Where the engine's parts log, so background work (the scheduler) logs beside publication.</summary>
     internal ILoggerFactory Loggers { get; }
+    /// <summary>Metric queries over the project's semantic layer: planning, execution, cache and rollups.</summary>
+    public Semantic.MetricsEngine Semantic { get; }
 
     /// <summary>Opens the store and state of a project and recovers from any interrupted run.</summary>
     public static async Task<LadleEngine> OpenAsync(ProjectDefinition project, IStateStore? state = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
@@ -225,6 +228,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
             try
             {
                 Store.DropVersion(dataset, version);
+                Semantic.Rollups.DropVersion(dataset, version);
                 await State.MarkDroppedAsync(dataset, version, CancellationToken.None);
             }
             catch (Exception e)

@@ -137,6 +137,9 @@ public sealed class Publisher
                 return new MaterializeResult(dataset.Name, false, record.Version, rows, clock.Elapsed, "quarantined: " + reason) { Quarantined = true, Checks = checks };
             }
 
+            // Rollups are part of the version: built from it now, they publish with it and never mix versions.
+            await _engine.Semantic.BeforePublishAsync(dataset, record.Version, table, cancellationToken);
+
             // Publish: the state store is the source of truth, so it changes first; start-up recovery
             // re-points views from it if the process dies between these steps.
             var publishedAt = DateTimeOffset.UtcNow;

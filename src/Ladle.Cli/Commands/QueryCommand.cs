@@ -43,7 +43,7 @@ internal static class QueryCommand
         return command;
     }
 
-    private static async Task PrintTableAsync(Ladle.Engine.Results.ResultStream result, int maxRows, CancellationToken ct)
+    internal static async Task PrintTableAsync(Ladle.Engine.Results.ResultStream result, int maxRows, CancellationToken ct)
     {
         var table = new Table();
         foreach (var c in result.Schema.Columns)

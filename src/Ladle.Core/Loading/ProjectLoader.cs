@@ -74,6 +74,7 @@ public static partial class ProjectLoader
 
         var datasets = ReadDatasets(root, sources, diagnostics);
         CheckAlertDatasets(alerts, datasets, diagnostics);
+        var semantic = Semantic.Loading.SemanticLoader.Load(root, datasets, diagnostics);
         diagnostics.ThrowIfAny();
         var ordered = DependencyGraph.Order(datasets, sources, diagnostics);
         var access = AccessLoader.Load(root, ordered, diagnostics);
@@ -91,6 +92,7 @@ public static partial class ProjectLoader
             Datasets = ordered,
             Access = access,
             Alerts = alerts,
+            Semantic = semantic,
         };
     }
 

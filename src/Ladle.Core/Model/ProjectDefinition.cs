@@ -26,6 +26,8 @@ public sealed class ProjectDefinition
     public Access.AccessDefinition Access { get; init; } = Ladle.Core.Access.AccessDefinition.Empty;
     /// <summary>Notification channels under <c>alerts:</c>; incidents are recorded even when there are none.</summary>
     public IReadOnlyList<AlertChannel> Alerts { get; init; } = [];
+    /// <summary>Semantic models and metrics from models/*.yaml, compiled at load (empty without models/).</summary>
+    public Semantic.SemanticLayer Semantic { get; init; } = Core.Semantic.SemanticLayer.Empty;
 
     public DatasetDefinition? FindDataset(string name) =>
         Datasets.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));

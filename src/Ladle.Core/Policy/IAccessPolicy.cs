@@ -37,6 +37,9 @@ public interface IAccessPolicy
     /// </summary>
     RowsQuery Apply(Principal principal, DatasetDefinition dataset, DatasetSchema schema, RowsQuery query);
 
+    /// <summary>True when a grant names the metric (or '*' metrics) with 'read': it may be queried without grants on its datasets.</summary>
+    bool IsMetricGranted(Principal principal, string metric);
+
     /// <summary>True when the principal may see PII columns in clear (samples of failing rows carry them).</summary>
     bool HasPiiClearance(Principal principal);
 

@@ -61,6 +61,10 @@ public sealed class AccessPolicy(ProjectDefinition project, string maskKey, bool
         return query with { PolicyFilters = groups, Masks = masks, MaskKey = maskKey };
     }
 
+    public bool IsMetricGranted(Principal principal, string metric) =>
+        IsAdmin(principal) || Access.RolesOf(principal.Name).Any(r => r.Grants.Any(g =>
+            g.Actions.Contains(DataAction.Read) && g.Metrics.Any(m => m == "*" || string.Equals(m, metric, StringComparison.OrdinalIgnoreCase))));
+
     /// <summary>The columns this principal sees masked in a dataset (for catalog details).</summary>
     public bool Masks(Principal principal, SchemaColumn column) => column.Pii && !HasPiiClearance(principal);
 

@@ -13,10 +13,13 @@ namespace Ladle.Engine.Serving;
 /// The read path of DESIGN.md as one piece of code: principal → query → policy → trust gate → engine → result
 /// stream → encoder → audit and metrics. Interfaces are adapters that call this; none can skip a step.
 /// </summary>
-public sealed class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAuditSink audit, IServingMetrics? metrics = null, Access.RateLimits? limits = null)
+public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAuditSink audit, IServingMetrics? metrics = null, Access.RateLimits? limits = null)
 {
     public LadleEngine Engine { get; } = engine;
     public IAccessPolicy Policy { get; } = policy;
+
+    /// <summary>For the other parts of the pipeline (metric queries), which cannot see the constructor's parameters.</summary>
+    private IAuditSink Audit => audit;
 
     /// <summary>The datasets a principal may see, in dependency order.</summary>
     public IEnumerable<DatasetDefinition> Catalog(Principal principal) =>

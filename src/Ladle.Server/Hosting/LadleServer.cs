@@ -50,6 +50,7 @@ public static class LadleServer
 
         var app = builder.Build();
         app.UseMiddleware<AuditMiddleware>();
+        PrometheusMetricQueries.Register(engine.Semantic);
         app.UseMiddleware<ProblemMiddleware>();
         app.UseMiddleware<OpenEndpointsMiddleware>();
         app.UseHttpMetrics();
@@ -59,6 +60,7 @@ public static class LadleServer
         app.MapTrustApi();
         app.MapAccessApi();
         app.MapRefreshApi();
+        app.MapMetricsApi();
         app.MapMetrics("/metrics");
         return app;
     }

@@ -9,7 +9,7 @@ public sealed class DemoGeneratorTests(DemoFixture demo) : IClassFixture<DemoFix
 {
     private static readonly string[] ExpectedDatasets =
     [
-        "crm_customer_updates", "customer_scores", "customers", "fabric_batches", "household_daily_energy", "households",
+        "crm_customer_updates", "customer_months", "customer_scores", "customers", "fabric_batches", "household_daily_energy", "households",
         "inventory", "merchant_daily_sales", "merchant_monthly_returns", "merchants", "orders", "products", "returns",
         "thermostat_devices", "thermostat_readings", "warehouse_climate",
     ];

@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Text.Json;
+using Ladle.Core.Semantic;
+using Ladle.Engine.Serving;
+using Ladle.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Ladle.Server.Apis;
+
+/// <summary>Metrics: the catalog of metrics and metric queries, /api/v1/metrics.</summary>
+public static class MetricsApi
+{
+    public static IEndpointRouteBuilder MapMetricsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/metrics").WithTags("Metrics");
+        api.MapGet("/", List).WithName("ListMetrics").WithSummary("Every metric the caller may read: description, owner, the dimensions it can be grouped by.");
+        api.MapGet("/query", QueryGet).WithName("QueryMetricsGet")
+            .WithSummary("A metric query in query parameters: metrics, dimensions, time, granularity, range, zone, filter (repeatable), order, limit, fill, format, explain. Answers carry an ETag.");
+        api.MapPost("/query", QueryPost).WithName("QueryMetrics")
+            .WithSummary("A metric query: {metrics, dimensions, time: {dimension, granularity, range, zone}, filters, order, limit, fill, format, explain}.");
+        api.MapGet("/{name}", Get).WithName("GetMetric").WithSummary("One metric: its definition, models, datasets and dimensions.");
+        return app;
+    }
+
+    private static async Task<Ok<MetricCatalog>> List(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    {
+        var principal = await principals.ResolveAsync(context);
+        var layer = pipeline.Engine.Project.Semantic;
+        return TypedResults.Ok(new MetricCatalog(pipeline.MetricsCatalog(principal).Select(m => Describe(layer, m)).ToList()));
+    }
+
+    private static async Task<Ok<MetricInfo>> Get(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    {
+        var principal = await principals.ResolveAsync(context);
+        var layer = pipeline.Engine.Project.Semantic;
+        var metric = pipeline.MetricsCatalog(principal).FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new Core.Errors.NotFoundException($"no metric '{name}' ({Core.Loading.Suggest.Hint(name, pipeline.MetricsCatalog(principal).Select(m => m.Name).ToList())})");
+        return TypedResults.Ok(Describe(layer, metric));
+    }
+
+    private static async Task QueryGet(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    {
+        var parsed = MetricQueryBody.FromQueryString(context.Request.Query);
+        await AnswerAsync(context, pipeline, principals, parsed);
+    }
+
+    private static async Task QueryPost(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    {
+        JsonElement body;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            body = document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new Core.Errors.InvalidRequestException($"the body is not valid JSON: {e.Message}", "body");
+        }
+        await AnswerAsync(context, pipeline, principals, MetricQueryBody.FromJson(body));
+    }
+
+    private static async Task AnswerAsync(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, MetricQueryBody.Parsed parsed)
+    {
+        var principal = await principals.ResolveAsync(context);
+        if (parsed.Explain)
+        {
+            var explanation = await pipeline.ExplainMetricsAsync(principal, parsed.Query, context.RequestAborted);
+            await TypedResults.Ok(explanation).ExecuteAsync(context);
+            return;
+        }
+        context.Items[Hosting.AuditMiddleware.AuditedKey] = true;
+        var request = new MetricsRequest
+        {
+            Principal = principal,
+            Interface = "rest",
+            Query = parsed.Query,
+            Format = parsed.Format,
+            IfNoneMatch = context.Request.Headers.IfNoneMatch.ToString() is { Length: > 0 } tag ? tag : null,
+        };
+        await pipeline.ServeMetricsAsync(request, info =>
+        {
+            var response = context.Response;
+            response.Headers["Ladle-Data-Status"] = info.Health.StatusName;
+            if (info.Health.Status != Engine.Trust.DataStatus.Ok && info.Health.Reason is { } reason)
+                response.Headers["Ladle-Data-Status-Reason"] = Uri.EscapeDataString(reason);
+            response.Headers["Ladle-Datasets"] = info.Versions;
+            if (info.ETag is { } etag)
+            {
+                response.Headers.ETag = etag;
+                // Always revalidate: the answer changes exactly when a dataset it read publishes, which no max-age can know.
+                response.Headers.CacheControl = "private, no-cache";
+            }
+            else response.Headers.CacheControl = "no-store";
+            if (info.NotModified)
+            {
+                response.StatusCode = StatusCodes.Status304NotModified;
+                return Stream.Null;
+            }
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = info.ContentType;
+            response.Headers["Ladle-Answered-By"] = info.AnsweredBy;
+            if (info.Datasets.Any(d => d.Health.Status == Engine.Trust.DataStatus.Stale &&
+                                       pipeline.Engine.GetDataset(d.Dataset).OnStale == Core.Model.OnStale.Warn))
+                response.Headers.Warning = "110 ladle \"Response is Stale\"";
+            if (info.FileExtension != "json")
+                response.Headers.ContentDisposition = $"attachment; filename=\"metrics.{info.FileExtension}\"";
+            return response.Body;
+        }, context.RequestAborted);
+    }
+
+    private static MetricInfo Describe(SemanticLayer layer, MetricDefinition metric)
+    {
+        var measures = layer.MeasuresOf(metric.Name);
+        var models = measures.Select(layer.ModelOf).Distinct().ToList();
+        var times = models.Select(m => m.DefaultTime is { } t ? m.FindDimension(t) : null).OfType<DimensionDefinition>().ToList();
+        var grains = times.Count == 0 ? [] : times.Select(t => t.Granularities).Aggregate((a, b) => a.Intersect(b).ToList());
+        return new MetricInfo(
+            metric.Name,
+            metric.Kind.ToString().ToLowerInvariant(),
+            metric.Label,
+            metric.Description,
+            metric.Owner,
+            models.Select(m => m.Name).ToList(),
+            models.Select(m => m.Dataset.Name).Distinct().ToList(),
+            times.Select(t => $"{t.Model}.{t.Name}").ToList(),
+            grains.Select(g => g.Name()).ToList(),
+            times.Select(t => t.Zone).Distinct().ToList(),
+            layer.GroupableBy(metric),
+            Definition(metric, layer),
+            $"{metric.File}:{metric.Location.Line.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    private static string Definition(MetricDefinition metric, SemanticLayer layer) => metric.Kind switch
+    {
+        MetricKind.Simple => MeasureText(layer, metric.Measure!),
+        MetricKind.Cumulative => $"{(metric.Window is { } w ? $"sum over the last {w} of" : metric.GrainToDate is { } g ? $"{g.Name()}-to-date" : "running total of")} {MeasureText(layer, metric.Measure!)}",
+        MetricKind.Ratio => $"{metric.Numerator!.Metric} / {metric.Denominator!.Metric}",
+        _ => metric.Expression!.Text + string.Concat(metric.Inputs.Where(i => i.Offset is not null).Select(i => $"; {i.Alias} = {i.Metric} {i.Offset} earlier")),
+    };
+
+    private static string MeasureText(SemanticLayer layer, string name)
+    {
+        var measure = layer.FindMeasure(name);
+        if (measure is null) return name;
+        var agg = Core.Loading.ProjectLoader.Snake(measure.Agg);
+        var of = measure.Column ?? (measure.Sql is { } sql ? $"({sql})" : "*");
+        return $"{agg}({of}) of {measure.Model}" + (measure.Filter is { } f ? $" where {f}" : "");
+    }
+
+    /// <summary>A metric as the catalog lists it.</summary>
+    public sealed record MetricInfo(string Name, string Kind, string? Label, string? Description, string? Owner,
+        IReadOnlyList<string> Models, IReadOnlyList<string> Datasets, IReadOnlyList<string> TimeDimensions, IReadOnlyList<string> Granularities,
+        IReadOnlyList<string> Zones, IReadOnlyList<string> Dimensions, string Definition, string DefinedAt);
+
+    /// <summary>The metrics a caller may read.</summary>
+    public sealed record MetricCatalog(IReadOnlyList<MetricInfo> Metrics);
+}

@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Parquet;
+
+namespace Ladle.Server.Tests;
+
+public sealed class MetricsApiTests(MetricsServerFixture fixture) : IClassFixture<MetricsServerFixture>
+{
+    private HttpClient Http => fixture.Http;
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    [Fact]
+    public async Task The_catalog_lists_metrics_with_descriptions_owners_and_dimensions()
+    {
+        var catalog = await Http.GetFromJsonAsync<JsonElement>("/api/v1/metrics");
+        var metrics = catalog.GetProperty("metrics").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!);
+        Assert.Equal(["aov", "customers", "orders", "revenue"], metrics.Keys.Order());
+        var revenue = metrics["revenue"];
+        Assert.Equal("Completed order amounts in EUR.", revenue.GetProperty("description").GetString());
+        Assert.Equal("shop@example.com", revenue.GetProperty("owner").GetString());
+        Assert.Equal("simple", revenue.GetProperty("kind").GetString());
+        var dimensions = revenue.GetProperty("dimensions").EnumerateArray().Select(d => d.GetString()).ToList();
+        Assert.Contains("region", dimensions);
+        Assert.Contains("customers.segment", dimensions);
+        Assert.Equal(["orders.ordered_at"], revenue.GetProperty("time_dimensions").EnumerateArray().Select(d => d.GetString()));
+        Assert.Equal("sum(amount) of orders where status = 'completed'", revenue.GetProperty("definition").GetString());
+        Assert.Equal("revenue / order_count", metrics["aov"].GetProperty("definition").GetString());
+
+        using var missing = await Http.GetAsync("/api/v1/metrics/revenu");
+        Assert.Contains("did you mean 'revenue'?", (await ProblemAsync(missing, HttpStatusCode.NotFound)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_posted_query_answers_rows_with_statuses_versions_and_an_etag()
+    {
+        using var response = await Http.PostAsync("/api/v1/metrics/query", Json("""
+            {"metrics": ["revenue", "aov"], "dimensions": ["region"], "time": {"granularity": "month", "range": "2026-01-01..2026-04-01"},
+             "filters": ["status:ne:cancelled"], "order": "revenue:desc", "limit": 100}
+            """));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ok", response.Headers.GetValues("Ladle-Data-Status").Single());
+        Assert.Equal("orders=1", response.Headers.GetValues("Ladle-Datasets").Single());
+        Assert.NotNull(response.Headers.ETag);
+        Assert.True(response.Headers.ETag!.IsWeak);
+        Assert.True(response.Headers.CacheControl!.NoCache && response.Headers.CacheControl.Private);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var data = body.GetProperty("data");
+        Assert.Equal("ok", data.GetProperty("status").GetString());
+        Assert.Equal("Europe/Berlin", data.GetProperty("zone").GetString());
+        Assert.Equal(1, data.GetProperty("datasets")[0].GetProperty("version").GetInt64());
+        Assert.Equal(["region", "metric_time", "revenue", "aov"], body.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        var rows = body.GetProperty("rows").EnumerateArray().ToList();
+        // The fixture's regions and months go together (EU in January and April, US in February and May, …).
+        Assert.Equal(["APAC 2026-03-01", "EU 2026-01-01", "US 2026-02-01"],
+            rows.Select(r => $"{r.GetProperty("region").GetString()} {r.GetProperty("metric_time").GetString()}").Order(StringComparer.Ordinal));
+        var revenues = rows.Select(r => r.GetProperty("revenue").GetDecimal()).ToList();
+        Assert.Equal(revenues.OrderDescending(), revenues);
+    }
+
+    [Fact]
+    public async Task The_same_query_as_get_parameters_answers_the_same_numbers_in_csv_and_parquet()
+    {
+        var json = await Http.PostAsync("/api/v1/metrics/query", Json("""{"metrics": "revenue,orders", "dimensions": "region,customers.segment"}"""));
+        var rows = (await json.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows").EnumerateArray()
+            .Select(r => $"{r.GetProperty("region").GetString()},{r.GetProperty("customers.segment").GetString()},{r.GetProperty("revenue").GetDecimal().ToString(CultureInfo.InvariantCulture)},{r.GetProperty("orders").GetInt64()}")
+            .ToList();
+        Assert.Equal(6, rows.Count);
+
+        using var csv = await Http.GetAsync("/api/v1/metrics/query?metrics=revenue,orders&dimensions=region&by=customers.segment&format=csv");
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        Assert.Equal("attachment; filename=\"metrics.csv\"", csv.Content.Headers.ContentDisposition!.ToString());
+        var lines = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("region,customers.segment,revenue,orders", lines[0].TrimEnd('\r'));
+        Assert.Equal(rows, lines.Skip(1).Select(l => l.TrimEnd('\r')).ToList());
+
+        using var parquet = await Http.GetAsync("/api/v1/metrics/query?metrics=revenue,orders&dimensions=region,customers.segment&format=parquet");
+        await using var reader = await ParquetReader.CreateAsync(new MemoryStream(await parquet.Content.ReadAsByteArrayAsync()));
+        Assert.Equal(["region", "customers.segment", "revenue", "orders"], reader.Schema.GetDataFields().Select(f => f.Name));
+        using var group = reader.OpenRowGroupReader(0);
+        Assert.Equal(6, group.RowCount);
+    }
+
+    [Fact]
+    public async Task A_client_holding_the_answer_gets_304_until_a_dataset_it_read_publishes()
+    {
+        const string url = "/api/v1/metrics/query?metrics=revenue&dimensions=region&granularity=quarter";
+        using var first = await Http.GetAsync(url);
+        var etag = first.Headers.ETag!;
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.IfNoneMatch.Add(etag);
+        using var again = await Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
+        Assert.Empty(await again.Content.ReadAsByteArrayAsync());
+
+        // customers publishes: the answer did not read it, so the client's copy is still right.
+        Assert.True((await fixture.Server.Engine.Publisher.MaterializeOneAsync(fixture.Server.Engine.GetDataset("customers"), "test", null, CancellationToken.None)).Published);
+        using var request2 = new HttpRequestMessage(HttpMethod.Get, url);
+        request2.Headers.IfNoneMatch.Add(etag);
+        Assert.Equal(HttpStatusCode.NotModified, (await Http.SendAsync(request2)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Explain_shows_the_sql_and_what_answers()
+    {
+        const string query = """{"metrics": ["revenue"], "dimensions": ["region"], "time": {"granularity": "month"}, "explain": true}""";
+        using var response = await Http.PostAsync("/api/v1/metrics/query", Json(query));
+        var explanation = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("store", explanation.GetProperty("engine").GetString());
+        Assert.Equal("duckdb", explanation.GetProperty("dialect").GetString());
+        Assert.StartsWith("WITH \"n0\" AS (SELECT", explanation.GetProperty("sql").GetString(), StringComparison.Ordinal);
+        Assert.True(explanation.GetProperty("cacheable").GetBoolean());
+        var rollups = explanation.GetProperty("rollups").EnumerateArray().ToList();
+        // Months are cut in Berlin time, the rollup's days in Berlin time too: it answers.
+        Assert.Contains(rollups, r => r.GetProperty("rollup").GetString() == "daily" && r.GetProperty("used").GetBoolean());
+
+        await Http.GetAsync("/api/v1/metrics/query?metrics=revenue&dimensions=region&granularity=month");
+        var cached = await Http.GetFromJsonAsync<JsonElement>("/api/v1/metrics/query?metrics=revenue&dimensions=region&granularity=month&explain=true");
+        Assert.Equal("cache", cached.GetProperty("answered_by").GetString());
+        Assert.True(cached.GetProperty("cached").GetBoolean());
+
+        var joined = await Http.GetFromJsonAsync<JsonElement>("/api/v1/metrics/query?metrics=revenue&dimensions=customers.segment&explain");
+        Assert.Contains(joined.GetProperty("rollups").EnumerateArray(), r => r.GetProperty("reason").GetString()!.Contains("own dimensions", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Bad_queries_are_refused_naming_what_to_fix_and_data_stays_untouched()
+    {
+        var unknownField = await ProblemAsync(await Http.PostAsync("/api/v1/metrics/query", Json("""{"metrics": ["revenue"], "dimension": ["region"]}""")), HttpStatusCode.BadRequest);
+        Assert.Equal("unknown field 'dimension' (did you mean 'dimensions'?)", unknownField.GetProperty("detail").GetString());
+        Assert.Equal("dimension", unknownField.GetProperty("parameter").GetString());
+
+        var unknownMetric = await ProblemAsync(await Http.GetAsync("/api/v1/metrics/query?metrics=revnue"), HttpStatusCode.NotFound);
+        Assert.Equal("no metric 'revnue' (did you mean 'revenue'?)", unknownMetric.GetProperty("detail").GetString());
+
+        var grain = await ProblemAsync(await Http.GetAsync("/api/v1/metrics/query?metrics=revenue&granularity=fortnight"), HttpStatusCode.BadRequest);
+        Assert.Equal("granularity", grain.GetProperty("parameter").GetString());
+
+        var notJson = await ProblemAsync(await Http.PostAsync("/api/v1/metrics/query", Json("{metrics: revenue")), HttpStatusCode.BadRequest);
+        Assert.Equal("body", notJson.GetProperty("parameter").GetString());
+
+        var typo = await ProblemAsync(await Http.GetAsync("/api/v1/metrics/query?metrics=revenue&granularty=month"), HttpStatusCode.BadRequest);
+        Assert.Contains("did you mean 'granularity'?", typo.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var injection = await ProblemAsync(await Http.GetAsync("/api/v1/metrics/query?metrics=revenue&filter=" + Uri.EscapeDataString("amount:gt:1;drop table orders")), HttpStatusCode.BadRequest);
+        Assert.Equal("filter", injection.GetProperty("parameter").GetString());
+
+        var ok = await Http.GetFromJsonAsync<JsonElement>("/api/v1/metrics/query?metrics=orders");
+        Assert.Equal(3000, ok.GetProperty("rows")[0].GetProperty("orders").GetInt64());
+    }
+
+    [Fact]
+    public async Task Cache_hits_and_misses_are_counted_in_prometheus()
+    {
+        await Http.GetAsync("/api/v1/metrics/query?metrics=customers&dimensions=segment");
+        await Http.GetAsync("/api/v1/metrics/query?metrics=customers&dimensions=segment");
+        var text = await Http.GetStringAsync("/metrics");
+        double Value(string name) => double.Parse(text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1], CultureInfo.InvariantCulture);
+        Assert.True(Value("ladle_metric_cache_hits_total") >= 1);
+        Assert.True(Value("ladle_metric_cache_misses_total") >= 1);
+        Assert.True(Value("ladle_metric_cache_entries") >= 1);
+    }
+}
