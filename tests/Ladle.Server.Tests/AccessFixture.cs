@@ -50,6 +50,19 @@ public sealed class AccessFixture : IAsyncLifetime
                   - { name: email, type: string, pii: true }
                   - { name: city, type: string }
                 """);
+            LoopbackServer.File(root, "models/orders.yaml", """
+                dataset: orders
+                entities:
+                  - { name: order, type: primary }
+                dimensions:
+                  - { name: merchant_id, type: number }
+                  - { name: customer_email }
+                measures:
+                  - { name: total_amount, agg: sum, column: amount }
+                metrics:
+                  - { name: sales, measure: total_amount }
+                  - { name: order_lines, measure: total_amount }
+                """);
             LoopbackServer.File(root, "datasets/ledger.yaml", "name: ledger\ndomain: finance\nsource: files\ntable: ledger.csv\n");
             LoopbackServer.File(root, "access.yaml", $$$"""
                 roles:

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Ladle.Server.Tests;
+
+/// <summary>The bypass matrix for metric queries: aggregates never include rows the principal may not see.</summary>
+public sealed class MetricAccessTests(AccessFixture fixture) : IClassFixture<AccessFixture>
+{
+    private const string Sales = "/api/v1/metrics/query?metrics=sales";
+
+    private async Task<decimal> SalesAsync(string token)
+    {
+        using var response = await fixture.GetAsync(Sales, token);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("rows")[0].GetProperty("sales").GetDecimal();
+    }
+
+    [Fact]
+    public async Task A_metric_aggregates_only_the_tenants_rows_and_a_cached_answer_never_crosses_tenants()
+    {
+        // Orders i = 1..300, amount i + 0.5: merchant 42 owns i % 3 == 0, merchant 7 i % 3 == 1.
+        var all = Enumerable.Range(1, 300).Sum(i => i + 0.5m);
+        var of42 = Enumerable.Range(1, 300).Where(i => i % 3 == 0).Sum(i => i + 0.5m);
+        var of7 = Enumerable.Range(1, 300).Where(i => i % 3 == 1).Sum(i => i + 0.5m);
+
+        Assert.Equal(all, await SalesAsync(fixture.Tokens["root"]));   // fills the cache unfiltered
+        Assert.Equal(of42, await SalesAsync(fixture.Tokens["m42"]));
+        Assert.Equal(of7, await SalesAsync(fixture.Tokens["m7"]));
+        Assert.Equal(of42, await SalesAsync(fixture.Tokens["m42"]));   // now from the cache: still its own
+        Assert.Equal(all, await SalesAsync(fixture.Tokens["root"]));
+
+        // A filter for another merchant's rows cannot widen the row filter.
+        using var widened = await fixture.GetAsync(Sales + "&filter=merchant_id:eq:7", fixture.Tokens["m42"]);
+        var rows = (await widened.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows");
+        Assert.True(rows.GetArrayLength() == 0 || rows[0].GetProperty("sales").ValueKind == JsonValueKind.Null
+            || rows[0].GetProperty("sales").GetDecimal() == 0, rows.ToString());
+    }
+
+    [Fact]
+    public async Task Metrics_answer_401_without_a_token_and_an_embed_token_sees_only_its_metrics()
+    {
+        foreach (var path in new[] { "/api/v1/metrics", "/api/v1/metrics/sales", Sales, Sales + "&explain=true" })
+        {
+            using var response = await fixture.GetAsync(path, null);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/embed/tokens")
+        {
+            Content = JsonContent.Create(new { principal = "portal", attributes = new { merchant_id = "7" }, datasets = new[] { "orders" }, metrics = new[] { "order_lines" } }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", fixture.Tokens["portal"]);
+        using var signed = await fixture.Server.Http.SendAsync(request);
+        var embed = (await signed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+
+        var catalog = await (await fixture.GetAsync("/api/v1/metrics", embed)).Content.ReadAsStringAsync();
+        Assert.Contains("order_lines", catalog, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"sales\"", catalog, StringComparison.Ordinal);
+        using var refused = await fixture.GetAsync(Sales, embed);
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        using var allowed = await fixture.GetAsync("/api/v1/metrics/query?metrics=order_lines", embed);
+        var value = (await allowed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows")[0].GetProperty("order_lines").GetDecimal();
+        Assert.Equal(Enumerable.Range(1, 300).Where(i => i % 3 == 1).Sum(i => i + 0.5m), value);
+    }
+
+    [Fact]
+    public async Task Grouping_by_a_masked_column_is_refused_but_allowed_with_clearance()
+    {
+        using var refused = await fixture.GetAsync(Sales + "&dimensions=customer_email", fixture.Tokens["alice"]);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("masked for principal 'alice'", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var cleared = await fixture.GetAsync(Sales + "&dimensions=customer_email", fixture.Tokens["root"]);
+        Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
+        Assert.Equal(300, (await cleared.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows").GetArrayLength());
+        // Without the masked dimension the analyst (no row filter) gets every merchant's total.
+        Assert.Equal(decimal.Parse("45150", CultureInfo.InvariantCulture) + 150m, await SalesAsync(fixture.Tokens["alice"]));
+    }
+}
