@@ -84,6 +84,8 @@ public sealed class SchedulerTests
 
             time.Advance(TimeSpan.FromMinutes(2));
             await Eventually.True(async () => (await VersionsAsync(engine, "a_summary")).Any(v => v.Status != VersionStatus.Building), "a_summary ran");
+            // The state store records a publication a moment before the catalog serves it: wait for the run's end.
+            await Eventually.True(() => scheduler.InFlight().Count == 0, "the scheduled runs are over");
 
             var orders = Assert.Single(await VersionsAsync(engine, "orders"));
             var summary = Assert.Single(await VersionsAsync(engine, "a_summary"));
@@ -282,6 +284,7 @@ public sealed class SchedulerTests
             var orders = await scheduler.Request("orders", "api").Run.Completion;
             Assert.True(orders.Published, orders.Error);
             await Eventually.True(async () => (await VersionsAsync(engine, "top")).Any(v => v.Version == 2 && v.Status != VersionStatus.Building), "top was rebuilt");
+            await Eventually.True(() => engine.Catalog.Current("top")?.Version == 2, "top's version 2 is served");
 
             var summary = (await VersionsAsync(engine, "summary")).Last();
             var top = (await VersionsAsync(engine, "top")).Last();
