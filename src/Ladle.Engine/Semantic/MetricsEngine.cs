@@ -105,12 +105,11 @@ public sealed class MetricsEngine
                     foreach (var node in plan.Nodes)
                     {
                         var version = read.FirstOrDefault(r => string.Equals(r.Item1.Name, node.Model.Dataset.Name, StringComparison.OrdinalIgnoreCase)).Item2;
-                        var filtered = node.Datasets.Any(d => rowFilters.Any(f => f.Value.Count > 0 && string.Equals(f.Key, d, StringComparison.OrdinalIgnoreCase)));
                         var (chosen, nodeVerdicts) = RollupMatcher.Match(plan, node, rollup =>
                             version is null ? "its dataset is live"
                             : Rollups.IsBuilt(rollup, node.Model.Dataset.Name, version.Version) ? null
                             : $"not built for version {version.Version} of '{node.Model.Dataset.Name}' (rollups are built when the dataset publishes; run 'ladle materialize {node.Model.Dataset.Name}')",
-                            filtered);
+                            rowFilters);
                         verdicts.AddRange(nodeVerdicts);
                         if (chosen is not null)
                             rollups[node] = new RollupSource(chosen, RollupStore.Relation(RollupStore.TableName(chosen, node.Model.Dataset.Name, version!.Version)));

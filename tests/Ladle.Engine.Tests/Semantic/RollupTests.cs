@@ -60,20 +60,45 @@ public sealed class RollupTests(SemanticFixture fixture) : IClassFixture<Semanti
         Assert.Contains(verdicts, v => v.Rollup == "daily" && v.Reason.Contains("falls inside one of its day buckets", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Row_filters_of_a_policy_keep_rollups_out()
+    private static Dictionary<string, IReadOnlyList<Core.Queries.Filter>> OrdersFilter(string column, Core.Queries.FilterOperator op, params object[] values) =>
+        new() { ["orders"] = [new Core.Queries.Filter(column, op, values)] };
+
+    private async Task<(string AnsweredBy, IReadOnlyList<Core.Semantic.Planning.RollupVerdict> Verdicts, List<string> Answer)> FilteredAsync(
+        MetricQuery query, Dictionary<string, IReadOnlyList<Core.Queries.Filter>> filters, bool useRollups = true)
     {
-        var plan = Engine.Semantic.Plan(new MetricQuery { Metrics = ["revenue"], Dimensions = ["region"] });
-        var filters = new Dictionary<string, IReadOnlyList<Core.Queries.Filter>>
-        {
-            ["orders"] = [new Core.Queries.Filter("channel", Core.Queries.FilterOperator.Eq, ["web"])],
-        };
-        await using var execution = Engine.Semantic.Open(plan, filters);
-        Assert.Equal("query", execution.AnsweredBy);
-        Assert.Contains(execution.Rollups, v => v.Reason.Contains("row filters apply", StringComparison.Ordinal));
+        Engine.Semantic.Cache.Clear();
+        await using var execution = Engine.Semantic.Open(Engine.Semantic.Plan(query), filters, useRollups);
+        var answeredBy = execution.AnsweredBy;
         await using var rows = await execution.ReadAsync(CancellationToken.None);
-        var filtered = Answers.Normalize(await TestProject.ReadAllAsync(rows));
-        var expected = await Answers.SqlAsync(Engine, "SELECT region, sum(amount) FROM orders WHERE status = 'completed' AND channel = 'web' GROUP BY 1 ORDER BY 1");
+        return (answeredBy, execution.Rollups, Answers.Normalize(await TestProject.ReadAllAsync(rows)));
+    }
+
+    [Fact]
+    public async Task A_policy_row_filter_on_a_column_the_rollup_groups_by_is_answered_from_the_rollup_with_the_rows_numbers()
+    {
+        // A tenant's dashboard (row filter on channel, which the daily rollup groups by) stays on the rollup.
+        var query = new MetricQuery { Metrics = ["revenue", "avg_amount"], Dimensions = ["region"], Granularity = "month" };
+        var filters = OrdersFilter("channel", Core.Queries.FilterOperator.In, "web", "marketplace");
+        var (answeredBy, _, fromRollup) = await FilteredAsync(query, filters);
+        Assert.Equal("rollup:daily", answeredBy);
+        var (_, _, fromRows) = await FilteredAsync(query, filters, useRollups: false);
+        Assert.Equal(fromRows, fromRollup);
+
+        var expected = await Answers.SqlAsync(Engine, "SELECT region, sum(amount) FROM orders WHERE status = 'completed' AND channel IN ('web', 'marketplace') GROUP BY 1 ORDER BY 1");
+        var (_, _, total) = await FilteredAsync(new MetricQuery { Metrics = ["revenue"], Dimensions = ["region"] }, filters);
+        Assert.Equal(expected, total);
+        Assert.NotEqual(await Answers.SqlAsync(Engine, "SELECT region, sum(amount) FROM orders WHERE status = 'completed' GROUP BY 1 ORDER BY 1"), total);
+    }
+
+    [Fact]
+    public async Task A_policy_row_filter_on_a_column_the_rollup_does_not_hold_keeps_rollups_out()
+    {
+        // customer_id is not a dimension of the rollup: its groups mix the tenant's rows with everyone else's.
+        var filters = OrdersFilter("customer_id", Core.Queries.FilterOperator.Le, 50L);
+        var (answeredBy, verdicts, filtered) = await FilteredAsync(new MetricQuery { Metrics = ["revenue"], Dimensions = ["region"] }, filters);
+        Assert.Equal("query", answeredBy);
+        Assert.Contains(verdicts, v => v.Rollup == "daily" && v.Reason == "a row filter on column 'customer_id' of 'orders' applies to this caller, and the rollup does not group by that column");
+        var expected = await Answers.SqlAsync(Engine, "SELECT region, sum(amount) FROM orders WHERE status = 'completed' AND customer_id <= 50 GROUP BY 1 ORDER BY 1");
         Assert.Equal(expected, filtered);
     }
 }

@@ -1,4 +1,5 @@
 using Ladle.Core.Model;
+using Ladle.Core.Queries;
 
 namespace Ladle.Core.Semantic.Planning;
 
@@ -8,20 +9,22 @@ public sealed record RollupVerdict(string Rollup, string Node, bool Used, string
 /// <summary>
 /// Decides which rollup, if any, can answer a node exactly: sums and counts re-aggregate from finer groups,
 /// averages from their sum and count, distinct counts and percentiles only from a rollup grouped exactly like the
-/// query. Everything it cannot be sure of is a reason not to use one, stated for explain.
+/// query. A policy's row filter is answered from a rollup only when each of its columns is a plain-column dimension
+/// the rollup groups by, so filtering the groups keeps exactly the rows the filter keeps. Everything it cannot be
+/// sure of is a reason not to use one, stated for explain.
 /// </summary>
 public static class RollupMatcher
 {
     /// <param name="unavailable">Why a rollup cannot be read right now (not built for the served version), or null.</param>
-    /// <param name="rowFiltered">True when a policy filters the rows of the node's datasets.</param>
+    /// <param name="rowFilters">Conditions a policy adds for the caller, per dataset; they apply before aggregation.</param>
     public static (RollupDefinition? Chosen, IReadOnlyList<RollupVerdict> Verdicts) Match(
-        MetricPlan plan, PlanNode node, Func<RollupDefinition, string?> unavailable, bool rowFiltered)
+        MetricPlan plan, PlanNode node, Func<RollupDefinition, string?> unavailable, IReadOnlyDictionary<string, IReadOnlyList<Filter>> rowFilters)
     {
         var verdicts = new List<RollupVerdict>();
         var usable = new List<RollupDefinition>();
         foreach (var rollup in node.Model.Rollups)
         {
-            var reason = WhyNot(plan, node, rollup, rowFiltered) ?? unavailable(rollup);
+            var reason = WhyNot(plan, node, rollup, rowFilters) ?? unavailable(rollup);
             if (reason is null) usable.Add(rollup);
             else verdicts.Add(new RollupVerdict(rollup.Name, node.Id, false, reason));
         }
@@ -32,10 +35,23 @@ public static class RollupMatcher
         return (chosen, verdicts);
     }
 
-    private static string? WhyNot(MetricPlan plan, PlanNode node, RollupDefinition rollup, bool rowFiltered)
+    /// <summary>
+    /// The rollup dimension that holds a row filter's column as it is (not an expression over it), or null.
+    /// </summary>
+    public static DimensionDefinition? FilterDimension(SemanticModel model, RollupDefinition rollup, Filter filter) =>
+        rollup.Dimensions.Select(model.FindDimension).OfType<DimensionDefinition>()
+            .FirstOrDefault(d => d.Sql is null && string.Equals(d.Column, filter.Column, StringComparison.OrdinalIgnoreCase));
+
+    private static string? WhyNot(MetricPlan plan, PlanNode node, RollupDefinition rollup, IReadOnlyDictionary<string, IReadOnlyList<Filter>> rowFilters)
     {
-        if (rowFiltered)
-            return $"row filters apply to '{node.Model.Dataset.Name}' for this caller, and a rollup holds every row";
+        foreach (var (dataset, filters) in rowFilters.Where(f => f.Value.Count > 0))
+        {
+            if (!node.Datasets.Contains(dataset, StringComparer.OrdinalIgnoreCase)) continue;
+            if (!string.Equals(dataset, node.Model.Dataset.Name, StringComparison.OrdinalIgnoreCase))
+                return $"row filters apply to '{dataset}' for this caller, and a rollup holds only '{node.Model.Dataset.Name}'";
+            if (filters.FirstOrDefault(f => FilterDimension(node.Model, rollup, f) is null) is { } unmatched)
+                return $"a row filter on column '{unmatched.Column}' of '{dataset}' applies to this caller, and the rollup does not group by that column";
+        }
         if (node.Measures.FirstOrDefault(m => !rollup.Measures.Contains(m.Name, StringComparer.OrdinalIgnoreCase)) is { } missing)
             return $"lacks measure '{missing.Name}'";
         var used = node.Dimensions.Concat(node.Filters.Select(f => f.Dimension)).ToList();
