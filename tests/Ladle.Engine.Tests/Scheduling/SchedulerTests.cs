@@ -367,8 +367,9 @@ public sealed class SchedulerTests
         await using var engine = await p.OpenAsync();
         var scheduler = new DatasetScheduler(engine, new FakeTimeProvider(Start));
         await scheduler.StartAsync(CancellationToken.None);
-        var run = scheduler.Request("items", "api").Run;
+        // Locked before the run starts: taken after, a fast run could read its ten rows and publish first.
         var hold = LockExclusively(p.PathOf("data/crm.sqlite"));
+        var run = scheduler.Request("items", "api").Run;
         await Eventually.True(async () => (await VersionsAsync(engine, "items")).Any(v => v.Status == VersionStatus.Building), "version 1 is building");
         var stopping = scheduler.StopAsync(CancellationToken.None);
         // SQLite's busy wait does not watch for cancellation: the run notices once its read gets through.
