@@ -157,6 +157,36 @@ public sealed partial class LadleEngine : IAsyncDisposable
     }
 
     /// <summary>
+    /// How many rows <paramref name="query"/> answers, counted where the data is (the same statement, policy and
+    /// version as a read of it); a query with a limit counts at most that many.
+    /// </summary>
+    public async Task<long> CountRowsAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken)
+    {
+        var schema = await GetSchemaAsync(dataset, cancellationToken);
+        var counted = new ResultSchema([new ResultColumn("n", LadleType.Integer)]);
+        SourceConnector connector;
+        SqlStatement statement;
+        IDisposable? lease = null;
+        if (dataset.Materialization == Materialization.Table)
+        {
+            (var relation, _, lease) = OpenVersion(dataset, query.PinnedVersion);
+            connector = StoreConnector;
+            statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey);
+        }
+        else
+        {
+            connector = ConnectorFor(dataset);
+            statement = SelectBuilder.Build(connector.Dialect, connector.Relation(dataset), schema, query, dataset.PrimaryKey);
+        }
+        using (lease)
+        {
+            await using var result = await connector.QueryAsync(statement with { Text = $"SELECT count(*) AS n FROM ({statement.Text}) AS counted" }, counted, cancellationToken);
+            var batch = await result.ReadAsync(cancellationToken);
+            return batch is { Count: > 0 } && !batch.Columns[0].Nulls[0] ? batch.Columns[0].Int64s[0] : 0;
+        }
+    }
+
+    /// <summary>
     /// The rows query as an export DuckDB can encode itself, when the data is in DuckDB's reach (published
     /// versions, SQL over datasets, files); null otherwise. The statement is bound once here, so an error
     /// (a missing file) is raised before any byte of the answer is sent.

@@ -83,3 +83,33 @@ public sealed class FormatTests(RetailServerFixture fixture) : IClassFixture<Ret
         Assert.Equal(1, first.RootElement.GetProperty("order_id").GetInt64());
     }
 }
+
+public sealed class XlsxLimitTests
+{
+    [Fact]
+    public async Task An_xlsx_export_longer_than_a_sheet_is_refused_with_a_400_before_anything_is_sent()
+    {
+        await using var server = await LoopbackServer.StartAsync(root =>
+        {
+            LoopbackServer.File(root, "ladle.yaml", "name: big\nsources:\n  files:\n    kind: files\n    path: data\n");
+            LoopbackServer.File(root, "data/seed.csv", "n\n1\n");
+            LoopbackServer.File(root, "datasets/seed.yaml", "name: seed\nsource: files\ntable: seed.csv\n");
+            // One row more than Excel's sheet holds below its header.
+            LoopbackServer.File(root, "datasets/big.yaml", "name: big\nsql: select s.n + r.range as n from seed as s, range(1048576) as r\n");
+        });
+        using var refused = await server.Http.GetAsync("/api/v1/datasets/big/rows?format=xlsx", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var problem = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("XLSX holds at most 1,048,575 rows", problem, StringComparison.Ordinal);
+        Assert.Contains("format=csv", problem, StringComparison.Ordinal);
+
+        // Exactly a sheet's worth starts streaming (the body is not read: a million rows of XML take a while).
+        using (var full = await server.Http.GetAsync("/api/v1/datasets/big/rows?format=xlsx&filter=n:le:1048575", HttpCompletionOption.ResponseHeadersRead))
+            Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+        // A filter that narrows the result is all it takes.
+        using var narrowed = await server.Http.GetAsync("/api/v1/datasets/big/rows?format=xlsx&filter=n:le:1000");
+        Assert.Equal(HttpStatusCode.OK, narrowed.StatusCode);
+        using var workbook = new XLWorkbook(new MemoryStream(await narrowed.Content.ReadAsByteArrayAsync()));
+        Assert.Equal(1001, workbook.Worksheet(1).LastRowUsed()!.RowNumber());
+    }
+}

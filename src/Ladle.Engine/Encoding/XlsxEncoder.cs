@@ -9,8 +9,8 @@ namespace Ladle.Engine.Encoding;
 /// <summary>
 /// An Excel workbook with one sheet named after the result, streamed: the package is zipped on the fly
 /// and the sheet written row by row, so no workbook is ever held in memory. Excel's sheet holds
-/// <see cref="MaxRows"/> rows below the header; check the result's size against it before the response
-/// starts, because a larger result fails only when the export reaches the limit.
+/// <see cref="MaxRows"/> rows below the header; serving counts the result against it before the response
+/// starts, because a larger result fails here only when the export reaches the limit.
 /// </summary>
 public sealed class XlsxEncoder : IResultEncoder
 {
@@ -73,7 +73,8 @@ public sealed class XlsxEncoder : IResultEncoder
         await buffer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static InvalidRequestException TooManyRows(long maxRows) => new(
+    /// <summary>The refusal of a result longer than a sheet holds (serving checks the count before it starts).</summary>
+    public static InvalidRequestException TooManyRows(long maxRows) => new(
         $"the result has more than {maxRows:N0} rows but XLSX holds at most {maxRows:N0} rows below the header; " +
         "use format=csv or format=parquet, or narrow the result with a filter or a limit",
         "format");

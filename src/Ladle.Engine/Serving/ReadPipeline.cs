@@ -89,6 +89,11 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
             {
                 await using var result = await Engine.ReadRowsAsync(dataset, query, cancellationToken);
                 var version = result.Version;
+                // A sheet holds about a million rows: count the same rows of the same version first, so a longer
+                // result is refused with a 400 before the response starts rather than cut off a million rows in.
+                if (encoder is XlsxEncoder &&
+                    await Engine.CountRowsAsync(dataset, query with { PinnedVersion = version?.Version ?? query.PinnedVersion }, cancellationToken) > XlsxEncoder.MaxRows)
+                    throw XlsxEncoder.TooManyRows(XlsxEncoder.MaxRows);
                 var info = Judge(dataset, version, encoder);
                 var body = new CountingStream(begin(info), bytes);
                 var context = new EncodeContext
