@@ -75,6 +75,9 @@ public sealed class AccessFixture : IAsyncLifetime
                   merchant:
                     grants:
                       - { actions: [read, export], datasets: [orders], row_filter: "merchant_id = {{ principal.merchant_id }}" }
+                  large_orders:
+                    grants:
+                      - { actions: [read], datasets: [orders], row_filter: "amount >= 250 and merchant_id != 7" }
                   embedder:
                     grants:
                       - { actions: [embed], datasets: [orders] }
@@ -87,6 +90,7 @@ public sealed class AccessFixture : IAsyncLifetime
                   m7: { kind: service, roles: [merchant], attributes: { merchant_id: 7 } }
                   nobody_merchant: { kind: service, roles: [merchant] }
                   portal: { kind: service, roles: [merchant, embedder], attributes: { merchant_id: 0 } }
+                  m42_large: { kind: service, roles: [merchant, large_orders], attributes: { merchant_id: 42 } }
                   root: { roles: [admin] }
                   hasty: { roles: [analyst] }
                 embed:
@@ -97,7 +101,7 @@ public sealed class AccessFixture : IAsyncLifetime
                 """);
         }, dev: false);
         var tokens = new TokenService(Server.Engine.Project, Server.Engine.State);
-        foreach (var principal in new[] { "alice", "bob", "m42", "m7", "nobody_merchant", "portal", "root", "hasty" })
+        foreach (var principal in new[] { "alice", "bob", "m42", "m7", "nobody_merchant", "portal", "root", "hasty", "m42_large" })
             Tokens[principal] = (await tokens.CreateAsync(principal, null, "test", CancellationToken.None)).Token;
     }
 

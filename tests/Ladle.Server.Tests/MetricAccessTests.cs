@@ -41,6 +41,29 @@ public sealed class MetricAccessTests(AccessFixture fixture) : IClassFixture<Acc
     }
 
     [Fact]
+    public async Task Two_grants_with_different_row_filters_show_the_rows_of_either_in_metrics_as_in_rows()
+    {
+        // m42_large: merchant 42's orders (one grant) or orders of 250 or more not of merchant 7 (another).
+        static bool Visible(int i) => i % 3 == 0 || (i + 0.5m >= 250 && i % 3 != 1);
+        var expected = Enumerable.Range(1, 300).Where(Visible).Sum(i => i + 0.5m);
+        Assert.Equal(expected, await SalesAsync(fixture.Tokens["m42_large"]));
+        Assert.Equal(expected, await SalesAsync(fixture.Tokens["m42_large"]));   // from the cache, keyed by both filters
+        Assert.Equal(Enumerable.Range(1, 300).Where(i => i % 3 == 0).Sum(i => i + 0.5m), await SalesAsync(fixture.Tokens["m42"]));
+
+        // The rows endpoint shows the same rows.
+        using var rows = await fixture.GetAsync("/api/v1/datasets/orders/rows?columns=order_id&limit=1000", fixture.Tokens["m42_large"]);
+        var ids = (await rows.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("order_id").GetInt32()).ToList();
+        Assert.Equal(Enumerable.Range(1, 300).Where(Visible), ids);
+
+        // Grouped by merchant: merchant 7 never appears, merchant 99 only with its large orders.
+        using var byMerchant = await fixture.GetAsync(Sales + "&dimensions=merchant_id&order=merchant_id", fixture.Tokens["m42_large"]);
+        var groups = (await byMerchant.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("merchant_id").GetDecimal(), r => r.GetProperty("sales").GetDecimal());
+        Assert.Equal(new[] { 42m, 99m }, groups.Keys.Order());
+        Assert.Equal(Enumerable.Range(250, 51).Where(i => i % 3 == 2).Sum(i => i + 0.5m), groups[99m]);
+    }
+
+    [Fact]
     public async Task Metrics_answer_401_without_a_token_and_an_embed_token_sees_only_its_metrics()
     {
         foreach (var path in new[] { "/api/v1/metrics", "/api/v1/metrics/sales", Sales, Sales + "&explain=true" })

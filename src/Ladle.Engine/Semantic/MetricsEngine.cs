@@ -61,9 +61,9 @@ public sealed class MetricsEngine
     /// before aggregation and are part of the cache key. <paramref name="useRollups"/> false reads the rows
     /// themselves (to compare, and for benchmarks).
     /// </summary>
-    public MetricExecution Open(MetricPlan plan, IReadOnlyDictionary<string, IReadOnlyList<Filter>>? rowFilters = null, bool useRollups = true)
+    public MetricExecution Open(MetricPlan plan, IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>? rowFilters = null, bool useRollups = true)
     {
-        rowFilters ??= new Dictionary<string, IReadOnlyList<Filter>>();
+        rowFilters ??= new Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>();
         var definitions = plan.Datasets.Select(_engine.GetDataset).ToList();
         var (connector, engineName) = Target(definitions);
         var dialect = MetricDialect.For(connector.Dialect.Name)
@@ -188,16 +188,21 @@ public sealed class MetricsEngine
         return connector is FilesConnector or StoreConnector ? _engine.StoreConnector : connector;
     }
 
-    private string CacheKeyOf(MetricPlan plan, IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> read, IReadOnlyDictionary<string, IReadOnlyList<Filter>> rowFilters)
+    private string CacheKeyOf(MetricPlan plan, IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> read, IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<Filter>>> rowFilters)
     {
         var key = new StringBuilder(Layer.Fingerprint).Append('|').Append(plan.Key).Append("|v=");
         foreach (var (dataset, version) in read.OrderBy(r => r.Dataset.Name, StringComparer.Ordinal))
             key.Append(dataset.Name.ToLowerInvariant()).Append('@').Append(version!.Version.ToString(CultureInfo.InvariantCulture)).Append(',');
         key.Append("|rf=");
-        foreach (var (dataset, filters) in rowFilters.Where(f => f.Value.Count > 0).OrderBy(f => f.Key, StringComparer.OrdinalIgnoreCase))
+        foreach (var (dataset, groups) in rowFilters.Where(f => f.Value.Count > 0).OrderBy(f => f.Key, StringComparer.OrdinalIgnoreCase))
         {
             key.Append(dataset.ToLowerInvariant()).Append(':');
-            foreach (var filter in filters) key.Append(filter.Column).Append(':').Append(MetricPlanner.FilterText(filter)).Append(';');
+            foreach (var group in groups)
+            {
+                key.Append('(');
+                foreach (var filter in group) key.Append(filter.Column).Append(':').Append(MetricPlanner.FilterText(filter)).Append(';');
+                key.Append(')');
+            }
         }
         return key.ToString();
     }

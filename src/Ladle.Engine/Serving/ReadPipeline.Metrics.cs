@@ -133,13 +133,13 @@ public sealed partial class ReadPipeline
     /// each dataset comes back to be applied before aggregation (and keys the cache); grouping by, filtering on or
     /// taking the min/max of a column masked for the principal is refused, as those would show its clear values.
     /// </summary>
-    private async Task<Dictionary<string, IReadOnlyList<Filter>>> AuthorizeMetricsAsync(Principal principal, MetricPlan plan, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>> AuthorizeMetricsAsync(Principal principal, MetricPlan plan, CancellationToken cancellationToken)
     {
         foreach (var metric in plan.Metrics)
             if (principal.AllowedMetrics is { } allowed && !allowed.Contains(metric.Name, StringComparer.OrdinalIgnoreCase))
                 throw new NotFoundException($"no metric '{metric.Name}'");
         var grantedByName = plan.Metrics.All(m => Policy.IsMetricGranted(principal, m.Name));
-        var rowFilters = new Dictionary<string, IReadOnlyList<Filter>>(StringComparer.OrdinalIgnoreCase);
+        var rowFilters = new Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>(StringComparer.OrdinalIgnoreCase);
         var masked = new Dictionary<string, IReadOnlyDictionary<string, MaskKind>>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in plan.Datasets)
         {
@@ -148,15 +148,8 @@ public sealed partial class ReadPipeline
             var schema = await Engine.GetSchemaAsync(dataset, cancellationToken);
             var applied = Policy.Apply(principal, dataset, schema, new RowsQuery { Dataset = dataset.Name });
             masked[dataset.Name] = applied.Masks;
-            switch (applied.PolicyFilters.Count)
-            {
-                case 0: break;
-                case 1: rowFilters[dataset.Name] = applied.PolicyFilters[0]; break;
-                default:
-                    // Several grants with different filters mean "rows of any of them"; metric SQL takes one filter per dataset.
-                    throw new ForbiddenException(
-                        $"principal '{principal.Name}' reaches '{dataset.Name}' through several grants with different row filters; metric queries need one (merge the grants' filters in access.yaml)");
-            }
+            // Several grants with different filters mean "rows of any of them", as for dataset rows.
+            if (applied.PolicyFilters.Count > 0) rowFilters[dataset.Name] = applied.PolicyFilters;
         }
         bool IsMasked(DimensionRefLike column) =>
             column.Column is { } c && masked.TryGetValue(column.Dataset, out var masks) && masks.ContainsKey(c);

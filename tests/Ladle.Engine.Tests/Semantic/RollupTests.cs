@@ -60,11 +60,11 @@ public sealed class RollupTests(SemanticFixture fixture) : IClassFixture<Semanti
         Assert.Contains(verdicts, v => v.Rollup == "daily" && v.Reason.Contains("falls inside one of its day buckets", StringComparison.Ordinal));
     }
 
-    private static Dictionary<string, IReadOnlyList<Core.Queries.Filter>> OrdersFilter(string column, Core.Queries.FilterOperator op, params object[] values) =>
-        new() { ["orders"] = [new Core.Queries.Filter(column, op, values)] };
+    private static Dictionary<string, IReadOnlyList<IReadOnlyList<Core.Queries.Filter>>> OrdersFilter(string column, Core.Queries.FilterOperator op, params object[] values) =>
+        new() { ["orders"] = [[new Core.Queries.Filter(column, op, values)]] };
 
     private async Task<(string AnsweredBy, IReadOnlyList<Core.Semantic.Planning.RollupVerdict> Verdicts, List<string> Answer)> FilteredAsync(
-        MetricQuery query, Dictionary<string, IReadOnlyList<Core.Queries.Filter>> filters, bool useRollups = true)
+        MetricQuery query, Dictionary<string, IReadOnlyList<IReadOnlyList<Core.Queries.Filter>>> filters, bool useRollups = true)
     {
         Engine.Semantic.Cache.Clear();
         await using var execution = Engine.Semantic.Open(Engine.Semantic.Plan(query), filters, useRollups);

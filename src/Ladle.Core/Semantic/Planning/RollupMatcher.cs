@@ -18,7 +18,7 @@ public static class RollupMatcher
     /// <param name="unavailable">Why a rollup cannot be read right now (not built for the served version), or null.</param>
     /// <param name="rowFilters">Conditions a policy adds for the caller, per dataset; they apply before aggregation.</param>
     public static (RollupDefinition? Chosen, IReadOnlyList<RollupVerdict> Verdicts) Match(
-        MetricPlan plan, PlanNode node, Func<RollupDefinition, string?> unavailable, IReadOnlyDictionary<string, IReadOnlyList<Filter>> rowFilters)
+        MetricPlan plan, PlanNode node, Func<RollupDefinition, string?> unavailable, IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<Filter>>> rowFilters)
     {
         var verdicts = new List<RollupVerdict>();
         var usable = new List<RollupDefinition>();
@@ -42,14 +42,14 @@ public static class RollupMatcher
         rollup.Dimensions.Select(model.FindDimension).OfType<DimensionDefinition>()
             .FirstOrDefault(d => d.Sql is null && string.Equals(d.Column, filter.Column, StringComparison.OrdinalIgnoreCase));
 
-    private static string? WhyNot(MetricPlan plan, PlanNode node, RollupDefinition rollup, IReadOnlyDictionary<string, IReadOnlyList<Filter>> rowFilters)
+    private static string? WhyNot(MetricPlan plan, PlanNode node, RollupDefinition rollup, IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<Filter>>> rowFilters)
     {
         foreach (var (dataset, filters) in rowFilters.Where(f => f.Value.Count > 0))
         {
             if (!node.Datasets.Contains(dataset, StringComparer.OrdinalIgnoreCase)) continue;
             if (!string.Equals(dataset, node.Model.Dataset.Name, StringComparison.OrdinalIgnoreCase))
                 return $"row filters apply to '{dataset}' for this caller, and a rollup holds only '{node.Model.Dataset.Name}'";
-            if (filters.FirstOrDefault(f => FilterDimension(node.Model, rollup, f) is null) is { } unmatched)
+            if (filters.SelectMany(g => g).FirstOrDefault(f => FilterDimension(node.Model, rollup, f) is null) is { } unmatched)
                 return $"a row filter on column '{unmatched.Column}' of '{dataset}' applies to this caller, and the rollup does not group by that column";
         }
         if (node.Measures.FirstOrDefault(m => !rollup.Measures.Contains(m.Name, StringComparer.OrdinalIgnoreCase)) is { } missing)

@@ -6,6 +6,18 @@ namespace Ladle.Core.Semantic.Sql;
 /// <summary>A typed filter as SQL over one expression; values are always bound, never spliced.</summary>
 internal static class FilterSql
 {
+    /// <summary>
+    /// A policy's row filter: a row shows when every condition of at least one group holds (one group per grant
+    /// that reaches the data). Null when there is no filter.
+    /// </summary>
+    public static string? RenderGroups(IReadOnlyList<IReadOnlyList<Filter>> groups, Func<Filter, string> expressionOf, Func<object, string> bind)
+    {
+        if (groups.Count == 0) return null;
+        string Group(IReadOnlyList<Filter> group) =>
+            group.Count == 0 ? "1 = 1" : string.Join(" AND ", group.Select(f => Render(expressionOf(f), f, bind)));
+        return groups.Count == 1 ? Group(groups[0]) : "(" + string.Join(" OR ", groups.Select(g => "(" + Group(g) + ")")) + ")";
+    }
+
     public static string Render(string expression, Filter filter, Func<object, string> bind)
     {
         var sql = new StringBuilder();

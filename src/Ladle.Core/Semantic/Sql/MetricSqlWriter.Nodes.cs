@@ -84,7 +84,7 @@ public sealed partial class MetricSqlWriter
     private static string? SharedFilter(PlanNode node) =>
         node.Measures.Select(m => m.Filter).Distinct().Count() == 1 ? node.Measures[0].Filter : null;
 
-    private IReadOnlyList<Filter> RowFilters(string dataset) =>
+    private IReadOnlyList<IReadOnlyList<Filter>> RowFilters(string dataset) =>
         _rowFilters.FirstOrDefault(f => string.Equals(f.Key, dataset, StringComparison.OrdinalIgnoreCase)).Value ?? [];
 
     private static void AppendGroupBy(StringBuilder sql, int keys)

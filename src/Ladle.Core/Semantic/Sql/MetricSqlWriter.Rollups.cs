@@ -1,5 +1,6 @@
 using System.Text;
 using Ladle.Core.Model;
+using Ladle.Core.Queries;
 using Ladle.Core.Semantic.Planning;
 
 namespace Ladle.Core.Semantic.Sql;
@@ -91,12 +92,9 @@ public sealed partial class MetricSqlWriter
         foreach (var (dimension, filter) in node.Filters)
             where.Add(FilterSql.Render($"{r}.{Q(dimension.Dimension?.Name ?? dimension.Entity!.Name)}", filter, Bind));
         // The matcher chose this rollup only if it groups by every row-filtered column as it is.
-        foreach (var filter in RowFilters(node.Model.Dataset.Name))
-        {
-            var dimension = RollupMatcher.FilterDimension(node.Model, rollup, filter)
-                ?? throw new InvalidOperationException($"rollup '{rollup.Name}' cannot apply the row filter on '{filter.Column}'");
-            where.Add(FilterSql.Render($"{r}.{Q(dimension.Name)}", filter, Bind));
-        }
+        string GroupedColumn(Filter filter) => $"{r}.{Q((RollupMatcher.FilterDimension(node.Model, rollup, filter)
+            ?? throw new InvalidOperationException($"rollup '{rollup.Name}' cannot apply the row filter on '{filter.Column}'")).Name)}";
+        if (FilterSql.RenderGroups(RowFilters(node.Model.Dataset.Name), GroupedColumn, Bind) is { } rowFilter) where.Add(rowFilter);
         foreach (var measure in node.Measures)
         {
             var partials = Partials(measure).Select(p => $"{r}.{Q(p.Column)}").ToList();

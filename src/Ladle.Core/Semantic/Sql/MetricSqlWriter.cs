@@ -18,29 +18,29 @@ public sealed partial class MetricSqlWriter
     private readonly MetricPlan _plan;
     private readonly MetricDialect _dialect;
     private readonly Func<string, string> _relationOf;
-    private readonly IReadOnlyDictionary<string, IReadOnlyList<Filter>> _rowFilters;
+    private readonly IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<Filter>>> _rowFilters;
     private readonly IReadOnlyDictionary<PlanNode, RollupSource> _rollups;
     private readonly List<object> _parameters = [];
     private readonly List<string> _ctes = [];
 
     private MetricSqlWriter(MetricPlan plan, MetricDialect dialect, Func<string, string> relationOf,
-        IReadOnlyDictionary<string, IReadOnlyList<Filter>>? rowFilters, IReadOnlyDictionary<PlanNode, RollupSource>? rollups)
+        IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>? rowFilters, IReadOnlyDictionary<PlanNode, RollupSource>? rollups)
     {
         _plan = plan;
         _dialect = dialect;
         _relationOf = relationOf;
-        _rowFilters = rowFilters ?? new Dictionary<string, IReadOnlyList<Filter>>();
+        _rowFilters = rowFilters ?? new Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>();
         _rollups = rollups ?? new Dictionary<PlanNode, RollupSource>();
     }
 
     /// <summary>
     /// The statement for <paramref name="plan"/>. <paramref name="relationOf"/> gives each dataset's relation in the
     /// engine (a published version's table, a source table); <paramref name="rowFilters"/> are conditions a policy
-    /// adds per dataset, applied to that dataset's rows before anything is aggregated; <paramref name="rollups"/>
+    /// adds per dataset (groups of conditions, one per grant: a row shows when one group holds), applied to that dataset's rows before anything is aggregated; <paramref name="rollups"/>
     /// are the nodes a rollup answers.
     /// </summary>
     public static CompiledMetricSql Write(MetricPlan plan, MetricDialect dialect, Func<string, string> relationOf,
-        IReadOnlyDictionary<string, IReadOnlyList<Filter>>? rowFilters = null, IReadOnlyDictionary<PlanNode, RollupSource>? rollups = null)
+        IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>? rowFilters = null, IReadOnlyDictionary<PlanNode, RollupSource>? rollups = null)
     {
         var writer = new MetricSqlWriter(plan, dialect, relationOf, rowFilters, rollups);
         var text = writer.Statement();

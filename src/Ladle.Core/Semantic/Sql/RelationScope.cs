@@ -47,10 +47,9 @@ internal sealed class RelationScope
     public static string Column(MetricDialect dialect, string column) => $"{dialect.Quote("s")}.{dialect.Quote(column)}";
 
     /// <summary>The subquery and, for joined relations, the join condition.</summary>
-    public string Render(MetricDialect dialect, string relation, IReadOnlyList<Filter> rowFilters, Func<object, string> bind)
+    public string Render(MetricDialect dialect, string relation, IReadOnlyList<IReadOnlyList<Filter>> rowFilters, Func<object, string> bind)
     {
-        var where = rowFilters.Count == 0 ? "" :
-            " WHERE " + string.Join(" AND ", rowFilters.Select(f => FilterSql.Render(Column(dialect, f.Column), f, bind)));
+        var where = FilterSql.RenderGroups(rowFilters, f => Column(dialect, f.Column), bind) is { } condition ? " WHERE " + condition : "";
         if (Hop is null)
         {
             var select = _columns.Count == 0 ? "1 AS \"c0\"" : string.Join(", ", _columns.Select(c => $"{c.Expression} AS {dialect.Quote(c.Alias)}"));
