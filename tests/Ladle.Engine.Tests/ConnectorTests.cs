@@ -127,3 +127,52 @@ public sealed class ConnectorTests
         Assert.Equal(11, stored.Count); // c42, c420..c429
     }
 }
+
+public sealed class SqliteMaskTests
+{
+    [Fact]
+    public async Task Live_sqlite_masks_and_regex_run_in_sqlite_and_equal_the_stores_so_hashed_keys_join_across_sources()
+    {
+        using var p = new TestProject("  crm:\n    kind: sqlite\n    path: crm.sqlite\n");
+        using (var sqlite = new SqliteConnection($"Data Source={p.PathOf("crm.sqlite")};Pooling=False"))
+        {
+            sqlite.Open();
+            using var c = sqlite.CreateCommand();
+            c.CommandText = """
+                CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT, phone TEXT);
+                INSERT INTO customers VALUES (1, 'ana@example.com', '+351 912 000 001'), (2, 'élodie@exemple.fr', '+33 6 12 34 56 78'),
+                  (3, NULL, NULL), (4, 'no-at-sign', '42'), (5, '@leading', 'x');
+                """;
+            c.ExecuteNonQuery();
+        }
+        const string columns = "columns:\n  - { name: id, type: integer }\n  - { name: email, type: string, pii: true, mask: partial }\n  - { name: phone, type: string, pii: true, mask: hash }\n";
+        p.Dataset("live", "source: crm\ntable: customers\nmaterialization: live\nprimary_key: [id]\n" + columns +
+            "checks:\n  - { name: emails, type: regex, column: email, format: email, severity: warn }\n");
+        p.Dataset("stored", "source: crm\ntable: customers\nprimary_key: [id]\n" + columns);
+        await using var engine = await p.OpenAsync();
+        Assert.True(Assert.Single(await engine.Publisher.MaterializeAsync(["stored"], "test", null, CancellationToken.None)).Published);
+
+        async Task<List<object?[]>> MaskedAsync(string dataset)
+        {
+            var query = TestProject.Query(engine, dataset, order: "id:asc") with
+            {
+                Masks = new Dictionary<string, Core.Model.MaskKind> { ["email"] = Core.Model.MaskKind.Partial, ["phone"] = Core.Model.MaskKind.Hash },
+                MaskKey = "k3y",
+            };
+            return await TestProject.RowsAsync(engine, dataset, query);
+        }
+        var live = await MaskedAsync("live");
+        Assert.Equal(await MaskedAsync("stored"), live);
+        Assert.Equal(["a***@example.com", "é***@exemple.fr", null, "n***", "@***"], live.Select(r => r[1]));
+        var expectedHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("k3y+351 912 000 001"u8));
+        Assert.Equal(expectedHash, live[0][2]);
+        Assert.Null(live[2][2]);
+
+        // The regex check runs in SQLite too: the two rows without a proper address fail it.
+        var dataset = engine.Project.FindDataset("live")!;
+        var results = await engine.Checks.RunAsync(dataset, new Checks.CheckTarget(engine.ConnectorFor(dataset), engine.ConnectorFor(dataset).Relation(dataset), null, null), CancellationToken.None);
+        var emails = Assert.Single(results, r => r.Check == "emails");
+        Assert.Equal(Checks.CheckOutcome.Failed, emails.Outcome);
+        Assert.Equal(2, emails.FailingRows);
+    }
+}

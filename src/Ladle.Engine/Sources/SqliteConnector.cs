@@ -27,8 +27,18 @@ public sealed class SqliteConnector(SourceDefinition definition) : AdoConnector(
             throw new SourceUnavailableException(Definition.Name, $"source '{Definition.Name}' (sqlite): the file {Definition.Path} does not exist");
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
+        // Masks and regex checks push down into SQLite like everything else, through these (see SqlDialect).
+        connection.CreateFunction<string?, string?>(SqlDialect.SqliteSha256Hex, Sha256Hex, isDeterministic: true);
+        connection.CreateFunction<string?, string?, bool?>(SqlDialect.SqliteRegexFullMatch, FullMatch, isDeterministic: true);
         return connection;
     }
+
+    private static string? Sha256Hex(string? text) =>
+        text is null ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+
+    private static bool? FullMatch(string? text, string? pattern) =>
+        text is null || pattern is null ? null
+        : System.Text.RegularExpressions.Regex.IsMatch(text, $"^(?:{pattern})$", System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     protected override DbParameter CreateParameter(string name, object value) => new SqliteParameter(name, value switch
     {

@@ -37,6 +37,9 @@ public abstract class SqlDialect
     public virtual string RegexFullMatch(string expression, string pattern) =>
         throw new Core.Errors.InvalidRequestException($"regular expressions cannot run in {Name}; check this dataset after materializing it (materialization: table)");
 
+    /// <summary>Functions the SQLite connector registers on each connection (SQLite has no SHA-256 or regex of its own).</summary>
+    internal const string SqliteSha256Hex = "ladle_sha256_hex", SqliteRegexFullMatch = "ladle_regex_full_match";
+
     public static SqlDialect DuckDb { get; } = new DuckDbDialect();
     public static SqlDialect Postgres { get; } = new PostgresDialect();
     public static SqlDialect Sqlite { get; } = new SqliteDialect();
@@ -97,6 +100,17 @@ public abstract class SqlDialect
     private sealed class SqliteDialect : SqlDialect
     {
         public override string Name => "sqlite";
+
+        public override string RegexFullMatch(string expression, string pattern) => $"{SqliteRegexFullMatch}(CAST({expression} AS TEXT), {pattern})";
+
+        // The same text as DuckDB's and PostgreSQL's masks, so a hashed key joins across sources.
+        public override string Mask(MaskKind kind, string column, LadleType type, string key) => kind switch
+        {
+            MaskKind.Hash => $"CASE WHEN {column} IS NULL THEN NULL ELSE {SqliteSha256Hex}(CAST({key} AS TEXT) || CAST({column} AS TEXT)) END",
+            MaskKind.Partial => $"CASE WHEN {column} IS NULL THEN NULL WHEN instr(CAST({column} AS TEXT), '@') > 1 THEN substr(CAST({column} AS TEXT), 1, 1) || '***' || substr(CAST({column} AS TEXT), instr(CAST({column} AS TEXT), '@')) ELSE substr(CAST({column} AS TEXT), 1, 1) || '***' END",
+            _ => base.Mask(kind, column, type, key),
+        };
+
         public override string Placeholder(int index) => "$" + ParameterName(index);
         public override string TypeName(LadleType type) => type switch
         {
