@@ -42,7 +42,7 @@ internal static class ExportBenchmark
                 using var connection = engine.Store.Open();
                 using var command = connection.CreateCommand();
                 // The same file Ladle sends: its CSV and Parquet options are DuckDB's, so the bytes are identical.
-                var options = ((Ladle.Engine.Encoding.INativeFormat)Ladle.Engine.Encoding.ResultEncoders.Get(format)).DuckDbCopyOptions;
+                var options = ((Ladle.Engine.Encoders.INativeFormat)Ladle.Engine.Encoders.ResultEncoders.Get(format)).DuckDbCopyOptions;
                 command.CommandText = $"COPY (SELECT * FROM {table}) TO '{output}.duckdb' ({options})";
                 command.ExecuteNonQuery();
                 return Task.CompletedTask;

@@ -4,7 +4,7 @@ using Ladle.Core.Loading;
 using Ladle.Core.Semantic;
 using Ladle.Core.Semantic.Queries;
 using Ladle.Engine;
-using Ladle.Engine.Encoding;
+using Ladle.Engine.Encoders;
 using Ladle.Engine.Trust;
 using Spectre.Console;
 

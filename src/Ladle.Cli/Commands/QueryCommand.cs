@@ -3,7 +3,7 @@ using System.Globalization;
 using Ladle.Core.Loading;
 using Ladle.Core.Model;
 using Ladle.Engine;
-using Ladle.Engine.Encoding;
+using Ladle.Engine.Encoders;
 using Spectre.Console;
 
 namespace Ladle.Cli.Commands;

@@ -5,7 +5,7 @@ using Ladle.Core.Policy;
 using Ladle.Core.Queries;
 using Ladle.Core.Semantic.Planning;
 using Ladle.Core.Semantic.Queries;
-using Ladle.Engine.Encoding;
+using Ladle.Engine.Encoders;
 using Ladle.Engine.Semantic;
 using Ladle.Engine.Trust;
 
