@@ -14,8 +14,9 @@ namespace Ladle.Engine.Alerts;
 /// Delivers alerts to the project's channels from a bounded in-memory queue drained by one background worker.
 /// <see cref="Enqueue"/> never waits, so neither publication nor serving can be held up by a slow or dead
 /// endpoint; each POST is retried with exponential backoff, and a clean shutdown flushes the queue for a bounded
-/// time. Delivery is at most once: alerts still queued when the process dies are lost (the incident itself is
-/// recorded in the state store).
+/// time. An alert can carry a callback run once every channel has dealt with it (accepted it, refused it for good,
+/// or exhausted its attempts); the incident monitor records there that the alert is no longer owed, so alerts still
+/// queued when the process dies (or that a shutdown cut off) are sent again at the next start.
 /// </summary>
 public sealed class AlertDispatcher : IHostedService, IAsyncDisposable
 {
@@ -74,22 +75,46 @@ public sealed class AlertDispatcher : IHostedService, IAsyncDisposable
     /// <summary>Deliveries never attempted: queue full, channel without a URL, or enqueued after shutdown began.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Queues the alert for every channel that covers its dataset; returns at once, whatever the channels do.</summary>
-    public void Enqueue(AlertEvent alert)
+    /// <summary>
+    /// Queues the alert for every channel that covers its dataset; returns at once, whatever the channels do.
+    /// <paramref name="settled"/> runs (on the delivery worker, before <see cref="FlushAsync"/> returns) once every
+    /// channel has dealt with the alert for good; never when a delivery was dropped or cut off by shutdown.
+    /// </summary>
+    public void Enqueue(AlertEvent alert, Func<Task>? settled = null)
     {
-        foreach (var target in _targets.Where(t => t.Channel.Covers(alert.Dataset)))
+        var targets = _targets.Where(t => t.Channel.Covers(alert.Dataset)).ToList();
+        var settlement = settled is null ? null : new Settlement(targets.Count(t => t.Url is not null), settled);
+        foreach (var target in targets)
         {
             if (target.Url is null)
             {
+                // Never deliverable until the configuration changes: not owed.
                 Drop(alert, target, "the channel has no usable URL");
                 continue;
             }
             Interlocked.Increment(ref _pending);
-            if (!_queue.Writer.TryWrite(new Delivery(target, alert)))
+            if (!_queue.Writer.TryWrite(new Delivery(target, alert, settlement)))
             {
                 Interlocked.Decrement(ref _pending);
+                settlement?.Done(false);
                 Drop(alert, target, _stopping ? "Ladle is shutting down" : $"{_options.QueueCapacity} alerts are already waiting");
             }
+        }
+        if (settlement?.Deliveries == 0)
+        {
+            // Nobody to tell: the alert is settled now.
+            Interlocked.Increment(ref _pending);
+            _ = RunSettledAsync(alert, settled!).ContinueWith(_ => Interlocked.Decrement(ref _pending), TaskScheduler.Default);
+        }
+    }
+
+    private async Task RunSettledAsync(AlertEvent alert, Func<Task> settled)
+    {
+        try { await settled(); }
+        catch (Exception e)
+        {
+            // The alert went out; failing to record that only means it may go out again after a restart.
+            Log.AlertSettleFailed(_logger, e, alert.EventName, alert.Dataset);
         }
     }
 
@@ -122,20 +147,29 @@ public sealed class AlertDispatcher : IHostedService, IAsyncDisposable
         {
             await foreach (var delivery in _queue.Reader.ReadAllAsync(_abort.Token))
             {
-                try { await DeliverAsync(delivery); }
+                var dealtWith = false;
+                try { dealtWith = await DeliverAsync(delivery); }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // An unforeseen failure loses this alert, never the worker that delivers all the others.
+                    // An unforeseen failure fails this delivery, never the worker that delivers all the others.
                     Interlocked.Increment(ref _failed);
                     Log.AlertNotDelivered(_logger, delivery.Alert.EventName, delivery.Alert.Dataset, delivery.Target.Channel.Name, 0, e.Message);
                 }
-                finally { Interlocked.Decrement(ref _pending); }
+                finally
+                {
+                    if (delivery.Settlement?.Done(dealtWith) is { } settled) await RunSettledAsync(delivery.Alert, settled);
+                    Interlocked.Decrement(ref _pending);
+                }
             }
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
             var abandoned = 0;
-            while (_queue.Reader.TryRead(out _)) abandoned++;
+            while (_queue.Reader.TryRead(out var left))
+            {
+                left.Settlement?.Done(false);
+                abandoned++;
+            }
             if (abandoned > 0)
             {
                 Interlocked.Add(ref _failed, abandoned);
@@ -145,9 +179,10 @@ public sealed class AlertDispatcher : IHostedService, IAsyncDisposable
         }
     }
 
-    private async Task DeliverAsync(Delivery delivery)
+    /// <summary>Delivers to one channel with retries; true when the channel dealt with it for good, false when shutdown cut it off.</summary>
+    private async Task<bool> DeliverAsync(Delivery delivery)
     {
-        var (target, alert) = delivery;
+        var (target, alert, _) = delivery;
         var body = AlertBody.Render(target.Channel.Kind, alert);
         var error = "";
         for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
@@ -157,19 +192,20 @@ public sealed class AlertDispatcher : IHostedService, IAsyncDisposable
             {
                 Interlocked.Increment(ref _delivered);
                 Log.AlertDelivered(_logger, alert.EventName, alert.Dataset, target.Channel.Name, attempt);
-                return;
+                return true;
             }
             if (outcome.Aborted)
             {
                 Interlocked.Increment(ref _failed);
                 Log.AlertNotDelivered(_logger, alert.EventName, alert.Dataset, target.Channel.Name, attempt, "shutdown flush ran out of time");
-                return;
+                return false;
             }
             if (!outcome.Retryable)
             {
+                // Refused for good: sending it again cannot help.
                 Interlocked.Increment(ref _failed);
                 Log.AlertRejected(_logger, alert.EventName, alert.Dataset, target.Channel.Name, outcome.StatusCode);
-                return;
+                return true;
             }
             error = outcome.Error;
             if (attempt == _options.MaxAttempts) break;
@@ -181,11 +217,13 @@ public sealed class AlertDispatcher : IHostedService, IAsyncDisposable
             {
                 Interlocked.Increment(ref _failed);
                 Log.AlertNotDelivered(_logger, alert.EventName, alert.Dataset, target.Channel.Name, attempt, error + "; shutdown flush ran out of time");
-                return;
+                return false;
             }
         }
+        // Out of attempts: given up (logged and counted), not owed again at every start.
         Interlocked.Increment(ref _failed);
         Log.AlertNotDelivered(_logger, alert.EventName, alert.Dataset, target.Channel.Name, _options.MaxAttempts, error);
+        return true;
     }
 
     /// <summary>1s, 2s, 4s, … capped; a server's Retry-After is honoured when longer, within the cap.</summary>
@@ -265,7 +303,22 @@ public sealed class AlertDispatcher : IHostedService, IAsyncDisposable
 
     private sealed record Target(AlertChannel Channel, Uri? Url);
 
-    private sealed record Delivery(Target Target, AlertEvent Alert);
+    private sealed record Delivery(Target Target, AlertEvent Alert, Settlement? Settlement);
+
+    /// <summary>Counts one alert's deliveries down; the last one hands back the callback if every one was dealt with.</summary>
+    private sealed class Settlement(int deliveries, Func<Task> settled)
+    {
+        private int _remaining = deliveries;
+        private int _cutOff;
+
+        public int Deliveries { get; } = deliveries;
+
+        public Func<Task>? Done(bool dealtWith)
+        {
+            if (!dealtWith) Volatile.Write(ref _cutOff, 1);
+            return Interlocked.Decrement(ref _remaining) == 0 && Volatile.Read(ref _cutOff) == 0 ? settled : null;
+        }
+    }
 
     private readonly record struct Outcome(bool Delivered, bool Retryable, bool Aborted, int StatusCode, string Error, TimeSpan? RetryAfter);
 }

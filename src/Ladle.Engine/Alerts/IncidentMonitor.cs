@@ -14,7 +14,9 @@ namespace Ladle.Engine.Alerts;
 /// every <see cref="ServerSettings.StatusInterval"/> (staleness arrives with the clock, not with an event) and right
 /// after each materialization (<see cref="Publisher.Materialized"/>). Incidents live in the state store, whose
 /// unique open incident per dataset and kind decides who alerts: only the call that opens (or resolves) one
-/// enqueues a message, so repeated failures, restarts and several nodes never repeat an alert.
+/// enqueues a message, so repeated failures, restarts and several nodes never repeat an alert. The same write
+/// records the alert as owed; once every channel has dealt with it, it is marked sent. Alerts still owed at start
+/// (the process died, or the shutdown flush ran out of time) go out before anything else is looked at.
 /// </summary>
 public sealed class IncidentMonitor : BackgroundService
 {
@@ -22,6 +24,7 @@ public sealed class IncidentMonitor : BackgroundService
     private readonly AlertDispatcher _dispatcher;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _pass = new(1, 1);
+    private bool _owedSent;
 
     // One pending wake-up is enough: a pass looks at every dataset, so signals that arrive during a pass fold into one.
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -51,6 +54,11 @@ public sealed class IncidentMonitor : BackgroundService
         await _pass.WaitAsync(cancellationToken);
         try
         {
+            if (!_owedSent)
+            {
+                await SendOwedAsync(cancellationToken);
+                _owedSent = true;
+            }
             foreach (var dataset in _engine.Project.Datasets.Where(d => d.Materialization == Materialization.Table))
             {
                 try { await EvaluateAsync(dataset, cancellationToken); }
@@ -118,21 +126,50 @@ public sealed class IncidentMonitor : BackgroundService
     {
         var now = DateTimeOffset.UtcNow;
         var reason = health.Reason ?? $"status {health.StatusName}";
-        if (!await _engine.State.OpenIncidentAsync(dataset.Name, kind, reason, now, cancellationToken)) return;
+        if (await _engine.State.OpenIncidentAsync(dataset.Name, kind, reason, now, cancellationToken) is not { } id) return;
         Log.IncidentOpened(_logger, dataset.Name, kind, reason);
-        _dispatcher.Enqueue(new AlertEvent(AlertEventKind.IncidentOpened, dataset.Name, kind, health.StatusName, reason,
+        Send(id, new AlertEvent(AlertEventKind.IncidentOpened, dataset.Name, kind, health.StatusName, reason,
             health.Since ?? now, _engine.Project.Name, served?.Version, now));
     }
 
     private async Task ResolveAsync(DatasetDefinition dataset, string kind, DataHealth health, Results.DataVersion? served, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
-        if (!await _engine.State.ResolveIncidentAsync(dataset.Name, kind, now, cancellationToken)) return;
+        if (await _engine.State.ResolveIncidentAsync(dataset.Name, kind, now, cancellationToken) is not { } id) return;
         Log.IncidentResolved(_logger, dataset.Name, kind, health.StatusName);
-        var reason = health.Reason ?? (served is null ? null
-            : $"version {served.Version}, published {served.PublishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, is served");
-        _dispatcher.Enqueue(new AlertEvent(AlertEventKind.IncidentResolved, dataset.Name, kind, health.StatusName, reason,
+        Send(id, new AlertEvent(AlertEventKind.IncidentResolved, dataset.Name, kind, health.StatusName, ResolvedReason(health, served),
             health.Since ?? served?.PublishedAt ?? now, _engine.Project.Name, served?.Version, now));
+    }
+
+    private static string? ResolvedReason(DataHealth health, Results.DataVersion? served) =>
+        health.Reason ?? (served is null ? null : $"version {served.Version}, published {served.PublishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, is served");
+
+    private void Send(long incident, AlertEvent alert) =>
+        _dispatcher.Enqueue(alert, () => _engine.State.MarkIncidentAlertedAsync(incident, alert.Event == AlertEventKind.IncidentResolved, CancellationToken.None));
+
+    /// <summary>
+    /// Alerts recorded as owed by an earlier run, in the order they arose: an opening as it was (status of its
+    /// kind, since it opened), a resolution with what is served now.
+    /// </summary>
+    private async Task SendOwedAsync(CancellationToken cancellationToken)
+    {
+        var owed = await _engine.State.ListUnalertedIncidentsAsync(cancellationToken);
+        if (owed.Count == 0) return;
+        Log.AlertsOwed(_logger, owed.Sum(o => (o.Opening ? 1 : 0) + (o.Resolution ? 1 : 0)));
+        foreach (var (incident, opening, resolution) in owed)
+        {
+            var definition = _engine.Project.FindDataset(incident.Dataset);
+            var served = _engine.Catalog.Current(incident.Dataset);
+            if (opening)
+                Send(incident.Id, new AlertEvent(AlertEventKind.IncidentOpened, incident.Dataset, incident.Kind, incident.Kind, incident.Reason,
+                    incident.OpenedAt, _engine.Project.Name, served?.Version, incident.OpenedAt));
+            if (resolution && incident.ResolvedAt is { } resolvedAt)
+            {
+                var health = definition is null ? DataHealth.Ok : _engine.Trust.Evaluate(definition, served);
+                Send(incident.Id, new AlertEvent(AlertEventKind.IncidentResolved, incident.Dataset, incident.Kind, health.StatusName,
+                    ResolvedReason(health, served), resolvedAt, _engine.Project.Name, served?.Version, resolvedAt));
+            }
+        }
     }
 
     public override void Dispose()

@@ -38,6 +38,12 @@ internal static partial class Log
     [LoggerMessage(1210, LogLevel.Warning, "Alert {Event} for {Dataset} to channel {Channel} was dropped: {Why}")]
     public static partial void AlertDropped(ILogger logger, string @event, string dataset, string channel, string why);
 
-    [LoggerMessage(1211, LogLevel.Warning, "{Count} alert(s) were still undelivered when the flush at shutdown ran out of time")]
+    [LoggerMessage(1211, LogLevel.Warning, "{Count} alert(s) were still undelivered when the flush at shutdown ran out of time; they are sent at the next start")]
     public static partial void AlertsAbandoned(ILogger logger, int count);
+
+    [LoggerMessage(1212, LogLevel.Warning, "Alert {Event} for {Dataset} went out but could not be recorded as sent; it may be sent again after a restart")]
+    public static partial void AlertSettleFailed(ILogger logger, Exception exception, string @event, string dataset);
+
+    [LoggerMessage(1213, LogLevel.Information, "Sending {Count} alert(s) owed from before the last stop")]
+    public static partial void AlertsOwed(ILogger logger, int count);
 }

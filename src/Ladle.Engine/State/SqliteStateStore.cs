@@ -72,7 +72,9 @@ public sealed class SqliteStateStore : IStateStore
                 kind        TEXT NOT NULL,
                 reason      TEXT NOT NULL,
                 opened_at   TEXT NOT NULL,
-                resolved_at TEXT
+                resolved_at TEXT,
+                opened_alerted   INTEGER NOT NULL DEFAULT 1,
+                resolved_alerted INTEGER NOT NULL DEFAULT 1
             );
             CREATE UNIQUE INDEX IF NOT EXISTS incidents_open ON incidents (dataset, kind) WHERE resolved_at IS NULL;
             CREATE TABLE IF NOT EXISTS tokens (
@@ -102,6 +104,19 @@ public sealed class SqliteStateStore : IStateStore
             CREATE INDEX IF NOT EXISTS audit_principal ON audit (principal, at);
             """;
         await command.ExecuteNonQueryAsync(cancellationToken);
+
+        // State files from before alerts were tracked: their incidents count as alerted (they were, at most once).
+        await using var columns = connection.CreateCommand();
+        columns.CommandText = "SELECT count(*) FROM pragma_table_info('incidents') WHERE name = 'opened_alerted'";
+        if ((long)(await columns.ExecuteScalarAsync(cancellationToken))! == 0)
+        {
+            await using var alter = connection.CreateCommand();
+            alter.CommandText = """
+                ALTER TABLE incidents ADD COLUMN opened_alerted INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE incidents ADD COLUMN resolved_alerted INTEGER NOT NULL DEFAULT 1;
+                """;
+            await alter.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     public async Task<VersionRecord> BeginVersionAsync(string dataset, string trigger, DateTimeOffset startedAt, CancellationToken cancellationToken)
@@ -240,28 +255,55 @@ public sealed class SqliteStateStore : IStateStore
         return values;
     }
 
-    public async Task<bool> OpenIncidentAsync(string dataset, string kind, string reason, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<long?> OpenIncidentAsync(string dataset, string kind, string reason, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO incidents (dataset, kind, reason, opened_at) VALUES ($dataset, $kind, $reason, $at) ON CONFLICT DO NOTHING";
+        command.CommandText = """
+            INSERT INTO incidents (dataset, kind, reason, opened_at, opened_alerted, resolved_alerted) VALUES ($dataset, $kind, $reason, $at, 0, 0)
+            ON CONFLICT DO NOTHING RETURNING id
+            """;
         command.Parameters.AddWithValue("$dataset", dataset);
         command.Parameters.AddWithValue("$kind", kind);
         command.Parameters.AddWithValue("$reason", reason);
         command.Parameters.AddWithValue("$at", Format(at));
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return await command.ExecuteScalarAsync(cancellationToken) as long?;
     }
 
-    public async Task<bool> ResolveIncidentAsync(string dataset, string kind, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<long?> ResolveIncidentAsync(string dataset, string kind, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE incidents SET resolved_at = $at WHERE dataset = $dataset AND kind = $kind AND resolved_at IS NULL";
+        command.CommandText = "UPDATE incidents SET resolved_at = $at, resolved_alerted = 0 WHERE dataset = $dataset AND kind = $kind AND resolved_at IS NULL RETURNING id";
         command.Parameters.AddWithValue("$dataset", dataset);
         command.Parameters.AddWithValue("$kind", kind);
         command.Parameters.AddWithValue("$at", Format(at));
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return await command.ExecuteScalarAsync(cancellationToken) as long?;
     }
+
+    public Task MarkIncidentAlertedAsync(long incident, bool resolution, CancellationToken cancellationToken) =>
+        ExecuteAsync(resolution ? "UPDATE incidents SET resolved_alerted = 1 WHERE id = $id" : "UPDATE incidents SET opened_alerted = 1 WHERE id = $id",
+            cancellationToken, ("$id", incident));
+
+    public async Task<IReadOnlyList<UnalertedIncident>> ListUnalertedIncidentsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT id, dataset, kind, reason, opened_at, resolved_at, opened_alerted, resolved_alerted FROM incidents
+            WHERE opened_alerted = 0 OR (resolved_at IS NOT NULL AND resolved_alerted = 0) ORDER BY id
+            """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var owed = new List<UnalertedIncident>();
+        while (await reader.ReadAsync(cancellationToken))
+            owed.Add(new UnalertedIncident(ReadIncident(reader), reader.GetInt64(6) == 0, !reader.IsDBNull(5) && reader.GetInt64(7) == 0));
+        return owed;
+    }
+
+    private static Incident ReadIncident(SqliteDataReader reader) =>
+        new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+            DateTimeOffset.Parse(reader.GetString(4), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+            reader.IsDBNull(5) ? null : DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal));
 
     public async Task<IReadOnlyList<Incident>> ListIncidentsAsync(string? dataset, int limit, CancellationToken cancellationToken)
     {
@@ -274,12 +316,7 @@ public sealed class SqliteStateStore : IStateStore
         command.Parameters.AddWithValue("$limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var incidents = new List<Incident>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            incidents.Add(new Incident(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                DateTimeOffset.Parse(reader.GetString(4), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
-                reader.IsDBNull(5) ? null : DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)));
-        }
+        while (await reader.ReadAsync(cancellationToken)) incidents.Add(ReadIncident(reader));
         return incidents;
     }
 

@@ -91,6 +91,59 @@ public sealed class IncidentAlertTests
     }
 
     [Fact]
+    public async Task An_alert_cut_off_by_shutdown_is_sent_at_the_next_start_and_only_then()
+    {
+        await using var listener = await WebhookListener.StartAsync();
+        using var p = OrdersProject(listener);
+        listener.Hang = true;
+        var impatient = AlertHarness.Fast with { RequestTimeout = TimeSpan.FromMinutes(5), FlushTimeout = TimeSpan.FromMilliseconds(200) };
+        await using (var first = await AlertHarness.StartAsync(p, impatient))
+        {
+            await first.MaterializeAsync("orders");
+            DuplicateOrders(p);
+            Assert.True((await first.MaterializeAsync("orders")).Quarantined);
+            await listener.WaitForAsync(1);
+        }   // the endpoint never answered; the flush gave up
+
+        listener.Hang = false;
+        await using (var second = await AlertHarness.StartAsync(p))
+        {
+            await second.SettleAsync();
+            var posts = await listener.WaitForAsync(2);
+            Assert.Equal(["incident_opened", "incident_opened"], posts.Select(x => x.Json.GetProperty("event").GetString()));
+            Assert.Equal("failed", posts[1].Json.GetProperty("kind").GetString());
+            Assert.Contains("unique_id", posts[1].Json.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        }
+
+        // Answered this time: a third start owes nothing.
+        await using var third = await AlertHarness.StartAsync(p);
+        await third.SettleAsync();
+        Assert.Equal(2, listener.Posts.Count);
+    }
+
+    [Fact]
+    public async Task An_incident_opened_by_a_process_that_died_before_alerting_is_alerted_at_the_next_start()
+    {
+        await using var listener = await WebhookListener.StartAsync();
+        using var p = OrdersProject(listener);
+        // What a process killed right after recording the incident leaves behind: the incident, no alert sent.
+        await using (var engine = await p.OpenAsync())
+        {
+            Assert.NotNull(await engine.State.OpenIncidentAsync("orders", IncidentKinds.Stale, "published 3h ago; the SLO is 2h", DateTimeOffset.UtcNow.AddMinutes(-5), CancellationToken.None));
+            var resolved = await engine.State.OpenIncidentAsync("orders", IncidentKinds.Failed, "unique_id failed", DateTimeOffset.UtcNow.AddMinutes(-4), CancellationToken.None);
+            Assert.Equal(resolved, await engine.State.ResolveIncidentAsync("orders", IncidentKinds.Failed, DateTimeOffset.UtcNow.AddMinutes(-3), CancellationToken.None));
+        }
+
+        await using var harness = await AlertHarness.StartAsync(p);
+        await harness.SettleAsync();
+        var posts = await listener.WaitForAsync(3);
+        Assert.Equal([("incident_opened", "stale"), ("incident_opened", "failed"), ("incident_resolved", "failed")],
+            posts.Take(3).Select(x => (x.Json.GetProperty("event").GetString(), x.Json.GetProperty("kind").GetString())));
+        Assert.Equal("published 3h ago; the SLO is 2h", posts[0].Json.GetProperty("reason").GetString());
+        Assert.Empty(await harness.Engine.State.ListUnalertedIncidentsAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Recovery_while_stopped_is_alerted_at_the_next_start()
     {
         await using var listener = await WebhookListener.StartAsync();
