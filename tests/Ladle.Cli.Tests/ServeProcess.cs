@@ -5,7 +5,7 @@ using System.Text;
 
 namespace Ladle.Cli.Tests;
 
-/// <summary>A real `ladle serve --dev` in a child process on a free loopback port, killable with SIGKILL.</summary>
+/// <summary>A real `ladle serve` (with --dev unless told) in a child process on a free loopback port, killable with SIGKILL.</summary>
 internal sealed class ServeProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -25,12 +25,13 @@ internal sealed class ServeProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    public static async Task<ServeProcess> StartAsync(string project)
+    public static async Task<ServeProcess> StartAsync(string project, bool dev = true)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "ladle.dll"), "serve", "--project", project, "--http", $"127.0.0.1:{port}", "--dev" })
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "ladle.dll"), "serve", "--project", project, "--http", $"127.0.0.1:{port}" })
             start.ArgumentList.Add(a);
+        if (dev) start.ArgumentList.Add("--dev");
         start.Environment["NO_COLOR"] = "1";
         var serve = new ServeProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
         serve._process.OutputDataReceived += (_, e) => serve.Append(e.Data);

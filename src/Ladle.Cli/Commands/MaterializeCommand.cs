@@ -1,26 +1,124 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Ladle.Core.Errors;
 using Ladle.Core.Loading;
+using Ladle.Core.Model;
 using Ladle.Engine;
+using Ladle.Engine.Store;
 using Spectre.Console;
 
 namespace Ladle.Cli.Commands;
 
-/// <summary>`ladle materialize [dataset…]`: build and publish table datasets, with a progress bar each.</summary>
+/// <summary>
+/// `ladle materialize [dataset…]`: build and publish table datasets, with a progress bar each. While `ladle serve`
+/// runs on the project (it holds the store, which DuckDB lets one process open), the runs are asked of it instead,
+/// through its refresh API, one after the other in the same order.
+/// </summary>
 internal static class MaterializeCommand
 {
     public static Command Create()
     {
         var project = CliOptions.Project();
         var datasets = new Argument<string[]>("dataset") { Arity = ArgumentArity.ZeroOrMore, Description = "Datasets to materialize (with what they depend on); all table datasets when none are named." };
-        var command = new Command("materialize", "Build new versions of table datasets and publish them atomically.") { project, datasets };
+        var token = new Option<string?>("--token")
+        {
+            Description = "An admin token for a running `ladle serve` without --dev (default: the LADLE_TOKEN environment variable).",
+        };
+        var command = new Command("materialize", "Build new versions of table datasets and publish them atomically.") { project, datasets, token };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
-            await using var engine = await LadleEngine.OpenAsync(loaded, cancellationToken: ct);
-            var results = await RunAsync(engine, parse.GetValue(datasets) ?? [], "cli", ct);
-            return results.All(r => r.Published) ? CliRunner.Ok : CliRunner.Failed;
+            var names = parse.GetValue(datasets) ?? [];
+            LadleEngine engine;
+            try
+            {
+                engine = await LadleEngine.OpenAsync(loaded, cancellationToken: ct);
+            }
+            catch (StoreBusyException) when (RunningServer.Find(loaded) is { } server)
+            {
+                AnsiConsole.MarkupLine($"The store is held by [bold]ladle serve[/] (process {server.Pid}, {Markup.Escape(server.Url)}): asking it to run them.");
+                var remote = await RunOnServerAsync(loaded, server, names, parse.GetValue(token) ?? Environment.GetEnvironmentVariable("LADLE_TOKEN"), ct);
+                return remote.All(r => r.Published) ? CliRunner.Ok : CliRunner.Failed;
+            }
+            await using (engine)
+            {
+                var results = await RunAsync(engine, names, "cli", ct);
+                return results.All(r => r.Published) ? CliRunner.Ok : CliRunner.Failed;
+            }
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The same datasets in the same order as a local run (what they depend on first), each run by the server with
+    /// <c>POST …/refresh?wait=true</c>; a dataset whose input failed is skipped, as locally.
+    /// </summary>
+    private static async Task<IReadOnlyList<MaterializeResult>> RunOnServerAsync(
+        ProjectDefinition project, RunningServer server, IReadOnlyCollection<string> names, string? token, CancellationToken ct)
+    {
+        foreach (var name in names)
+            if (project.FindDataset(name) is null) throw new NotFoundException($"no dataset '{name}' ({Suggest.Hint(name, project.Datasets.Select(d => d.Name).ToList())})");
+        var wanted = (names.Count == 0 ? project.Datasets : project.WithDependencies(names)).Where(d => d.Materialization == Materialization.Table).ToList();
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url), Timeout = Timeout.InfiniteTimeSpan };
+        if (!string.IsNullOrWhiteSpace(token)) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Trim());
+
+        var results = new List<MaterializeResult>();
+        var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var dataset in wanted)
+        {
+            if (dataset.DependsOn.FirstOrDefault(failed.Contains) is { } broken)
+            {
+                failed.Add(dataset.Name);
+                results.Add(new MaterializeResult(dataset.Name, false, null, 0, TimeSpan.Zero, $"skipped: its dependency '{broken}' failed to materialize"));
+                continue;
+            }
+            MaterializeResult result = null!;
+            await AnsiConsole.Status().StartAsync($"{dataset.Name}: running on the server", async _ =>
+                result = await RefreshAsync(http, server, dataset.Name, ct));
+            if (!result.Published) failed.Add(dataset.Name);
+            results.Add(result);
+        }
+        WriteSummary(results);
+        return results;
+    }
+
+    private static async Task<MaterializeResult> RefreshAsync(HttpClient http, RunningServer server, string dataset, CancellationToken ct)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.PostAsync($"/api/v1/datasets/{Uri.EscapeDataString(dataset)}/refresh?wait=true", null, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new MaterializationException(dataset, $"the store is in use by 'ladle serve' (process {server.Pid}), which does not answer at {server.Url}: {e.Message}; stop it and run this again", e);
+        }
+        using (response)
+        {
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                throw new UnauthorizedException($"'ladle serve' at {server.Url} refused to run '{dataset}' ({(int)response.StatusCode}): it takes an admin token; pass --token or set LADLE_TOKEN (`ladle tokens create --principal <an admin>`)");
+            var body = await response.Content.ReadAsStringAsync(ct);
+            JsonElement json;
+            try { json = JsonDocument.Parse(body).RootElement; }
+            catch (JsonException) { throw new MaterializationException(dataset, $"'ladle serve' at {server.Url} answered {(int)response.StatusCode} to the refresh of '{dataset}' with: {body}"); }
+            // 200 carries the run; a refusal carries it under "run" beside the problem's detail.
+            var run = json.TryGetProperty("run", out var inner) ? inner : json;
+            if (!run.TryGetProperty("outcome", out var outcome))
+                return new MaterializeResult(dataset, false, null, 0, TimeSpan.Zero, json.TryGetProperty("detail", out var detail) ? detail.GetString() : body);
+            var published = outcome.GetString() == "published";
+            return new MaterializeResult(
+                dataset, published,
+                run.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null,
+                run.GetProperty("rows").GetInt64(),
+                TimeSpan.FromSeconds(run.GetProperty("seconds").GetDouble()),
+                published ? null : run.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString() : outcome.GetString())
+            {
+                Quarantined = outcome.GetString() == "quarantined",
+            };
+        }
     }
 
     /// <summary>Materializes with a live progress display and prints a summary table.</summary>
@@ -50,18 +148,22 @@ internal static class MaterializeCommand
                 });
                 results = await engine.Publisher.MaterializeAsync(names, trigger, progress, ct);
             });
+        WriteSummary(results);
+        return results;
+    }
 
+    private static void WriteSummary(IReadOnlyList<MaterializeResult> results)
+    {
         var table = new Table().AddColumns("dataset", "result", "version", "rows", "seconds");
         foreach (var r in results)
         {
             table.AddRow(
                 Markup.Escape(r.Dataset),
                 r.Published ? "[green]published[/]" : $"[red]{Markup.Escape(r.Error ?? "failed")}[/]",
-                r.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
-                r.Rows.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
-                r.Duration.TotalSeconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture));
+                r.Version?.ToString(CultureInfo.InvariantCulture) ?? "",
+                r.Rows.ToString("N0", CultureInfo.InvariantCulture),
+                r.Duration.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture));
         }
         AnsiConsole.Write(table);
-        return results;
     }
 }

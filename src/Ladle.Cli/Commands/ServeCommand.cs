@@ -6,6 +6,8 @@ using Ladle.Engine.Alerts;
 using Ladle.Engine.Scheduling;
 using Ladle.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -39,6 +41,8 @@ internal static class ServeCommand
         await using var app = LadleServer.Build(engine, options, logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync(cancellationToken);
         var address = ListenAddress.Parse(options.Http ?? project.Server.Http);
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? address.ToUrl();
+        using var announced = RunningServer.Announce(project, bound);
         AnsiConsole.MarkupLine($"Serving [bold]{Markup.Escape(project.Name)}[/] on [link]{address.ToUrl()}[/]  (catalog: {address.ToUrl()}/api/v1/datasets)");
         if (options.Dev) AnsiConsole.MarkupLine("[yellow]--dev: requests are served without authentication. Do not expose this server.[/]");
         if (project.Alerts.Count > 0)
