@@ -5,8 +5,8 @@ using System.Text.Json;
 namespace Ladle.Cli.Tests;
 
 /// <summary>
-/// `ladle materialize` while `ladle serve` holds the store (DuckDB lets one process open it): the runs are asked of
-/// the server through its refresh API; a server that died without cleaning up is not mistaken for a running one.
+/// `ladle materialize` and `ladle checks run` while `ladle serve` holds the store (DuckDB lets one process open it):
+/// the server is asked to run them; a server that died without cleaning up is not mistaken for a running one.
 /// </summary>
 public sealed class MaterializeWhileServingTests : IDisposable
 {
@@ -84,6 +84,36 @@ public sealed class MaterializeWhileServingTests : IDisposable
         var allowed = await LadleProcess.RunAsync("materialize", "--project", _dir, "--token", rootToken);
         Assert.True(allowed.ExitCode == 0, allowed.Out + allowed.Err);
         await WaitForPublishedAsync(serve.Http, 2, rootToken);
+    }
+
+    [Fact]
+    public async Task Checks_run_locally_and_through_a_running_server_alike_and_fail_when_an_error_check_fails()
+    {
+        Assert.Equal(0, (await LadleProcess.RunAsync("init", _dir)).ExitCode);
+        Assert.Equal(0, (await LadleProcess.RunAsync("materialize", "--project", _dir)).ExitCode);
+        var local = await LadleProcess.RunAsync("checks", "run", "--project", _dir);
+        Assert.True(local.ExitCode == 0, local.Out + local.Err);
+        Assert.Contains("unique_city", local.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("asking it", local.Out, StringComparison.Ordinal);
+
+        // The file changes under the served version: checks run on what is served, so they still pass…
+        File.AppendAllText(Path.Combine(_dir, "data", "cities.csv"), "Lisbon,pt,-1\n");
+        await using var serve = await ServeProcess.StartAsync(_dir);
+        var served = await LadleProcess.RunAsync("checks", "run", "--project", _dir, "cities");
+        Assert.True(served.ExitCode == 0, served.Out + served.Err + serve.Output);
+        Assert.Contains("asking it to run them", served.Out, StringComparison.Ordinal);
+        Assert.Contains("unique_city", served.Out, StringComparison.Ordinal);
+
+        // A live dataset over the same file is checked in its source: the duplicate city and the lowercase country
+        // fail error checks, so the command fails as a publication would have been refused.
+        File.WriteAllText(Path.Combine(_dir, "datasets", "cities_live.yaml"),
+            File.ReadAllText(Path.Combine(_dir, "datasets", "cities.yaml")).Replace("name: cities", "name: cities_live", StringComparison.Ordinal)
+                .Replace("materialization: table", "materialization: live", StringComparison.Ordinal).Replace("schedule: \"0 * * * *\"\n", "", StringComparison.Ordinal));
+        await serve.KillAsync();
+        var live = await LadleProcess.RunAsync("checks", "run", "--project", _dir, "cities_live");
+        Assert.Equal(1, live.ExitCode);
+        Assert.Contains("failed (error)", live.Out, StringComparison.Ordinal);
+        Assert.Contains("live", live.Out, StringComparison.Ordinal);
     }
 
     public void Dispose()

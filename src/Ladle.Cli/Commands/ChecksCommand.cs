@@ -1,68 +1,116 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Ladle.Core.Errors;
 using Ladle.Core.Loading;
 using Ladle.Core.Model;
 using Ladle.Engine;
-using Ladle.Engine.Checks;
 using Ladle.Engine.Store;
 using Spectre.Console;
 
 namespace Ladle.Cli.Commands;
 
-/// <summary>`ladle checks run [dataset…]`: run checks on the served data without publishing anything.</summary>
+/// <summary>
+/// `ladle checks run [dataset…]`: run checks on the served data without publishing anything. While `ladle serve`
+/// holds the store, the server runs them (`POST /api/v1/datasets/{name}/checks/run`).
+/// </summary>
 internal static class ChecksCommand
 {
+    /// <summary>One line of the results table, whichever process ran the check.</summary>
+    private sealed record Line(string Dataset, string Version, string Check, string Severity, string Outcome, string Message);
+
     public static Command Create()
     {
         var project = CliOptions.Project();
         var datasets = new Argument<string[]>("dataset") { Arity = ArgumentArity.ZeroOrMore, Description = "Datasets to check; every dataset with checks when none are named." };
-        var run = new Command("run", "Run checks on the served version (table datasets) or in the source (live datasets); nothing is published.") { project, datasets };
+        var token = RunningServer.TokenOption();
+        var run = new Command("run", "Run checks on the served version (table datasets) or in the source (live datasets); nothing is published.") { project, datasets, token };
         run.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
-            await using var engine = await LadleEngine.OpenAsync(loaded, cancellationToken: ct);
             var names = parse.GetValue(datasets) ?? [];
-            var chosen = names.Length == 0 ? loaded.Datasets.Where(d => d.Checks.Count > 0).ToList() : names.Select(engine.GetDataset).ToList();
-            var table = new Table().AddColumns("dataset", "version", "check", "severity", "result", "message");
-            var blocking = false;
-            foreach (var dataset in chosen)
+            foreach (var name in names)
+                if (loaded.FindDataset(name) is null) throw new NotFoundException($"no dataset '{name}' ({Suggest.Hint(name, loaded.Datasets.Select(d => d.Name).ToList())})");
+            var chosen = names.Length == 0 ? loaded.Datasets.Where(d => d.Checks.Count > 0).ToList() : names.Select(n => loaded.FindDataset(n)!).ToList();
+
+            List<Line> lines;
+            LadleEngine engine;
+            try
             {
-                var target = Target(engine, dataset);
-                if (target is null)
-                {
-                    table.AddRow(Markup.Escape(dataset.Name), "", "", "", "[grey]skipped[/]", "nothing published yet");
-                    continue;
-                }
-                var results = await engine.Checks.RunAsync(dataset, target, ct);
-                await engine.State.RecordCheckResultsAsync(results, ct);
-                foreach (var r in results)
-                {
-                    blocking |= r.Blocks;
-                    table.AddRow(Markup.Escape(dataset.Name), r.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "live", Markup.Escape(r.Check),
-                        r.Severity.ToString().ToLowerInvariant(), Outcome(r.Outcome), Markup.Escape(r.Message));
-                }
+                engine = await LadleEngine.OpenAsync(loaded, cancellationToken: ct);
             }
-            AnsiConsole.Write(table);
-            return blocking ? CliRunner.Failed : CliRunner.Ok;
+            catch (StoreBusyException) when (RunningServer.Find(loaded) is { } server)
+            {
+                AnsiConsole.MarkupLine($"The store is held by [bold]ladle serve[/] (process {server.Pid}, {Markup.Escape(server.Url)}): asking it to run them.");
+                lines = await RunOnServerAsync(server, RunningServer.TokenFrom(parse.GetValue(token)), chosen, ct);
+                return Write(lines);
+            }
+            await using (engine)
+            {
+                lines = [];
+                foreach (var dataset in chosen)
+                {
+                    try
+                    {
+                        foreach (var r in await engine.Checks.RunOnServedAsync(dataset, ct))
+                            lines.Add(new Line(dataset.Name, r.Version?.ToString(CultureInfo.InvariantCulture) ?? "live", r.Check,
+                                r.Severity.ToString().ToLowerInvariant(), r.Blocks ? "blocking" : r.Outcome.ToString().ToLowerInvariant(), r.Message));
+                    }
+                    catch (DatasetUnavailableException)
+                    {
+                        lines.Add(new Line(dataset.Name, "", "", "", "skipped", "nothing published yet"));
+                    }
+                }
+                return Write(lines);
+            }
         }));
         var command = new Command("checks", "Data-quality checks.");
         command.Subcommands.Add(run);
         return command;
     }
 
-    private static CheckTarget? Target(LadleEngine engine, DatasetDefinition dataset)
+    private static async Task<List<Line>> RunOnServerAsync(RunningServer server, string? token, IReadOnlyList<DatasetDefinition> datasets, CancellationToken ct)
     {
-        if (dataset.Materialization == Materialization.Live)
-            return new CheckTarget(engine.ConnectorFor(dataset), engine.ConnectorFor(dataset).Relation(dataset), null, null);
-        return engine.Catalog.Current(dataset.Name) is { } served
-            ? new CheckTarget(engine.StoreConnector, DuckDbStore.VersionTable(dataset.Name, served.Version), served.Version, served.PublishedAt)
-            : null;
+        var lines = new List<Line>();
+        foreach (var dataset in datasets)
+        {
+            var (status, json) = await server.PostAsync($"/api/v1/datasets/{Uri.EscapeDataString(dataset.Name)}/checks/run", token, $"run the checks of '{dataset.Name}'", ct);
+            if (status == HttpStatusCode.ServiceUnavailable && dataset.Materialization == Materialization.Table)
+            {
+                lines.Add(new Line(dataset.Name, "", "", "", "skipped", json.TryGetProperty("detail", out var why) ? why.GetString() ?? "" : "nothing published yet"));
+                continue;
+            }
+            if (status != HttpStatusCode.OK)
+                throw new SourceUnavailableException("ladle serve", $"'ladle serve' at {server.Url} answered {(int)status} to the checks of '{dataset.Name}': {(json.TryGetProperty("detail", out var detail) ? detail.GetString() : json.ToString())}");
+            var version = json.GetProperty("version") is { ValueKind: JsonValueKind.Number } v ? v.GetInt64().ToString(CultureInfo.InvariantCulture) : "live";
+            foreach (var r in json.GetProperty("results").EnumerateArray())
+            {
+                var outcome = r.GetProperty("outcome").GetString()!;
+                var severity = r.GetProperty("severity").GetString()!;
+                lines.Add(new Line(dataset.Name, version, r.GetProperty("check").GetString()!, severity,
+                    severity == "error" && outcome is "failed" or "error" ? "blocking" : outcome, r.GetProperty("message").GetString() ?? ""));
+            }
+        }
+        return lines;
     }
 
-    private static string Outcome(CheckOutcome outcome) => outcome switch
+    /// <summary>Prints the table; exit 1 when an error check failed, as a publication would have been refused.</summary>
+    private static int Write(IReadOnlyList<Line> lines)
     {
-        CheckOutcome.Passed => "[green]passed[/]",
-        CheckOutcome.Failed => "[red]failed[/]",
-        CheckOutcome.Error => "[red]error[/]",
-        _ => "[grey]skipped[/]",
+        var table = new Table().AddColumns("dataset", "version", "check", "severity", "result", "message");
+        foreach (var l in lines)
+            table.AddRow(Markup.Escape(l.Dataset), l.Version, Markup.Escape(l.Check), l.Severity, Outcome(l.Outcome), Markup.Escape(l.Message));
+        AnsiConsole.Write(table);
+        return lines.Any(l => l.Outcome == "blocking") ? CliRunner.Failed : CliRunner.Ok;
+    }
+
+    private static string Outcome(string outcome) => outcome switch
+    {
+        "passed" => "[green]passed[/]",
+        "failed" => "[yellow]failed[/]",
+        "blocking" => "[red]failed (error)[/]",
+        "error" => "[red]error[/]",
+        _ => "[grey]" + Markup.Escape(outcome) + "[/]",
     };
 }

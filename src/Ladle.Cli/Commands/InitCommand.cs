@@ -61,6 +61,11 @@ internal static class InitCommand
               - name: population
                 type: integer
                 description: Inhabitants, latest census.
+            # Run before every publication: an error check that fails keeps the previous version served.
+            checks:
+              - { type: unique, column: city }
+              - { type: regex, column: country, pattern: "[A-Z]{2}" }
+              - { type: range, column: population, min: 0, severity: warn }
 
             """, ct);
         await File.WriteAllTextAsync(Path.Combine(dir, "data", "cities.csv"), """

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Ladle.Core.Errors;
 using Ladle.Core.Loading;
@@ -23,10 +21,7 @@ internal static class MaterializeCommand
     {
         var project = CliOptions.Project();
         var datasets = new Argument<string[]>("dataset") { Arity = ArgumentArity.ZeroOrMore, Description = "Datasets to materialize (with what they depend on); all table datasets when none are named." };
-        var token = new Option<string?>("--token")
-        {
-            Description = "An admin token for a running `ladle serve` without --dev (default: the LADLE_TOKEN environment variable).",
-        };
+        var token = RunningServer.TokenOption();
         var command = new Command("materialize", "Build new versions of table datasets and publish them atomically.") { project, datasets, token };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
@@ -40,7 +35,7 @@ internal static class MaterializeCommand
             catch (StoreBusyException) when (RunningServer.Find(loaded) is { } server)
             {
                 AnsiConsole.MarkupLine($"The store is held by [bold]ladle serve[/] (process {server.Pid}, {Markup.Escape(server.Url)}): asking it to run them.");
-                var remote = await RunOnServerAsync(loaded, server, names, parse.GetValue(token) ?? Environment.GetEnvironmentVariable("LADLE_TOKEN"), ct);
+                var remote = await RunOnServerAsync(loaded, server, names, RunningServer.TokenFrom(parse.GetValue(token)), ct);
                 return remote.All(r => r.Published) ? CliRunner.Ok : CliRunner.Failed;
             }
             await using (engine)
@@ -62,8 +57,6 @@ internal static class MaterializeCommand
         foreach (var name in names)
             if (project.FindDataset(name) is null) throw new NotFoundException($"no dataset '{name}' ({Suggest.Hint(name, project.Datasets.Select(d => d.Name).ToList())})");
         var wanted = (names.Count == 0 ? project.Datasets : project.WithDependencies(names)).Where(d => d.Materialization == Materialization.Table).ToList();
-        using var http = new HttpClient { BaseAddress = new Uri(server.Url), Timeout = Timeout.InfiniteTimeSpan };
-        if (!string.IsNullOrWhiteSpace(token)) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Trim());
 
         var results = new List<MaterializeResult>();
         var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -77,7 +70,7 @@ internal static class MaterializeCommand
             }
             MaterializeResult result = null!;
             await AnsiConsole.Status().StartAsync($"{dataset.Name}: running on the server", async _ =>
-                result = await RefreshAsync(http, server, dataset.Name, ct));
+                result = await RefreshAsync(server, token, dataset.Name, ct));
             if (!result.Published) failed.Add(dataset.Name);
             results.Add(result);
         }
@@ -85,40 +78,23 @@ internal static class MaterializeCommand
         return results;
     }
 
-    private static async Task<MaterializeResult> RefreshAsync(HttpClient http, RunningServer server, string dataset, CancellationToken ct)
+    private static async Task<MaterializeResult> RefreshAsync(RunningServer server, string? token, string dataset, CancellationToken ct)
     {
-        HttpResponseMessage response;
-        try
+        var (_, json) = await server.PostAsync($"/api/v1/datasets/{Uri.EscapeDataString(dataset)}/refresh?wait=true", token, $"run '{dataset}'", ct);
+        // 200 carries the run; a refusal carries it under "run" beside the problem's detail.
+        var run = json.TryGetProperty("run", out var inner) ? inner : json;
+        if (!run.TryGetProperty("outcome", out var outcome))
+            return new MaterializeResult(dataset, false, null, 0, TimeSpan.Zero, json.TryGetProperty("detail", out var detail) ? detail.GetString() : json.ToString());
+        var published = outcome.GetString() == "published";
+        return new MaterializeResult(
+            dataset, published,
+            run.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null,
+            run.GetProperty("rows").GetInt64(),
+            TimeSpan.FromSeconds(run.GetProperty("seconds").GetDouble()),
+            published ? null : run.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString() : outcome.GetString())
         {
-            response = await http.PostAsync($"/api/v1/datasets/{Uri.EscapeDataString(dataset)}/refresh?wait=true", null, ct);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new MaterializationException(dataset, $"the store is in use by 'ladle serve' (process {server.Pid}), which does not answer at {server.Url}: {e.Message}; stop it and run this again", e);
-        }
-        using (response)
-        {
-            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-                throw new UnauthorizedException($"'ladle serve' at {server.Url} refused to run '{dataset}' ({(int)response.StatusCode}): it takes an admin token; pass --token or set LADLE_TOKEN (`ladle tokens create --principal <an admin>`)");
-            var body = await response.Content.ReadAsStringAsync(ct);
-            JsonElement json;
-            try { json = JsonDocument.Parse(body).RootElement; }
-            catch (JsonException) { throw new MaterializationException(dataset, $"'ladle serve' at {server.Url} answered {(int)response.StatusCode} to the refresh of '{dataset}' with: {body}"); }
-            // 200 carries the run; a refusal carries it under "run" beside the problem's detail.
-            var run = json.TryGetProperty("run", out var inner) ? inner : json;
-            if (!run.TryGetProperty("outcome", out var outcome))
-                return new MaterializeResult(dataset, false, null, 0, TimeSpan.Zero, json.TryGetProperty("detail", out var detail) ? detail.GetString() : body);
-            var published = outcome.GetString() == "published";
-            return new MaterializeResult(
-                dataset, published,
-                run.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null,
-                run.GetProperty("rows").GetInt64(),
-                TimeSpan.FromSeconds(run.GetProperty("seconds").GetDouble()),
-                published ? null : run.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString() : outcome.GetString())
-            {
-                Quarantined = outcome.GetString() == "quarantined",
-            };
-        }
+            Quarantined = outcome.GetString() == "quarantined",
+        };
     }
 
     /// <summary>Materializes with a live progress display and prints a summary table.</summary>

@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json;
+using Ladle.Core.Errors;
 using Ladle.Core.Model;
 
 namespace Ladle.Cli.Commands;
@@ -40,6 +43,49 @@ internal sealed record RunningServer(string Url, int Pid, DateTimeOffset Started
             return null;   // killed without cleaning up
         }
     }
+
+    /// <summary>
+    /// POSTs to the server for <paramref name="what"/> and returns its status and JSON body. Starting work there
+    /// takes an admin token (from --token or LADLE_TOKEN) unless it runs with --dev; a refusal, a server that does not
+    /// answer, or a body that is not JSON is an error that says so.
+    /// </summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, string? token, string what, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = Timeout.InfiniteTimeSpan };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        if (!string.IsNullOrWhiteSpace(token)) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Trim());
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new SourceUnavailableException("ladle serve", $"the store is in use by 'ladle serve' (process {Pid}), which does not answer at {Url}: {e.Message}; stop it and run this again", e);
+        }
+        using (response)
+        {
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                throw new UnauthorizedException($"'ladle serve' at {Url} refused to {what} ({(int)response.StatusCode}): it takes an admin token; pass --token or set LADLE_TOKEN (`ladle tokens create --principal <an admin>`)");
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            try
+            {
+                return (response.StatusCode, JsonDocument.Parse(body).RootElement.Clone());
+            }
+            catch (JsonException)
+            {
+                throw new SourceUnavailableException("ladle serve", $"'ladle serve' at {Url} answered {(int)response.StatusCode} when asked to {what}: {body}");
+            }
+        }
+    }
+
+    /// <summary>The option that carries an admin token to a running server.</summary>
+    public static System.CommandLine.Option<string?> TokenOption() => new("--token")
+    {
+        Description = "An admin token for a running `ladle serve` without --dev (default: the LADLE_TOKEN environment variable).",
+    };
+
+    public static string? TokenFrom(string? option) => option ?? Environment.GetEnvironmentVariable("LADLE_TOKEN");
 
     private sealed class Withdrawal(string path, int pid) : IDisposable
     {

@@ -18,6 +18,30 @@ public sealed record CheckTarget(SourceConnector Connector, string Relation, lon
 /// <summary>Runs a dataset's checks against one target and judges each against its threshold or history.</summary>
 public sealed class CheckRunner(LadleEngine engine)
 {
+    /// <summary>
+    /// Runs a dataset's checks on what it serves now, publishing nothing: the served version of a table dataset
+    /// (leased while they run), or the source of a live one. The results are recorded, and the served version's
+    /// status follows them (a failing warn check makes it warn). Throws 503 when nothing was ever published.
+    /// </summary>
+    public async Task<IReadOnlyList<CheckResult>> RunOnServedAsync(DatasetDefinition dataset, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<CheckResult> results;
+        if (dataset.Materialization == Materialization.Live)
+        {
+            var connector = engine.ConnectorFor(dataset);
+            results = await RunAsync(dataset, new CheckTarget(connector, connector.Relation(dataset), null, null), cancellationToken);
+        }
+        else
+        {
+            using var lease = engine.Catalog.Acquire(dataset.Name, null);
+            var served = lease.Version;
+            results = await RunAsync(dataset, new CheckTarget(engine.StoreConnector, DuckDbStore.VersionTable(dataset.Name, served.Version), served.Version, served.PublishedAt), cancellationToken);
+            engine.Trust.RecordChecks(dataset.Name, served.Version, results);
+        }
+        await engine.State.RecordCheckResultsAsync(results, cancellationToken);
+        return results;
+    }
+
     public async Task<IReadOnlyList<CheckResult>> RunAsync(DatasetDefinition dataset, CheckTarget target, CancellationToken cancellationToken)
     {
         var results = new List<CheckResult>(dataset.Checks.Count);

@@ -23,6 +23,8 @@ public static class TrustApi
             .WithSummary("Status with reason and since when, last check results, freshness SLO attainment and error budget left.");
         datasets.MapGet("/checks", Checks).WithName("DatasetChecks")
             .WithSummary("Check results, newest first (limit, version).");
+        datasets.MapPost("/checks/run", RunChecks).WithName("RunDatasetChecks")
+            .WithSummary("Run the dataset's checks now on the served version (or in the source, for live datasets), publishing nothing; admin.");
         return app;
     }
 
@@ -74,11 +76,29 @@ public static class TrustApi
     }
 
     /// <summary>
+    /// Checks on demand (what `ladle checks run` asks of a running server): like a refresh, starting work takes the
+    /// admin grant. Answers the results of this run; an error check failing is a result, not an HTTP error.
+    /// </summary>
+    private static async Task<Ok<ChecksRunResponse>> RunChecks(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
+    {
+        var principal = await principals.ResolveAsync(context);
+        var dataset = pipeline.Describe(principal, name);
+        pipeline.Policy.AuthorizeProject(principal, Core.Policy.DataAction.Admin);
+        var results = await pipeline.Engine.Checks.RunOnServedAsync(dataset, ct);
+        var samples = MayShowSamples(pipeline, principal, dataset);
+        return TypedResults.Ok(new ChecksRunResponse(dataset.Name, results.FirstOrDefault()?.Version, results.Any(r => r.Blocks),
+            results.Select(r => CheckInfo.From(r, samples)).ToList()));
+    }
+
+    /// <summary>
     /// Samples of failing rows are whole rows, PII included: only principals who may see the dataset's PII in
     /// clear get them; others read the counts and messages.
     /// </summary>
     private static bool MayShowSamples(ReadPipeline pipeline, Core.Policy.Principal principal, DatasetDefinition dataset) =>
         !dataset.Columns.Any(c => c.Pii) || pipeline.Policy.HasPiiClearance(principal);
+
+    /// <summary>The results of checks run on demand; <c>Blocking</c> when an error check failed.</summary>
+    public sealed record ChecksRunResponse(string Dataset, long? Version, bool Blocking, IReadOnlyList<CheckInfo> Results);
 
     /// <summary>A dataset's line in the project health.</summary>
     public sealed record DatasetStatusItem(string Dataset, string Status, string? Reason, DateTimeOffset? Since, long? Version, DateTimeOffset? PublishedAt);
