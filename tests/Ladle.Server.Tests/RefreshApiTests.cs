@@ -179,6 +179,37 @@ public sealed class RefreshApiTests
     }
 
     [Fact]
+    public async Task Checks_run_on_demand_on_the_served_version_or_the_source_and_publish_nothing()
+    {
+        await using var server = await StartAsync();
+        // The file gains a null id after version 1 was published: the served version still passes…
+        LoopbackServer.File(server.Root, "data/orders.csv", Orders(10) + ",1.50\n");
+        using var served = await server.Http.PostAsync("/api/v1/datasets/orders/checks/run", null);
+        var body = await served.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(served.StatusCode == HttpStatusCode.OK, body.ToString());
+        Assert.Equal((1L, false), (body.GetProperty("version").GetInt64(), body.GetProperty("blocking").GetBoolean()));
+        var result = Assert.Single(body.GetProperty("results").EnumerateArray());
+        Assert.Equal(("ids_present", "passed"), (result.GetProperty("check").GetString(), result.GetProperty("outcome").GetString()));
+        Assert.Single(await server.Engine.State.ListVersionsAsync("orders", 10, CancellationToken.None));
+        // …and the run is in the check history.
+        var history = (await server.Http.GetFromJsonAsync<JsonElement>("/api/v1/datasets/orders/checks")).GetProperty("results");
+        Assert.True(history.GetArrayLength() >= 2, history.ToString());
+
+        using var unknown = await server.Http.PostAsync("/api/v1/datasets/nope/checks/run", null);
+        await ProblemAsync(unknown, HttpStatusCode.NotFound, "not-found");
+        using var never = await server.Http.PostAsync("/api/v1/datasets/broken_items/checks/run", null);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, never.StatusCode);
+    }
+
+    [Fact]
+    public async Task Checks_run_on_demand_takes_an_admin()
+    {
+        await using var server = await StartAsync(dev: false);
+        using var response = await server.Http.PostAsync("/api/v1/datasets/orders/checks/run", null);
+        await ProblemAsync(response, HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
     public async Task Concurrent_refreshes_coalesce_and_never_build_the_same_dataset_twice_at_once()
     {
         await using var server = await StartAsync();
