@@ -95,7 +95,8 @@ public sealed class XlsxLimitTests
             LoopbackServer.File(root, "data/seed.csv", "n\n1\n");
             LoopbackServer.File(root, "datasets/seed.yaml", "name: seed\nsource: files\ntable: seed.csv\n");
             // One row more than Excel's sheet holds below its header.
-            LoopbackServer.File(root, "datasets/big.yaml", "name: big\nsql: select s.n + r.range as n from seed as s, range(1048576) as r\n");
+            LoopbackServer.File(root, "datasets/big.yaml", "name: big\nsql: select s.n + r.range as n from seed as s, range(1048576) as r\ncolumns:\n  - { name: n, type: integer }\n");
+            LoopbackServer.File(root, "models/big.yaml", "dataset: big\ndimensions:\n  - { name: n, type: number }\nmeasures:\n  - { name: rows, agg: count }\nmetrics:\n  - { name: big_rows, measure: rows }\n");
         });
         using var refused = await server.Http.GetAsync("/api/v1/datasets/big/rows?format=xlsx", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
@@ -111,5 +112,14 @@ public sealed class XlsxLimitTests
         Assert.Equal(HttpStatusCode.OK, narrowed.StatusCode);
         using var workbook = new XLWorkbook(new MemoryStream(await narrowed.Content.ReadAsByteArrayAsync()));
         Assert.Equal(1001, workbook.Worksheet(1).LastRowUsed()!.RowNumber());
+
+        // A metric answer with a row per n: the same refusal, before anything is sent; narrowed, it is served.
+        using var metric = await server.Http.GetAsync("/api/v1/metrics/query?metrics=big_rows&dimensions=n&format=xlsx", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.BadRequest, metric.StatusCode);
+        Assert.Contains("XLSX holds at most 1,048,575 rows", await metric.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var small = await server.Http.GetAsync("/api/v1/metrics/query?metrics=big_rows&dimensions=n&filter=n:le:10&format=xlsx");
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        using var sheet = new XLWorkbook(new MemoryStream(await small.Content.ReadAsByteArrayAsync()));
+        Assert.Equal(11, sheet.Worksheet(1).LastRowUsed()!.RowNumber());
     }
 }

@@ -97,6 +97,18 @@ public sealed class MetricExecution : IAsyncDisposable
             (rows, bytes) => _metrics.Cache.Put(key, new CachedAnswer(Schema, rows, datasets, bytes, DateTimeOffset.UtcNow)));
     }
 
+    /// <summary>
+    /// How many rows the answer has, counted where it runs (the cached answer's when there is one) without
+    /// reading them: formats with a size limit check it before anything is sent.
+    /// </summary>
+    public async Task<long> CountAsync(CancellationToken cancellationToken)
+    {
+        if (Lookup() is { } hit) return hit.Rows.Count;
+        var counted = new ResultSchema([new ResultColumn("n", LadleType.Integer)]);
+        await using var result = await _connector.QueryAsync(new SqlStatement($"SELECT count(*) AS n FROM ({Sql.Text}) AS counted", Sql.Parameters), counted, cancellationToken);
+        return await result.ReadAsync(cancellationToken) is { Count: > 0 } batch && !batch.Columns[0].Nulls[0] ? batch.Columns[0].Int64s[0] : 0;
+    }
+
     /// <summary>The cached answer, if there is one; looked up once per execution (counting a hit or a miss).</summary>
     public CachedAnswer? Lookup()
     {

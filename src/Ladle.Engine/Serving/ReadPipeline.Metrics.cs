@@ -66,6 +66,9 @@ public sealed partial class ReadPipeline
                 status = "ok";
                 return;
             }
+            // As for rows: a sheet's limit is checked before the response starts, not a million rows in.
+            if (encoder is XlsxEncoder && await execution.CountAsync(cancellationToken) > XlsxEncoder.MaxRows)
+                throw XlsxEncoder.TooManyRows(XlsxEncoder.MaxRows);
             await using var result = await execution.ReadAsync(cancellationToken);
             Engine.Semantic.Count(execution);
             var info = new MetricServeInfo(health, read, encoder.ContentType, encoder.FileExtension, etag, execution.AnsweredBy);
