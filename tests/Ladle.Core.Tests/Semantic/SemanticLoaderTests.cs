@@ -87,6 +87,24 @@ public sealed class SemanticLoaderTests
     }
 
     [Fact]
+    public void A_model_over_a_dataset_without_columns_is_one_error_not_one_per_metric()
+    {
+        using var p = ModelProject.Create();
+        p.Write("datasets/untyped.yaml", "name: untyped\nsql: select 1 as n\n")
+            .Write("models/untyped.yaml", """
+                dataset: untyped
+                measures:
+                  - { name: rows, agg: count }
+                metrics:
+                  - { name: untyped_rows, measure: rows }
+                  - { name: twice, type: derived, expr: "untyped_rows * 2" }
+                """);
+        var d = Assert.Single(ModelProject.Fails(p).Diagnostics);
+        Assert.Equal(("models/untyped.yaml", 1, 10), (d.Location.File, d.Location.Line, d.Location.Column));
+        Assert.Equal("dataset 'untyped' declares no columns, so its model cannot be checked", d.Message);
+    }
+
+    [Fact]
     public void Measure_names_are_unique_across_models_and_metrics_may_not_depend_on_themselves()
     {
         using var p = ModelProject.Create()

@@ -43,7 +43,8 @@ internal static partial class SemanticLoader
             if (node is null) continue;
             var map = new YamlMap(node, display, diagnostics, "a models file", FileKeys);
             SemanticModel? model = null;
-            if (map.Node("dataset") is not null || map.Node("name") is not null)
+            var namesModel = map.Node("dataset") is not null || map.Node("name") is not null;
+            if (namesModel)
             {
                 model = ReadModel(map, display, datasets, diagnostics);
                 if (model is not null)
@@ -59,7 +60,8 @@ internal static partial class SemanticLoader
                     if (map.Node(key) is { } stray)
                         diagnostics.Add(map.KeyLocation(key), $"'{key}' belongs to a model, and this file names no dataset", "add 'dataset: <name>' at the top, or keep only 'metrics:' in this file");
             }
-            if (map.Sequence("metrics") is { } metrics)
+            // A model that could not be read has said why; its metrics would only add errors about its measures.
+            if (map.Sequence("metrics") is { } metrics && (model is not null || !namesModel))
                 foreach (var item in metrics) metricNodes.Add((item, display, model));
         }
 
