@@ -96,9 +96,14 @@ public static partial class ProjectLoader
         };
     }
 
-    internal static YamlMappingNode? ReadYaml(string path, string display, DiagnosticBag diagnostics) => ReadDocument(path, display, diagnostics);
+    /// <summary>
+    /// One YAML file's root mapping, or null with the reason in <paramref name="diagnostics"/> (file:line:column);
+    /// <paramref name="emptyHint"/> says what an empty file should hold.
+    /// </summary>
+    internal static YamlMappingNode? ReadYaml(string path, string display, DiagnosticBag diagnostics, string emptyHint = "write a mapping of keys to values") =>
+        ReadDocument(path, display, diagnostics, emptyHint);
 
-    private static YamlMappingNode? ReadDocument(string path, string display, DiagnosticBag diagnostics)
+    private static YamlMappingNode? ReadDocument(string path, string display, DiagnosticBag diagnostics, string emptyHint = "write a mapping of keys to values")
     {
         try
         {
@@ -107,7 +112,7 @@ public static partial class ProjectLoader
             stream.Load(reader);
             if (stream.Documents.Count == 0)
             {
-                diagnostics.Add(new SourceLocation(display, 1, 1), "the file is empty", "write a mapping of keys to values");
+                diagnostics.Add(new SourceLocation(display, 1, 1), "the file is empty", emptyHint);
                 return null;
             }
             if (stream.Documents[0].RootNode is YamlMappingNode root) return root;

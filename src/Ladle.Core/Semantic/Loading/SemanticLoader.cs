@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using Ladle.Core.Errors;
 using Ladle.Core.Loading;
 using Ladle.Core.Model;
@@ -39,7 +38,7 @@ internal static partial class SemanticLoader
         {
             var display = Path.GetRelativePath(root, path).Replace('\\', '/');
             fingerprint.Append(display).Append('\n').Append(File.ReadAllText(path)).Append('\n');
-            var node = ReadDocument(path, display, diagnostics);
+            var node = ProjectLoader.ReadYaml(path, display, diagnostics, "write a model (dataset:, entities:, dimensions:, measures:) or metrics:");
             if (node is null) continue;
             var map = new YamlMap(node, display, diagnostics, "a models file", FileKeys);
             SemanticModel? model = null;
@@ -72,32 +71,6 @@ internal static partial class SemanticLoader
 
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint.ToString())).AsSpan(0, 8)).ToLowerInvariant();
         return new SemanticLayer(models, metricsList, reach, hash, clock.Elapsed);
-    }
-
-    private static YamlMappingNode? ReadDocument(string path, string display, DiagnosticBag diagnostics)
-    {
-        try
-        {
-            using var reader = new StreamReader(path);
-            var stream = new YamlStream();
-            stream.Load(reader);
-            if (stream.Documents.Count == 0)
-            {
-                diagnostics.Add(new SourceLocation(display, 1, 1), "the file is empty", "write a model (dataset:, entities:, dimensions:, measures:) or metrics:");
-                return null;
-            }
-            if (stream.Documents[0].RootNode is YamlMappingNode root) return root;
-            diagnostics.Add(YamlMap.At(display, stream.Documents[0].RootNode),
-                $"the file must be a mapping of keys to values, not a {YamlMap.Describe(stream.Documents[0].RootNode)}");
-            return null;
-        }
-        catch (YamlException e)
-        {
-            var message = e.InnerException?.Message ?? e.Message;
-            message = Regex.Replace(message, @"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", "");
-            diagnostics.Add(new SourceLocation(display, (int)e.Start.Line, (int)e.Start.Column), $"invalid YAML: {message}");
-            return null;
-        }
     }
 
     private static SemanticModel? ReadModel(YamlMap map, string file, IReadOnlyList<DatasetDefinition> datasets, DiagnosticBag diagnostics)
