@@ -17,12 +17,22 @@ internal sealed record RunningServer(string Url, int Pid, DateTimeOffset Started
 
     private static string PathFor(ProjectDefinition project) => Path.Combine(Path.GetDirectoryName(project.StorePath)!, "server.json");
 
-    /// <summary>Says where this process serves; the returned handle removes the file again (if it is still ours).</summary>
+    /// <summary>
+    /// Says where this process serves; the returned handle removes the file again (if it is still ours). Serving
+    /// never depends on it: a file that cannot be written only means CLI commands cannot find this server.
+    /// </summary>
     public static IDisposable Announce(ProjectDefinition project, string url)
     {
         var path = PathFor(project);
         var self = new RunningServer(url, Environment.ProcessId, DateTimeOffset.UtcNow);
-        File.WriteAllText(path, JsonSerializer.Serialize(self, Json));
+        try
+        {
+            File.WriteAllText(path, JsonSerializer.Serialize(self, Json));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Spectre.Console.AnsiConsole.MarkupLine($"[yellow]Could not write {Spectre.Console.Markup.Escape(path)} ({Spectre.Console.Markup.Escape(e.Message)}): `ladle materialize` and `checks run` will not find this server.[/]");
+        }
         return new Withdrawal(path, self.Pid);
     }
 
