@@ -6,7 +6,6 @@ using Ladle.Core.Errors;
 using Ladle.Core.Loading;
 using Ladle.Core.Model;
 using Ladle.Engine;
-using Ladle.Engine.Store;
 using Spectre.Console;
 
 namespace Ladle.Cli.Commands;
@@ -30,44 +29,34 @@ internal static class ChecksCommand
         {
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
             var names = parse.GetValue(datasets) ?? [];
-            foreach (var name in names)
-                if (loaded.FindDataset(name) is null) throw new NotFoundException($"no dataset '{name}' ({Suggest.Hint(name, loaded.Datasets.Select(d => d.Name).ToList())})");
-            var chosen = names.Length == 0 ? loaded.Datasets.Where(d => d.Checks.Count > 0).ToList() : names.Select(n => loaded.FindDataset(n)!).ToList();
-
-            List<Line> lines;
-            LadleEngine engine;
-            try
-            {
-                engine = await LadleEngine.OpenAsync(loaded, cancellationToken: ct);
-            }
-            catch (StoreBusyException) when (RunningServer.Find(loaded) is { } server)
-            {
-                AnsiConsole.MarkupLine($"The store is held by [bold]ladle serve[/] (process {server.Pid}, {Markup.Escape(server.Url)}): asking it to run them.");
-                lines = await RunOnServerAsync(server, RunningServer.TokenFrom(parse.GetValue(token)), chosen, ct);
-                return Write(lines);
-            }
-            await using (engine)
-            {
-                lines = [];
-                foreach (var dataset in chosen)
-                {
-                    try
-                    {
-                        foreach (var r in await engine.Checks.RunOnServedAsync(dataset, ct))
-                            lines.Add(new Line(dataset.Name, r.Version?.ToString(CultureInfo.InvariantCulture) ?? "live", r.Check,
-                                r.Severity.ToString().ToLowerInvariant(), r.Blocks ? "blocking" : r.Outcome.ToString().ToLowerInvariant(), r.Message));
-                    }
-                    catch (DatasetUnavailableException)
-                    {
-                        lines.Add(new Line(dataset.Name, "", "", "", "skipped", "nothing published yet"));
-                    }
-                }
-                return Write(lines);
-            }
+            var chosen = names.Length == 0 ? loaded.Datasets.Where(d => d.Checks.Count > 0).ToList() : names.Select(n => RunningServer.Dataset(loaded, n)).ToList();
+            return await RunningServer.OpenOrAskAsync(loaded,
+                async engine => Write(await RunLocallyAsync(engine, chosen, ct)),
+                async server => Write(await RunOnServerAsync(server, RunningServer.TokenFrom(parse.GetValue(token)), chosen, ct)),
+                ct);
         }));
         var command = new Command("checks", "Data-quality checks.");
         command.Subcommands.Add(run);
         return command;
+    }
+
+    private static async Task<List<Line>> RunLocallyAsync(LadleEngine engine, IReadOnlyList<DatasetDefinition> datasets, CancellationToken ct)
+    {
+        var lines = new List<Line>();
+        foreach (var dataset in datasets)
+        {
+            try
+            {
+                foreach (var r in await engine.Checks.RunOnServedAsync(dataset, ct))
+                    lines.Add(new Line(dataset.Name, r.Version?.ToString(CultureInfo.InvariantCulture) ?? "live", r.Check,
+                        r.Severity.ToString().ToLowerInvariant(), r.Blocks ? "blocking" : r.Outcome.ToString().ToLowerInvariant(), r.Message));
+            }
+            catch (DatasetUnavailableException)
+            {
+                lines.Add(new Line(dataset.Name, "", "", "", "skipped", "nothing published yet"));
+            }
+        }
+        return lines;
     }
 
     private static async Task<List<Line>> RunOnServerAsync(RunningServer server, string? token, IReadOnlyList<DatasetDefinition> datasets, CancellationToken ct)

@@ -1,11 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Ladle.Core.Errors;
 using Ladle.Core.Loading;
 using Ladle.Core.Model;
 using Ladle.Engine;
-using Ladle.Engine.Store;
 using Spectre.Console;
 
 namespace Ladle.Cli.Commands;
@@ -27,22 +25,11 @@ internal static class MaterializeCommand
         {
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
             var names = parse.GetValue(datasets) ?? [];
-            LadleEngine engine;
-            try
-            {
-                engine = await LadleEngine.OpenAsync(loaded, cancellationToken: ct);
-            }
-            catch (StoreBusyException) when (RunningServer.Find(loaded) is { } server)
-            {
-                AnsiConsole.MarkupLine($"The store is held by [bold]ladle serve[/] (process {server.Pid}, {Markup.Escape(server.Url)}): asking it to run them.");
-                var remote = await RunOnServerAsync(loaded, server, names, RunningServer.TokenFrom(parse.GetValue(token)), ct);
-                return remote.All(r => r.Published) ? CliRunner.Ok : CliRunner.Failed;
-            }
-            await using (engine)
-            {
-                var results = await RunAsync(engine, names, "cli", ct);
-                return results.All(r => r.Published) ? CliRunner.Ok : CliRunner.Failed;
-            }
+            static int ExitCode(IReadOnlyList<MaterializeResult> results) => results.All(r => r.Published) ? CliRunner.Ok : CliRunner.Failed;
+            return await RunningServer.OpenOrAskAsync(loaded,
+                async engine => ExitCode(await RunAsync(engine, names, "cli", ct)),
+                async server => ExitCode(await RunOnServerAsync(loaded, server, names, RunningServer.TokenFrom(parse.GetValue(token)), ct)),
+                ct);
         }));
         return command;
     }
@@ -54,8 +41,7 @@ internal static class MaterializeCommand
     private static async Task<IReadOnlyList<MaterializeResult>> RunOnServerAsync(
         ProjectDefinition project, RunningServer server, IReadOnlyCollection<string> names, string? token, CancellationToken ct)
     {
-        foreach (var name in names)
-            if (project.FindDataset(name) is null) throw new NotFoundException($"no dataset '{name}' ({Suggest.Hint(name, project.Datasets.Select(d => d.Name).ToList())})");
+        foreach (var name in names) RunningServer.Dataset(project, name);
         var wanted = (names.Count == 0 ? project.Datasets : project.WithDependencies(names)).Where(d => d.Materialization == Materialization.Table).ToList();
 
         var results = new List<MaterializeResult>();

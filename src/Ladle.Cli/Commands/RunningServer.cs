@@ -89,6 +89,30 @@ internal sealed record RunningServer(string Url, int Pid, DateTimeOffset Started
         }
     }
 
+    /// <summary>
+    /// Runs a command on the store when this process can open it, or on the running server that holds it:
+    /// the one place CLI commands decide between the two.
+    /// </summary>
+    public static async Task<int> OpenOrAskAsync(ProjectDefinition project, Func<Engine.LadleEngine, Task<int>> locally,
+        Func<RunningServer, Task<int>> remotely, CancellationToken cancellationToken)
+    {
+        Engine.LadleEngine engine;
+        try
+        {
+            engine = await Engine.LadleEngine.OpenAsync(project, cancellationToken: cancellationToken);
+        }
+        catch (Engine.Store.StoreBusyException) when (Find(project) is { } server)
+        {
+            Spectre.Console.AnsiConsole.MarkupLine($"The store is held by [bold]ladle serve[/] (process {server.Pid}, {Spectre.Console.Markup.Escape(server.Url)}): asking it to run them.");
+            return await remotely(server);
+        }
+        await using (engine) return await locally(engine);
+    }
+
+    /// <summary>A dataset named on the command line, or a 404-style error with the closest name.</summary>
+    public static DatasetDefinition Dataset(ProjectDefinition project, string name) =>
+        project.FindDataset(name) ?? throw new NotFoundException($"no dataset '{name}' ({Ladle.Core.Loading.Suggest.Hint(name, project.Datasets.Select(d => d.Name).ToList())})");
+
     /// <summary>The option that carries an admin token to a running server.</summary>
     public static System.CommandLine.Option<string?> TokenOption() => new("--token")
     {
