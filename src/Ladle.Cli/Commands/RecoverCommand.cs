@@ -21,7 +21,7 @@ internal static class RecoverCommand
             var report = await LedgerRecovery.RecoverAsync(loaded, ct);
             if (report.Restored.Count == 0 && report.Unrecorded.Count == 0)
             {
-                AnsiConsole.WriteLine($"{loaded.StatePath} already knows every version in {loaded.StorePath} ({report.AlreadyKnown} version(s)); nothing to rebuild.");
+                AnsiConsole.WriteLine($"The state already knows all {report.AlreadyKnown} version(s) in the store; nothing to rebuild.");
                 return CliRunner.Ok;
             }
             AnsiConsole.WriteLine($"Rebuilt the version records of {loaded.StatePath} from {loaded.StorePath}:");
