@@ -69,19 +69,39 @@ public sealed partial class LadleEngine : IAsyncDisposable
     /// <summary>Metric queries over the project's semantic layer: planning, execution, cache and rollups.</summary>
     public Semantic.MetricsEngine Semantic { get; }
 
+    /// <summary>
+    /// Whether Ladle's own files can be written right now (a full disk says no); reads never depend on it.
+    /// </summary>
+    public WriteHealth Writes { get; private init; } = new();
+
     /// <summary>Opens the store and state of a project and recovers from any interrupted run.</summary>
+    /// <exception cref="StorageFullException">The disk holding the state or the store has no room for what start-up must write.</exception>
     public static async Task<LadleEngine> OpenAsync(ProjectDefinition project, IStateStore? state = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
     {
+        loggers ??= NullLoggerFactory.Instance;
         state ??= new SqliteStateStore(project.StatePath);
-        await state.InitializeAsync(cancellationToken);
-        var engine = new LadleEngine(project, state, new DuckDbStore(project.StorePath), loggers ?? NullLoggerFactory.Instance);
+        var writes = new WriteHealth();
+        var guarded = new GuardedStateStore(state, (state as SqliteStateStore)?.FilePath ?? "the state store", writes, TimeProvider.System,
+            loggers.CreateLogger("Ladle.State"));
+        await guarded.InitializeAsync(cancellationToken);
+        DuckDbStore store;
+        try
+        {
+            store = new DuckDbStore(project.StorePath, loggers.CreateLogger("Ladle.Store"));
+        }
+        catch (DuckDB.NET.Data.DuckDBException e) when (StorageErrors.Translate(e, project.StorePath) is { } full)
+        {
+            throw full;
+        }
+        var engine = new LadleEngine(project, guarded, store, loggers) { Writes = writes };
         try
         {
             await engine.RecoverAsync(cancellationToken);
         }
-        catch
+        catch (Exception e)
         {
             await engine.DisposeAsync();
+            if (e is DuckDB.NET.Data.DuckDBException && StorageErrors.Translate(e, project.StorePath) is { } full) throw full;
             throw;
         }
         return engine;

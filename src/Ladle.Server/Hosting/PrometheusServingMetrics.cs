@@ -26,6 +26,32 @@ public sealed class PrometheusServingMetrics : IServingMetrics
             Buckets = Histogram.ExponentialBuckets(0.001, 2, 16),
         });
 
+    private static readonly Gauge AuditHeld = Metrics.CreateGauge(
+        "ladle_audit_entries_held", "Audit entries waiting in memory because the state store refused them (a full disk, say).");
+
+    private static readonly Counter AuditLost = Metrics.CreateCounter(
+        "ladle_audit_entries_lost_total", "Audit entries dropped because too many were waiting for the state store.");
+
+    private static readonly Gauge WritesUnavailable = Metrics.CreateGauge(
+        "ladle_writes_unavailable", "1 while Ladle cannot write its state or store (a full disk); reads go on.");
+
+    /// <summary>Reports the audit writer's held and lost entries and the engine's write health at /metrics, read when scraped.</summary>
+    public static void Register(Engine.Access.AuditWriter audit, Engine.State.WriteHealth writes)
+    {
+        var lostReported = 0L;
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(() =>
+        {
+            AuditHeld.Set(audit.Held);
+            var lost = audit.Lost;
+            if (lost > lostReported)
+            {
+                AuditLost.Inc(lost - lostReported);
+                lostReported = lost;
+            }
+            WritesUnavailable.Set(writes.Available ? 0 : 1);
+        });
+    }
+
     public void RowsServed(string dataset, string format, string status, long rows, long bytes, TimeSpan duration)
     {
         Requests.WithLabels(dataset, format, status).Inc();
