@@ -35,21 +35,40 @@ public sealed class PrometheusServingMetrics : IServingMetrics
     private static readonly Gauge WritesUnavailable = Metrics.CreateGauge(
         "ladle_writes_unavailable", "1 while Ladle cannot write its state or store (a full disk); reads go on.");
 
-    /// <summary>Reports the audit writer's held and lost entries and the engine's write health at /metrics, read when scraped.</summary>
+    private static readonly Lock RegisterLock = new();
+    private static WeakReference<Engine.Access.AuditWriter>? _audit;
+    private static WeakReference<Engine.State.WriteHealth>? _writes;
+    private static long _lostReported;
+
+    /// <summary>
+    /// Reports the audit writer's held and lost entries and the engine's write health at /metrics, read when scraped
+    /// (the server built last is the one reported: one per process outside tests).
+    /// </summary>
     public static void Register(Engine.Access.AuditWriter audit, Engine.State.WriteHealth writes)
     {
-        var lostReported = 0L;
-        Metrics.DefaultRegistry.AddBeforeCollectCallback(() =>
+        lock (RegisterLock)
         {
-            AuditHeld.Set(audit.Held);
-            var lost = audit.Lost;
-            if (lost > lostReported)
+            var first = _audit is null;
+            _audit = new WeakReference<Engine.Access.AuditWriter>(audit);
+            _writes = new WeakReference<Engine.State.WriteHealth>(writes);
+            _lostReported = 0;
+            if (first) Metrics.DefaultRegistry.AddBeforeCollectCallback(CollectWrites);
+        }
+    }
+
+    private static void CollectWrites()
+    {
+        lock (RegisterLock)
+        {
+            if (_audit?.TryGetTarget(out var audit) == true)
             {
-                AuditLost.Inc(lost - lostReported);
-                lostReported = lost;
+                AuditHeld.Set(audit.Held);
+                var lost = audit.Lost;
+                if (lost > _lostReported) AuditLost.Inc(lost - _lostReported);
+                _lostReported = Math.Max(_lostReported, lost);
             }
-            WritesUnavailable.Set(writes.Available ? 0 : 1);
-        });
+            if (_writes?.TryGetTarget(out var writes) == true) WritesUnavailable.Set(writes.Available ? 0 : 1);
+        }
     }
 
     public void RowsServed(string dataset, string format, string status, long rows, long bytes, TimeSpan duration)
