@@ -69,13 +69,28 @@ public sealed partial class LadleEngine : IAsyncDisposable
     /// <summary>Metric queries over the project's semantic layer: planning, execution, cache and rollups.</summary>
     public Semantic.MetricsEngine Semantic { get; }
 
+    /// <summary>
+    /// Whether Ladle's own files can be written right now (a full disk says no); reads never depend on it.
+    /// </summary>
+    public WriteHealth Writes { get; private init; } = new();
+
     /// <summary>Opens the store and state of a project and recovers from any interrupted run.</summary>
+    /// <exception cref="StorageFullException">The disk holding the state or the store has no room for what start-up must write.</exception>
     public static async Task<LadleEngine> OpenAsync(ProjectDefinition project, IStateStore? state = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
     {
+        loggers ??= NullLoggerFactory.Instance;
         // A missing state file is only a new project when the store is new too; otherwise creating an empty state
         // would make recovery drop every version, so refuse before the file is created.
         var stateMissing = state is null && !File.Exists(project.StatePath);
-        var store = new DuckDbStore(project.StorePath);
+        DuckDbStore store;
+        try
+        {
+            store = new DuckDbStore(project.StorePath, loggers.CreateLogger("Ladle.Store"));
+        }
+        catch (DuckDB.NET.Data.DuckDBException e) when (StorageErrors.Translate(e, project.StorePath) is { } full)
+        {
+            throw full;
+        }
         if (stateMissing && store.HoldsVersions)
         {
             var held = VersionRanges.Describe(store.Manifest.List().Select(m => (m.Version.Dataset, m.Version.Version))
@@ -83,24 +98,29 @@ public sealed partial class LadleEngine : IAsyncDisposable
             store.Dispose();
             throw RecoveryRefusedException.StateMissing(project.StatePath, project.StorePath, held);
         }
+        var writes = new WriteHealth();
+        GuardedStateStore guarded;
         try
         {
             state ??= new SqliteStateStore(project.StatePath);
-            await state.InitializeAsync(cancellationToken);
+            guarded = new GuardedStateStore(state, (state as SqliteStateStore)?.FilePath ?? "the state store", writes, TimeProvider.System,
+                loggers.CreateLogger("Ladle.State"));
+            await guarded.InitializeAsync(cancellationToken);
         }
         catch
         {
             store.Dispose();
             throw;
         }
-        var engine = new LadleEngine(project, state, store, loggers ?? NullLoggerFactory.Instance);
+        var engine = new LadleEngine(project, guarded, store, loggers) { Writes = writes };
         try
         {
             await engine.RecoverAsync(cancellationToken);
         }
-        catch
+        catch (Exception e)
         {
             await engine.DisposeAsync();
+            if (e is DuckDB.NET.Data.DuckDBException && StorageErrors.Translate(e, project.StorePath) is { } full) throw full;
             throw;
         }
         return engine;

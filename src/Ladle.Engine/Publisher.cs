@@ -28,6 +28,9 @@ public sealed record MaterializeResult(string Dataset, bool Published, long? Ver
 
     /// <summary>True when the run failed because its source could not be reached or read: worth trying again later.</summary>
     public bool SourceError { get; init; }
+
+    /// <summary>True when the run failed because the disk holding the store or the state store is full.</summary>
+    public bool StorageFull { get; init; }
 }
 
 /// <summary>
@@ -113,7 +116,18 @@ public sealed class Publisher
     private async Task<MaterializeResult> BuildAndPublishAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var record = await _engine.State.BeginVersionAsync(dataset.Name, trigger, DateTimeOffset.UtcNow, cancellationToken);
+        VersionRecord record;
+        try
+        {
+            record = await _engine.State.BeginVersionAsync(dataset.Name, trigger, DateTimeOffset.UtcNow, cancellationToken);
+        }
+        catch (StorageFullException full)
+        {
+            // Not even the attempt could be recorded: nothing was built, the served version stays.
+            Log.BeginFailed(_logger, dataset.Name, full.Message);
+            progress?.Report(new MaterializeProgress(dataset.Name, "failed", 0));
+            return new MaterializeResult(dataset.Name, false, null, 0, clock.Elapsed, full.Message) { StorageFull = true };
+        }
         var table = DuckDbStore.VersionTable(dataset.Name, record.Version);
         try
         {
@@ -154,6 +168,7 @@ public sealed class Publisher
             _engine.Trust.RecordChecks(dataset.Name, record.Version, checks);
             _engine.Trust.Record(dataset.Name, record.Version, VersionStatus.Published, publishedAt, null);
             _engine.Catalog.Publish(new DataVersion(dataset.Name, record.Version, publishedAt), dataset.RetainVersions ?? _engine.Project.Server.RetainVersions);
+            _engine.Writes.Succeeded(_engine.Store.DatabasePath);
             progress?.Report(new MaterializeProgress(dataset.Name, "published", rows));
             Log.Published(_logger, dataset.Name, record.Version, rows, clock.ElapsedMilliseconds);
             return new MaterializeResult(dataset.Name, true, record.Version, rows, clock.Elapsed, null) { Checks = checks };
@@ -163,11 +178,15 @@ public sealed class Publisher
             Log.MaterializationFailed(_logger, e, dataset.Name, record.Version);
             try { _engine.Store.DropVersion(dataset.Name, record.Version); }
             catch (DuckDBException) { /* recovery at the next start drops it */ }
+            // A full disk is named as such, with the file, whichever of the store and the state store ran out.
+            var full = e is DuckDBException ? StorageErrors.Translate(e, _engine.Store.DatabasePath) : e as StorageFullException;
+            if (full is not null) _engine.Writes.Failed(full);
             // Cut short by Ladle stopping (or the CLI's Ctrl+C): nothing is wrong with the data, and the run is owed.
             var interrupted = e is OperationCanceledException;
-            var reason = interrupted ? "interrupted: Ladle stopped before this version was published; it runs again at the next start" : e.Message;
+            var reason = interrupted ? "interrupted: Ladle stopped before this version was published; it runs again at the next start" : full?.Message ?? e.Message;
             var status = interrupted ? VersionStatus.Interrupted : VersionStatus.Failed;
             var failedAt = DateTimeOffset.UtcNow;
+            // A failure is held in memory by the state store and written once there is room, should the disk be full.
             if (interrupted) await _engine.State.InterruptVersionAsync(dataset.Name, record.Version, reason, failedAt, CancellationToken.None);
             else await _engine.State.FailVersionAsync(dataset.Name, record.Version, reason, failedAt, CancellationToken.None);
             RecordInManifest(record with { Status = status, FinishedAt = failedAt, Error = reason });
@@ -178,6 +197,7 @@ public sealed class Publisher
             return new MaterializeResult(dataset.Name, false, record.Version, 0, clock.Elapsed, reason)
             {
                 SourceError = e is SourceUnavailableException && !dataset.IsDerived,
+                StorageFull = full is not null,
             };
         }
     }

@@ -28,9 +28,13 @@ internal static class AuditCommand
             var table = new Table().AddColumns("at", "principal", "interface", "target", "action", "status", "rows", "bytes", "ms", "filters");
             foreach (var e in entries)
                 table.AddRow(e.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Markup.Escape(e.Principal), e.Interface, Markup.Escape(e.Target),
-                    e.Action, e.Status, e.Rows.ToString("N0", CultureInfo.InvariantCulture), e.Bytes.ToString("N0", CultureInfo.InvariantCulture),
+                    e.Action, e.Status == Engine.Serving.AuditStatuses.Started ? "[yellow]started, not finished[/]" : Markup.Escape(e.Status),
+                    e.Rows.ToString("N0", CultureInfo.InvariantCulture), e.Bytes.ToString("N0", CultureInfo.InvariantCulture),
                     e.DurationMs.ToString(CultureInfo.InvariantCulture), Markup.Escape(e.Filters));
             AnsiConsole.Write(table);
+            var unfinished = entries.Count(e => e.Status == Engine.Serving.AuditStatuses.Started);
+            if (unfinished > 0)
+                AnsiConsole.MarkupLine($"[yellow]{unfinished} read(s) started and never finished[/]: still streaming, or cut off when the server stopped (how much was sent is unknown).");
             return CliRunner.Ok;
         }));
         return command;

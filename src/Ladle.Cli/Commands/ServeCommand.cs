@@ -39,6 +39,8 @@ internal static class ServeCommand
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
         await using var engine = await LadleEngine.OpenAsync(project, loggers: loggers, cancellationToken: cancellationToken);
         await using var app = LadleServer.Build(engine, options, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        // Built now rather than on the first request, so a key file that cannot be written or read stops the start with its reason.
+        app.Services.GetRequiredService<Ladle.Core.Policy.IAccessPolicy>();
         await app.StartAsync(cancellationToken);
         var address = ListenAddress.Parse(options.Http ?? project.Server.Http);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? address.ToUrl();

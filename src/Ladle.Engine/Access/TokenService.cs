@@ -54,7 +54,9 @@ public sealed class TokenService(ProjectDefinition project, IStateStore state, T
         if (!_touched.TryGetValue(record.Id, out var last) || now - last > TouchEvery)
         {
             _touched[record.Id] = now;
-            await state.TouchTokenAsync(record.Id, now, ct);
+            // The last use only feeds access reports: a full disk must not turn every request away.
+            try { await state.TouchTokenAsync(record.Id, now, ct); }
+            catch (State.StorageFullException) { }
         }
         return new Principal(definition.Name, definition.Attributes) { Method = AuthMethod.Token };
     }

@@ -47,6 +47,7 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
         var bytes = new CountingStream.Counter();
         var status = "error";
         string filters = string.Join(";", request.Filters);
+        long? started = null;
         try
         {
             var encoder = ResultEncoders.Get(request.Format);
@@ -80,6 +81,7 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
                 await using (export)
                 {
                     var info = Judge(dataset, export.Version, encoder);
+                    started = await BeginExportAsync(request, filters, cancellationToken);
                     var body = new CountingStream(begin(info), bytes);
                     rows = await export.CopyToAsync(native.DuckDbCopyOptions, body, cancellationToken);
                     await body.FlushAsync(cancellationToken);
@@ -95,6 +97,7 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
                     await Engine.CountRowsAsync(dataset, query with { PinnedVersion = version?.Version ?? query.PinnedVersion }, cancellationToken) > XlsxEncoder.MaxRows)
                     throw XlsxEncoder.TooManyRows(XlsxEncoder.MaxRows);
                 var info = Judge(dataset, version, encoder);
+                if (!paged) started = await BeginExportAsync(request, filters, cancellationToken);
                 var body = new CountingStream(begin(info), bytes);
                 var context = new EncodeContext
                 {
@@ -122,12 +125,20 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
         {
             limits?.CountRows(request.Principal, rows);
             audit.Record(new AuditEntry(DateTimeOffset.UtcNow, request.Principal.Name, request.Interface, request.Dataset,
-                "read", filters, rows, bytes.Bytes, status, clock.Elapsed));
+                "read", filters, rows, bytes.Bytes, status, clock.Elapsed) { Started = started });
             // Names and formats come from requests: unknown ones share one label value so the series stay bounded.
             var label = Engine.Project.FindDataset(request.Dataset)?.Name ?? "_unknown";
             metrics?.RowsServed(label, format, status, rows, bytes.Bytes, clock.Elapsed);
         }
     }
+
+    /// <summary>
+    /// An export can stream for minutes: its start is audited before the first byte, durably, so a process killed
+    /// mid-way still leaves who was reading what (the entry recorded at the end completes it).
+    /// </summary>
+    private ValueTask<long?> BeginExportAsync(RowsRequest request, string filters, CancellationToken cancellationToken) =>
+        audit.BeginAsync(new AuditEntry(DateTimeOffset.UtcNow, request.Principal.Name, request.Interface, request.Dataset,
+            "read", filters, 0, 0, AuditStatuses.Started, TimeSpan.Zero), cancellationToken);
 
     /// <summary>
     /// The trust gate: the status of the version actually leased, so the status stated is the status of these

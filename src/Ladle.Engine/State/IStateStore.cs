@@ -90,6 +90,15 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>Appends audit entries in one transaction.</summary>
     Task AppendAuditAsync(IReadOnlyList<AuditRecord> entries, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Writes one audit entry at once, outside any batch (the start of a long read, so that a crash mid-way
+    /// still leaves it); returns its id for <see cref="CompleteAuditAsync"/>.
+    /// </summary>
+    Task<long> BeginAuditAsync(AuditRecord entry, CancellationToken cancellationToken);
+
+    /// <summary>Completes entries begun with <see cref="BeginAuditAsync"/>: outcome, rows, bytes, duration (their time stays the start).</summary>
+    Task CompleteAuditAsync(IReadOnlyList<(long Id, AuditRecord Entry)> entries, CancellationToken cancellationToken);
+
     /// <summary>Audit entries, newest first.</summary>
     Task<IReadOnlyList<AuditRecord>> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken);
 

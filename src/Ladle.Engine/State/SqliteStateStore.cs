@@ -10,6 +10,7 @@ public sealed class SqliteStateStore : IStateStore
 
     public SqliteStateStore(string path)
     {
+        FilePath = path;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -19,6 +20,9 @@ public sealed class SqliteStateStore : IStateStore
             DefaultTimeout = 30,
         }.ToString();
     }
+
+    /// <summary>The database file.</summary>
+    public string FilePath { get; }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
@@ -426,6 +430,45 @@ public sealed class SqliteStateStore : IStateStore
             bytes.Value = e.Bytes;
             status.Value = e.Status;
             ms.Value = e.DurationMs;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<long> BeginAuditAsync(AuditRecord entry, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO audit VALUES ($at, $principal, $interface, $target, $action, $filters, $rows, $bytes, $status, $ms) RETURNING rowid";
+        command.Parameters.AddWithValue("$at", Format(entry.At));
+        command.Parameters.AddWithValue("$principal", entry.Principal);
+        command.Parameters.AddWithValue("$interface", entry.Interface);
+        command.Parameters.AddWithValue("$target", entry.Target);
+        command.Parameters.AddWithValue("$action", entry.Action);
+        command.Parameters.AddWithValue("$filters", entry.Filters);
+        command.Parameters.AddWithValue("$rows", entry.Rows);
+        command.Parameters.AddWithValue("$bytes", entry.Bytes);
+        command.Parameters.AddWithValue("$status", entry.Status);
+        command.Parameters.AddWithValue("$ms", entry.DurationMs);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task CompleteAuditAsync(IReadOnlyList<(long Id, AuditRecord Entry)> entries, CancellationToken cancellationToken)
+    {
+        if (entries.Count == 0) return;
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE audit SET rows = $rows, bytes = $bytes, status = $status, duration_ms = $ms WHERE rowid = $id";
+        foreach (var (id, e) in entries)
+        {
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$rows", e.Rows);
+            command.Parameters.AddWithValue("$bytes", e.Bytes);
+            command.Parameters.AddWithValue("$status", e.Status);
+            command.Parameters.AddWithValue("$ms", e.DurationMs);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);

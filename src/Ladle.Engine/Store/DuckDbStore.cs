@@ -16,7 +16,10 @@ public sealed class DuckDbStore : IDisposable
     private readonly DuckDBConnection _root;
     private readonly string _connectionString;
 
-    public DuckDbStore(string path)
+    /// <summary>Named pipes of exports under way: <c>ladle-export-*.pipe</c>, beside the store so a killed process's leftovers are found.</summary>
+    private const string PipePattern = "ladle-export-*.pipe";
+
+    public DuckDbStore(string path, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         if (path != ":memory:") Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         DatabasePath = path;
@@ -35,6 +38,38 @@ public sealed class DuckDbStore : IDisposable
         Manifest = new StoreManifest(this, _root);
         // Timestamps are served as UTC whatever the machine's zone.
         Execute(_root, "SET GLOBAL TimeZone = 'UTC'");
+        PipeDirectory = path == ":memory:" ? Path.GetTempPath() : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "tmp");
+        RemoveStalePipes(logger);
+    }
+
+    /// <summary>Where exports put their named pipes: the project's <c>.ladle/tmp</c> (the system's temp folder for in-memory stores).</summary>
+    public string PipeDirectory { get; }
+
+    /// <summary>A fresh path for an export's named pipe, in <see cref="PipeDirectory"/> (created when missing).</summary>
+    public string NewPipePath()
+    {
+        Directory.CreateDirectory(PipeDirectory);
+        return Path.Combine(PipeDirectory, $"ladle-export-{Guid.NewGuid():N}.pipe");
+    }
+
+    /// <summary>
+    /// Pipes a killed process left behind. Only the process holding the store creates pipes in its folder, and the
+    /// store's lock is ours now, so none of them is in use.
+    /// </summary>
+    private void RemoveStalePipes(Microsoft.Extensions.Logging.ILogger? logger)
+    {
+        if (DatabasePath == ":memory:" || !Directory.Exists(PipeDirectory)) return;
+        var removed = 0;
+        foreach (var pipe in Directory.EnumerateFiles(PipeDirectory, PipePattern))
+        {
+            try
+            {
+                File.Delete(pipe);
+                removed++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* left for the next start */ }
+        }
+        if (removed > 0 && logger is not null) Internal.Log.RemovedStalePipes(logger, removed, PipeDirectory);
     }
 
     /// <summary>The store's own record of its versions, so it can explain its tables without the state file.</summary>

@@ -35,7 +35,7 @@ public sealed class NativeExport : IAsyncDisposable
     /// <param name="options">DuckDB COPY options, e.g. <c>FORMAT csv, HEADER</c>.</param>
     public async Task<long> CopyToAsync(string options, Stream output, CancellationToken cancellationToken)
     {
-        var pipe = Path.Combine(Path.GetTempPath(), $"ladle-export-{Guid.NewGuid():N}.pipe");
+        var pipe = _store.NewPipePath();
         Fifo.Create(pipe);
         try
         {

@@ -15,7 +15,7 @@ namespace Ladle.Server.Apis;
 /// POST /api/v1/datasets/{name}/refresh: a run now, through the scheduler's queue (so never beside another run
 /// of the dataset). 202 with a Location to the dataset's versions; with ?wait=true the run's outcome instead:
 /// 200 published, 422 quarantined or failed to build, 424 skipped because an input failed, 503 its source failed
-/// (after the configured retries) or Ladle stopped first.
+/// (after the configured retries) or Ladle stopped first, 507 the disk holding the store or the state is full.
 /// </summary>
 public static class RefreshApi
 {
@@ -59,6 +59,7 @@ public static class RefreshApi
             "published" => TypedResults.Ok(report),
             "quarantined" => Problem(context, StatusCodes.Status422UnprocessableEntity, "quarantined", "Quarantined", result.Error!, report),
             "skipped" => Problem(context, StatusCodes.Status424FailedDependency, "dependency-failed", "Failed dependency", result.Error!, report),
+            _ when result.StorageFull => Problem(context, StatusCodes.Status507InsufficientStorage, "storage-full", "Insufficient storage", result.Error!, report),
             _ when result.SourceError => Problem(context, StatusCodes.Status503ServiceUnavailable, "source-unavailable", "Service unavailable", result.Error!, report),
             _ => Problem(context, StatusCodes.Status422UnprocessableEntity, "materialization-failed", "Materialization failed", result.Error ?? "the run failed", report),
         };

@@ -28,7 +28,7 @@ public static class TrustApi
         return app;
     }
 
-    private static async Task<Ok<ProjectHealthResponse>> Summary(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    private static async Task<Ok<ProjectHealthResponse>> Summary(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, Engine.Access.AuditWriter audit)
     {
         var principal = await principals.ResolveAsync(context);
         var items = new List<DatasetStatusItem>();
@@ -40,7 +40,10 @@ public static class TrustApi
         }
         var counts = items.GroupBy(i => i.Status).ToDictionary(g => g.Key, g => g.Count());
         var worst = items.Select(i => Enum.Parse<DataStatus>(i.Status, ignoreCase: true)).DefaultIfEmpty(DataStatus.Ok).Max();
-        return TypedResults.Ok(new ProjectHealthResponse(pipeline.Engine.Project.Name, worst.ToString().ToLowerInvariant(), counts, items));
+        // Reads go on when Ladle cannot write (a full disk), but nothing refreshes and audit entries wait in memory.
+        var writes = WritesInfo.From(pipeline.Engine.Writes, audit);
+        if (writes.Status != "ok" && worst < DataStatus.Failed) worst = DataStatus.Failed;
+        return TypedResults.Ok(new ProjectHealthResponse(pipeline.Engine.Project.Name, worst.ToString().ToLowerInvariant(), counts, items) { Writes = writes });
     }
 
     private static async Task<Ok<DatasetHealthResponse>> Health(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
@@ -103,8 +106,22 @@ public static class TrustApi
     /// <summary>A dataset's line in the project health.</summary>
     public sealed record DatasetStatusItem(string Dataset, string Status, string? Reason, DateTimeOffset? Since, long? Version, DateTimeOffset? PublishedAt);
 
-    /// <summary>The project's health: the worst status, counts, and every dataset.</summary>
-    public sealed record ProjectHealthResponse(string Project, string Status, IReadOnlyDictionary<string, int> Counts, IReadOnlyList<DatasetStatusItem> Datasets);
+    /// <summary>The project's health: the worst status, counts, every dataset, and whether Ladle can write.</summary>
+    public sealed record ProjectHealthResponse(string Project, string Status, IReadOnlyDictionary<string, int> Counts, IReadOnlyList<DatasetStatusItem> Datasets)
+    {
+        public WritesInfo? Writes { get; init; }
+    }
+
+    /// <summary>
+    /// Whether Ladle can write its state and store: "unavailable" with the reason (the file, "no space left on
+    /// device") while they refuse, reads going on; audit entries waiting in memory and lost since start.
+    /// </summary>
+    public sealed record WritesInfo(string Status, string? Reason, DateTimeOffset? Since, int AuditEntriesHeld, long AuditEntriesLost)
+    {
+        public static WritesInfo From(Engine.State.WriteHealth health, Engine.Access.AuditWriter audit) => health.Failure is { } failure
+            ? new WritesInfo("unavailable", failure.Reason, failure.Since, audit.Held, audit.Lost)
+            : new WritesInfo("ok", null, null, audit.Held, audit.Lost);
+    }
 
     /// <summary>The newest materialization attempt.</summary>
     public sealed record AttemptInfo(long Version, string Status, DateTimeOffset? FinishedAt, string? Error);

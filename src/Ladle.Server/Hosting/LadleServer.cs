@@ -51,6 +51,7 @@ public static class LadleServer
         var app = builder.Build();
         app.UseMiddleware<AuditMiddleware>();
         PrometheusMetricQueries.Register(engine.Semantic);
+        PrometheusServingMetrics.Register(app.Services.GetRequiredService<AuditWriter>(), engine.Writes);
         app.UseMiddleware<ProblemMiddleware>();
         app.UseMiddleware<OpenEndpointsMiddleware>();
         app.UseHttpMetrics();

@@ -69,6 +69,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
         NotFoundException => StatusCodes.Status404NotFound,
         GoneException => StatusCodes.Status410Gone,
         SourceUnavailableException or DatasetUnavailableException or Engine.Trust.DatasetStaleException => StatusCodes.Status503ServiceUnavailable,
+        Engine.State.StorageFullException => StatusCodes.Status507InsufficientStorage,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -81,6 +82,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
         404 => "Not found",
         410 => "Gone",
         503 => "Service unavailable",
+        507 => "Insufficient storage",
         _ => "Error",
     };
 
