@@ -26,8 +26,9 @@ public readonly record struct Cursor(long? Version, long Offset, string QueryHas
             var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
             if (parts.Length == 3 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
             {
-                long? version = parts[0] == "-" ? null : long.Parse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture);
-                return new Cursor(version, offset, parts[2]);
+                if (parts[0] == "-") return new Cursor(null, offset, parts[2]);
+                // A version that does not fit a long (20 digits) is as foreign as any other tampered cursor.
+                if (long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var version)) return new Cursor(version, offset, parts[2]);
             }
         }
         catch (FormatException) { }
