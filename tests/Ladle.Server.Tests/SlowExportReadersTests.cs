@@ -47,6 +47,25 @@ public sealed class SlowExportReadersTests
         return clock.Elapsed;
     }
 
+    /// <summary>
+    /// Waits until this process uses under a tenth of a core over half a second, at most 15 s: well inside the
+    /// half minute a starved thread pool took to grow enough to answer again.
+    /// </summary>
+    private static async Task StalledAsync()
+    {
+        using var self = Process.GetCurrentProcess();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var quiet = 0;
+        while (quiet < 2 && DateTime.UtcNow < deadline)
+        {
+            self.Refresh();
+            var before = self.TotalProcessorTime;
+            await Task.Delay(500);
+            self.Refresh();
+            quiet = self.TotalProcessorTime - before < TimeSpan.FromMilliseconds(50) ? quiet + 1 : 0;
+        }
+    }
+
     [Fact]
     public async Task Healthz_answers_in_under_100ms_while_fifty_clients_have_stopped_reading_exports()
     {
@@ -54,11 +73,15 @@ public sealed class SlowExportReadersTests
         var readers = new List<TcpClient>();
         try
         {
-            var started = await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
-                StartSlowReaderAsync(server.Http.BaseAddress!, i % 2 == 0 ? "/api/v1/datasets/big/rows?format=csv" : "/api/v1/datasets/big/rows?format=ndjson")));
+            // CSV: uncompressed, so every one of them is far larger than the buffers and stalls on its client.
+            var started = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => StartSlowReaderAsync(server.Http.BaseAddress!, "/api/v1/datasets/big/rows?format=csv")));
             readers.AddRange(started.Select(s => s.Client));
             Assert.All(started, s => Assert.Equal("HTTP/1.1 200 OK", s.StatusLine));
             Assert.Equal(50, server.Services.GetRequiredService<ReadPipeline>().Exports.Running);
+
+            // The readers stopped: once every buffer between DuckDB and them is full the exports stall and use no
+            // CPU. That is the state to measure in (before it, /healthz competes with fifty encoders for two cores).
+            await StalledAsync();
 
             // Warm the client's connection, then take the median of several, so one scheduling hiccup on a busy
             // machine does not decide; before, every one of these waited ~30 s for a free pool thread.
@@ -67,6 +90,8 @@ public sealed class SlowExportReadersTests
             for (var i = 0; i < 7; i++) timings.Add(await TimeHealthzAsync(server.Http));
             var median = timings.Order().ElementAt(timings.Count / 2);
             Assert.True(median < TimeSpan.FromMilliseconds(100), $"/healthz took {string.Join(", ", timings.Select(t => $"{t.TotalMilliseconds:0} ms"))}");
+            // The stalled exports hold threads of their own: were each holding a pool thread, the pool would have grown past them.
+            Assert.True(ThreadPool.ThreadCount < 50, $"{ThreadPool.ThreadCount} thread-pool threads while 50 exports are stalled");
 
             // Small reads answer too.
             using var page = await server.Http.GetAsync("/api/v1/datasets/big/rows?limit=3");
