@@ -46,6 +46,8 @@ public sealed partial class LadleEngine : IAsyncDisposable
                 _ => throw new InvalidOperationException($"no connector for source kind {source.Kind}"),
             };
         }
+        StoreConnector.StatementTimeout = project.Server.StatementTimeout;
+        foreach (var connector in _connectors.Values) connector.StatementTimeout = project.Server.StatementTimeout;
         Publisher = new Publisher(this, loggers.CreateLogger("Ladle.Publisher"));
         Semantic = new Semantic.MetricsEngine(this, loggers.CreateLogger("Ladle.Semantic"));
     }
@@ -245,7 +247,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
             else relation = connector.Relation(dataset);
             var statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey);
             await using (await StoreConnector.QueryAsync(statement with { Text = $"SELECT * FROM ({statement.Text}) AS bound LIMIT 0" }, null, cancellationToken)) { }
-            return new NativeExport(Store, statement, version, lease);
+            return new NativeExport(Store, statement, version, lease, Project.Server.StatementTimeout);
         }
         catch
         {

@@ -22,6 +22,9 @@ public sealed class BadInputTests(RetailServerFixture fixture) : IClassFixture<R
     [InlineData("limit=ten", "limit", "whole number")]
     [InlineData("limit=100000000", "limit", "largest page")]
     [InlineData("cursor=bm90LWEtY3Vyc29y", "cursor", "not one Ladle issued")]
+    [InlineData("cursor=OTk5OTk5OTk5OTk5OTk5OTk5OTk6MDphYmNkZWYxMjM0NTY", "cursor", "not one Ladle issued")] // a 20-digit version
+    [InlineData("filter=region:eq:EU%00x", "filter", "holds a control character (U+0000)")]
+    [InlineData("filter=note:eq:%1b[31mred", "filter", "holds a control character (U+001B)")]
     public async Task Bad_request_answers_400_naming_the_parameter(string query, string parameter, string message)
     {
         using var response = await Http.GetAsync("/api/v1/datasets/orders/rows?" + query);

@@ -18,6 +18,8 @@ internal static class AccessCommand
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
             await using var state = new SqliteStateStore(loaded.StatePath);
             await state.InitializeAsync(ct);
+            if (parse.GetValue(days) is < 1 or > 36_500)
+                throw new Core.Errors.InvalidRequestException($"--days must be from 1 to 36500, not {parse.GetValue(days)}", "days");
             var since = DateTimeOffset.UtcNow.AddDays(-parse.GetValue(days));
             var reads = (await state.QueryAuditAsync(new AuditQuery(Since: since, Limit: 1_000_000), ct)).Where(e => e.Status == "ok").ToList();
             var readDatasets = reads.Select(r => r.Target).ToHashSet(StringComparer.OrdinalIgnoreCase);

@@ -25,12 +25,15 @@ internal static class AuditCommand
             await using var state = new SqliteStateStore(loaded.StatePath);
             await state.InitializeAsync(ct);
             var entries = await state.QueryAuditAsync(new AuditQuery(parse.GetValue(principal), parse.GetValue(dataset), DateTimeOffset.UtcNow - span, parse.GetValue(limit)), ct);
-            var table = new Table().AddColumns("at", "principal", "interface", "target", "action", "status", "rows", "bytes", "ms", "filters");
+            var table = new Table().AddColumns("at", "principal", "interface", "target", "action", "format", "version", "status", "rows", "bytes", "ms", "filters");
+            // Entries written before the audit cleaned caller text may still hold escapes: clean again before the terminal sees them.
+            static string Safe(string? text) => Markup.Escape(Engine.Serving.AuditText.Clean(text));
             foreach (var e in entries)
-                table.AddRow(e.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Markup.Escape(e.Principal), e.Interface, Markup.Escape(e.Target),
-                    e.Action, e.Status == Engine.Serving.AuditStatuses.Started ? "[yellow]started, not finished[/]" : Markup.Escape(e.Status),
+                table.AddRow(e.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Safe(e.Principal), Safe(e.Interface), Safe(e.Target),
+                    Safe(e.Action), Safe(e.Format), Safe(e.Version),
+                    e.Status == Engine.Serving.AuditStatuses.Started ? "[yellow]started, not finished[/]" : Safe(e.Status),
                     e.Rows.ToString("N0", CultureInfo.InvariantCulture), e.Bytes.ToString("N0", CultureInfo.InvariantCulture),
-                    e.DurationMs.ToString(CultureInfo.InvariantCulture), Markup.Escape(e.Filters));
+                    e.DurationMs.ToString(CultureInfo.InvariantCulture), Safe(e.Filters));
             AnsiConsole.Write(table);
             var unfinished = entries.Count(e => e.Status == Engine.Serving.AuditStatuses.Started);
             if (unfinished > 0)

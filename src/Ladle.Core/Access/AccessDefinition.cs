@@ -74,7 +74,13 @@ public sealed record AccessDefinition
     public RateLimit? DefaultRateLimit { get; init; }
     public IReadOnlyDictionary<string, RateLimit> RateLimits { get; init; } = new Dictionary<string, RateLimit>();
 
-    /// <summary>Endpoints served without a token: healthz, metrics (Prometheus). Default both.</summary>
+    /// <summary>Requests per second a client address may fail authentication with, by default.</summary>
+    public const int UnauthenticatedRequestsPerSecond = 10;
+
+    /// <summary>Requests that fail authentication (no token, a wrong one), per client address.</summary>
+    public RateLimit UnauthenticatedRateLimit { get; init; } = new(UnauthenticatedRequestsPerSecond, null);
+
+    /// <summary>Endpoints served without a token: healthz, metrics (Prometheus), openapi (the API document). Default healthz and metrics.</summary>
     public IReadOnlyList<string> OpenEndpoints { get; init; } = ["healthz", "metrics"];
 
     /// <summary>Audit entries older than this are deleted by retention.</summary>

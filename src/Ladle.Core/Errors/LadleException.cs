@@ -71,3 +71,12 @@ public sealed class RateLimitedException(string message, TimeSpan retryAfter) : 
     public TimeSpan RetryAfter { get; } = retryAfter;
     public override string Kind => "rate-limited";
 }
+
+/// <summary>A statement ran past the server's statement_timeout and was stopped in the engine: HTTP 503.</summary>
+public sealed class StatementTimeoutException(TimeSpan timeout) : LadleException(
+    $"the query ran longer than the server's statement_timeout of {Loading.Durations.Format(timeout)} and was stopped; " +
+    "narrow it (filters, a shorter range, fewer columns) or raise 'statement_timeout' under 'server:' in ladle.yaml")
+{
+    public TimeSpan Timeout { get; } = timeout;
+    public override string Kind => "statement-timeout";
+}

@@ -57,6 +57,7 @@ internal static class AccessLoader
         }
 
         RateLimit? defaultLimit = null;
+        var unauthenticatedLimit = new RateLimit(AccessDefinition.UnauthenticatedRequestsPerSecond, null);
         var limits = new Dictionary<string, RateLimit>(StringComparer.OrdinalIgnoreCase);
         if (map.Map("rate_limits") is { } limitsNode)
         {
@@ -71,14 +72,19 @@ internal static class AccessLoader
                 var l = new YamlMap(limitNode, FileName, diagnostics, $"rate limit '{name}'", "requests_per_second", "rows_per_minute");
                 var limit = new RateLimit(l.Int("requests_per_second", 1, 1_000_000), l.Int("rows_per_minute", 1, int.MaxValue));
                 if (name == "default") defaultLimit = limit;
-                else if (!principals.ContainsKey(name)) diagnostics.Add(YamlMap.At(FileName, key), $"rate limit for unknown principal '{name}'", Suggest.Hint(name, principals.Keys.Append("default").ToList()));
+                else if (name == "unauthenticated")
+                {
+                    if (l.Node("rows_per_minute") is { } rows) diagnostics.Add(l.At(rows), "'unauthenticated' limits requests per client address; it reads no rows", "keep only requests_per_second");
+                    unauthenticatedLimit = limit;
+                }
+                else if (!principals.ContainsKey(name)) diagnostics.Add(YamlMap.At(FileName, key), $"rate limit for unknown principal '{name}'", Suggest.Hint(name, principals.Keys.Append("default").Append("unauthenticated").ToList()));
                 else limits[name] = limit;
             }
         }
 
         var open = map.StringList("open_endpoints").Select(o => o.Value.ToLowerInvariant()).ToList();
-        foreach (var (value, at) in map.StringList("open_endpoints").Where(o => o.Value.ToLowerInvariant() is not ("healthz" or "metrics")))
-            diagnostics.Add(at, $"'{value}' cannot be opened without a token", "only healthz and metrics can be open");
+        foreach (var (value, at) in map.StringList("open_endpoints").Where(o => o.Value.ToLowerInvariant() is not ("healthz" or "metrics" or "openapi")))
+            diagnostics.Add(at, $"'{value}' cannot be opened without a token", "only healthz, metrics and openapi can be open");
         var auditRetention = TimeSpan.FromDays(90);
         if (map.Map("audit") is { } auditNode)
         {
@@ -94,6 +100,7 @@ internal static class AccessLoader
             Embed = embed,
             DefaultRateLimit = defaultLimit,
             RateLimits = limits,
+            UnauthenticatedRateLimit = unauthenticatedLimit,
             OpenEndpoints = map.Node("open_endpoints") is null ? ["healthz", "metrics"] : open,
             AuditRetention = auditRetention,
         };

@@ -9,16 +9,28 @@ public static partial class Durations
     [GeneratedRegex(@"^\s*(?:(\d+)\s*w)?\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex DurationRegex();
 
-    public const string Expected = "a duration such as 90s, 30m, 2h, 1d or 1d12h";
+    public const string Expected = "a duration such as 90s, 30m, 2h, 1d or 1d12h, at most 36500d (100 years)";
+
+    /// <summary>The longest duration accepted: longer ones mean "forever", overflow dates, and are always a typo.</summary>
+    public static readonly TimeSpan Max = TimeSpan.FromDays(36_500);
 
     public static bool TryParse(string text, out TimeSpan duration)
     {
         duration = TimeSpan.Zero;
         var match = DurationRegex().Match(text);
         if (!match.Success || text.Trim().Length == 0) return false;
-        long Part(int i) => match.Groups[i].Success ? long.Parse(match.Groups[i].Value, CultureInfo.InvariantCulture) : 0;
-        duration = TimeSpan.FromDays(Part(1) * 7 + Part(2)) + TimeSpan.FromHours(Part(3)) + TimeSpan.FromMinutes(Part(4)) + TimeSpan.FromSeconds(Part(5));
-        return duration > TimeSpan.Zero;
+        // Each part is bounded before it is added, so 99999999d or a 30-digit number is "too long", never an overflow.
+        double total = 0;
+        (int Group, double Seconds)[] units = [(1, 7 * 86_400), (2, 86_400), (3, 3_600), (4, 60), (5, 1)];
+        foreach (var (group, seconds) in units)
+        {
+            if (!match.Groups[group].Success) continue;
+            if (!double.TryParse(match.Groups[group].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var count)) return false;
+            total += count * seconds;
+        }
+        if (total <= 0 || total > Max.TotalSeconds) return false;
+        duration = TimeSpan.FromSeconds(total);
+        return true;
     }
 
     /// <summary>Parses "1%" as 0.01 (fraction) or "10" as a count.</summary>

@@ -21,7 +21,8 @@ public static partial class ProjectLoader
 
     private static readonly string[] ProjectKeys = ["name", "description", "sources", "server", "store", "state", "alerts"];
     private static readonly string[] SourceKeys = ["kind", "path", "format", "connection_env", "description"];
-    private static readonly string[] ServerKeys = ["http", "default_page_size", "max_page_size", "retain_versions", "status_interval", "run_retries", "retry_backoff"];
+    private static readonly string[] ServerKeys = ["http", "default_page_size", "max_page_size", "retain_versions", "status_interval", "run_retries", "retry_backoff",
+        "statement_timeout", "max_exports", "max_exports_per_principal"];
     private static readonly string[] DatasetKeys =
     [
         "name", "domain", "owner", "description", "source", "table", "sql", "depends_on", "columns",
@@ -143,7 +144,22 @@ public static partial class ProjectLoader
             // Backoff doubles per retry, so a handful of retries already spans hours; more would only hide an outage.
             RunRetries = map.Int("run_retries", 0, 10) ?? defaults.RunRetries,
             RetryBackoff = ReadDuration(map, "retry_backoff", required: false, diagnostics) ?? defaults.RetryBackoff,
+            StatementTimeout = ReadStatementTimeout(map, diagnostics) ?? defaults.StatementTimeout,
+            MaxExports = map.Int("max_exports", 1, 1000) ?? defaults.MaxExports,
+            MaxExportsPerPrincipal = map.Int("max_exports_per_principal", 1, 1000) ?? defaults.MaxExportsPerPrincipal,
         };
+    }
+
+    private static TimeSpan? ReadStatementTimeout(YamlMap map, DiagnosticBag diagnostics)
+    {
+        var timeout = ReadDuration(map, "statement_timeout", required: false, diagnostics);
+        if (timeout is { } t && (t < TimeSpan.FromSeconds(1) || t > TimeSpan.FromDays(1)))
+        {
+            diagnostics.Add(map.At(map.Node("statement_timeout")!), $"'statement_timeout' of {Durations.Format(t)} is outside 1s to 1d",
+                "write e.g. 5m; a query that runs longer is stopped and answered 503");
+            return null;
+        }
+        return timeout;
     }
 
     private static SourceDefinition? ReadSource(string root, YamlScalarNode key, YamlNode value, DiagnosticBag diagnostics)
@@ -346,10 +362,21 @@ public static partial class ProjectLoader
         return mask;
     }
 
+    /// <summary>The most columns a dataset may declare; wider tables are almost always a generated mistake.</summary>
+    public const int MaxColumns = 10_000;
+
     private static List<ColumnDefinition> ReadColumns(YamlMap map, string dataset, string file, DiagnosticBag diagnostics)
     {
         var result = new List<ColumnDefinition>();
         if (map.Sequence("columns") is not { } seq) return result;
+        if (seq.Children.Count > MaxColumns)
+        {
+            // Refused before reading them: every later step (checks, schema, SQL) would pay for each one.
+            diagnostics.Add(map.KeyLocation("columns"), $"dataset '{dataset}' declares {seq.Children.Count:N0} columns, more than the {MaxColumns:N0} Ladle accepts",
+                "split the dataset, or leave 'columns:' out to serve what the source has");
+            return result;
+        }
+        var declared = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var item in seq)
         {
             if (item is not YamlMappingNode columnNode)
@@ -366,7 +393,7 @@ public static partial class ProjectLoader
             if (name is null) continue;
             if (!IsIdentifier(name))
                 diagnostics.Add(column.At(column.Node("name")!), $"column name '{name}' is not a valid name", "use letters, digits and underscores");
-            if (result.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)))
+            if (!declared.Add(name))
             {
                 diagnostics.Add(column.At(column.Node("name")!), $"column '{name}' is declared twice in '{dataset}'");
                 continue;

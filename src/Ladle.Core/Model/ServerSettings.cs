@@ -26,4 +26,13 @@ public sealed record ServerSettings
 
     /// <summary>The wait before the first retry; each further retry waits twice as long as the one before.</summary>
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest any statement the engine runs for a request (a read, a metric query, an export) may take before it is interrupted.</summary>
+    public TimeSpan StatementTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Exports (csv, ndjson, parquet, xlsx) streaming at once in the whole server; more are answered 429.</summary>
+    public int MaxExports { get; init; } = 16;
+
+    /// <summary>Exports streaming at once for one principal; more are answered 429.</summary>
+    public int MaxExportsPerPrincipal { get; init; } = 4;
 }

@@ -31,9 +31,17 @@ public readonly record struct Cursor(long? Version, long Offset, string QueryHas
             var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
             if (parts.Length is 3 or 4 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
             {
-                long? version = parts[0] == "-" ? null : long.Parse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture);
-                long? publishedAt = parts.Length == 4 ? long.Parse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture) : null;
-                return new Cursor(version, offset, parts[2]) { PublishedAt = publishedAt };
+                long? publishedAt = null;
+                var publishedAtOk = parts.Length == 3;
+                if (parts.Length == 4 && long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var at))
+                {
+                    publishedAt = at;
+                    publishedAtOk = true;
+                }
+                // A version or time that does not fit a long (20 digits) is as foreign as any other tampered cursor.
+                if (publishedAtOk && parts[0] == "-") return new Cursor(null, offset, parts[2]) { PublishedAt = publishedAt };
+                if (publishedAtOk && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+                    return new Cursor(version, offset, parts[2]) { PublishedAt = publishedAt };
             }
         }
         catch (FormatException) { }

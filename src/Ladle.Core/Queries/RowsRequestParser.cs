@@ -19,7 +19,9 @@ public static class RowsRequestParser
         string? limit, string? cursor, long? maxLimit = null)
     {
         var projection = ParseColumns(dataset, schema, columns);
-        var parsedFilters = filters.Select(f => ParseFilter(dataset, schema, f)).ToList();
+        var filterTexts = filters as IReadOnlyCollection<string> ?? filters.ToList();
+        RequestLimits.CheckFilters(filterTexts);
+        var parsedFilters = filterTexts.Select(f => ParseFilter(dataset, schema, f)).ToList();
         var parsedOrder = ParseOrder(dataset, schema, order);
         long? parsedLimit = null;
         if (!string.IsNullOrWhiteSpace(limit))
@@ -78,6 +80,7 @@ public static class RowsRequestParser
 
     public static Filter ParseFilter(string dataset, DatasetSchema schema, string text)
     {
+        RequestLimits.CheckFilterText(text);
         var parts = text.Split(':', 3);
         if (parts.Length < 2)
             throw new InvalidRequestException($"filter '{text}' is not column:operator:value (operators: {Operators})", "filter");

@@ -14,7 +14,11 @@ public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = nu
 {
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _requests = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, RowWindow> _rows = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _failures = new(StringComparer.Ordinal);
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    /// <summary>Client addresses remembered at most; past it, those whose budget is whole again are forgotten.</summary>
+    private const int MaxAddresses = 10_000;
 
     private RateLimit? LimitOf(Principal principal) =>
         principal.IsAnonymous || principal.Method == AuthMethod.Local ? null
@@ -63,9 +67,41 @@ public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = nu
         }
     }
 
+    /// <summary>
+    /// Refuses (429) a client address that failed authentication more than the unauthenticated limit allows,
+    /// before its credentials are even looked at: guessing tokens or flooding costs one refusal, not a lookup.
+    /// </summary>
+    public void CheckAddress(string address)
+    {
+        if (!_failures.TryGetValue(address, out var limiter) || limiter.GetStatistics()?.CurrentAvailablePermits > 0) return;
+        throw new RateLimitedException(
+            $"too many requests without valid credentials from {address} (more than {access.UnauthenticatedRateLimit.RequestsPerSecond} a second); send 'Authorization: Bearer <token>'",
+            TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Counts a request from <paramref name="address"/> that failed authentication.</summary>
+    public void CountFailure(string address)
+    {
+        if (access.UnauthenticatedRateLimit.RequestsPerSecond is not { } rps) return;
+        if (_failures.Count >= MaxAddresses)
+            foreach (var (key, idle) in _failures.Where(f => f.Value.GetStatistics()?.CurrentAvailablePermits >= (long)Math.Ceiling(rps) * 10))
+                if (_failures.TryRemove(key, out _)) idle.Dispose();
+        var limiter = _failures.GetOrAdd(address, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            // Ten seconds' worth at once: a client that retries a few times with a stale token is not locked out.
+            TokenLimit = Math.Max(1, (int)Math.Ceiling(rps) * 10),
+            TokensPerPeriod = Math.Max(1, (int)Math.Ceiling(rps)),
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+        using var lease = limiter.AttemptAcquire();
+    }
+
     public void Dispose()
     {
         foreach (var limiter in _requests.Values) limiter.Dispose();
+        foreach (var limiter in _failures.Values) limiter.Dispose();
     }
 
     private sealed class RowWindow

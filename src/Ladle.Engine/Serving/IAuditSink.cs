@@ -1,10 +1,24 @@
 namespace Ladle.Engine.Serving;
 
-/// <summary>One answered or refused request, as the audit trail keeps it.</summary>
+/// <summary>
+/// One answered or refused request, as the audit trail keeps it. Text that came from a caller is made safe on the
+/// way in (<see cref="AuditText.Clean"/>): control characters escaped, length capped, secrets redacted.
+/// </summary>
 public sealed record AuditEntry(
     DateTimeOffset At, string Principal, string Interface, string Dataset, string Action, string Filters,
     long Rows, long Bytes, string Status, TimeSpan Duration)
 {
+    public string Principal { get; init; } = AuditText.Clean(Principal);
+    public string Dataset { get; init; } = AuditText.Clean(Dataset);
+    public string Action { get; init; } = AuditText.Clean(Action);
+    public string Filters { get; init; } = AuditText.Clean(Filters);
+
+    /// <summary>The format answered (json, csv, …), when the request read rows or metrics.</summary>
+    public string? Format { get; init; }
+
+    /// <summary>The version read (a number), or dataset=version pairs for a metric query; null when nothing was read.</summary>
+    public string? Version { get; init; }
+
     /// <summary>Set on the marker entry a flush waits for; never written.</summary>
     internal TaskCompletionSource? Flushed { get; init; }
 

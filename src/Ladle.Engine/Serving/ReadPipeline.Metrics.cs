@@ -28,6 +28,9 @@ public sealed partial class ReadPipeline
         var bytes = new CountingStream.Counter();
         var status = "error";
         IReadOnlyList<string> datasets = [];
+        string? versions = null;
+        IDisposable? exportPlace = null;
+        var format = ResultEncoders.Formats.Contains(request.Format?.Trim().ToLowerInvariant() ?? "json") ? request.Format?.Trim().ToLowerInvariant() ?? "json" : "_invalid";
         try
         {
             var encoder = ResultEncoders.Get(request.Format);
@@ -37,6 +40,8 @@ public sealed partial class ReadPipeline
             datasets = plan.Datasets;
             await using var execution = Engine.Semantic.Open(plan, await AuthorizeMetricsAsync(request.Principal, plan, cancellationToken));
             var (health, read) = JudgeMetrics(execution);
+            versions = string.Join(",", read.Select(d => $"{d.Dataset}={(d.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "live")}"));
+            if (encoder.Format != "json") exportPlace = Exports.Enter(request.Principal);
             // Weak: the same numbers from the same versions with the same status, whether computed or cached.
             var etag = execution.ETag is { } tag ? $"W/\"{tag.Trim('"')}-{health.StatusName}\"" : null;
             if (etag is not null && request.IfNoneMatch is { } held && EntityTagMatches(held, etag))
@@ -92,8 +97,9 @@ public sealed partial class ReadPipeline
         }
         finally
         {
+            exportPlace?.Dispose();
             Audit.Record(new AuditEntry(DateTimeOffset.UtcNow, request.Principal.Name, request.Interface, string.Join(",", datasets),
-                "metrics", Describe(request.Query), rows, bytes.Bytes, status, clock.Elapsed));
+                "metrics", Describe(request.Query), rows, bytes.Bytes, status, clock.Elapsed) { Format = format, Version = versions });
         }
     }
 

@@ -21,6 +21,9 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
     /// <summary>For the other parts of the pipeline (metric queries), which cannot see the constructor's parameters.</summary>
     private IAuditSink Audit => audit;
 
+    /// <summary>Bounds the exports streaming at once (server.max_exports, server.max_exports_per_principal).</summary>
+    public ExportGate Exports { get; } = new(engine.Project.Server.MaxExports, engine.Project.Server.MaxExportsPerPrincipal);
+
     /// <summary>The datasets a principal may see, in dependency order.</summary>
     public IEnumerable<DatasetDefinition> Catalog(Principal principal) =>
         Engine.Project.Datasets.Where(d => Policy.CanSee(principal, d));
@@ -48,12 +51,15 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
         var status = "error";
         string filters = string.Join(";", request.Filters);
         long? started = null;
+        long? versionRead = null;
+        IDisposable? exportPlace = null;
         try
         {
             var encoder = ResultEncoders.Get(request.Format);
             var dataset = Describe(request.Principal, request.Dataset);
             var paged = encoder.Format == "json";
             Policy.Authorize(request.Principal, dataset, paged ? DataAction.Read : DataAction.Export);
+            if (!paged) exportPlace = Exports.Enter(request.Principal);
             var schema = await Engine.GetSchemaAsync(dataset, cancellationToken);
             var settings = Engine.Project.Server;
             var query = RowsRequestParser.Parse(dataset.Name, schema, request.Columns, request.Filters, request.Order,
@@ -81,7 +87,8 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
                 await using (export)
                 {
                     var info = Judge(dataset, export.Version, encoder);
-                    started = await BeginExportAsync(request, filters, cancellationToken);
+                    versionRead = export.Version?.Version;
+                    started = await BeginExportAsync(request, filters, format, versionRead, cancellationToken);
                     var body = new CountingStream(begin(info), bytes);
                     rows = await export.CopyToAsync(native.DuckDbCopyOptions, body, cancellationToken);
                     await body.FlushAsync(cancellationToken);
@@ -97,7 +104,8 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
                     await Engine.CountRowsAsync(dataset, query with { PinnedVersion = version?.Version ?? query.PinnedVersion }, cancellationToken) > XlsxEncoder.MaxRows)
                     throw XlsxEncoder.TooManyRows(XlsxEncoder.MaxRows);
                 var info = Judge(dataset, version, encoder);
-                if (!paged) started = await BeginExportAsync(request, filters, cancellationToken);
+                versionRead = version?.Version;
+                if (!paged) started = await BeginExportAsync(request, filters, format, versionRead, cancellationToken);
                 var body = new CountingStream(begin(info), bytes);
                 var context = new EncodeContext
                 {
@@ -123,9 +131,13 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
         }
         finally
         {
+            exportPlace?.Dispose();
             limits?.CountRows(request.Principal, rows);
             audit.Record(new AuditEntry(DateTimeOffset.UtcNow, request.Principal.Name, request.Interface, request.Dataset,
-                "read", filters, rows, bytes.Bytes, status, clock.Elapsed) { Started = started });
+                "read", filters, rows, bytes.Bytes, status, clock.Elapsed)
+            {
+                Started = started, Format = format, Version = versionRead?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
             // Names and formats come from requests: unknown ones share one label value so the series stay bounded.
             var label = Engine.Project.FindDataset(request.Dataset)?.Name ?? "_unknown";
             metrics?.RowsServed(label, format, status, rows, bytes.Bytes, clock.Elapsed);
@@ -136,9 +148,12 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
     /// An export can stream for minutes: its start is audited before the first byte, durably, so a process killed
     /// mid-way still leaves who was reading what (the entry recorded at the end completes it).
     /// </summary>
-    private ValueTask<long?> BeginExportAsync(RowsRequest request, string filters, CancellationToken cancellationToken) =>
+    private ValueTask<long?> BeginExportAsync(RowsRequest request, string filters, string format, long? version, CancellationToken cancellationToken) =>
         audit.BeginAsync(new AuditEntry(DateTimeOffset.UtcNow, request.Principal.Name, request.Interface, request.Dataset,
-            "read", filters, 0, 0, AuditStatuses.Started, TimeSpan.Zero), cancellationToken);
+            "read", filters, 0, 0, AuditStatuses.Started, TimeSpan.Zero)
+        {
+            Format = format, Version = version?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }, cancellationToken);
 
     /// <summary>
     /// The trust gate: the status of the version actually leased, so the status stated is the status of these

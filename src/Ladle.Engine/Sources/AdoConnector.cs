@@ -24,8 +24,10 @@ public abstract class AdoConnector(SourceDefinition definition) : SourceConnecto
 
     public override async Task<ResultStream> QueryAsync(SqlStatement statement, ResultSchema? schema, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         DbConnection? connection = null;
         DbCommand? command = null;
+        var guard = new StatementGuard(cancellationToken, StatementTimeout);
         try
         {
             connection = await OpenConnectionAsync(cancellationToken);
@@ -33,17 +35,26 @@ public abstract class AdoConnector(SourceDefinition definition) : SourceConnecto
             command.CommandText = statement.Text;
             for (var i = 0; i < statement.Parameters.Count; i++)
                 command.Parameters.Add(CreateParameter(Dialect.ParameterName(i), statement.Parameters[i]));
-            var reader = await command.ExecuteReaderAsync(cancellationToken);
+            // Cancelling the request (or the statement timeout) stops the query in the source while it runs, not just our reading of it.
+            guard.Interrupt(command);
+            var running = command;
+            // An embedded engine executes on the calling thread: give it a thread of its own, not one the server needs to answer requests.
+            var reader = SyncReads
+                ? await StatementGuard.Dedicated(() => running.ExecuteReader())
+                : await command.ExecuteReaderAsync(guard.Token);
+            guard.Disarm();
             schema ??= new ResultSchema(Enumerable.Range(0, reader.FieldCount)
                 .Select(i => new ResultColumn(reader.GetName(i), TypeOf(reader, i))).ToList());
-            // Cancelling the request cancels the query in the source, not just our reading of it.
-            var registration = cancellationToken.Register(static c => { try { ((DbCommand)c!).Cancel(); } catch (DbException) { } }, command);
-            return new DbResultStream(reader, schema, [registration.AsAsyncDisposable(), command, connection], SyncReads, DynamicTypes);
+            return new DbResultStream(reader, schema, [guard, command, connection], SyncReads, DynamicTypes);
         }
-        catch (Exception e) when (e is DbException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is DbException or InvalidOperationException or IOException or OperationCanceledException)
         {
+            var stopped = guard.Explain();
+            await guard.DisposeAsync();
             if (command is not null) await command.DisposeAsync();
             if (connection is not null) await connection.DisposeAsync();
+            if (stopped is not null) throw stopped;
+            if (e is OperationCanceledException) throw;
             throw Unavailable(e);
         }
     }
@@ -51,14 +62,4 @@ public abstract class AdoConnector(SourceDefinition definition) : SourceConnecto
     /// <summary>A 503 naming this source, with the provider's own words.</summary>
     protected SourceUnavailableException Unavailable(Exception e) =>
         new(Definition.Name, $"source '{Definition.Name}' ({Definition.Kind.ToString().ToLowerInvariant()}) failed: {e.Message}", e);
-}
-
-internal static class RegistrationExtensions
-{
-    public static IAsyncDisposable AsAsyncDisposable(this CancellationTokenRegistration registration) => new Disposer(registration);
-
-    private sealed class Disposer(CancellationTokenRegistration registration) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => registration.DisposeAsync();
-    }
 }

@@ -14,6 +14,9 @@ public abstract class SourceConnector(SourceDefinition definition) : IAsyncDispo
 
     public abstract SqlDialect Dialect { get; }
 
+    /// <summary>How long a statement may run before it is interrupted (server.statement_timeout); infinite by default.</summary>
+    public TimeSpan StatementTimeout { get; set; } = Timeout.InfiniteTimeSpan;
+
     /// <summary>The dataset as a FROM item in the source's SQL (a quoted table, a subquery, a file reader).</summary>
     public virtual string Relation(DatasetDefinition dataset) =>
         dataset.Sql is { } sql ? $"({sql.TrimEnd().TrimEnd(';')})" : Dialect.QuoteQualified(dataset.Table!);

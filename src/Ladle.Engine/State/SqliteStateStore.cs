@@ -7,11 +7,13 @@ namespace Ladle.Engine.State;
 public sealed class SqliteStateStore : IStateStore
 {
     private readonly string _connectionString;
+    private readonly string _path;
 
     public SqliteStateStore(string path)
     {
         FilePath = path;
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        Internal.PrivateFiles.CreateFolderOf(path);
+        _path = path;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -102,7 +104,9 @@ public sealed class SqliteStateStore : IStateStore
                 rows        INTEGER NOT NULL,
                 bytes       INTEGER NOT NULL,
                 status      TEXT NOT NULL,
-                duration_ms INTEGER NOT NULL
+                duration_ms INTEGER NOT NULL,
+                format      TEXT,
+                version     TEXT
             );
             CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
             CREATE INDEX IF NOT EXISTS audit_principal ON audit (principal, at);
@@ -121,6 +125,16 @@ public sealed class SqliteStateStore : IStateStore
                 """;
             await alter.ExecuteNonQueryAsync(cancellationToken);
         }
+        // State files from before the audit recorded what was read: their entries have no format or version.
+        await using var auditColumns = connection.CreateCommand();
+        auditColumns.CommandText = "SELECT count(*) FROM pragma_table_info('audit') WHERE name = 'format'";
+        if ((long)(await auditColumns.ExecuteScalarAsync(cancellationToken))! == 0)
+        {
+            await using var alter = connection.CreateCommand();
+            alter.CommandText = "ALTER TABLE audit ADD COLUMN format TEXT; ALTER TABLE audit ADD COLUMN version TEXT;";
+            await alter.ExecuteNonQueryAsync(cancellationToken);
+        }
+        Internal.PrivateFiles.Restrict(_path);
     }
 
     public async Task<VersionRecord> BeginVersionAsync(string dataset, string trigger, DateTimeOffset startedAt, CancellationToken cancellationToken)
@@ -407,7 +421,10 @@ public sealed class SqliteStateStore : IStateStore
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "INSERT INTO audit VALUES ($at, $principal, $interface, $target, $action, $filters, $rows, $bytes, $status, $ms)";
+        command.CommandText = """
+            INSERT INTO audit (at, principal, interface, target, action, filters, rows, bytes, status, duration_ms, format, version)
+            VALUES ($at, $principal, $interface, $target, $action, $filters, $rows, $bytes, $status, $ms, $format, $version)
+            """;
         var at = command.Parameters.Add("$at", SqliteType.Text);
         var principal = command.Parameters.Add("$principal", SqliteType.Text);
         var face = command.Parameters.Add("$interface", SqliteType.Text);
@@ -418,6 +435,8 @@ public sealed class SqliteStateStore : IStateStore
         var bytes = command.Parameters.Add("$bytes", SqliteType.Integer);
         var status = command.Parameters.Add("$status", SqliteType.Text);
         var ms = command.Parameters.Add("$ms", SqliteType.Integer);
+        var format = command.Parameters.Add("$format", SqliteType.Text);
+        var version = command.Parameters.Add("$version", SqliteType.Text);
         foreach (var e in entries)
         {
             at.Value = Format(e.At);
@@ -430,6 +449,8 @@ public sealed class SqliteStateStore : IStateStore
             bytes.Value = e.Bytes;
             status.Value = e.Status;
             ms.Value = e.DurationMs;
+            format.Value = (object?)e.Format ?? DBNull.Value;
+            version.Value = (object?)e.Version ?? DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -439,7 +460,10 @@ public sealed class SqliteStateStore : IStateStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO audit VALUES ($at, $principal, $interface, $target, $action, $filters, $rows, $bytes, $status, $ms) RETURNING rowid";
+        command.CommandText = """
+            INSERT INTO audit (at, principal, interface, target, action, filters, rows, bytes, status, duration_ms, format, version)
+            VALUES ($at, $principal, $interface, $target, $action, $filters, $rows, $bytes, $status, $ms, $format, $version) RETURNING rowid
+            """;
         command.Parameters.AddWithValue("$at", Format(entry.At));
         command.Parameters.AddWithValue("$principal", entry.Principal);
         command.Parameters.AddWithValue("$interface", entry.Interface);
@@ -450,6 +474,8 @@ public sealed class SqliteStateStore : IStateStore
         command.Parameters.AddWithValue("$bytes", entry.Bytes);
         command.Parameters.AddWithValue("$status", entry.Status);
         command.Parameters.AddWithValue("$ms", entry.DurationMs);
+        command.Parameters.AddWithValue("$format", (object?)entry.Format ?? DBNull.Value);
+        command.Parameters.AddWithValue("$version", (object?)entry.Version ?? DBNull.Value);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -460,7 +486,7 @@ public sealed class SqliteStateStore : IStateStore
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "UPDATE audit SET rows = $rows, bytes = $bytes, status = $status, duration_ms = $ms WHERE rowid = $id";
+        command.CommandText = "UPDATE audit SET rows = $rows, bytes = $bytes, status = $status, duration_ms = $ms, version = coalesce($version, version) WHERE rowid = $id";
         foreach (var (id, e) in entries)
         {
             command.Parameters.Clear();
@@ -469,6 +495,7 @@ public sealed class SqliteStateStore : IStateStore
             command.Parameters.AddWithValue("$bytes", e.Bytes);
             command.Parameters.AddWithValue("$status", e.Status);
             command.Parameters.AddWithValue("$ms", e.DurationMs);
+            command.Parameters.AddWithValue("$version", (object?)e.Version ?? DBNull.Value);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -479,7 +506,7 @@ public sealed class SqliteStateStore : IStateStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT * FROM audit
+            SELECT at, principal, interface, target, action, filters, rows, bytes, status, duration_ms, format, version FROM audit
             WHERE ($principal IS NULL OR principal = $principal) AND ($target IS NULL OR target = $target) AND ($since IS NULL OR at >= $since)
             ORDER BY at DESC, rowid DESC LIMIT $limit
             """;
@@ -493,7 +520,8 @@ public sealed class SqliteStateStore : IStateStore
         {
             records.Add(new AuditRecord(DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
                 reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-                reader.GetInt64(6), reader.GetInt64(7), reader.GetString(8), reader.GetInt64(9)));
+                reader.GetInt64(6), reader.GetInt64(7), reader.GetString(8), reader.GetInt64(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11)));
         }
         return records;
     }

@@ -21,7 +21,7 @@ public sealed class DuckDbStore : IDisposable
 
     public DuckDbStore(string path, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
-        if (path != ":memory:") Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        if (path != ":memory:") Internal.PrivateFiles.CreateFolderOf(path);
         DatabasePath = path;
         _connectionString = $"Data Source={path}";
         _root = new DuckDBConnection(_connectionString);
@@ -34,6 +34,7 @@ public sealed class DuckDbStore : IDisposable
             _root.Dispose();
             throw new StoreBusyException(path, e);
         }
+        if (path != ":memory:") Internal.PrivateFiles.Restrict(path);
         Execute(_root, $"CREATE SCHEMA IF NOT EXISTS {VersionSchema}");
         Manifest = new StoreManifest(this, _root);
         // Timestamps are served as UTC whatever the machine's zone.

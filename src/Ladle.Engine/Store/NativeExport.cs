@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using DuckDB.NET.Data;
 using Ladle.Engine.Internal;
 using Ladle.Engine.Results;
@@ -12,15 +13,19 @@ namespace Ladle.Engine.Store;
 /// </summary>
 public sealed class NativeExport : IAsyncDisposable
 {
+    private const int ChunkBytes = 256 * 1024;
+
     private readonly DuckDbStore _store;
     private readonly IDisposable? _lease;
+    private readonly TimeSpan _timeout;
 
-    internal NativeExport(DuckDbStore store, SqlStatement statement, DataVersion? version, IDisposable? lease)
+    internal NativeExport(DuckDbStore store, SqlStatement statement, DataVersion? version, IDisposable? lease, TimeSpan timeout)
     {
         _store = store;
         Statement = statement;
         Version = version;
         _lease = lease;
+        _timeout = timeout;
     }
 
     public SqlStatement Statement { get; }
@@ -33,6 +38,10 @@ public sealed class NativeExport : IAsyncDisposable
 
     /// <summary>Streams the export to <paramref name="output"/>; returns the rows written.</summary>
     /// <param name="options">DuckDB COPY options, e.g. <c>FORMAT csv, HEADER</c>.</param>
+    /// <remarks>
+    /// The COPY and the blocking reads of the pipe each run on a thread of their own: a client that stops reading
+    /// blocks DuckDB's writer and those two threads, never the thread pool that answers every other request.
+    /// </remarks>
     public async Task<long> CopyToAsync(string options, Stream output, CancellationToken cancellationToken)
     {
         var pipe = _store.NewPipePath();
@@ -44,36 +53,76 @@ public sealed class NativeExport : IAsyncDisposable
             command.CommandText = $"COPY ({Statement.Text}) TO {SqlDialect.Literal(pipe)} ({options})";
             for (var i = 0; i < Statement.Parameters.Count; i++)
                 command.Parameters.Add(new DuckDBParameter(SqlDialect.DuckDb.ParameterName(i), Statement.Parameters[i]));
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            using var interrupt = stop.Token.Register(() => { try { command.Cancel(); } catch (DuckDBException) { } });
+            await using var guard = new StatementGuard(cancellationToken, _timeout);
+            guard.Interrupt(command);
 
-            var copy = Task.Run(() => (long)command.ExecuteNonQuery(), CancellationToken.None);
+            var copy = StatementGuard.Dedicated(() => (long)command.ExecuteNonQuery());
             // If DuckDB fails before it opens the pipe, nobody would ever write: open it once ourselves so the reader sees the end.
             _ = copy.ContinueWith(_ => { try { using var unblock = new FileStream(pipe, FileMode.Open, FileAccess.Write); } catch (IOException) { } },
                 CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
+            var forward = new Pipe(new PipeOptions(pauseWriterThreshold: 4 * ChunkBytes, resumeWriterThreshold: 2 * ChunkBytes, useSynchronizationContext: false));
+            var reading = StatementGuard.Dedicated(() => Forward(pipe, forward.Writer));
             try
             {
-                await using (var reader = await Task.Run(() => new FileStream(pipe, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous), CancellationToken.None))
-                {
-                    Fifo.Enlarge(reader.SafeFileHandle);
-                    var buffer = new byte[256 * 1024];
-                    int read;
-                    while ((read = await reader.ReadAsync(buffer, cancellationToken)) > 0)
-                        await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
+                await forward.Reader.CopyToAsync(output, guard.Token);
+                await forward.Reader.CompleteAsync();
+                await reading;
             }
-            catch
+            catch (Exception e) when (e is IOException or OperationCanceledException or DuckDBException or InvalidOperationException)
             {
-                // Stop DuckDB (interrupt); with the reader gone its writes fail too.
-                await stop.CancelAsync();
+                // Whether the client or the timeout stopped it, decided before we stop DuckDB ourselves (interrupt);
+                // with the reader gone its writes fail too.
+                var stopped = guard.Explain();
+                await guard.CancelAsync();
+                await forward.Reader.CompleteAsync();
                 try { await copy; } catch (DuckDBException) { } catch (OperationCanceledException) { }
+                await reading;
+                if (stopped is not null) throw stopped;
                 throw;
             }
-            return await copy;
+            try
+            {
+                return await copy;
+            }
+            catch (DuckDBException) when (guard.Explain() is { } stopped)
+            {
+                throw stopped;
+            }
         }
         finally
         {
             File.Delete(pipe);
+        }
+    }
+
+    /// <summary>
+    /// Reads the pipe with blocking reads on this (dedicated) thread into <paramref name="writer"/>; waiting for the
+    /// response to take more happens here too, so backpressure from a slow client never holds a pool thread.
+    /// </summary>
+    private static bool Forward(string pipe, PipeWriter writer)
+    {
+        try
+        {
+            using (var fifo = new FileStream(pipe, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1))
+            {
+                Fifo.Enlarge(fifo.SafeFileHandle);
+                while (true)
+                {
+                    var read = fifo.Read(writer.GetSpan(ChunkBytes));
+                    if (read == 0) break;
+                    writer.Advance(read);
+                    // Blocking on purpose: this thread is the export's own, and this is where a slow client's backpressure lands.
+                    var flushed = writer.FlushAsync().AsTask().GetAwaiter().GetResult();
+                    if (flushed.IsCompleted || flushed.IsCanceled) break;
+                }
+            }
+            writer.Complete();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            writer.Complete(e);
+            return false;
         }
     }
 

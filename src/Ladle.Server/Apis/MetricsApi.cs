@@ -43,12 +43,15 @@ public static class MetricsApi
 
     private static async Task QueryGet(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
     {
+        var principal = await principals.ResolveAsync(context);
         var parsed = MetricQueryBody.FromQueryString(context.Request.Query);
-        await AnswerAsync(context, pipeline, principals, parsed);
+        await AnswerAsync(context, pipeline, principal, parsed);
     }
 
     private static async Task QueryPost(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
     {
+        // Who asks comes first: an unauthenticated body is never read, let alone parsed (its size is capped too).
+        var principal = await principals.ResolveAsync(context);
         JsonElement body;
         try
         {
@@ -59,12 +62,11 @@ public static class MetricsApi
         {
             throw new Core.Errors.InvalidRequestException($"the body is not valid JSON: {e.Message}", "body");
         }
-        await AnswerAsync(context, pipeline, principals, MetricQueryBody.FromJson(body));
+        await AnswerAsync(context, pipeline, principal, MetricQueryBody.FromJson(body));
     }
 
-    private static async Task AnswerAsync(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, MetricQueryBody.Parsed parsed)
+    private static async Task AnswerAsync(HttpContext context, ReadPipeline pipeline, Core.Policy.Principal principal, MetricQueryBody.Parsed parsed)
     {
-        var principal = await principals.ResolveAsync(context);
         if (parsed.Explain)
         {
             var explanation = await pipeline.ExplainMetricsAsync(principal, parsed.Query, context.RequestAborted);

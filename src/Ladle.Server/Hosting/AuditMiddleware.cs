@@ -54,6 +54,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, IAuditSink audit)
         401 => "unauthorized",
         403 => "forbidden",
         404 => "not-found",
+        413 => "body-too-large",
         429 => "rate-limited",
         503 => "unavailable",
         _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),

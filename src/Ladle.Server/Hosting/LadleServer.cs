@@ -16,12 +16,16 @@ namespace Ladle.Server.Hosting;
 /// <summary>Builds the HTTP host over an opened engine: every API is an adapter onto the one read pipeline.</summary>
 public static class LadleServer
 {
+    /// <summary>The largest request body accepted (a metric query is a few hundred bytes); larger ones are answered 413.</summary>
+    public const long MaxBodyBytes = 1024 * 1024;
+
     public static WebApplication Build(LadleEngine engine, LadleServerOptions options, Action<ILoggingBuilder>? logging = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         if (logging is not null) logging(builder.Logging);
         var address = ListenAddress.Parse(options.Http ?? engine.Project.Server.Http);
         builder.WebHost.UseUrls(address.ToUrl());
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddOpenApi();

@@ -14,7 +14,18 @@ public sealed class PrincipalResolver(LadleServerOptions options, TokenService t
 {
     public async Task<Principal> ResolveAsync(HttpContext context)
     {
-        var principal = await AuthenticateAsync(context);
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        limits.CheckAddress(address);
+        Principal principal;
+        try
+        {
+            principal = await AuthenticateAsync(context);
+        }
+        catch (UnauthorizedException)
+        {
+            limits.CountFailure(address);
+            throw;
+        }
         context.Items[AuditMiddleware.PrincipalKey] = principal.Name;
         limits.CheckRequest(principal);
         return principal;

@@ -29,6 +29,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
             var (status, kind) = e switch
             {
                 LadleException l => (StatusOf(l), l.Kind),
+                BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "body-too-large"),
                 BadHttpRequestException b => (b.StatusCode, "invalid-request"),
                 _ => (500, "error"),
             };
@@ -37,7 +38,9 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
                 Status = status,
                 Type = $"https://ladle.dev/problems/{kind}",
                 Title = Title(status),
-                Detail = e.Message,
+                Detail = status == StatusCodes.Status413PayloadTooLarge
+                    ? $"the request body is larger than the {LadleServer.MaxBodyBytes / 1024} KiB Ladle accepts; a metric query is a few hundred bytes, so send fewer or shorter filters"
+                    : e.Message,
                 Instance = context.Request.Path,
             };
             if (e is InvalidRequestException { Parameter: { } parameter }) problem.Extensions["parameter"] = parameter;
@@ -68,7 +71,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
         RateLimitedException => StatusCodes.Status429TooManyRequests,
         NotFoundException => StatusCodes.Status404NotFound,
         GoneException => StatusCodes.Status410Gone,
-        SourceUnavailableException or DatasetUnavailableException or Engine.Trust.DatasetStaleException => StatusCodes.Status503ServiceUnavailable,
+        SourceUnavailableException or DatasetUnavailableException or Engine.Trust.DatasetStaleException or StatementTimeoutException => StatusCodes.Status503ServiceUnavailable,
         Engine.State.StorageFullException => StatusCodes.Status507InsufficientStorage,
         _ => StatusCodes.Status500InternalServerError,
     };
@@ -81,6 +84,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
         429 => "Too many requests",
         404 => "Not found",
         410 => "Gone",
+        413 => "Payload too large",
         503 => "Service unavailable",
         507 => "Insufficient storage",
         _ => "Error",

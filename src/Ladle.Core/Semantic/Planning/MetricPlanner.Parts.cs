@@ -13,6 +13,7 @@ public sealed partial class MetricPlanner
     private List<(int Metric, Filter Filter)> ResolveFilters(List<OutputColumn> columns, List<MetricDefinition> metrics)
     {
         var metricFilters = new List<(int, Filter)>();
+        RequestLimits.CheckFilters(_query.Filters);
         foreach (var text in _query.Filters.Where(f => !string.IsNullOrWhiteSpace(f)))
         {
             var colon = text.IndexOf(':');
@@ -68,7 +69,35 @@ public sealed partial class MetricPlanner
         node.ReadRange = shifted with { From = readFrom };
     }
 
-    private static DateTime? Shift(DateTime? at, Period offset) => at is { } t ? TimeGrains.Add(t, offset.Unit, -offset.Count) : null;
+    private static DateTime? Shift(DateTime? at, Period offset)
+    {
+        try
+        {
+            return at is { } t ? TimeGrains.Add(t, offset.Unit, -offset.Count) : null;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            throw new InvalidRequestException($"the range, looked {offset} back, starts before the year 0001; start it later", "range");
+        }
+    }
+
+    /// <summary>
+    /// Refuses a range whose generated buckets (fill and cumulative windows lay every period out) would be more than
+    /// <see cref="RequestLimits.MaxPeriods"/>: an hour grain over centuries is minutes of CPU for a few rows. An open
+    /// end counts from now, where the data usually ends.
+    /// </summary>
+    private void CheckPeriods(FillMode fill, DateTime localNow)
+    {
+        if (_grain is not { } g) return;
+        foreach (var node in _nodes)
+        {
+            if (fill == FillMode.None && node.Accumulation is null || node.ReadRange is not { } range) continue;
+            var bounded = new DateRange(range.From ?? localNow, range.To ?? localNow);
+            if (bounded.Periods(g) is { } periods && Math.Abs(periods) > RequestLimits.MaxPeriods)
+                throw new InvalidRequestException(
+                    $"range '{_query.Range}' at granularity {g.Name()} lays out about {Math.Abs(periods):N0} periods; with fill or a cumulative metric a query may cover at most {RequestLimits.MaxPeriods:N0}: narrow the range or choose a coarser granularity", "range");
+        }
+    }
 
     private List<SortKey> ResolveOrder(List<OutputColumn> columns)
     {

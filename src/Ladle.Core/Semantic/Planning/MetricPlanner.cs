@@ -86,6 +86,7 @@ public sealed partial class MetricPlanner
 
         var metricFilters = ResolveFilters(columns, metrics);
         foreach (var node in _nodes) SetRanges(node, range);
+        CheckPeriods(fill, localNow);
         var order = ResolveOrder(columns);
         var limit = ParseLimit(maxLimit);
 

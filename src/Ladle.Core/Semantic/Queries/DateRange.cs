@@ -25,6 +25,19 @@ public sealed partial record DateRange(DateTime? From, DateTime? To)
     /// <summary>Parses <paramref name="text"/> with "now" as the wall-clock time <paramref name="localNow"/>.</summary>
     public static DateRange Parse(string text, DateTime localNow)
     {
+        try
+        {
+            return ParseInCalendar(text, localNow);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // 9999-12-31 (its day ends past the calendar), last 9999 years: a clear 400, never a 500.
+            throw new InvalidRequestException($"range '{text}' reaches outside the calendar Ladle computes with (years 0001 to 9998)", "range");
+        }
+    }
+
+    private static DateRange ParseInCalendar(string text, DateTime localNow)
+    {
         var t = Regex.Replace(text.Trim().ToLowerInvariant(), @"\s+", " ");
         var today = localNow.Date;
         switch (t)
@@ -62,6 +75,19 @@ public sealed partial record DateRange(DateTime? From, DateTime? To)
         return new DateRange(start, end);
     }
 
+    /// <summary>The number of <paramref name="grain"/> buckets the range spans, roughly (months as 30.4 days); null when an end is open.</summary>
+    public double? Periods(TimeGrain grain) => From is { } from && To is { } to
+        ? (to - from).TotalHours / grain switch
+        {
+            TimeGrain.Hour => 1,
+            TimeGrain.Day => 24,
+            TimeGrain.Week => 168,
+            TimeGrain.Month => 730,
+            TimeGrain.Quarter => 2190,
+            _ => 8766,
+        }
+        : null;
+
     /// <summary>The current period of <paramref name="grain"/>, up to its end.</summary>
     private static DateRange Current(DateTime now, TimeGrain grain)
     {
@@ -81,6 +107,8 @@ public sealed partial record DateRange(DateTime? From, DateTime? To)
     private static (DateTime Start, DateTime End) Point(string original, string text)
     {
         var inv = CultureInfo.InvariantCulture;
+        if (text.Length >= 4 && text.StartsWith("9999", StringComparison.Ordinal))
+            throw new ArgumentOutOfRangeException(nameof(text), "the year 9999 ends the calendar");
         if (DateTime.TryParseExact(text, "yyyy-MM-dd", inv, DateTimeStyles.None, out var day)) return (day, day.AddDays(1));
         if (DateTime.TryParseExact(text, "yyyy-MM", inv, DateTimeStyles.None, out var month)) return (month, month.AddMonths(1));
         if (text.Length == 4 && DateTime.TryParseExact(text, "yyyy", inv, DateTimeStyles.None, out var year)) return (year, year.AddYears(1));

@@ -1,0 +1,71 @@
+using System.Data.Common;
+using Ladle.Core.Errors;
+
+namespace Ladle.Engine.Sql;
+
+/// <summary>
+/// Stops one statement in the engine that runs it, when the caller cancels (the HTTP client went away) or when it
+/// runs past the statement timeout. DuckDB.NET and SQLite are synchronous: a cancellation token alone would only
+/// stop our reading, never the query, so the command is interrupted (<see cref="DbCommand.Cancel"/>).
+/// </summary>
+internal sealed class StatementGuard : IAsyncDisposable
+{
+    private readonly CancellationToken _caller;
+    private readonly CancellationTokenSource _stop;
+    private readonly TimeSpan _timeout;
+    private CancellationTokenRegistration _registration;
+
+    public StatementGuard(CancellationToken caller, TimeSpan timeout)
+    {
+        _caller = caller;
+        _timeout = timeout;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(caller);
+        if (timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan) _stop.CancelAfter(timeout);
+    }
+
+    /// <summary>Cancelled when the caller cancels or the timeout passes.</summary>
+    public CancellationToken Token => _stop.Token;
+
+    /// <summary>True when the timeout, not the caller, stopped the statement.</summary>
+    public bool TimedOut => _stop.IsCancellationRequested && !_caller.IsCancellationRequested;
+
+    /// <summary>Interrupts <paramref name="command"/> when stopped; registered before it starts, so a long statement can be stopped while it runs.</summary>
+    public void Interrupt(DbCommand command)
+    {
+        _registration = _stop.Token.Register(static c =>
+        {
+            try { ((DbCommand)c!).Cancel(); }
+            catch (DbException) { /* already finished */ }
+            catch (InvalidOperationException) { /* already closed */ }
+        }, command);
+        _stop.Token.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>The statement has executed: from here only the caller stops the reading of its rows, not the clock.</summary>
+    public void Disarm()
+    {
+        if (!_stop.IsCancellationRequested) _stop.CancelAfter(Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Stops the statement now (the reader of its output failed).</summary>
+    public Task CancelAsync() => _stop.CancelAsync();
+
+    /// <summary>
+    /// What a failure of a stopped statement means: the caller's cancellation, or a timeout as a clear error;
+    /// null when the statement was not stopped by this guard.
+    /// </summary>
+    public Exception? Explain() =>
+        _caller.IsCancellationRequested ? new OperationCanceledException(_caller)
+        : TimedOut ? new StatementTimeoutException(_timeout)
+        : null;
+
+    /// <summary>Runs blocking engine work on a thread of its own, never on a thread-pool thread that requests need.</summary>
+    public static Task<T> Dedicated<T>(Func<T> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _registration.DisposeAsync();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Text.Json;
+using Ladle.Engine.Access;
+using Ladle.Engine.State;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ladle.Server.Tests;
+
+/// <summary>
+/// Every statement the engine runs for a request stops when the client goes away or when it passes
+/// server.statement_timeout, in the engine itself (DuckDB is interrupted), and the request is still audited.
+/// The project's 'endless' dataset is a live cross join of a thousand rows four times (10^12 rows): no test
+/// could wait for it to finish, so only an interrupt lets these tests pass.
+/// </summary>
+public sealed class StatementTimeoutTests
+{
+    private static Task<LoopbackServer> StartAsync(string? statementTimeout) => LoopbackServer.StartAsync(root =>
+    {
+        LoopbackServer.File(root, "ladle.yaml", "name: endless\nsources:\n  files:\n    kind: files\n    path: data\n" +
+            (statementTimeout is null ? "" : $"server:\n  statement_timeout: {statementTimeout}\n"));
+        LoopbackServer.File(root, "data/nums.csv", "id\n" + string.Concat(Enumerable.Range(1, 1000).Select(i => $"{i}\n")));
+        LoopbackServer.File(root, "datasets/nums.yaml", "name: nums\nsource: files\ntable: nums.csv\ncolumns:\n  - { name: id, type: integer }\n");
+        LoopbackServer.File(root, "datasets/endless.yaml", """
+            name: endless
+            materialization: live
+            sql: select a.id * 1000000000 + b.id * 1000000 + c.id * 1000 + d.id as n, a.id % 3 as k from nums a cross join nums b cross join nums c cross join nums d
+            columns:
+              - { name: n, type: integer }
+              - { name: k, type: integer }
+            """);
+        LoopbackServer.File(root, "models/endless.yaml", """
+            dataset: endless
+            dimensions:
+              - { name: k }
+            measures:
+              - { name: total, agg: sum, column: n }
+            metrics:
+              - { name: total, measure: total }
+            """);
+    });
+
+    [Fact]
+    public async Task A_statement_past_the_timeout_is_stopped_and_answered_503_saying_which_setting()
+    {
+        await using var server = await StartAsync("1s");
+        foreach (var (path, action) in new[] { ("/api/v1/datasets/endless/rows?order=n:desc&limit=5", "read"), ("/api/v1/metrics/query?metrics=total&dimensions=k", "metrics"), ("/api/v1/datasets/endless/rows?format=csv&order=n:desc", "read") })
+        {
+            using var response = await server.Http.GetAsync(path);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{path}: {response.StatusCode} {body}");
+            var problem = JsonDocument.Parse(body).RootElement;
+            Assert.Equal("https://ladle.dev/problems/statement-timeout", problem.GetProperty("type").GetString());
+            Assert.Contains("statement_timeout of 1s", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            var audited = await AuditAsync(server);
+            Assert.Contains(audited, e => e.Target == "endless" && e.Action == action && e.Status == "statement-timeout");
+        }
+        // The server is not left busy: a small read answers.
+        using var small = await server.Http.GetAsync("/api/v1/datasets/nums/rows?limit=3");
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/api/v1/datasets/endless/rows?order=n:desc&limit=5", "read")]
+    [InlineData("/api/v1/metrics/query?metrics=total&dimensions=k", "metrics")]
+    [InlineData("/api/v1/datasets/endless/rows?format=parquet&order=n:desc", "read")]
+    public async Task A_client_that_goes_away_stops_its_query_and_the_request_is_audited_as_cancelled(string path, string action)
+    {
+        await using var server = await StartAsync(null);
+        using (var impatient = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server.Http.GetAsync(path, impatient.Token));
+
+        // The pipeline audits a request only once its query has ended; the query runs for hours unless interrupted.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        List<AuditRecord> audited;
+        do
+        {
+            audited = await AuditAsync(server);
+            if (audited.Any(e => e.Target == "endless" && e.Action == action)) break;
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Contains(audited, e => e.Target == "endless" && e.Action == action && e.Status == "cancelled");
+    }
+
+    private static async Task<List<AuditRecord>> AuditAsync(LoopbackServer server)
+    {
+        await server.Services.GetRequiredService<AuditWriter>().FlushAsync();
+        return (await server.Engine.State.QueryAuditAsync(new AuditQuery(Limit: 1000), CancellationToken.None)).ToList();
+    }
+}
