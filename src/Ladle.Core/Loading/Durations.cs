@@ -16,7 +16,10 @@ public static partial class Durations
         duration = TimeSpan.Zero;
         var match = DurationRegex().Match(text);
         if (!match.Success || text.Trim().Length == 0) return false;
-        long Part(int i) => match.Groups[i].Success ? long.Parse(match.Groups[i].Value, CultureInfo.InvariantCulture) : 0;
+        // Parts too large for a TimeSpan (99999999999d) are not durations, not an overflow.
+        double Part(int i) => match.Groups[i].Success ? double.Parse(match.Groups[i].Value, CultureInfo.InvariantCulture) : 0;
+        var seconds = (Part(1) * 7 + Part(2)) * 86400 + Part(3) * 3600 + Part(4) * 60 + Part(5);
+        if (!(seconds < TimeSpan.MaxValue.TotalSeconds / 2)) return false;
         duration = TimeSpan.FromDays(Part(1) * 7 + Part(2)) + TimeSpan.FromHours(Part(3)) + TimeSpan.FromMinutes(Part(4)) + TimeSpan.FromSeconds(Part(5));
         return duration > TimeSpan.Zero;
     }
