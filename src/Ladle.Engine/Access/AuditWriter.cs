@@ -43,7 +43,7 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
             {
                 if (entry.Flushed is { } flushed) { waiting.Add(flushed); continue; }
                 batch.Add(new AuditRecord(entry.At, entry.Principal, entry.Interface, entry.Dataset, entry.Action, entry.Filters,
-                    entry.Rows, entry.Bytes, entry.Status, (long)entry.Duration.TotalMilliseconds));
+                    entry.Rows, entry.Bytes, entry.Status, (long)entry.Duration.TotalMilliseconds, entry.Subject));
             }
             try
             {

@@ -5,6 +5,9 @@ public sealed record AuditEntry(
     DateTimeOffset At, string Principal, string Interface, string Dataset, string Action, string Filters,
     long Rows, long Bytes, string Status, TimeSpan Duration)
 {
+    /// <summary>For requests with an embed token: the end user or tenant it was signed for.</summary>
+    public string? Subject { get; init; }
+
     /// <summary>Set on the marker entry a flush waits for; never written.</summary>
     internal TaskCompletionSource? Flushed { get; init; }
 }

@@ -117,6 +117,16 @@ public sealed class SqliteStateStore : IStateStore
                 """;
             await alter.ExecuteNonQueryAsync(cancellationToken);
         }
+
+        // State files from before embed subjects were audited: their entries have none.
+        await using var auditColumns = connection.CreateCommand();
+        auditColumns.CommandText = "SELECT count(*) FROM pragma_table_info('audit') WHERE name = 'subject'";
+        if ((long)(await auditColumns.ExecuteScalarAsync(cancellationToken))! == 0)
+        {
+            await using var alter = connection.CreateCommand();
+            alter.CommandText = "ALTER TABLE audit ADD COLUMN subject TEXT";
+            await alter.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     public async Task<VersionRecord> BeginVersionAsync(string dataset, string trigger, DateTimeOffset startedAt, CancellationToken cancellationToken)
@@ -370,7 +380,10 @@ public sealed class SqliteStateStore : IStateStore
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "INSERT INTO audit VALUES ($at, $principal, $interface, $target, $action, $filters, $rows, $bytes, $status, $ms)";
+        command.CommandText = """
+            INSERT INTO audit (at, principal, interface, target, action, filters, rows, bytes, status, duration_ms, subject)
+            VALUES ($at, $principal, $interface, $target, $action, $filters, $rows, $bytes, $status, $ms, $subject)
+            """;
         var at = command.Parameters.Add("$at", SqliteType.Text);
         var principal = command.Parameters.Add("$principal", SqliteType.Text);
         var face = command.Parameters.Add("$interface", SqliteType.Text);
@@ -381,6 +394,7 @@ public sealed class SqliteStateStore : IStateStore
         var bytes = command.Parameters.Add("$bytes", SqliteType.Integer);
         var status = command.Parameters.Add("$status", SqliteType.Text);
         var ms = command.Parameters.Add("$ms", SqliteType.Integer);
+        var subject = command.Parameters.Add("$subject", SqliteType.Text);
         foreach (var e in entries)
         {
             at.Value = Format(e.At);
@@ -393,6 +407,7 @@ public sealed class SqliteStateStore : IStateStore
             bytes.Value = e.Bytes;
             status.Value = e.Status;
             ms.Value = e.DurationMs;
+            subject.Value = (object?)e.Subject ?? DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -403,7 +418,7 @@ public sealed class SqliteStateStore : IStateStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT * FROM audit
+            SELECT at, principal, interface, target, action, filters, rows, bytes, status, duration_ms, subject FROM audit
             WHERE ($principal IS NULL OR principal = $principal) AND ($target IS NULL OR target = $target) AND ($since IS NULL OR at >= $since)
             ORDER BY at DESC, rowid DESC LIMIT $limit
             """;
@@ -417,7 +432,7 @@ public sealed class SqliteStateStore : IStateStore
         {
             records.Add(new AuditRecord(DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
                 reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-                reader.GetInt64(6), reader.GetInt64(7), reader.GetString(8), reader.GetInt64(9)));
+                reader.GetInt64(6), reader.GetInt64(7), reader.GetString(8), reader.GetInt64(9), reader.IsDBNull(10) ? null : reader.GetString(10)));
         }
         return records;
     }

@@ -16,6 +16,7 @@ public sealed class PrincipalResolver(LadleServerOptions options, TokenService t
     {
         var principal = await AuthenticateAsync(context);
         context.Items[AuditMiddleware.PrincipalKey] = principal.Name;
+        if (principal.Subject is { } subject) context.Items[AuditMiddleware.SubjectKey] = subject;
         limits.CheckRequest(principal);
         return principal;
     }
