@@ -117,6 +117,9 @@ public sealed class AccessFixture : IAsyncLifetime
                   sales_reader:
                     grants:
                       - { actions: [read], metrics: [sales] }
+                  merchant_kpi:
+                    grants:
+                      - { actions: [read], metrics: [order_lines], row_filter: "merchant_id = {{ principal.merchant_id }}" }
                   crm_reader:
                     grants:
                       - { actions: [read], domains: [crm] }
@@ -132,6 +135,7 @@ public sealed class AccessFixture : IAsyncLifetime
                   portal42: { kind: service, roles: [merchant, embedder], attributes: { merchant_id: 42 } }
                   busy_portal: { kind: service, roles: [embedder] }
                   mia: { roles: [crm_reader, sales_reader] }
+                  kpi42: { kind: service, roles: [merchant_kpi, sales_reader], attributes: { merchant_id: 42 } }
                   stocky: { roles: [browser], attributes: { email: stock-team@example.com } }
                   m42_large: { kind: service, roles: [merchant, large_orders], attributes: { merchant_id: 42 } }
                   root: { roles: [admin] }
@@ -145,7 +149,7 @@ public sealed class AccessFixture : IAsyncLifetime
                 """);
         }, dev: false);
         var tokens = new TokenService(Server.Engine.Project, Server.Engine.State);
-        foreach (var principal in new[] { "alice", "bob", "m42", "m7", "nobody_merchant", "portal", "root", "hasty", "m42_large", "portal42", "busy_portal", "mia", "stocky" })
+        foreach (var principal in new[] { "alice", "bob", "m42", "m7", "nobody_merchant", "portal", "root", "hasty", "m42_large", "portal42", "busy_portal", "mia", "stocky", "kpi42" })
             Tokens[principal] = (await tokens.CreateAsync(principal, null, "test", CancellationToken.None)).Token;
     }
 

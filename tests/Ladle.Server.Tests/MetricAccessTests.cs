@@ -176,4 +176,18 @@ public sealed class MetricAccessTests(AccessFixture fixture) : IClassFixture<Acc
         using var json = await fixture.GetAsync(Sales, fixture.Tokens["bob"]);
         Assert.Equal(HttpStatusCode.OK, json.StatusCode);
     }
+    [Fact]
+    public async Task The_row_filter_of_a_metric_grant_applies_to_the_metric()
+    {
+        // kpi42 holds order_lines by name, filtered to merchant 42, and sales by name unfiltered.
+        using var own = await fixture.GetAsync("/api/v1/metrics/query?metrics=order_lines", fixture.Tokens["kpi42"]);
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        var value = (await own.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows")[0].GetProperty("order_lines").GetDecimal();
+        Assert.Equal(Enumerable.Range(1, 300).Where(i => i % 3 == 0).Sum(i => i + 0.5m), value);
+        Assert.Equal(Enumerable.Range(1, 300).Sum(i => i + 0.5m), await SalesAsync(fixture.Tokens["kpi42"]));
+        // Asked together, neither is computed over the rows the other's grant admits.
+        using var both = await fixture.GetAsync("/api/v1/metrics/query?metrics=order_lines,sales", fixture.Tokens["kpi42"]);
+        Assert.Equal(HttpStatusCode.Forbidden, both.StatusCode);
+        Assert.Contains("over different rows", await both.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

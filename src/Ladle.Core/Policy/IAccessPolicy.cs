@@ -43,6 +43,13 @@ public interface IAccessPolicy
     /// </summary>
     bool IsMetricGranted(Principal principal, string metric, DataAction action = DataAction.Read);
 
+    /// <summary>
+    /// The rows of <paramref name="dataset"/> a metric granted by name may aggregate, from the row filters of the
+    /// grants naming it (bound from the principal's attributes): null when no grant names it, empty for every row,
+    /// else groups of conditions of which a row must meet one.
+    /// </summary>
+    IReadOnlyList<IReadOnlyList<Filter>>? MetricRowFilters(Principal principal, string metric, DatasetDefinition dataset, DatasetSchema schema);
+
     /// <summary>True for admins (never for an embed token, whoever signed it).</summary>
     bool IsAdmin(Principal principal);
 

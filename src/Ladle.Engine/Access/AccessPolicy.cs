@@ -80,6 +80,17 @@ public sealed class AccessPolicy(ProjectDefinition project, string maskKey, bool
             g.Actions.Contains(needed) && g.Metrics.Any(m => m == "*" || string.Equals(m, metric, StringComparison.OrdinalIgnoreCase))));
     }
 
+    public IReadOnlyList<IReadOnlyList<Filter>>? MetricRowFilters(Principal principal, string metric, DatasetDefinition dataset, DatasetSchema schema)
+    {
+        if (IsAdmin(principal)) return [];
+        var needed = principal.Method == AuthMethod.Embed ? DataAction.Embed : DataAction.Read;
+        var grants = Access.RolesOf(principal.Name).SelectMany(r => r.Grants.Select(g => (Role: r, Grant: g)))
+            .Where(x => x.Grant.Actions.Contains(needed) && x.Grant.Metrics.Any(m => m == "*" || string.Equals(m, metric, StringComparison.OrdinalIgnoreCase)))
+            .ToList();
+        if (grants.Count == 0) return null;
+        return grants.Any(g => g.Grant.RowFilter is null) ? [] : grants.Select(g => Bind(principal, g.Role, g.Grant.RowFilter!, dataset, schema)).ToList();
+    }
+
     /// <summary>The columns this principal sees masked in a dataset (for catalog details).</summary>
     public bool Masks(Principal principal, SchemaColumn column) => column.Pii && !HasPiiClearance(principal);
 

@@ -219,7 +219,8 @@ public sealed partial class ReadPipeline
             var applied = Policy.Apply(principal, dataset, schema, new RowsQuery { Dataset = dataset.Name });
             masked[dataset.Name] = applied.Masks;
             // Several grants with different filters mean "rows of any of them", as for dataset rows.
-            if (applied.PolicyFilters.Count > 0) rowFilters[dataset.Name] = applied.PolicyFilters;
+            var filters = exempt.Contains(dataset.Name) ? OwnMetricRows(principal, plan, dataset, schema, applied.PolicyFilters) : applied.PolicyFilters;
+            if (filters.Count > 0) rowFilters[dataset.Name] = filters;
         }
         bool IsMasked(DimensionRefLike column) =>
             column.Column is { } c && masked.TryGetValue(column.Dataset, out var masks) && masks.ContainsKey(c);
@@ -234,6 +235,41 @@ public sealed partial class ReadPipeline
                     throw new ForbiddenException($"measure '{measure.Name}' returns values of column '{measure.Column}', which is masked for principal '{principal.Name}' (PII)");
         }
         return rowFilters;
+    }
+
+    /// <summary>
+    /// The rows of a dataset read only for metrics held by name: for each metric, the rows its grants' row filters
+    /// admit, or those the principal's dataset grants admit. The metrics of one query must agree, so no metric is
+    /// computed over rows another metric's grant admitted.
+    /// </summary>
+    private IReadOnlyList<IReadOnlyList<Filter>> OwnMetricRows(Principal principal, MetricPlan plan, DatasetDefinition dataset, DatasetSchema schema,
+        IReadOnlyList<IReadOnlyList<Filter>> datasetFilters)
+    {
+        var layer = Engine.Project.Semantic;
+        // Through dataset grants (an embed token's 'embed' grants included): null when none covers the dataset.
+        var viaDataset = Policy.CanSee(principal with { AllowedDatasets = null }, dataset) ? datasetFilters : null;
+        var answers = new List<(string Metric, IReadOnlyList<IReadOnlyList<Filter>> Groups)>();
+        foreach (var metric in plan.Metrics.Where(m => layer.MeasuresOf(m.Name).Any(x => string.Equals(layer.ModelOf(x).Dataset.Name, dataset.Name, StringComparison.OrdinalIgnoreCase))))
+        {
+            var viaMetric = Policy.MetricRowFilters(principal, metric.Name, dataset, schema);
+            IReadOnlyList<IReadOnlyList<Filter>> groups = (viaDataset, viaMetric) switch
+            {
+                ({ Count: 0 }, _) or (_, { Count: 0 }) => [],
+                (null, null) => [],
+                (null, { } m) => m,
+                ({ } d, null) => d,
+                ({ } d, { } m) => [.. d, .. m],
+            };
+            if (viaDataset is null && viaMetric is null)
+                throw new NotFoundException($"no metric '{metric.Name}' this principal may read");
+            answers.Add((metric.Name, groups));
+        }
+        static string Text(IReadOnlyList<IReadOnlyList<Filter>> groups) =>
+            string.Join("|", groups.Select(g => string.Join("&", g.Select(f => f.Column + ":" + MetricPlanner.FilterText(f)))).Order(StringComparer.Ordinal));
+        if (answers.Select(a => Text(a.Groups)).Distinct(StringComparer.Ordinal).Count() > 1)
+            throw new ForbiddenException(
+                $"metrics {string.Join(", ", answers.Select(a => $"'{a.Metric}'"))} are granted to principal '{principal.Name}' over different rows; ask for them separately");
+        return answers.Count == 0 ? datasetFilters : answers[0].Groups;
     }
 
     /// <summary>A column a metric query uses, with the dataset it belongs to.</summary>
