@@ -441,14 +441,14 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
     [Fact]
     public async Task An_embed_token_narrowed_to_metrics_reads_no_rows_and_one_narrowed_to_datasets_no_other_metric()
     {
-        var metricsOnly = await EmbedTokenAsync(new { attributes = new { merchant_id = "7" }, metrics = new[] { "order_lines" } });
+        var metricsOnly = await EmbedTokenAsync(new { principal = "portal", attributes = new { merchant_id = "7" }, metrics = new[] { "order_lines" } });
         using (var rows = await fixture.GetAsync("/api/v1/datasets/orders/rows", metricsOnly))
             Assert.Equal(HttpStatusCode.NotFound, rows.StatusCode);
         using (var metric = await fixture.GetAsync("/api/v1/metrics/query?metrics=order_lines", metricsOnly))
             Assert.Equal(HttpStatusCode.OK, metric.StatusCode);
 
         // portal holds 'sales' by name for reading, not for embedding; a token for customers cannot ask it.
-        var customersOnly = await EmbedTokenAsync(new { datasets = new[] { "customers" } });
+        var customersOnly = await EmbedTokenAsync(new { principal = "portal", datasets = new[] { "customers" } });
         using (var sales = await fixture.GetAsync("/api/v1/metrics/query?metrics=sales", customersOnly))
         {
             Assert.Equal(HttpStatusCode.NotFound, sales.StatusCode);
@@ -461,8 +461,8 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
     [Fact]
     public async Task Each_embed_subject_has_its_own_rate_limit_and_is_audited()
     {
-        var tenantA = await EmbedTokenAsync(new { attributes = new { merchant_id = "7" }, datasets = new[] { "orders" }, subject = "tenant-a" }, "busy_portal");
-        var tenantB = await EmbedTokenAsync(new { attributes = new { merchant_id = "42" }, datasets = new[] { "orders" } }, "busy_portal");
+        var tenantA = await EmbedTokenAsync(new { principal = "busy_portal", attributes = new { merchant_id = "7" }, datasets = new[] { "orders" }, subject = "tenant-a" }, "busy_portal");
+        var tenantB = await EmbedTokenAsync(new { principal = "busy_portal", attributes = new { merchant_id = "42" }, datasets = new[] { "orders" } }, "busy_portal");
         HttpStatusCode last = HttpStatusCode.OK;
         for (var i = 0; i < 8 && last != HttpStatusCode.TooManyRequests; i++)
         {
