@@ -58,6 +58,15 @@ public sealed class AccessFixture : IAsyncLifetime
                 checks:
                   - { name: sku_unique, type: unique, column: sku }
                 """);
+            LoopbackServer.File(root, "models/stock.yaml", """
+                dataset: stock
+                entities:
+                  - { name: sku, type: primary }
+                measures:
+                  - { name: total_units, agg: sum, column: units }
+                metrics:
+                  - { name: units, measure: total_units }
+                """);
             LoopbackServer.File(root, "datasets/orders.yaml", """
                 name: orders
                 domain: retail
@@ -116,7 +125,7 @@ public sealed class AccessFixture : IAsyncLifetime
                       - { actions: [embed], datasets: [customers] }
                   sales_reader:
                     grants:
-                      - { actions: [read], metrics: [sales] }
+                      - { actions: [read], metrics: [sales, units] }
                   merchant_kpi:
                     grants:
                       - { actions: [read], metrics: [order_lines], row_filter: "merchant_id = {{ principal.merchant_id }}" }

@@ -146,8 +146,8 @@ public sealed class MetricAccessTests(AccessFixture fixture) : IClassFixture<Acc
 
         // Her catalog shows the metric, without the datasets and dimensions she cannot see.
         var catalog = await (await fixture.GetAsync("/api/v1/metrics", fixture.Tokens["mia"])).Content.ReadFromJsonAsync<JsonElement>();
-        var sales = Assert.Single(catalog.GetProperty("metrics").EnumerateArray());
-        Assert.Equal("sales", sales.GetProperty("name").GetString());
+        Assert.Equal(["sales", "units"], catalog.GetProperty("metrics").EnumerateArray().Select(m => m.GetProperty("name").GetString()).Order());
+        var sales = catalog.GetProperty("metrics").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "sales");
         Assert.Empty(sales.GetProperty("datasets").EnumerateArray());
         Assert.Empty(sales.GetProperty("dimensions").EnumerateArray());
 
@@ -189,5 +189,20 @@ public sealed class MetricAccessTests(AccessFixture fixture) : IClassFixture<Acc
         using var both = await fixture.GetAsync("/api/v1/metrics/query?metrics=order_lines,sales", fixture.Tokens["kpi42"]);
         Assert.Equal(HttpStatusCode.Forbidden, both.StatusCode);
         Assert.Contains("over different rows", await both.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+    [Fact]
+    public async Task The_status_of_a_metric_over_a_hidden_dataset_does_not_name_it()
+    {
+        LoopbackServer.File(fixture.Server.Root, "data/stock.csv", AccessFixture.StockCsv(duplicate: true));
+        Assert.True((await fixture.Server.Engine.Publisher.MaterializeAsync(["stock"], "test", null, CancellationToken.None)).Single().Quarantined);
+        using (var admin = await fixture.GetAsync("/api/v1/metrics/query?metrics=units", fixture.Tokens["root"]))
+            Assert.Contains("stock", admin.Headers.GetValues("Ladle-Data-Status-Reason").Single(), StringComparison.Ordinal);
+        // mia holds 'units' by name but may not see stock: the answer says failed without naming it.
+        using var answer = await fixture.GetAsync("/api/v1/metrics/query?metrics=units", fixture.Tokens["mia"]);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("failed", answer.Headers.GetValues("Ladle-Data-Status").Single());
+        var headers = string.Join("\n", answer.Headers.Select(h => $"{h.Key}: {string.Join(",", h.Value)}"));
+        var body = await answer.Content.ReadAsStringAsync();
+        Assert.False(headers.Contains("stock", StringComparison.Ordinal) || body.Contains("stock", StringComparison.Ordinal), headers + "\n" + body);
     }
 }

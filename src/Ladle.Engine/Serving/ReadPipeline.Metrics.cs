@@ -42,6 +42,13 @@ public sealed partial class ReadPipeline
             // such an answer is encoded for it alone, never from or into the encodings kept for everyone.
             var read = allRead.Where(d => Policy.CanSee(request.Principal, Engine.GetDataset(d.Dataset))).ToList();
             var sharedEncoding = read.Count == allRead.Count;
+            if (!sharedEncoding && health.Status != DataStatus.Ok)
+                health = health with
+                {
+                    Reason = read.FirstOrDefault(d => d.Health.Status == health.Status) is { } visible
+                        ? $"{visible.Dataset}: {visible.Health.Reason}"
+                        : $"a dataset the metric reads is {health.StatusName}",
+                };
             // Weak: the same numbers from the same versions with the same status, whether computed or cached.
             var etag = execution.ETag is { } tag ? $"W/\"{tag.Trim('"')}-{health.StatusName}\"" : null;
             if (etag is not null && request.IfNoneMatch is { } held && EntityTagMatches(held, etag))
