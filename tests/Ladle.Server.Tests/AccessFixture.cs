@@ -27,6 +27,46 @@ public sealed class AccessFixture : IAsyncLifetime
             LoopbackServer.File(root, "data/orders.csv", orders.ToString());
             LoopbackServer.File(root, "data/customers.csv", "customer_id,email,city\n1,ana@example.com,Lisbon\n2,ben@example.com,Porto\n");
             LoopbackServer.File(root, "data/ledger.csv", "entry,amount\n1,1000000\n");
+            LoopbackServer.File(root, "data/merchants.csv", "merchant_id,name\n7,Seven Shop\n42,Answer Store\n99,Ninety Nine\n");
+            LoopbackServer.File(root, "data/stock.csv", StockCsv(duplicate: false));
+            LoopbackServer.File(root, "datasets/merchants.yaml", """
+                name: merchants
+                domain: retail
+                source: files
+                table: merchants.csv
+                columns:
+                  - { name: merchant_id, type: integer }
+                  - { name: name, type: string }
+                """);
+            LoopbackServer.File(root, "models/merchants.yaml", """
+                dataset: merchants
+                entities:
+                  - { name: merchant, type: primary }
+                dimensions:
+                  - { name: name }
+                """);
+            LoopbackServer.File(root, "datasets/stock.yaml", """
+                name: stock
+                domain: retail
+                owner: stock-team@example.com
+                source: files
+                table: stock.csv
+                materialization: table
+                columns:
+                  - { name: sku, type: integer }
+                  - { name: units, type: integer }
+                checks:
+                  - { name: sku_unique, type: unique, column: sku }
+                """);
+            LoopbackServer.File(root, "models/stock.yaml", """
+                dataset: stock
+                entities:
+                  - { name: sku, type: primary }
+                measures:
+                  - { name: total_units, agg: sum, column: units }
+                metrics:
+                  - { name: units, measure: total_units }
+                """);
             LoopbackServer.File(root, "datasets/orders.yaml", """
                 name: orders
                 domain: retail
@@ -54,6 +94,7 @@ public sealed class AccessFixture : IAsyncLifetime
                 dataset: orders
                 entities:
                   - { name: order, type: primary }
+                  - { name: merchant, type: foreign }
                 dimensions:
                   - { name: merchant_id, type: number }
                   - { name: customer_email }
@@ -80,7 +121,17 @@ public sealed class AccessFixture : IAsyncLifetime
                       - { actions: [read], datasets: [orders], row_filter: "amount >= 250 and merchant_id != 7" }
                   embedder:
                     grants:
-                      - { actions: [embed], datasets: [orders] }
+                      - { actions: [embed], datasets: [orders], row_filter: "merchant_id = {{ principal.merchant_id }}" }
+                      - { actions: [embed], datasets: [customers] }
+                  sales_reader:
+                    grants:
+                      - { actions: [read], metrics: [sales, units] }
+                  merchant_kpi:
+                    grants:
+                      - { actions: [read], metrics: [order_lines], row_filter: "merchant_id = {{ principal.merchant_id }}" }
+                  crm_reader:
+                    grants:
+                      - { actions: [read], domains: [crm] }
                   admin:
                     admin: true
                 principals:
@@ -89,7 +140,12 @@ public sealed class AccessFixture : IAsyncLifetime
                   m42: { kind: service, roles: [merchant], attributes: { merchant_id: 42 } }
                   m7: { kind: service, roles: [merchant], attributes: { merchant_id: 7 } }
                   nobody_merchant: { kind: service, roles: [merchant] }
-                  portal: { kind: service, roles: [merchant, embedder], attributes: { merchant_id: 0 } }
+                  portal: { kind: service, roles: [embedder, sales_reader] }
+                  portal42: { kind: service, roles: [merchant, embedder], attributes: { merchant_id: 42 } }
+                  busy_portal: { kind: service, roles: [embedder] }
+                  mia: { roles: [crm_reader, sales_reader] }
+                  kpi42: { kind: service, roles: [merchant_kpi, sales_reader], attributes: { merchant_id: 42 } }
+                  stocky: { roles: [browser], attributes: { email: stock-team@example.com } }
                   m42_large: { kind: service, roles: [merchant, large_orders], attributes: { merchant_id: 42 } }
                   root: { roles: [admin] }
                   hasty: { roles: [analyst] }
@@ -98,11 +154,23 @@ public sealed class AccessFixture : IAsyncLifetime
                   max_ttl: 1h
                 rate_limits:
                   hasty: { requests_per_second: 2 }
+                  busy_portal: { requests_per_second: 2 }
                 """);
         }, dev: false);
         var tokens = new TokenService(Server.Engine.Project, Server.Engine.State);
-        foreach (var principal in new[] { "alice", "bob", "m42", "m7", "nobody_merchant", "portal", "root", "hasty", "m42_large" })
+        foreach (var principal in new[] { "alice", "bob", "m42", "m7", "nobody_merchant", "portal", "root", "hasty", "m42_large", "portal42", "busy_portal", "mia", "stocky", "kpi42" })
             Tokens[principal] = (await tokens.CreateAsync(principal, null, "test", CancellationToken.None)).Token;
+    }
+
+    /// <summary>Stock levels: a unique sku each, or (to quarantine a version) one sku twice.</summary>
+    public static string StockCsv(bool duplicate) => "sku,units\n1,10\n2,20\n" + (duplicate ? "2,25\n" : "3,30\n");
+
+    /// <summary>A POST of JSON with the given bearer token.</summary>
+    public async Task<HttpResponseMessage> PostAsync(string path, object body, string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = System.Net.Http.Json.JsonContent.Create(body) };
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await Server.Http.SendAsync(request);
     }
 
     /// <summary>A GET with the given bearer token (none when null).</summary>

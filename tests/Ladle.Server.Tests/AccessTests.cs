@@ -35,7 +35,7 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
 
     [Theory]
     [InlineData(null, "authentication required")]
-    [InlineData("ldl_000000000000_notasecret", "unknown token")]
+    [InlineData("ldl_000000000000_notasecret", TokenService.InvalidToken)]
     [InlineData("not-a-token", "neither a Ladle API token nor an embed token")]
     public async Task Without_a_valid_token_every_data_endpoint_answers_401_and_is_audited(string? token, string reason)
     {
@@ -198,7 +198,7 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
     public async Task A_dataset_outside_the_grants_does_not_exist_for_the_principal()
     {
         var catalog = await (await fixture.GetAsync("/api/v1/datasets", fixture.Tokens["alice"])).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(["customers", "orders"], catalog.GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("name").GetString()).Order());
+        Assert.Equal(["customers", "merchants", "orders", "stock"], catalog.GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("name").GetString()).Order());
         foreach (var path in DataEndpoints.Where(p => p.Contains("/orders", StringComparison.Ordinal)).Select(p => p.Replace("/orders", "/ledger", StringComparison.Ordinal)))
         {
             using var response = await fixture.GetAsync(path, fixture.Tokens["alice"]);
@@ -346,5 +346,177 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var entries = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("entries");
         Assert.Contains(entries.EnumerateArray(), e => e.GetProperty("filters").GetString() == "amount:gt:100");
+    }
+    private async Task<(HttpStatusCode Status, string Body)> TryEmbedAsync(object body, string issuer)
+    {
+        using var response = await fixture.PostAsync("/api/v1/embed/tokens", body, fixture.Tokens[issuer]);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task An_embed_grant_cannot_mint_a_token_for_another_principal_or_for_admin_rights()
+    {
+        // The audit's exploit: a principal with an 'embed' grant signs for root.
+        var (status, body) = await TryEmbedAsync(new { principal = "root", ttl = "15m" }, "portal");
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("may sign embed tokens only for itself, not for 'root'", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"token\"", body, StringComparison.Ordinal);
+        // Nor for another principal that may embed.
+        Assert.Equal(HttpStatusCode.Forbidden, (await TryEmbedAsync(new { principal = "portal42" }, "portal")).Status);
+        // An admin may sign for a principal that holds 'embed' grants, but admin rights never travel in a token.
+        (status, body) = await TryEmbedAsync(new { principal = "root" }, "root");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("holds no 'embed' grant", body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, (await TryEmbedAsync(new { principal = "alice" }, "root")).Status);
+        var signedByAdmin = await EmbedTokenAsync(new { principal = "portal", attributes = new { merchant_id = "7" }, datasets = new[] { "orders" } }, "root");
+        using (var rows = await fixture.GetAsync("/api/v1/datasets/orders/rows?limit=1000", signedByAdmin))
+            Assert.All(await MerchantIdsAsync(rows), id => Assert.Equal(7L, id));
+
+        // Whatever it names, a token reads through its principal's 'embed' grants only, and only reads.
+        var token = await EmbedTokenAsync(new { attributes = new { merchant_id = "7" } });
+        foreach (var (method, path) in new[] { ("GET", "/api/v1/audit"), ("GET", "/api/v1/datasets/orders/rows?format=csv"), ("GET", "/api/v1/datasets/ledger/rows"),
+                     ("POST", "/api/v1/embed/tokens"), ("POST", "/api/v1/datasets/orders/refresh") })
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "POST" ? JsonContent.Create(new { principal = "portal" }) : null };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await fixture.Server.Http.SendAsync(request);
+            Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound, $"{method} {path}: {response.StatusCode}");
+        }
+        // PII stays masked, even in a token an admin signed.
+        foreach (var embed in new[] { token, signedByAdmin })
+        {
+            var page = await (await fixture.GetAsync("/api/v1/datasets/orders/rows?filter=order_id:eq:7", embed)).Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("b***@example.com", page.GetProperty("rows")[0].GetProperty("customer_email").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task An_embed_token_names_only_datasets_and_metrics_its_embed_grants_cover()
+    {
+        // Not covered by an 'embed' grant: the same 400 whether the dataset exists (ledger, hidden) or not.
+        var (status, hidden) = await TryEmbedAsync(new { datasets = new[] { "ledger" } }, "portal");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var (_, missing) = await TryEmbedAsync(new { datasets = new[] { "ledgers" } }, "portal");
+        Assert.Equal(hidden.Replace("ledger", "X", StringComparison.Ordinal), missing.Replace("ledgers", "X", StringComparison.Ordinal));
+        Assert.Contains("its 'embed' grants cover: customers, orders", hidden, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, (await TryEmbedAsync(new { datasets = new[] { "merchants" } }, "portal")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await TryEmbedAsync(new { metrics = new[] { "no_such_metric" } }, "portal")).Status);
+    }
+
+    [Fact]
+    public async Task Embed_attributes_add_to_the_issuers_never_replace_them()
+    {
+        // portal42 is merchant 42 in access.yaml: its tokens stay merchant 42's, whatever they ask.
+        var (status, body) = await TryEmbedAsync(new { attributes = new { merchant_id = "7" }, datasets = new[] { "orders" } }, "portal42");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("attribute 'merchant_id' is set for principal 'portal42'", body, StringComparison.Ordinal);
+        var own = await EmbedTokenAsync(new { datasets = new[] { "orders" } }, "portal42");
+        using (var rows = await fixture.GetAsync("/api/v1/datasets/orders/rows?limit=1000", own))
+        {
+            var ids = await MerchantIdsAsync(rows);
+            Assert.Equal(100, ids.Count);
+            Assert.All(ids, id => Assert.Equal(42L, id));
+        }
+        // A principal without the attribute: a token lacking it is refused, never widened.
+        var bare = await EmbedTokenAsync(new { datasets = new[] { "orders" } });
+        using var refused = await fixture.GetAsync("/api/v1/datasets/orders/rows", bare);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("has no attribute 'merchant_id'", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("99999999d")]
+    [InlineData("999999999999999w")]
+    [InlineData("2h")]
+    [InlineData("soon")]
+    public async Task An_embed_ttl_beyond_max_ttl_or_unreadable_is_a_400(string ttl)
+    {
+        var (status, body) = await TryEmbedAsync(new { attributes = new { merchant_id = "7" }, ttl }, "portal");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("max_ttl", body, StringComparison.Ordinal);
+        using var within = await fixture.PostAsync("/api/v1/embed/tokens", new { attributes = new { merchant_id = "7" }, ttl = "1h" }, fixture.Tokens["portal"]);
+        Assert.Equal(HttpStatusCode.OK, within.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_embed_token_narrowed_to_metrics_reads_no_rows_and_one_narrowed_to_datasets_no_other_metric()
+    {
+        var metricsOnly = await EmbedTokenAsync(new { principal = "portal", attributes = new { merchant_id = "7" }, metrics = new[] { "order_lines" } });
+        using (var rows = await fixture.GetAsync("/api/v1/datasets/orders/rows", metricsOnly))
+            Assert.Equal(HttpStatusCode.NotFound, rows.StatusCode);
+        using (var metric = await fixture.GetAsync("/api/v1/metrics/query?metrics=order_lines", metricsOnly))
+            Assert.Equal(HttpStatusCode.OK, metric.StatusCode);
+
+        // portal holds 'sales' by name for reading, not for embedding; a token for customers cannot ask it.
+        var customersOnly = await EmbedTokenAsync(new { principal = "portal", datasets = new[] { "customers" } });
+        using (var sales = await fixture.GetAsync("/api/v1/metrics/query?metrics=sales", customersOnly))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, sales.StatusCode);
+            Assert.DoesNotContain("orders", await sales.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using (var customers = await fixture.GetAsync("/api/v1/datasets/customers/rows", customersOnly))
+            Assert.Equal(HttpStatusCode.OK, customers.StatusCode);
+    }
+
+    [Fact]
+    public async Task Each_embed_subject_has_its_own_rate_limit_and_is_audited()
+    {
+        var tenantA = await EmbedTokenAsync(new { principal = "busy_portal", attributes = new { merchant_id = "7" }, datasets = new[] { "orders" }, subject = "tenant-a" }, "busy_portal");
+        var tenantB = await EmbedTokenAsync(new { principal = "busy_portal", attributes = new { merchant_id = "42" }, datasets = new[] { "orders" } }, "busy_portal");
+        HttpStatusCode last = HttpStatusCode.OK;
+        for (var i = 0; i < 8 && last != HttpStatusCode.TooManyRequests; i++)
+        {
+            using var response = await fixture.GetAsync("/api/v1/datasets", tenantA);
+            last = response.StatusCode;
+            if (last == HttpStatusCode.TooManyRequests)
+                Assert.Contains("embed subject 'tenant-a' of principal 'busy_portal'", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, last);
+        // Tenant A's busy page spends nothing of tenant B's budget.
+        using (var other = await fixture.GetAsync("/api/v1/datasets/orders/rows?limit=3", tenantB))
+            Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+
+        var audit = await AuditAsync("busy_portal");
+        Assert.Contains(audit, e => e.Subject == "tenant-a" && e.Status == "rate-limited");
+        Assert.Contains(audit, e => e.Subject == "merchant_id=42" && e.Target == "orders" && e.Rows == 3);
+        using var api = await fixture.GetAsync("/api/v1/audit?principal=busy_portal", fixture.Tokens["root"]);
+        var entries = (await api.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("entries").EnumerateArray();
+        Assert.Contains(entries, e => e.GetProperty("subject").GetString() == "tenant-a");
+    }
+
+    [Fact]
+    public async Task An_unknown_token_id_and_a_wrong_secret_get_the_same_401()
+    {
+        using var unknown = await fixture.GetAsync("/api/v1/datasets", "ldl_000000000000_" + new string('A', 43));
+        var real = fixture.Tokens["alice"];
+        using var wrong = await fixture.GetAsync("/api/v1/datasets", real[..17] + new string('A', real.Length - 17));
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        var a = (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+        var b = (await wrong.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public async Task A_quarantined_version_is_read_only_by_its_owner_and_admins()
+    {
+        LoopbackServer.File(fixture.Server.Root, "data/stock.csv", AccessFixture.StockCsv(duplicate: true));
+        var result = (await fixture.Server.Engine.Publisher.MaterializeAsync(["stock"], "test", null, CancellationToken.None)).Single();
+        Assert.True(result.Quarantined);
+        var version = result.Version!.Value;
+        foreach (var principal in new[] { "alice", "bob" })
+        {
+            using var refused = await fixture.GetAsync($"/api/v1/datasets/stock/rows?version={version}", fixture.Tokens[principal]);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Contains("quarantined: only its owner", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            using var served = await fixture.GetAsync("/api/v1/datasets/stock/rows", fixture.Tokens[principal]);
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        }
+        foreach (var principal in new[] { "root", "stocky" })
+        {
+            using var inspected = await fixture.GetAsync($"/api/v1/datasets/stock/rows?version={version}", fixture.Tokens[principal]);
+            Assert.Equal(HttpStatusCode.OK, inspected.StatusCode);
+            Assert.Equal(3, (await inspected.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows").GetArrayLength());
+        }
     }
 }

@@ -102,4 +102,107 @@ public sealed class MetricAccessTests(AccessFixture fixture) : IClassFixture<Acc
         // Without the masked dimension the analyst (no row filter) gets every merchant's total.
         Assert.Equal(decimal.Parse("45150", CultureInfo.InvariantCulture) + 150m, await SalesAsync(fixture.Tokens["alice"]));
     }
+    [Fact]
+    public async Task A_metric_granted_by_name_answers_its_own_measures_but_no_dimension_of_a_dataset_the_principal_cannot_read()
+    {
+        // mia reads the crm domain and holds 'sales' by name; orders and merchants are hidden from her.
+        Assert.Equal(Enumerable.Range(1, 300).Sum(i => i + 0.5m), await SalesAsync(fixture.Tokens["mia"]));
+        foreach (var dimension in new[] { "merchants.name", "merchant.name", "name", "merchant_id", "merchant" })
+        {
+            using var refused = await fixture.GetAsync(Sales + "&dimensions=" + dimension, fixture.Tokens["mia"]);
+            var body = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{dimension}: {refused.StatusCode} {body}");
+            Assert.DoesNotContain("Answer Store", body, StringComparison.Ordinal);
+        }
+        using (var filtered = await fixture.GetAsync(Sales + "&filter=merchants.name:eq:Answer%20Store", fixture.Tokens["mia"]))
+            Assert.Equal(HttpStatusCode.BadRequest, filtered.StatusCode);
+
+        // Hints list only what she may see: no dimension of orders or merchants, no other metric.
+        using (var typo = await fixture.GetAsync(Sales + "&dimensions=nme", fixture.Tokens["mia"]))
+        {
+            var body = await typo.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.BadRequest, typo.StatusCode);
+            foreach (var hidden in new[] { "merchants", "merchant_id", "customer_email" }) Assert.DoesNotContain(hidden, body, StringComparison.Ordinal);
+        }
+        using (var other = await fixture.GetAsync("/api/v1/metrics/query?metrics=order_lines", fixture.Tokens["mia"]))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+            Assert.DoesNotContain("orders", await other.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using (var explain = await fixture.GetAsync(Sales + "&explain=true", fixture.Tokens["mia"]))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, explain.StatusCode);
+            Assert.DoesNotContain("orders", await explain.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        // Even when an admin's answer, naming its datasets, is already cached and encoded.
+        await SalesAsync(fixture.Tokens["root"]);
+        await SalesAsync(fixture.Tokens["root"]);
+        using (var answer = await fixture.GetAsync(Sales, fixture.Tokens["mia"]))
+        {
+            Assert.False(answer.Headers.TryGetValues("Ladle-Datasets", out var named) && named.Single().Contains("orders", StringComparison.Ordinal));
+            var text = await answer.Content.ReadAsStringAsync();
+            Assert.False(text.Contains("orders", StringComparison.Ordinal), text);
+        }
+
+        // Her catalog shows the metric, without the datasets and dimensions she cannot see.
+        var catalog = await (await fixture.GetAsync("/api/v1/metrics", fixture.Tokens["mia"])).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["sales", "units"], catalog.GetProperty("metrics").EnumerateArray().Select(m => m.GetProperty("name").GetString()).Order());
+        var sales = catalog.GetProperty("metrics").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "sales");
+        Assert.Empty(sales.GetProperty("datasets").EnumerateArray());
+        Assert.Empty(sales.GetProperty("dimensions").EnumerateArray());
+
+        // Someone who reads both datasets groups by the joined dimension.
+        using var alice = await fixture.GetAsync(Sales + "&dimensions=merchants.name", fixture.Tokens["alice"]);
+        Assert.Equal(HttpStatusCode.OK, alice.StatusCode);
+        Assert.Equal(3, (await alice.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows").GetArrayLength());
+        var aliceCatalog = await (await fixture.GetAsync("/api/v1/metrics/sales", fixture.Tokens["alice"])).Content.ReadAsStringAsync();
+        Assert.Contains("merchants.name", aliceCatalog, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metric_exports_need_the_export_grant_like_dataset_exports()
+    {
+        foreach (var format in new[] { "csv", "parquet", "ndjson" })
+        {
+            foreach (var principal in new[] { "bob", "mia" })
+            {
+                using var refused = await fixture.GetAsync($"{Sales}&format={format}", fixture.Tokens[principal]);
+                Assert.True(refused.StatusCode == HttpStatusCode.Forbidden, $"{principal} {format}: {refused.StatusCode}");
+                Assert.Contains("export", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+            using var allowed = await fixture.GetAsync($"{Sales}&format={format}", fixture.Tokens["alice"]);
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        }
+        using var json = await fixture.GetAsync(Sales, fixture.Tokens["bob"]);
+        Assert.Equal(HttpStatusCode.OK, json.StatusCode);
+    }
+    [Fact]
+    public async Task The_row_filter_of_a_metric_grant_applies_to_the_metric()
+    {
+        // kpi42 holds order_lines by name, filtered to merchant 42, and sales by name unfiltered.
+        using var own = await fixture.GetAsync("/api/v1/metrics/query?metrics=order_lines", fixture.Tokens["kpi42"]);
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        var value = (await own.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows")[0].GetProperty("order_lines").GetDecimal();
+        Assert.Equal(Enumerable.Range(1, 300).Where(i => i % 3 == 0).Sum(i => i + 0.5m), value);
+        Assert.Equal(Enumerable.Range(1, 300).Sum(i => i + 0.5m), await SalesAsync(fixture.Tokens["kpi42"]));
+        // Asked together, neither is computed over the rows the other's grant admits.
+        using var both = await fixture.GetAsync("/api/v1/metrics/query?metrics=order_lines,sales", fixture.Tokens["kpi42"]);
+        Assert.Equal(HttpStatusCode.Forbidden, both.StatusCode);
+        Assert.Contains("over different rows", await both.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+    [Fact]
+    public async Task The_status_of_a_metric_over_a_hidden_dataset_does_not_name_it()
+    {
+        LoopbackServer.File(fixture.Server.Root, "data/stock.csv", AccessFixture.StockCsv(duplicate: true));
+        Assert.True((await fixture.Server.Engine.Publisher.MaterializeAsync(["stock"], "test", null, CancellationToken.None)).Single().Quarantined);
+        using (var admin = await fixture.GetAsync("/api/v1/metrics/query?metrics=units", fixture.Tokens["root"]))
+            Assert.Contains("stock", admin.Headers.GetValues("Ladle-Data-Status-Reason").Single(), StringComparison.Ordinal);
+        // mia holds 'units' by name but may not see stock: the answer says failed without naming it.
+        using var answer = await fixture.GetAsync("/api/v1/metrics/query?metrics=units", fixture.Tokens["mia"]);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("failed", answer.Headers.GetValues("Ladle-Data-Status").Single());
+        var headers = string.Join("\n", answer.Headers.Select(h => $"{h.Key}: {string.Join(",", h.Value)}"));
+        var body = await answer.Content.ReadAsStringAsync();
+        Assert.False(headers.Contains("stock", StringComparison.Ordinal) || body.Contains("stock", StringComparison.Ordinal), headers + "\n" + body);
+    }
 }

@@ -37,8 +37,21 @@ public interface IAccessPolicy
     /// </summary>
     RowsQuery Apply(Principal principal, DatasetDefinition dataset, DatasetSchema schema, RowsQuery query);
 
-    /// <summary>True when a grant names the metric (or '*' metrics) with 'read': it may be queried without grants on its datasets.</summary>
-    bool IsMetricGranted(Principal principal, string metric);
+    /// <summary>
+    /// True when a grant names the metric (or '*' metrics) with <paramref name="action"/> (for an embed token: an
+    /// 'embed' grant): its own measures may be aggregated without grants on their datasets; dimensions still need them.
+    /// </summary>
+    bool IsMetricGranted(Principal principal, string metric, DataAction action = DataAction.Read);
+
+    /// <summary>
+    /// The rows of <paramref name="dataset"/> a metric granted by name may aggregate, from the row filters of the
+    /// grants naming it (bound from the principal's attributes): null when no grant names it, empty for every row,
+    /// else groups of conditions of which a row must meet one.
+    /// </summary>
+    IReadOnlyList<IReadOnlyList<Filter>>? MetricRowFilters(Principal principal, string metric, DatasetDefinition dataset, DatasetSchema schema);
+
+    /// <summary>True for admins (never for an embed token, whoever signed it).</summary>
+    bool IsAdmin(Principal principal);
 
     /// <summary>True when the principal may see PII columns in clear (samples of failing rows carry them).</summary>
     bool HasPiiClearance(Principal principal);

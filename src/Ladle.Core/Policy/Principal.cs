@@ -30,6 +30,9 @@ public sealed record Principal(string Name, IReadOnlyDictionary<string, string> 
     /// <summary>For embed tokens: the only metrics it may query (null: no narrowing).</summary>
     public IReadOnlyList<string>? AllowedMetrics { get; init; }
 
+    /// <summary>For embed tokens: who the page is for (its end user or tenant); keys rate limits and is audited.</summary>
+    public string? Subject { get; init; }
+
     /// <summary>The principal of requests without credentials, allowed only when the server runs with --dev.</summary>
     public static Principal DevAnonymous { get; } = new("anonymous", new Dictionary<string, string>(), IsAnonymous: true) { Method = AuthMethod.Dev };
 

@@ -92,35 +92,44 @@ public sealed class SemanticLayer
     /// Resolves a dimension name (region, customers.region, an entity such as customer) from a model with
     /// measures; null with the reason when it cannot be resolved or is ambiguous.
     /// </summary>
-    public DimensionRef? Resolve(ModelReach reach, string name, out string? error)
+    public DimensionRef? Resolve(ModelReach reach, string name, out string? error) => Resolve(reach, name, out error, null);
+
+    /// <summary>
+    /// As <see cref="Resolve(ModelReach, string, out string?)"/>, seeing only the dimensions <paramref name="allowed"/>
+    /// admits: any other is reported, and left out of hints, exactly as one that does not exist.
+    /// </summary>
+    public DimensionRef? Resolve(ModelReach reach, string name, out string? error, Func<DimensionRef, bool>? allowed)
     {
         error = null;
+        allowed ??= _ => true;
         var text = name.Trim();
         var dot = text.IndexOf('.');
         if (dot >= 0)
         {
             var prefix = text[..dot];
             var rest = text[(dot + 1)..];
-            if (!reach.Prefixes.TryGetValue(prefix, out var path))
+            var prefixes = reach.Prefixes.Where(p => DimensionsOf(p.Key, p.Value).Any(allowed)).Select(p => p.Key).ToList();
+            if (!reach.Prefixes.TryGetValue(prefix, out var path) || !prefixes.Contains(prefix, StringComparer.OrdinalIgnoreCase))
             {
-                error = $"'{prefix}' is not a model reachable from '{reach.Model.Name}' through its entities ({Suggest.Hint(prefix, reach.Prefixes.Keys.ToList())})";
+                error = $"'{prefix}' is not a model reachable from '{reach.Model.Name}' through its entities ({Suggest.Hint(prefix, prefixes)})";
                 return null;
             }
             var canonicalPrefix = reach.Prefixes.Keys.First(k => string.Equals(k, prefix, StringComparison.OrdinalIgnoreCase));
             var target = path.Target;
-            if (target.FindDimension(rest) is { } d) return new DimensionRef($"{canonicalPrefix}.{d.Name}", canonicalPrefix, path, d, null);
-            if (target.FindEntity(rest) is { Columns.Count: 1 } e) return new DimensionRef($"{canonicalPrefix}.{e.Name}", canonicalPrefix, path, null, e);
-            error = $"model '{target.Name}' has no dimension '{rest}' ({Suggest.Hint(rest, target.Dimensions.Select(x => x.Name).ToList())})";
+            if (target.FindDimension(rest) is { } d && new DimensionRef($"{canonicalPrefix}.{d.Name}", canonicalPrefix, path, d, null) is var dr && allowed(dr)) return dr;
+            if (target.FindEntity(rest) is { Columns.Count: 1 } e && new DimensionRef($"{canonicalPrefix}.{e.Name}", canonicalPrefix, path, null, e) is var er && allowed(er)) return er;
+            error = $"model '{target.Name}' has no dimension '{rest}' ({Suggest.Hint(rest, DimensionsOf(canonicalPrefix, path).Where(allowed).Where(r => r.Dimension is not null).Select(r => r.Dimension!.Name).ToList())})";
             return null;
         }
 
         var own = reach.Prefixes[reach.Model.Name];
-        if (reach.Model.FindDimension(text) is { } local) return new DimensionRef(local.Name, reach.Model.Name, own, local, null);
-        if (reach.Model.FindEntity(text) is { Columns.Count: 1 } entity) return new DimensionRef(entity.Name, reach.Model.Name, own, null, entity);
+        if (reach.Model.FindDimension(text) is { } local && new DimensionRef(local.Name, reach.Model.Name, own, local, null) is var lr && allowed(lr)) return lr;
+        if (reach.Model.FindEntity(text) is { Columns.Count: 1 } entity && new DimensionRef(entity.Name, reach.Model.Name, own, null, entity) is var ler && allowed(ler)) return ler;
 
         var candidates = reach.Prefixes
             .Where(p => !ReferenceEquals(p.Value.Target, reach.Model) && p.Value.Target.FindDimension(text) is not null)
             .Select(p => new DimensionRef(p.Value.Target.FindDimension(text)!.Name, p.Key, p.Value, p.Value.Target.FindDimension(text), null))
+            .Where(allowed)
             .ToList();
         if (candidates.Count == 1) return candidates[0];
         if (candidates.Count > 1)
@@ -128,12 +137,18 @@ public sealed class SemanticLayer
             error = $"dimension '{text}' is ambiguous from '{reach.Model.Name}': write one of {string.Join(", ", candidates.Select(c => $"{c.Prefix}.{c.Dimension!.Name}"))}";
             return null;
         }
-        var known = reach.Model.Dimensions.Select(d => d.Name)
-            .Concat(reach.Prefixes.Where(p => !ReferenceEquals(p.Value.Target, reach.Model)).SelectMany(p => p.Value.Target.Dimensions.Select(d => $"{p.Key}.{d.Name}")))
+        var known = reach.Model.Dimensions.Select(d => new DimensionRef(d.Name, reach.Model.Name, own, d, null))
+            .Concat(reach.Prefixes.Where(p => !ReferenceEquals(p.Value.Target, reach.Model)).SelectMany(p => p.Value.Target.Dimensions.Select(d => new DimensionRef($"{p.Key}.{d.Name}", p.Key, p.Value, d, null))))
+            .Where(allowed).Select(r => r.Name)
             .ToList();
         error = $"no dimension '{text}' can be reached from model '{reach.Model.Name}' ({Suggest.Hint(text, known)})";
         return null;
     }
+
+    /// <summary>The dimensions a prefix offers, as references (for filtering by what a caller may see).</summary>
+    private static IEnumerable<DimensionRef> DimensionsOf(string prefix, JoinPath path) =>
+        path.Target.Dimensions.Select(d => new DimensionRef(path.Hops.Count == 0 ? d.Name : $"{prefix}.{d.Name}", prefix, path, d, null))
+            .Concat(path.Target.Entities.Where(e => e.Columns.Count == 1).Select(e => new DimensionRef(path.Hops.Count == 0 ? e.Name : $"{prefix}.{e.Name}", prefix, path, null, e)));
 
     /// <summary>The dimension names a metric can be grouped and filtered by (the same meaning for every measure it reads).</summary>
     public IReadOnlyList<string> GroupableBy(MetricDefinition metric) => _groupable.GetOrAdd(metric.Name, _ =>

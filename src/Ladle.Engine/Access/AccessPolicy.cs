@@ -28,6 +28,12 @@ public sealed class AccessPolicy(ProjectDefinition project, string maskKey, bool
             var visible = project.Datasets.Where(d => CanSee(principal, d)).Select(d => d.Name).ToList();
             throw new NotFoundException($"no dataset '{dataset.Name}' ({Core.Loading.Suggest.Hint(dataset.Name, visible)})");
         }
+        if (principal.Method == AuthMethod.Embed)
+        {
+            // An embed token reads through its principal's 'embed' grants, and only reads: no exports, nothing more.
+            if (action == DataAction.Read) return;
+            throw new ForbiddenException($"an embed token may only read (JSON rows and metrics), not {action.ToString().ToLowerInvariant()} dataset '{dataset.Name}'");
+        }
         if (IsAdmin(principal) || Grants(principal, dataset).Any(g => g.Grant.Actions.Contains(action))) return;
         throw new ForbiddenException(
             $"principal '{principal.Name}' may not {action.ToString().ToLowerInvariant()} dataset '{dataset.Name}': none of its roles " +
@@ -37,6 +43,8 @@ public sealed class AccessPolicy(ProjectDefinition project, string maskKey, bool
 
     public void AuthorizeProject(Principal principal, DataAction action)
     {
+        if (principal.Method == AuthMethod.Embed)
+            throw new ForbiddenException($"an embed token may only read; it may not {action.ToString().ToLowerInvariant()}");
         if (IsAdmin(principal)) return;
         if (action == DataAction.Embed && Access.RolesOf(principal.Name).Any(r => r.Grants.Any(g => g.Actions.Contains(DataAction.Embed)))) return;
         throw new ForbiddenException($"principal '{principal.Name}' may not do this: it needs '{action.ToString().ToLowerInvariant()}' (an admin role{(action == DataAction.Embed ? " or a grant of 'embed'" : "")})");
@@ -45,7 +53,8 @@ public sealed class AccessPolicy(ProjectDefinition project, string maskKey, bool
     public RowsQuery Apply(Principal principal, DatasetDefinition dataset, DatasetSchema schema, RowsQuery query)
     {
         if (IsAdmin(principal)) return query;
-        var grants = Grants(principal, dataset).Where(g => g.Grant.Actions.Contains(DataAction.Read) || g.Grant.Actions.Contains(DataAction.Export)).ToList();
+        var grants = Grants(principal, dataset).Where(g => principal.Method == AuthMethod.Embed
+            || g.Grant.Actions.Contains(DataAction.Read) || g.Grant.Actions.Contains(DataAction.Export)).ToList();
 
         // One unfiltered grant shows every row; otherwise a row shows when one grant's filter admits it.
         var groups = grants.Any(g => g.Grant.RowFilter is null)
@@ -61,9 +70,26 @@ public sealed class AccessPolicy(ProjectDefinition project, string maskKey, bool
         return query with { PolicyFilters = groups, Masks = masks, MaskKey = maskKey };
     }
 
-    public bool IsMetricGranted(Principal principal, string metric) =>
-        IsAdmin(principal) || Access.RolesOf(principal.Name).Any(r => r.Grants.Any(g =>
-            g.Actions.Contains(DataAction.Read) && g.Metrics.Any(m => m == "*" || string.Equals(m, metric, StringComparison.OrdinalIgnoreCase))));
+    public bool IsMetricGranted(Principal principal, string metric, DataAction action = DataAction.Read)
+    {
+        if (IsAdmin(principal)) return true;
+        // An embed token holds metrics through its principal's 'embed' grants, and only to read them.
+        if (principal.Method == AuthMethod.Embed && action != DataAction.Read) return false;
+        var needed = principal.Method == AuthMethod.Embed ? DataAction.Embed : action;
+        return Access.RolesOf(principal.Name).Any(r => r.Grants.Any(g =>
+            g.Actions.Contains(needed) && g.Metrics.Any(m => m == "*" || string.Equals(m, metric, StringComparison.OrdinalIgnoreCase))));
+    }
+
+    public IReadOnlyList<IReadOnlyList<Filter>>? MetricRowFilters(Principal principal, string metric, DatasetDefinition dataset, DatasetSchema schema)
+    {
+        if (IsAdmin(principal)) return [];
+        var needed = principal.Method == AuthMethod.Embed ? DataAction.Embed : DataAction.Read;
+        var grants = Access.RolesOf(principal.Name).SelectMany(r => r.Grants.Select(g => (Role: r, Grant: g)))
+            .Where(x => x.Grant.Actions.Contains(needed) && x.Grant.Metrics.Any(m => m == "*" || string.Equals(m, metric, StringComparison.OrdinalIgnoreCase)))
+            .ToList();
+        if (grants.Count == 0) return null;
+        return grants.Any(g => g.Grant.RowFilter is null) ? [] : grants.Select(g => Bind(principal, g.Role, g.Grant.RowFilter!, dataset, schema)).ToList();
+    }
 
     /// <summary>The columns this principal sees masked in a dataset (for catalog details).</summary>
     public bool Masks(Principal principal, SchemaColumn column) => column.Pii && !HasPiiClearance(principal);
@@ -90,15 +116,20 @@ public sealed class AccessPolicy(ProjectDefinition project, string maskKey, bool
         return bound;
     }
 
+    /// <summary>The grants covering a dataset; for an embed token only its principal's 'embed' grants, the most it may carry.</summary>
     private IEnumerable<(Role Role, Grant Grant)> Grants(Principal principal, DatasetDefinition dataset) =>
-        Access.RolesOf(principal.Name).SelectMany(r => r.Grants.Select(g => (r, g))).Where(x => Covers(x.g, dataset));
+        Access.RolesOf(principal.Name).SelectMany(r => r.Grants.Select(g => (r, g)))
+            .Where(x => Covers(x.g, dataset) && (principal.Method != AuthMethod.Embed || x.g.Actions.Contains(DataAction.Embed)));
 
     private static bool Covers(Grant grant, DatasetDefinition dataset) =>
         grant.Datasets.Any(d => d == "*" || string.Equals(d, dataset.Name, StringComparison.OrdinalIgnoreCase)) ||
         grant.Domains.Any(d => d == "*" || (dataset.Domain is not null && string.Equals(d, dataset.Domain, StringComparison.OrdinalIgnoreCase)));
 
-    private bool IsAdmin(Principal principal) =>
-        (principal.IsAnonymous && devAnonymousIsAdmin) || principal.Method == AuthMethod.Local || Access.RolesOf(principal.Name).Any(r => r.Admin);
+    public bool IsAdmin(Principal principal) =>
+        principal.Method != AuthMethod.Embed &&
+        ((principal.IsAnonymous && devAnonymousIsAdmin) || principal.Method == AuthMethod.Local || Access.RolesOf(principal.Name).Any(r => r.Admin));
 
-    public bool HasPiiClearance(Principal principal) => IsAdmin(principal) || Access.RolesOf(principal.Name).Any(r => r.Pii);
+    /// <summary>Admins and roles with 'pii: true'; never an embed token, which a browser holds.</summary>
+    public bool HasPiiClearance(Principal principal) =>
+        principal.Method != AuthMethod.Embed && (IsAdmin(principal) || Access.RolesOf(principal.Name).Any(r => r.Pii));
 }

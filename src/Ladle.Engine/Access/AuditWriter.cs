@@ -80,7 +80,7 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
 
     private static AuditRecord ToRecord(AuditEntry entry) =>
         new(entry.At, entry.Principal, entry.Interface, entry.Dataset, entry.Action, entry.Filters,
-            entry.Rows, entry.Bytes, entry.Status, (long)entry.Duration.TotalMilliseconds, entry.Format, entry.Version);
+            entry.Rows, entry.Bytes, entry.Status, (long)entry.Duration.TotalMilliseconds, entry.Format, entry.Version, entry.Subject);
 
     private static bool IsWriteFailure(Exception e) =>
         e is StorageFullException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException;

@@ -9,8 +9,22 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Ladle.Engine.Access;
 
-/// <summary>What an embed token carries: who, with which attributes, narrowed to which datasets and metrics.</summary>
-public sealed record EmbedRequest(string Principal, IReadOnlyDictionary<string, string> Attributes, IReadOnlyList<string>? Datasets, IReadOnlyList<string>? Metrics, TimeSpan Ttl);
+/// <summary>
+/// What an embed token carries: the principal whose 'embed' grants it reads through, the attributes it adds (for
+/// their row filters), the datasets and metrics it narrows to, who it is for (the subject) and how long it lives.
+/// </summary>
+public sealed record EmbedRequest(string Principal, IReadOnlyDictionary<string, string> Attributes, IReadOnlyList<string>? Datasets, IReadOnlyList<string>? Metrics, TimeSpan Ttl)
+{
+    /// <summary>The page's end user or tenant (rate limits, audit); by default its attributes as text.</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>The subject as the token states it.</summary>
+    public string SubjectOrDefault => Subject ?? DefaultSubject(Attributes);
+
+    /// <summary>Attributes as <c>name=value,…</c> sorted, or '-' when there are none.</summary>
+    public static string DefaultSubject(IReadOnlyDictionary<string, string> attributes) =>
+        attributes.Count == 0 ? "-" : string.Join(",", attributes.OrderBy(a => a.Key, StringComparer.OrdinalIgnoreCase).Select(a => $"{a.Key}={a.Value}"));
+}
 
 /// <summary>
 /// Short-lived signed tokens for pages that embed Ladle: HS256 only (no 'none', no switching algorithms), keys
@@ -51,12 +65,14 @@ public sealed class EmbedTokens
             throw new InvalidRequestException("embed tokens are not configured: set embed.signing_key_envs in access.yaml and export a key of at least 32 bytes");
         if (!_project.Access.Principals.ContainsKey(request.Principal))
             throw new InvalidRequestException($"no principal '{request.Principal}' in access.yaml", "principal");
-        var ttl = request.Ttl <= TimeSpan.Zero || request.Ttl > _project.Access.Embed.MaxTtl ? _project.Access.Embed.MaxTtl : request.Ttl;
-        var expires = now + ttl;
+        if (request.Ttl <= TimeSpan.Zero || request.Ttl > _project.Access.Embed.MaxTtl)
+            throw new InvalidRequestException($"ttl {request.Ttl} is not between 1s and embed.max_ttl ({_project.Access.Embed.MaxTtl}) of access.yaml", "ttl");
+        var expires = now + request.Ttl;
         var claims = new Dictionary<string, object>
         {
             ["sub"] = request.Principal,
             ["attrs"] = request.Attributes,
+            ["subject"] = request.SubjectOrDefault,
         };
         if (request.Datasets is not null) claims["datasets"] = request.Datasets;
         if (request.Metrics is not null) claims["metrics"] = request.Metrics;
@@ -95,14 +111,24 @@ public sealed class EmbedTokens
         var subject = jwt.Subject;
         if (!_project.Access.Principals.TryGetValue(subject, out var definition))
             throw new UnauthorizedException($"the embed token's principal '{subject}' is not in access.yaml");
+        // The token adds attributes; those access.yaml gives the principal always win, so its own filters stay applied.
         var attributes = new Dictionary<string, string>(definition.Attributes, StringComparer.OrdinalIgnoreCase);
+        var added = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (jwt.TryGetPayloadValue<JsonElement>("attrs", out var attrs) && attrs.ValueKind == JsonValueKind.Object)
-            foreach (var property in attrs.EnumerateObject()) attributes[property.Name] = property.Value.ToString();
+            foreach (var property in attrs.EnumerateObject())
+            {
+                added[property.Name] = property.Value.ToString();
+                attributes.TryAdd(property.Name, property.Value.ToString());
+            }
+        var datasets = ListClaim(jwt, "datasets");
+        var metrics = ListClaim(jwt, "metrics");
         return new Principal(definition.Name, attributes)
         {
             Method = AuthMethod.Embed,
-            AllowedDatasets = ListClaim(jwt, "datasets"),
-            AllowedMetrics = ListClaim(jwt, "metrics"),
+            // A token that names only metrics reads no dataset's rows.
+            AllowedDatasets = datasets ?? (metrics is not null ? [] : null),
+            AllowedMetrics = metrics,
+            Subject = jwt.TryGetPayloadValue<string>("subject", out var endUser) && !string.IsNullOrEmpty(endUser) ? endUser : EmbedRequest.DefaultSubject(added),
         };
     }
 

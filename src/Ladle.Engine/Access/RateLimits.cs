@@ -8,7 +8,9 @@ namespace Ladle.Engine.Access;
 
 /// <summary>
 /// Per-principal limits from access.yaml: requests per second (a token bucket) and rows per minute (a one-minute
-/// window; a request is refused once the window's rows are spent, and the rows it serves are counted after).
+/// window; a request is refused once the window's rows are spent, and the rows it serves are counted after). Each
+/// embed subject (the end user or tenant an embed token is for) has the principal's limits to itself, so one
+/// tenant's busy page never spends another's budget, nor the principal's own API tokens'.
 /// </summary>
 public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = null) : IDisposable
 {
@@ -28,7 +30,7 @@ public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = nu
     public void CheckRequest(Principal principal)
     {
         if (LimitOf(principal)?.RequestsPerSecond is not { } rps) return;
-        var limiter = _requests.GetOrAdd(principal.Name, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        var limiter = _requests.GetOrAdd(KeyOf(principal), _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = Math.Max(1, (int)Math.Ceiling(rps)),
             TokensPerPeriod = Math.Max(1, (int)Math.Ceiling(rps)),
@@ -38,20 +40,20 @@ public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = nu
         }));
         using var lease = limiter.AttemptAcquire();
         if (!lease.IsAcquired)
-            throw new RateLimitedException($"principal '{principal.Name}' is over its limit of {rps} requests per second", TimeSpan.FromSeconds(1));
+            throw new RateLimitedException($"{Who(principal)} is over its limit of {rps} requests per second", TimeSpan.FromSeconds(1));
     }
 
     /// <summary>Throws 429 when the principal spent its rows for this minute.</summary>
     public void CheckRows(Principal principal)
     {
         if (LimitOf(principal)?.RowsPerMinute is not { } limit) return;
-        var window = _rows.GetOrAdd(principal.Name, _ => new RowWindow());
+        var window = _rows.GetOrAdd(KeyOf(principal), _ => new RowWindow());
         var now = _clock.GetUtcNow();
         lock (window)
         {
             window.Roll(now);
             if (window.Rows >= limit)
-                throw new RateLimitedException($"principal '{principal.Name}' has read its {limit:N0} rows for this minute", window.Start + TimeSpan.FromMinutes(1) - now);
+                throw new RateLimitedException($"{Who(principal)} has read its {limit:N0} rows for this minute", window.Start + TimeSpan.FromMinutes(1) - now);
         }
     }
 
@@ -59,7 +61,7 @@ public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = nu
     public void CountRows(Principal principal, long rows)
     {
         if (LimitOf(principal)?.RowsPerMinute is null || rows == 0) return;
-        var window = _rows.GetOrAdd(principal.Name, _ => new RowWindow());
+        var window = _rows.GetOrAdd(KeyOf(principal), _ => new RowWindow());
         lock (window)
         {
             window.Roll(_clock.GetUtcNow());
@@ -97,6 +99,13 @@ public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = nu
         }));
         using var lease = limiter.AttemptAcquire();
     }
+
+    /// <summary>Whose budget a request spends: the principal's, or for an embed token its subject's under that principal.</summary>
+    private static string KeyOf(Principal principal) =>
+        principal.Method == AuthMethod.Embed ? $"{principal.Name}\u0000embed\u0000{principal.Subject}" : principal.Name;
+
+    private static string Who(Principal principal) =>
+        principal.Method == AuthMethod.Embed ? $"embed subject '{principal.Subject}' of principal '{principal.Name}'" : $"principal '{principal.Name}'";
 
     public void Dispose()
     {

@@ -42,10 +42,12 @@ public sealed class TokenService(ProjectDefinition project, IStateStore state, T
         var parts = token.Split('_');
         if (parts.Length != 3 || parts[0] != "ldl" || parts[1].Length != 12)
             throw new UnauthorizedException("the bearer token is not a Ladle token");
-        var record = await state.FindTokenAsync(parts[1], ct) ?? throw new UnauthorizedException("unknown token");
-        // Compare in constant time, so timing says nothing about how close a guess was.
-        if (!CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(Hash(record.Salt, parts[2])), System.Text.Encoding.ASCII.GetBytes(record.Hash)))
-            throw new UnauthorizedException("invalid token");
+        var record = await state.FindTokenAsync(parts[1], ct);
+        // Compare in constant time, so timing says nothing about how close a guess was; an unknown id costs the same
+        // hash and gets the same answer as a wrong secret, so nothing says which token ids exist.
+        var expected = System.Text.Encoding.ASCII.GetBytes(record?.Hash ?? UnknownHash);
+        var matches = CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(Hash(record?.Salt ?? UnknownSalt, parts[2])), expected);
+        if (record is null || !matches) throw new UnauthorizedException(InvalidToken);
         var now = _clock.GetUtcNow();
         if (record.RevokedAt is { } revoked) throw new UnauthorizedException($"the token was revoked at {revoked.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
         if (record.ExpiresAt is { } expires && expires <= now) throw new UnauthorizedException($"the token expired at {expires.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
@@ -60,6 +62,12 @@ public sealed class TokenService(ProjectDefinition project, IStateStore state, T
         }
         return new Principal(definition.Name, definition.Attributes) { Method = AuthMethod.Token };
     }
+
+    /// <summary>The one answer for a token id that does not exist and for a wrong secret.</summary>
+    public const string InvalidToken = "invalid token: it is not a token of this project, or its secret is wrong (create one with 'ladle tokens create --principal NAME')";
+
+    private static readonly string UnknownSalt = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+    private static readonly string UnknownHash = Hash(UnknownSalt, Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
 
     private static string Hash(string salt, string secret) =>
         Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(salt + ":" + secret))).ToLowerInvariant();

@@ -52,8 +52,8 @@ public sealed class MetricsEngine
     public TimeProvider Clock { get; set; } = TimeProvider.System;
 
     /// <summary>Checks and resolves a query; relative ranges are resolved against the clock now.</summary>
-    public MetricPlan Plan(MetricQuery query, long? maxLimit = null) =>
-        MetricPlanner.Plan(Layer, query, Clock.GetUtcNow(), maxLimit);
+    public MetricPlan Plan(MetricQuery query, long? maxLimit = null, MetricScope? scope = null) =>
+        MetricPlanner.Plan(Layer, query, Clock.GetUtcNow(), maxLimit, scope);
 
     /// <summary>
     /// Leases the published versions the plan reads, decides where it runs and what answers it, and compiles the

@@ -19,6 +19,9 @@ public sealed record AuditEntry(
     /// <summary>The version read (a number), or dataset=version pairs for a metric query; null when nothing was read.</summary>
     public string? Version { get; init; }
 
+    /// <summary>For requests with an embed token: the end user or tenant it was signed for.</summary>
+    public string? Subject { get; init; }
+
     /// <summary>Set on the marker entry a flush waits for; never written.</summary>
     internal TaskCompletionSource? Flushed { get; init; }
 

@@ -36,12 +36,24 @@ public sealed partial class ReadPipeline
             var encoder = ResultEncoders.Get(request.Format);
             var maxLimit = encoder.Format == "json" ? Engine.Project.Server.MaxPageSize
                 : encoder is XlsxEncoder ? XlsxEncoder.MaxRows + 1 : (long?)null;
-            var plan = Engine.Semantic.Plan(request.Query, maxLimit);
+            var plan = Engine.Semantic.Plan(request.Query, maxLimit, MetricScopeOf(request.Principal));
             datasets = plan.Datasets;
-            await using var execution = Engine.Semantic.Open(plan, await AuthorizeMetricsAsync(request.Principal, plan, cancellationToken));
-            var (health, read) = JudgeMetrics(execution);
-            versions = string.Join(",", read.Select(d => $"{d.Dataset}={(d.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "live")}"));
+            var action = encoder.Format == "json" ? DataAction.Read : DataAction.Export;
+            await using var execution = Engine.Semantic.Open(plan, await AuthorizeMetricsAsync(request.Principal, plan, action, cancellationToken));
+            var (health, allRead) = JudgeMetrics(execution);
+            versions = string.Join(",", allRead.Select(d => $"{d.Dataset}={(d.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "live")}"));
             if (encoder.Format != "json") exportPlace = Exports.Enter(request.Principal);
+            // Datasets the caller may not see (a metric granted by name reads them) are not named in the answer, so
+            // such an answer is encoded for it alone, never from or into the encodings kept for everyone.
+            var read = allRead.Where(d => Policy.CanSee(request.Principal, Engine.GetDataset(d.Dataset))).ToList();
+            var sharedEncoding = read.Count == allRead.Count;
+            if (!sharedEncoding && health.Status != DataStatus.Ok)
+                health = health with
+                {
+                    Reason = read.FirstOrDefault(d => d.Health.Status == health.Status) is { } visible
+                        ? $"{visible.Dataset}: {visible.Health.Reason}"
+                        : $"a dataset the metric reads is {health.StatusName}",
+                };
             // Weak: the same numbers from the same versions with the same status, whether computed or cached.
             var etag = execution.ETag is { } tag ? $"W/\"{tag.Trim('"')}-{health.StatusName}\"" : null;
             if (etag is not null && request.IfNoneMatch is { } held && EntityTagMatches(held, etag))
@@ -56,13 +68,13 @@ public sealed partial class ReadPipeline
             {
                 Engine.Semantic.Count(execution);
                 var cachedInfo = new MetricServeInfo(health, read, encoder.ContentType, encoder.FileExtension, etag, execution.AnsweredBy);
-                if (!hit.Encodings.TryGetValue(encoder.Format, out var encoded))
+                if (!sharedEncoding || !hit.Encodings.TryGetValue(encoder.Format, out var encoded))
                 {
                     using var buffer = new MemoryStream();
                     await using (var rowsOfHit = new Results.BatchListStream(hit.Schema, hit.Rows))
                         await encoder.WriteAsync(rowsOfHit, buffer, new EncodeContext { Name = "metrics", Data = MetricsDataBlock(plan, cachedInfo) }, cancellationToken);
                     encoded = buffer.ToArray();
-                    execution.KeepEncoding(encoder.Format, encoded);
+                    if (sharedEncoding) execution.KeepEncoding(encoder.Format, encoded);
                 }
                 var cachedBody = new CountingStream(begin(cachedInfo), bytes);
                 await cachedBody.WriteAsync(encoded, cancellationToken);
@@ -99,7 +111,10 @@ public sealed partial class ReadPipeline
         {
             exportPlace?.Dispose();
             Audit.Record(new AuditEntry(DateTimeOffset.UtcNow, request.Principal.Name, request.Interface, string.Join(",", datasets),
-                "metrics", Describe(request.Query), rows, bytes.Bytes, status, clock.Elapsed) { Format = format, Version = versions });
+                "metrics", Describe(request.Query), rows, bytes.Bytes, status, clock.Elapsed)
+            {
+                Format = format, Version = versions, Subject = request.Principal.Subject,
+            });
         }
     }
 
@@ -107,10 +122,13 @@ public sealed partial class ReadPipeline
     public async Task<MetricExplanation> ExplainMetricsAsync(Principal principal, MetricQuery query, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var plan = Engine.Semantic.Plan(query, Engine.Project.Server.MaxPageSize);
+        var plan = Engine.Semantic.Plan(query, Engine.Project.Server.MaxPageSize, MetricScopeOf(principal));
         var planned = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
-        await using var execution = Engine.Semantic.Open(plan, await AuthorizeMetricsAsync(principal, plan, cancellationToken));
+        // Explain shows the SQL and every dataset read, so it needs sight of all of them (a metric granted by name is not enough).
+        if (plan.Datasets.Any(d => !Policy.CanSee(principal, Engine.GetDataset(d))))
+            throw new ForbiddenException($"explain shows the SQL and the datasets a query reads, and principal '{principal.Name}' may not see all of them; ask without explain");
+        await using var execution = Engine.Semantic.Open(plan, await AuthorizeMetricsAsync(principal, plan, DataAction.Read, cancellationToken));
         var compiled = clock.Elapsed.TotalMilliseconds;
         {
             var (_, read) = JudgeMetrics(execution, refuse: false);
@@ -123,42 +141,102 @@ public sealed partial class ReadPipeline
     }
 
     /// <summary>
-    /// The metrics a principal may see: those granted to it by name, or whose every dataset it may see; an embed
-    /// token narrows them to the metrics it names.
+    /// The metrics a principal may see: those granted to it by name, or whose every dataset it may see. An embed
+    /// token narrows them to the metrics it names, or, naming none, to those over the datasets it names.
     /// </summary>
-    public IEnumerable<Core.Semantic.MetricDefinition> MetricsCatalog(Principal principal)
+    public IEnumerable<Core.Semantic.MetricDefinition> MetricsCatalog(Principal principal) =>
+        Engine.Project.Semantic.Metrics.Where(m => MayQueryMetric(principal, m));
+
+    /// <summary>
+    /// What a principal may name in a metric query: the metrics of its catalog, and dimensions of datasets it may
+    /// see (every dataset a join passes through included); a metric granted by name adds only its own measures and
+    /// its model's default time dimension, never the other dimensions of a dataset the principal may not see.
+    /// </summary>
+    public MetricScope MetricScopeOf(Principal principal)
+    {
+        if (Policy.IsAdmin(principal)) return MetricScope.All;
+        var layer = Engine.Project.Semantic;
+        var own = new HashSet<string>(layer.Metrics.Where(m => MayQueryMetric(principal, m) && IsOwnMetric(principal, m.Name))
+            .SelectMany(m => layer.MeasuresOf(m.Name)).Select(m => m.Model), StringComparer.OrdinalIgnoreCase);
+        return new MetricScope(m => MayQueryMetric(principal, m), r =>
+            r.Path.Hops.All(h => Policy.CanSee(principal, h.To.Dataset)) &&
+            (r.Path.Hops.Count > 0 || Policy.CanSee(principal, r.Path.Root.Dataset) ||
+             (r.IsTime && own.Contains(r.Path.Root.Name) && string.Equals(r.Dimension!.Name, r.Path.Root.DefaultTime, StringComparison.OrdinalIgnoreCase))));
+    }
+
+    private bool MayQueryMetric(Principal principal, Core.Semantic.MetricDefinition metric)
     {
         var layer = Engine.Project.Semantic;
-        return layer.Metrics.Where(m =>
-            (principal.AllowedMetrics is null || principal.AllowedMetrics.Contains(m.Name, StringComparer.OrdinalIgnoreCase)) &&
-            (Policy.IsMetricGranted(principal, m.Name) || layer.MeasuresOf(m.Name).Select(layer.ModelOf).All(model => Policy.CanSee(principal, model.Dataset))));
+        var datasets = layer.MeasuresOf(metric.Name).Select(layer.ModelOf).Select(m => m.Dataset).Distinct().ToList();
+        if (principal.AllowedMetrics is { } listed)
+        {
+            if (!listed.Contains(metric.Name, StringComparer.OrdinalIgnoreCase)) return false;
+            // Named in the token: its measures count as the token's own, whatever datasets the token lists.
+            principal = principal with { AllowedDatasets = null };
+        }
+        else if (principal.AllowedDatasets is { } narrowed && !datasets.All(d => narrowed.Contains(d.Name, StringComparer.OrdinalIgnoreCase))) return false;
+        return Policy.IsMetricGranted(principal, metric.Name) || datasets.All(d => Policy.CanSee(principal, d));
     }
+
+    /// <summary>A metric whose own measures the principal may aggregate without seeing their datasets: granted by name, or named in its embed token.</summary>
+    private bool IsOwnMetric(Principal principal, string metric) =>
+        Policy.IsMetricGranted(principal, metric) || principal.AllowedMetrics?.Contains(metric, StringComparer.OrdinalIgnoreCase) == true;
 
     private static string DialectOf(MetricExecution execution) => execution.Engine == "store" ? "duckdb" : execution.Engine;
 
     /// <summary>
-    /// The policy step for a metric query. The metrics must be visible (an embed token names the ones it may ask);
-    /// every dataset read must be readable, unless each metric is granted by name; the principal's row filter on
-    /// each dataset comes back to be applied before aggregation (and keys the cache); grouping by, filtering on or
-    /// taking the min/max of a column masked for the principal is refused, as those would show its clear values.
+    /// The policy step for a metric query. The metrics must be in the principal's catalog; a metric's own datasets
+    /// must be readable (or exportable, for csv/parquet/…) unless the metric is granted by name for that action;
+    /// every other dataset read (through dimensions and joins) must be readable; the principal's row filter on each
+    /// dataset comes back to be applied before aggregation (and keys the cache); grouping by, filtering on or taking
+    /// the min/max of a column masked for the principal is refused, as those would show its clear values. A
+    /// refusal names the metric or dimension asked for, never a dataset the caller may not see.
     /// </summary>
-    private async Task<Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>> AuthorizeMetricsAsync(Principal principal, MetricPlan plan, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>> AuthorizeMetricsAsync(Principal principal, MetricPlan plan, DataAction action, CancellationToken cancellationToken)
     {
+        var layer = Engine.Project.Semantic;
+        var scope = MetricScopeOf(principal);
         foreach (var metric in plan.Metrics)
-            if (principal.AllowedMetrics is { } allowed && !allowed.Contains(metric.Name, StringComparer.OrdinalIgnoreCase))
-                throw new NotFoundException($"no metric '{metric.Name}'");
-        var grantedByName = plan.Metrics.All(m => Policy.IsMetricGranted(principal, m.Name));
+        {
+            if (!scope.Metric(metric)) throw new NotFoundException($"no metric '{metric.Name}'");
+            if (action == DataAction.Read || Policy.IsMetricGranted(principal, metric.Name, action)) continue;
+            foreach (var dataset in layer.MeasuresOf(metric.Name).Select(layer.ModelOf).Select(m => m.Dataset).Distinct())
+            {
+                if (Policy.CanSee(principal, dataset)) Policy.Authorize(principal, dataset, action);
+                else throw new ForbiddenException($"principal '{principal.Name}' may not {action.ToString().ToLowerInvariant()} metric '{metric.Name}': exports need a grant of '{action.ToString().ToLowerInvariant()}' on the metric or its datasets");
+            }
+        }
+        var ownMeasures = plan.Metrics.Where(m => IsOwnMetric(principal, m.Name)).SelectMany(m => layer.MeasuresOf(m.Name)).ToHashSet();
+        // A dataset is read only for the measures of metrics the principal holds by name: it need not see it.
+        var exempt = plan.Datasets.Where(d =>
+            plan.Nodes.All(n => string.Equals(n.Model.Dataset.Name, d, StringComparison.OrdinalIgnoreCase)
+                ? n.Measures.All(ownMeasures.Contains)
+                : !n.Datasets.Contains(d, StringComparer.OrdinalIgnoreCase))).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var node in plan.Nodes)
+        {
+            var used = node.Dimensions.Append(node.Time).Concat(node.Filters.Select(f => f.Dimension)).OfType<Core.Semantic.DimensionRef>();
+            foreach (var dimension in used.Where(d => !scope.Dimension(d)))
+                throw new InvalidRequestException($"no dimension '{dimension.Name}' can be reached from model '{node.Model.Name}'", "dimensions");
+        }
         var rowFilters = new Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>(StringComparer.OrdinalIgnoreCase);
         var masked = new Dictionary<string, IReadOnlyDictionary<string, MaskKind>>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in plan.Datasets)
         {
             var dataset = Engine.GetDataset(name);
-            if (!grantedByName) Policy.Authorize(principal, dataset, DataAction.Read);
+            // A dataset read for a metric not granted by name, or for a dimension, must be readable like its rows;
+            // dimensions were checked above, so one not visible here is a metric's own dataset: name the metric.
+            if (!exempt.Contains(dataset.Name))
+            {
+                if (!Policy.CanSee(principal, dataset))
+                    throw new NotFoundException($"no metric '{string.Join("', '", plan.Metrics.Select(m => m.Name))}' this principal may read");
+                Policy.Authorize(principal, dataset, DataAction.Read);
+            }
             var schema = await Engine.GetSchemaAsync(dataset, cancellationToken);
             var applied = Policy.Apply(principal, dataset, schema, new RowsQuery { Dataset = dataset.Name });
             masked[dataset.Name] = applied.Masks;
             // Several grants with different filters mean "rows of any of them", as for dataset rows.
-            if (applied.PolicyFilters.Count > 0) rowFilters[dataset.Name] = applied.PolicyFilters;
+            var filters = exempt.Contains(dataset.Name) ? OwnMetricRows(principal, plan, dataset, schema, applied.PolicyFilters) : applied.PolicyFilters;
+            if (filters.Count > 0) rowFilters[dataset.Name] = filters;
         }
         bool IsMasked(DimensionRefLike column) =>
             column.Column is { } c && masked.TryGetValue(column.Dataset, out var masks) && masks.ContainsKey(c);
@@ -173,6 +251,41 @@ public sealed partial class ReadPipeline
                     throw new ForbiddenException($"measure '{measure.Name}' returns values of column '{measure.Column}', which is masked for principal '{principal.Name}' (PII)");
         }
         return rowFilters;
+    }
+
+    /// <summary>
+    /// The rows of a dataset read only for metrics held by name: for each metric, the rows its grants' row filters
+    /// admit, or those the principal's dataset grants admit. The metrics of one query must agree, so no metric is
+    /// computed over rows another metric's grant admitted.
+    /// </summary>
+    private IReadOnlyList<IReadOnlyList<Filter>> OwnMetricRows(Principal principal, MetricPlan plan, DatasetDefinition dataset, DatasetSchema schema,
+        IReadOnlyList<IReadOnlyList<Filter>> datasetFilters)
+    {
+        var layer = Engine.Project.Semantic;
+        // Through dataset grants (an embed token's 'embed' grants included): null when none covers the dataset.
+        var viaDataset = Policy.CanSee(principal with { AllowedDatasets = null }, dataset) ? datasetFilters : null;
+        var answers = new List<(string Metric, IReadOnlyList<IReadOnlyList<Filter>> Groups)>();
+        foreach (var metric in plan.Metrics.Where(m => layer.MeasuresOf(m.Name).Any(x => string.Equals(layer.ModelOf(x).Dataset.Name, dataset.Name, StringComparison.OrdinalIgnoreCase))))
+        {
+            var viaMetric = Policy.MetricRowFilters(principal, metric.Name, dataset, schema);
+            IReadOnlyList<IReadOnlyList<Filter>> groups = (viaDataset, viaMetric) switch
+            {
+                ({ Count: 0 }, _) or (_, { Count: 0 }) => [],
+                (null, null) => [],
+                (null, { } m) => m,
+                ({ } d, null) => d,
+                ({ } d, { } m) => [.. d, .. m],
+            };
+            if (viaDataset is null && viaMetric is null)
+                throw new NotFoundException($"no metric '{metric.Name}' this principal may read");
+            answers.Add((metric.Name, groups));
+        }
+        static string Text(IReadOnlyList<IReadOnlyList<Filter>> groups) =>
+            string.Join("|", groups.Select(g => string.Join("&", g.Select(f => f.Column + ":" + MetricPlanner.FilterText(f)))).Order(StringComparer.Ordinal));
+        if (answers.Select(a => Text(a.Groups)).Distinct(StringComparer.Ordinal).Count() > 1)
+            throw new ForbiddenException(
+                $"metrics {string.Join(", ", answers.Select(a => $"'{a.Metric}'"))} are granted to principal '{principal.Name}' over different rows; ask for them separately");
+        return answers.Count == 0 ? datasetFilters : answers[0].Groups;
     }
 
     /// <summary>A column a metric query uses, with the dataset it belongs to.</summary>

@@ -75,6 +75,9 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
                     throw new InvalidRequestException($"'{dataset.Name}' is live: it has no versions", "version");
                 query = query with { PinnedVersion = pinned };
             }
+            if (query.PinnedVersion is { } asked && Engine.Trust.Quarantine(dataset.Name, asked) is not null && !MayInspectQuarantine(request.Principal, dataset))
+                throw new ForbiddenException(
+                    $"version {asked} of '{dataset.Name}' is quarantined: only its owner ({dataset.Owner ?? "none set"}) and admins may read it; the served version answers without version=");
             if (encoder is XlsxEncoder && (query.Limit is null || query.Limit > XlsxEncoder.MaxRows))
                 query = query with { Limit = XlsxEncoder.MaxRows + 1 };
             var userQuery = query;
@@ -137,6 +140,7 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
                 "read", filters, rows, bytes.Bytes, status, clock.Elapsed)
             {
                 Started = started, Format = format, Version = versionRead?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Subject = request.Principal.Subject,
             });
             // Names and formats come from requests: unknown ones share one label value so the series stay bounded.
             var label = Engine.Project.FindDataset(request.Dataset)?.Name ?? "_unknown";
@@ -153,7 +157,21 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
             "read", filters, 0, 0, AuditStatuses.Started, TimeSpan.Zero)
         {
             Format = format, Version = version?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Subject = request.Principal.Subject,
         }, cancellationToken);
+
+    /// <summary>
+    /// A quarantined version holds rows that failed checks: admins and the dataset's owner (a principal whose name,
+    /// or whose access.yaml attribute 'email', is its <c>owner</c>) may inspect it; an embed token never.
+    /// </summary>
+    private bool MayInspectQuarantine(Principal principal, DatasetDefinition dataset)
+    {
+        if (Policy.IsAdmin(principal)) return true;
+        if (principal.Method == AuthMethod.Embed || dataset.Owner is not { Length: > 0 } owner) return false;
+        return string.Equals(principal.Name, owner, StringComparison.OrdinalIgnoreCase) ||
+               (Engine.Project.Access.Principals.TryGetValue(principal.Name, out var definition) &&
+                definition.Attributes.TryGetValue("email", out var email) && string.Equals(email, owner, StringComparison.OrdinalIgnoreCase));
+    }
 
     /// <summary>
     /// The trust gate: the status of the version actually leased, so the status stated is the status of these

@@ -134,6 +134,15 @@ public sealed class SqliteStateStore : IStateStore
             alter.CommandText = "ALTER TABLE audit ADD COLUMN format TEXT; ALTER TABLE audit ADD COLUMN version TEXT;";
             await alter.ExecuteNonQueryAsync(cancellationToken);
         }
+        // State files from before embed subjects were audited: their entries have none.
+        await using var subjectColumn = connection.CreateCommand();
+        subjectColumn.CommandText = "SELECT count(*) FROM pragma_table_info('audit') WHERE name = 'subject'";
+        if ((long)(await subjectColumn.ExecuteScalarAsync(cancellationToken))! == 0)
+        {
+            await using var alter = connection.CreateCommand();
+            alter.CommandText = "ALTER TABLE audit ADD COLUMN subject TEXT";
+            await alter.ExecuteNonQueryAsync(cancellationToken);
+        }
         Internal.PrivateFiles.Restrict(_path);
     }
 
@@ -422,8 +431,8 @@ public sealed class SqliteStateStore : IStateStore
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
-            INSERT INTO audit (at, principal, interface, target, action, filters, rows, bytes, status, duration_ms, format, version)
-            VALUES ($at, $principal, $interface, $target, $action, $filters, $rows, $bytes, $status, $ms, $format, $version)
+            INSERT INTO audit (at, principal, interface, target, action, filters, rows, bytes, status, duration_ms, format, version, subject)
+            VALUES ($at, $principal, $interface, $target, $action, $filters, $rows, $bytes, $status, $ms, $format, $version, $subject)
             """;
         var at = command.Parameters.Add("$at", SqliteType.Text);
         var principal = command.Parameters.Add("$principal", SqliteType.Text);
@@ -437,6 +446,7 @@ public sealed class SqliteStateStore : IStateStore
         var ms = command.Parameters.Add("$ms", SqliteType.Integer);
         var format = command.Parameters.Add("$format", SqliteType.Text);
         var version = command.Parameters.Add("$version", SqliteType.Text);
+        var subject = command.Parameters.Add("$subject", SqliteType.Text);
         foreach (var e in entries)
         {
             at.Value = Format(e.At);
@@ -451,6 +461,7 @@ public sealed class SqliteStateStore : IStateStore
             ms.Value = e.DurationMs;
             format.Value = (object?)e.Format ?? DBNull.Value;
             version.Value = (object?)e.Version ?? DBNull.Value;
+            subject.Value = (object?)e.Subject ?? DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -461,8 +472,8 @@ public sealed class SqliteStateStore : IStateStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            INSERT INTO audit (at, principal, interface, target, action, filters, rows, bytes, status, duration_ms, format, version)
-            VALUES ($at, $principal, $interface, $target, $action, $filters, $rows, $bytes, $status, $ms, $format, $version) RETURNING rowid
+            INSERT INTO audit (at, principal, interface, target, action, filters, rows, bytes, status, duration_ms, format, version, subject)
+            VALUES ($at, $principal, $interface, $target, $action, $filters, $rows, $bytes, $status, $ms, $format, $version, $subject) RETURNING rowid
             """;
         command.Parameters.AddWithValue("$at", Format(entry.At));
         command.Parameters.AddWithValue("$principal", entry.Principal);
@@ -476,6 +487,7 @@ public sealed class SqliteStateStore : IStateStore
         command.Parameters.AddWithValue("$ms", entry.DurationMs);
         command.Parameters.AddWithValue("$format", (object?)entry.Format ?? DBNull.Value);
         command.Parameters.AddWithValue("$version", (object?)entry.Version ?? DBNull.Value);
+        command.Parameters.AddWithValue("$subject", (object?)entry.Subject ?? DBNull.Value);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -506,7 +518,7 @@ public sealed class SqliteStateStore : IStateStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT at, principal, interface, target, action, filters, rows, bytes, status, duration_ms, format, version FROM audit
+            SELECT at, principal, interface, target, action, filters, rows, bytes, status, duration_ms, format, version, subject FROM audit
             WHERE ($principal IS NULL OR principal = $principal) AND ($target IS NULL OR target = $target) AND ($since IS NULL OR at >= $since)
             ORDER BY at DESC, rowid DESC LIMIT $limit
             """;
@@ -521,7 +533,8 @@ public sealed class SqliteStateStore : IStateStore
             records.Add(new AuditRecord(DateTimeOffset.Parse(reader.GetString(0), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
                 reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
                 reader.GetInt64(6), reader.GetInt64(7), reader.GetString(8), reader.GetInt64(9),
-                reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11)));
+                reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.IsDBNull(12) ? null : reader.GetString(12)));
         }
         return records;
     }

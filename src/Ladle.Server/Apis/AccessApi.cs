@@ -25,12 +25,14 @@ public static class AccessApi
     private static async Task<Ok<EmbedTokenResponse>> CreateEmbedToken(EmbedTokenRequest body, HttpContext context, PrincipalResolver principals, Engine.Serving.ReadPipeline pipeline, EmbedTokens embed)
     {
         var principal = await principals.ResolveAsync(context);
-        pipeline.Policy.AuthorizeProject(principal, DataAction.Embed);
-        var ttl = TimeSpan.FromMinutes(15);
+        var maxTtl = pipeline.Engine.Project.Access.Embed.MaxTtl;
+        var ttl = maxTtl < TimeSpan.FromMinutes(15) ? maxTtl : TimeSpan.FromMinutes(15);
         if (body.Ttl is { } ttlText && !Durations.TryParse(ttlText, out ttl))
-            throw new Core.Errors.InvalidRequestException($"ttl '{ttlText}' is not a duration ({Durations.Expected})", "ttl");
-        var (token, expires) = embed.Sign(new EmbedRequest(body.Principal, body.Attributes ?? new Dictionary<string, string>(), body.Datasets, body.Metrics, ttl), DateTimeOffset.UtcNow);
-        return TypedResults.Ok(new EmbedTokenResponse(token, expires, body.Principal));
+            throw new Core.Errors.InvalidRequestException($"ttl '{(ttlText.Length > 40 ? ttlText[..40] + "…" : ttlText)}' is not a duration ({Durations.Expected}) of at most embed.max_ttl ({maxTtl})", "ttl");
+        var request = EmbedGrants.Check(principal,
+            new EmbedRequest(body.Principal ?? "", body.Attributes ?? new Dictionary<string, string>(), body.Datasets, body.Metrics, ttl) { Subject = body.Subject }, pipeline);
+        var (token, expires) = embed.Sign(request, DateTimeOffset.UtcNow);
+        return TypedResults.Ok(new EmbedTokenResponse(token, expires, request.Principal, request.SubjectOrDefault));
     }
 
     private static async Task<Ok<AuditResponse>> Audit(HttpContext context, PrincipalResolver principals, Engine.Serving.ReadPipeline pipeline, AuditWriter writer,
@@ -50,10 +52,10 @@ public static class AccessApi
     }
 
     /// <summary>What an application asks an embed token for.</summary>
-    public sealed record EmbedTokenRequest(string Principal, Dictionary<string, string>? Attributes, List<string>? Datasets, List<string>? Metrics, string? Ttl);
+    public sealed record EmbedTokenRequest(string? Principal, Dictionary<string, string>? Attributes, List<string>? Datasets, List<string>? Metrics, string? Ttl, string? Subject = null);
 
     /// <summary>A signed embed token.</summary>
-    public sealed record EmbedTokenResponse(string Token, DateTimeOffset ExpiresAt, string Principal);
+    public sealed record EmbedTokenResponse(string Token, DateTimeOffset ExpiresAt, string Principal, string Subject);
 
     /// <summary>Audit entries.</summary>
     public sealed record AuditResponse(IReadOnlyList<AuditRecord> Entries);

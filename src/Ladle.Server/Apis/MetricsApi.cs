@@ -29,7 +29,7 @@ public static class MetricsApi
     {
         var principal = await principals.ResolveAsync(context);
         var layer = pipeline.Engine.Project.Semantic;
-        return TypedResults.Ok(new MetricCatalog(pipeline.MetricsCatalog(principal).Select(m => Describe(layer, m)).ToList()));
+        return TypedResults.Ok(new MetricCatalog(pipeline.MetricsCatalog(principal).Select(m => Describe(layer, m, pipeline, principal)).ToList()));
     }
 
     private static async Task<Ok<MetricInfo>> Get(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
@@ -38,7 +38,7 @@ public static class MetricsApi
         var layer = pipeline.Engine.Project.Semantic;
         var metric = pipeline.MetricsCatalog(principal).FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
             ?? throw new Core.Errors.NotFoundException($"no metric '{name}' ({Core.Loading.Suggest.Hint(name, pipeline.MetricsCatalog(principal).Select(m => m.Name).ToList())})");
-        return TypedResults.Ok(Describe(layer, metric));
+        return TypedResults.Ok(Describe(layer, metric, pipeline, principal));
     }
 
     private static async Task QueryGet(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
@@ -113,11 +113,17 @@ public static class MetricsApi
         }, context.RequestAborted);
     }
 
-    private static MetricInfo Describe(SemanticLayer layer, MetricDefinition metric)
+    /// <summary>A metric as this principal may see it: datasets, models and dimensions it may not see are left out.</summary>
+    private static MetricInfo Describe(SemanticLayer layer, MetricDefinition metric, ReadPipeline pipeline, Core.Policy.Principal principal)
     {
         var measures = layer.MeasuresOf(metric.Name);
-        var models = measures.Select(layer.ModelOf).Distinct().ToList();
-        var times = models.Select(m => m.DefaultTime is { } t ? m.FindDimension(t) : null).OfType<DimensionDefinition>().ToList();
+        var scope = pipeline.MetricScopeOf(principal);
+        var allModels = measures.Select(layer.ModelOf).Distinct().ToList();
+        var models = allModels.Where(m => pipeline.Policy.CanSee(principal, m.Dataset)).ToList();
+        var times = allModels.Select(m => m.DefaultTime is { } t ? layer.Resolve(layer.ReachOf(m), t, out _, scope.Dimension)?.Dimension : null)
+            .OfType<DimensionDefinition>().ToList();
+        var dimensions = allModels.Count == 0 ? [] : layer.GroupableBy(metric)
+            .Where(d => layer.Resolve(layer.ReachOf(allModels[0]), d, out _, scope.Dimension) is not null).ToList();
         var grains = times.Count == 0 ? [] : times.Select(t => t.Granularities).Aggregate((a, b) => a.Intersect(b).ToList());
         return new MetricInfo(
             metric.Name,
@@ -130,7 +136,7 @@ public static class MetricsApi
             times.Select(t => $"{t.Model}.{t.Name}").ToList(),
             grains.Select(g => g.Name()).ToList(),
             times.Select(t => t.Zone).Distinct().ToList(),
-            layer.GroupableBy(metric),
+            dimensions,
             Definition(metric, layer),
             $"{metric.File}:{metric.Location.Line.ToString(CultureInfo.InvariantCulture)}");
     }

@@ -13,6 +13,9 @@ internal sealed class AuditMiddleware(RequestDelegate next, IAuditSink audit)
 {
     public const string PrincipalKey = "ladle.principal";
 
+    /// <summary>The embed subject of the request's principal, when it came with an embed token.</summary>
+    public const string SubjectKey = "ladle.subject";
+
     /// <summary>Set by a handler that hands the request to the read pipeline, which audits it itself.</summary>
     public const string AuditedKey = "ladle.audited";
 
@@ -33,7 +36,10 @@ internal sealed class AuditMiddleware(RequestDelegate next, IAuditSink audit)
                 var status = context.Response.StatusCode;
                 audit.Record(new AuditEntry(DateTimeOffset.UtcNow, principal ?? "unauthenticated", "rest", Target(path),
                     context.Request.Method.ToLowerInvariant() + " " + path, context.Request.QueryString.Value ?? "", 0, 0,
-                    status < 400 ? "ok" : StatusName(status), clock.Elapsed));
+                    status < 400 ? "ok" : StatusName(status), clock.Elapsed)
+                {
+                    Subject = context.Items.TryGetValue(SubjectKey, out var subject) ? subject as string : null,
+                });
             }
         }
     }

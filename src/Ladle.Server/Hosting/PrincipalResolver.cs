@@ -27,6 +27,7 @@ public sealed class PrincipalResolver(LadleServerOptions options, TokenService t
             throw;
         }
         context.Items[AuditMiddleware.PrincipalKey] = principal.Name;
+        if (principal.Subject is { } subject) context.Items[AuditMiddleware.SubjectKey] = subject;
         limits.CheckRequest(principal);
         return principal;
     }

@@ -18,18 +18,23 @@ public sealed partial class MetricPlanner
 {
     private readonly SemanticLayer _layer;
     private readonly MetricQuery _query;
+    private readonly MetricScope _scope;
     private readonly List<PlanNode> _nodes = [];
     private TimeGrain? _grain;
 
-    private MetricPlanner(SemanticLayer layer, MetricQuery query)
+    private MetricPlanner(SemanticLayer layer, MetricQuery query, MetricScope scope)
     {
         _layer = layer;
         _query = query;
+        _scope = scope;
     }
 
-    /// <summary>Plans <paramref name="query"/>; relative ranges are resolved against <paramref name="now"/>.</summary>
-    public static MetricPlan Plan(SemanticLayer layer, MetricQuery query, DateTimeOffset now, long? maxLimit = null) =>
-        new MetricPlanner(layer, query).Build(now, maxLimit);
+    /// <summary>
+    /// Plans <paramref name="query"/>; relative ranges are resolved against <paramref name="now"/>; only the metrics
+    /// and dimensions of <paramref name="scope"/> can be named (the others answer as unknown).
+    /// </summary>
+    public static MetricPlan Plan(SemanticLayer layer, MetricQuery query, DateTimeOffset now, long? maxLimit = null, MetricScope? scope = null) =>
+        new MetricPlanner(layer, query, scope ?? MetricScope.All).Build(now, maxLimit);
 
     private MetricPlan Build(DateTimeOffset now, long? maxLimit)
     {
@@ -55,6 +60,7 @@ public sealed partial class MetricPlanner
         foreach (var name in names)
         {
             var metric = FindMetric(name);
+            if (!_scope.Metric(metric)) throw UnknownMetric(name);
             if (metrics.Any(m => string.Equals(m.Name, metric.Name, StringComparison.OrdinalIgnoreCase)))
                 throw new InvalidRequestException($"metric '{metric.Name}' is named twice", "metrics");
             metrics.Add(metric);
@@ -122,8 +128,11 @@ public sealed partial class MetricPlanner
                 Owner = model.Owner, File = model.File, Location = measure.Location,
             };
         }
-        throw new NotFoundException($"no metric '{name}' ({Suggest.Hint(name, _layer.Metrics.Select(m => m.Name).ToList())})");
+        throw UnknownMetric(name);
     }
+
+    private NotFoundException UnknownMetric(string name) =>
+        new($"no metric '{name}' ({Suggest.Hint(name, _layer.Metrics.Where(_scope.Metric).Select(m => m.Name).ToList())})");
 
     /// <summary>The value of a metric, creating the nodes it needs; <paramref name="offset"/> shifts everything it reads.</summary>
     private MetricValue Expand(MetricDefinition metric, Period? offset, int depth)
@@ -185,7 +194,7 @@ public sealed partial class MetricPlanner
         DimensionRef? time;
         if (!string.IsNullOrWhiteSpace(_query.TimeDimension))
         {
-            time = _layer.Resolve(node.Reach, _query.TimeDimension, out var error)
+            time = _layer.Resolve(node.Reach, _query.TimeDimension, out var error, _scope.Dimension)
                 ?? throw new InvalidRequestException($"time dimension: {error}", "time");
             if (!time.IsTime)
                 throw new InvalidRequestException($"'{time.Name}' is not a time dimension", "time");
@@ -194,7 +203,8 @@ public sealed partial class MetricPlanner
         {
             var name = node.Model.DefaultTime ?? throw new InvalidRequestException(
                 $"model '{node.Model.Name}' (of measure {string.Join(", ", node.Measures.Select(m => $"'{m.Name}'"))}) has no default_time; name the time dimension (time=…) or set default_time in {node.Model.File}", "time");
-            time = _layer.Resolve(node.Reach, name, out _)!;
+            time = _layer.Resolve(node.Reach, name, out _, _scope.Dimension) ?? throw new InvalidRequestException(
+                $"the default time dimension of model '{node.Model.Name}' cannot be used here; query without a granularity or range", "time");
         }
         if (_grain is { } grain && !time.Dimension!.Granularities.Contains(grain))
             throw new InvalidRequestException(
@@ -233,7 +243,7 @@ public sealed partial class MetricPlanner
         var refs = new List<DimensionRef>();
         foreach (var node in _nodes)
         {
-            var r = _layer.Resolve(node.Reach, name, out var error)
+            var r = _layer.Resolve(node.Reach, name, out var error, _scope.Dimension)
                 ?? throw new InvalidRequestException(_nodes.Count > 1 ? $"{error}; '{name}' must be reachable from every metric's model" : error!, parameter);
             if (refs.Count > 0 && refs[0].Identity != r.Identity)
                 throw new InvalidRequestException(
