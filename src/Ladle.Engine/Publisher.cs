@@ -26,8 +26,14 @@ public sealed record MaterializeResult(string Dataset, bool Published, long? Ver
     /// <summary>The checks run on the version.</summary>
     public IReadOnlyList<Checks.CheckResult> Checks { get; init; } = [];
 
-    /// <summary>True when the run failed because its source could not be reached or read: worth trying again later.</summary>
+    /// <summary>True when the run failed because its source could not be reached: worth trying again later.</summary>
     public bool SourceError { get; init; }
+
+    /// <summary>
+    /// The error as the owner's build log shows it (`ladle materialize`), when it differs from <see cref="Error"/>: it may
+    /// quote the source value that broke the contract, which Error (recorded, and readable through the API) never does.
+    /// </summary>
+    public string? Detail { get; init; }
 }
 
 /// <summary>
@@ -118,12 +124,13 @@ public sealed class Publisher
         try
         {
             progress?.Report(new MaterializeProgress(dataset.Name, "loading", 0));
-            await LoadAsync(dataset, record.Version, progress, cancellationToken);
+            var rejected = await LoadAsync(dataset, record.Version, progress, cancellationToken);
             var (rows, watermark) = Measure(dataset, table);
 
             // Audit: the version's checks run in the store before anyone can read it.
             progress?.Report(new MaterializeProgress(dataset.Name, "checking", rows));
             var checks = await _engine.Checks.RunAsync(dataset, new CheckTarget(_engine.StoreConnector, table, record.Version, DateTimeOffset.UtcNow), cancellationToken);
+            if (rejected is not null) checks = [BadRowsCheck.Result(dataset, record.Version, rows, rejected), .. checks];
             await _engine.State.RecordCheckResultsAsync(checks, CancellationToken.None);
             var blocking = checks.Where(c => c.Blocks).ToList();
             if (blocking.Count > 0)
@@ -156,6 +163,8 @@ public sealed class Publisher
         catch (Exception e) when (e is LadleException or DuckDBException or OperationCanceledException or InvalidOperationException or InvalidCastException or FormatException or OverflowException)
         {
             Log.MaterializationFailed(_logger, e, dataset.Name, record.Version);
+            // The owner's build log may quote the row that broke the contract; the recorded reason never does.
+            if (e is SourceDataException { Detail: var detail } && detail != e.Message) Log.BadSourceRow(_logger, dataset.Name, record.Version, detail);
             try { _engine.Store.DropVersion(dataset.Name, record.Version); }
             catch (DuckDBException) { /* recovery at the next start drops it */ }
             var reason = e is OperationCanceledException ? "cancelled before it was published" : e.Message;
@@ -168,11 +177,13 @@ public sealed class Publisher
             return new MaterializeResult(dataset.Name, false, record.Version, 0, clock.Elapsed, reason)
             {
                 SourceError = e is SourceUnavailableException && !dataset.IsDerived,
+                Detail = (e as SourceDataException)?.Detail,
             };
         }
     }
 
-    private async Task LoadAsync(DatasetDefinition dataset, long version, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Loads the version's table; returns the source rows left out of it when on_bad_rows rejects them.</summary>
+    private async Task<RejectedRows?> LoadAsync(DatasetDefinition dataset, long version, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
     {
         var table = DuckDbStore.VersionTable(dataset.Name, version);
         var connector = _engine.ConnectorFor(dataset);
@@ -180,7 +191,13 @@ public sealed class Publisher
         var sourceSchema = await connector.DescribeAsync(dataset, cancellationToken);
         var columns = TargetColumns(dataset, sourceSchema);
 
-        if (connector is FilesConnector or StoreConnector)
+        if (connector is FilesConnector files)
+        {
+            // The store reads files itself: one CREATE TABLE AS, run in parallel by DuckDB.
+            using var connection = _engine.Store.Open();
+            return await new FileLoad(files, dataset, sourceSchema, columns).RunAsync(connection, table, version, cancellationToken);
+        }
+        if (connector is StoreConnector)
         {
             // The store reads these itself: one CREATE TABLE AS, run in parallel by DuckDB.
             var select = string.Join(", ", columns.Select(c => Projection(c, sourceSchema)));
@@ -189,7 +206,7 @@ public sealed class Publisher
             command.CommandText = $"CREATE TABLE {table} AS SELECT {select} FROM {relation} AS t";
             using var registration = cancellationToken.Register(() => { try { command.Cancel(); } catch (DuckDBException) { } });
             await Task.Run(() => command.ExecuteNonQuery(), cancellationToken);
-            return;
+            return null;
         }
 
         // Other databases stream their rows in; DuckDB's appender writes them without SQL per row.
@@ -210,6 +227,7 @@ public sealed class Publisher
             total += batch.Count;
             progress?.Report(new MaterializeProgress(dataset.Name, "loading", total));
         }
+        return null;
     }
 
     /// <summary>The declared columns (the contract) or, when none are declared, everything the source has.</summary>

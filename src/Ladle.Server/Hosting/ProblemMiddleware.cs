@@ -42,6 +42,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
             };
             if (e is InvalidRequestException { Parameter: { } parameter }) problem.Extensions["parameter"] = parameter;
             if (e is SourceUnavailableException source) problem.Extensions["source"] = source.SourceName;
+            if (e is SourceDataException data) problem.Extensions["source"] = data.SourceName;
             if (e is Engine.Trust.DatasetStaleException stale)
             {
                 problem.Extensions["status"] = "stale";
@@ -68,6 +69,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
         RateLimitedException => StatusCodes.Status429TooManyRequests,
         NotFoundException => StatusCodes.Status404NotFound,
         GoneException => StatusCodes.Status410Gone,
+        SourceDataException => StatusCodes.Status422UnprocessableEntity,
         SourceUnavailableException or DatasetUnavailableException or Engine.Trust.DatasetStaleException => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
@@ -80,6 +82,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
         429 => "Too many requests",
         404 => "Not found",
         410 => "Gone",
+        422 => "Unprocessable source data",
         503 => "Service unavailable",
         _ => "Error",
     };
