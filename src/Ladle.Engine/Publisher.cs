@@ -188,7 +188,16 @@ public sealed class Publisher
         var table = DuckDbStore.VersionTable(dataset.Name, version);
         var connector = _engine.ConnectorFor(dataset);
         var relation = connector.Relation(dataset);
-        var sourceSchema = await connector.DescribeAsync(dataset, cancellationToken);
+        ResultSchema sourceSchema;
+        try
+        {
+            sourceSchema = await connector.DescribeAsync(dataset, cancellationToken);
+        }
+        catch (LadleException e) when (connector is FilesConnector reading && e.InnerException is DuckDBException reader)
+        {
+            // The same error, naming the dataset whose file it is.
+            throw reading.ReadFailed(reader, dataset);
+        }
         var columns = TargetColumns(dataset, sourceSchema);
 
         if (connector is FilesConnector files)

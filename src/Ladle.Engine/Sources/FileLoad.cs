@@ -138,7 +138,7 @@ internal sealed class FileLoad(FilesConnector connector, DatasetDefinition datas
 
     private string LineSql() => connector.FormatOf(dataset) == FileFormat.Parquet ? "file_row_number + 1" : "NULL::UBIGINT";
 
-    private string ReasonSql(string columnExpression) =>
+    private string ReasonSql(string columnExpression) => Cast.Count == 0 ? "'does not fit its column'" :
         "CASE " + string.Join(" ", Cast.Select(c => $"WHEN {columnExpression} = {SqlDialect.Literal(c.SourceName)} THEN {SqlDialect.Literal(Reason(c.Target.Type))}")) +
         " ELSE 'does not fit its column' END";
 
@@ -237,11 +237,12 @@ internal sealed class FileLoad(FilesConnector connector, DatasetDefinition datas
                 var literal = SqlDialect.Literal(file);
                 try
                 {
-                    await ExecuteAsync(connection, $"SELECT count(*) FROM read_csv({literal}, header = true, {CsvRejectsOptions()})", ct);
+                    await ExecuteAsync(connection, $"SELECT count(COLUMNS(*)) FROM read_csv({literal}, header = true, {CsvRejectsOptions()})", ct);
                 }
                 catch (DuckDBException)
                 {
                     continue; // this file lacks a declared column, say: another error, not a bad row
+                    // (count(COLUMNS(*)) rather than count(*): the reader converts only the columns a query reads.)
                 }
                 using var command = connection.CreateCommand();
                 command.CommandText = $"""
