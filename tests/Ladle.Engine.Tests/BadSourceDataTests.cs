@@ -112,13 +112,20 @@ public sealed class BadSourceDataTests
             var run = scheduler.Request("orders", "api").Run;
             await Eventually.True(() => run.RetryAt == Start.AddSeconds(30), "a retry is due 30s after the first failure");
             var first = Assert.Single(await VersionsAsync(engine, "orders"));
-            Assert.Contains("its folder data is not there", first.Error, StringComparison.Ordinal);
+            Assert.Contains("its folder data is not there or empty", first.Error, StringComparison.Ordinal);
+
+            // An unmounted share may leave its mount point behind, empty: still an outage.
+            Directory.CreateDirectory(p.PathOf("data"));
+            time.Advance(TimeSpan.FromSeconds(30));
+            await Eventually.True(() => run.RetryAt == Start.AddSeconds(30 + 60), "the second retry waits twice as long");
+            Assert.Contains("is not there or empty", (await VersionsAsync(engine, "orders")).Last().Error, StringComparison.Ordinal);
+            Directory.Delete(p.PathOf("data"));
 
             Directory.Move(p.PathOf("data-unmounted"), p.PathOf("data"));
-            time.Advance(TimeSpan.FromSeconds(30));
+            time.Advance(TimeSpan.FromSeconds(60));
             var result = await run.Completion;
             Assert.True(result.Published, result.Error);
-            Assert.Equal(2, run.Attempts);
+            Assert.Equal(3, run.Attempts);
         }
         finally
         {

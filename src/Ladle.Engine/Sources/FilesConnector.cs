@@ -61,17 +61,17 @@ public sealed class FilesConnector(SourceDefinition definition, DuckDbStore stor
     }
 
     /// <summary>
-    /// What a reader's error means. The folder of the source gone (a share not mounted) is an outage worth waiting
-    /// out; anything else — a file that is there but truncated, empty or corrupt, a path or glob that matches nothing
+    /// What a reader's error means. The folder of the source gone or empty (a share not mounted) is an outage worth
+    /// waiting out; anything else — a file that is there but truncated, empty or corrupt, a path or glob that matches nothing
     /// in a folder that is there — is the producer's or the definition's to fix, and fails at once.
     /// </summary>
     internal LadleException ReadFailed(DuckDBException e, DatasetDefinition? dataset)
     {
         var (reason, detail) = FileReadErrors.Reason(e);
         var folder = Definition.Path!;
-        if (!Directory.Exists(folder))
+        if (FolderIsGone(folder))
             return new SourceUnavailableException(Definition.Name,
-                $"source '{Definition.Name}' (files): its folder {Display(folder)} is not there (a share that is not mounted?): {reason}", e);
+                $"source '{Definition.Name}' (files): its folder {Display(folder)} is not there or empty (a share that is not mounted?): {reason}", e);
         var file = FileReadErrors.FileNamed(e.Message, folder) ?? (dataset is null ? null : PathOf(dataset));
         var shown = file is null ? $"source '{Definition.Name}' (files)" : Display(file);
         var owner = dataset is null ? "" : $"dataset '{dataset.Name}' ({dataset.File}): ";
@@ -80,6 +80,16 @@ public sealed class FilesConnector(SourceDefinition definition, DuckDbStore stor
             : "the file is there but cannot be read: have its producer write it again (it is not retried)";
         return new SourceDataException(Definition.Name, file is null ? null : Display(file),
             $"{owner}{shown}: {reason}; {hint}", $"{owner}{shown}: {detail}; {hint}", e);
+    }
+
+    /// <summary>
+    /// True when the source's folder is missing, unreadable or empty: what an unmounted share looks like (its mount
+    /// point may stay behind, empty). A folder with anything in it answered; what it lacks is the producer's to deliver.
+    /// </summary>
+    private static bool FolderIsGone(string folder)
+    {
+        try { return !Directory.Exists(folder) || !Directory.EnumerateFileSystemEntries(folder).Any(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return true; }
     }
 
     /// <summary>A path as the project names it: relative to the project folder when inside it.</summary>
