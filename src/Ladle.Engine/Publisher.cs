@@ -164,7 +164,8 @@ public sealed class Publisher
         {
             Log.MaterializationFailed(_logger, e, dataset.Name, record.Version);
             // The owner's build log may quote the row that broke the contract; the recorded reason never does.
-            if (e is SourceDataException { Detail: var detail } && detail != e.Message) Log.BadSourceRow(_logger, dataset.Name, record.Version, detail);
+            var detail = e is SourceDataException { Detail: var quoted } && quoted != e.Message ? quoted : null;
+            if (detail is not null) Log.BadSourceRow(_logger, dataset.Name, record.Version, detail);
             try { _engine.Store.DropVersion(dataset.Name, record.Version); }
             catch (DuckDBException) { /* recovery at the next start drops it */ }
             var reason = e is OperationCanceledException ? "cancelled before it was published" : e.Message;
@@ -177,7 +178,7 @@ public sealed class Publisher
             return new MaterializeResult(dataset.Name, false, record.Version, 0, clock.Elapsed, reason)
             {
                 SourceError = e is SourceUnavailableException && !dataset.IsDerived,
-                Detail = (e as SourceDataException)?.Detail,
+                Detail = detail,
             };
         }
     }
