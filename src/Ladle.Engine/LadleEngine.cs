@@ -39,7 +39,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
         {
             _connectors[source.Name] = source.Kind switch
             {
-                SourceKind.Files => new FilesConnector(source, store),
+                SourceKind.Files => new FilesConnector(source, store, project.Root),
                 SourceKind.DuckDb => new DuckDbFileConnector(source),
                 SourceKind.Sqlite => new SqliteConnector(source),
                 SourceKind.Postgres => new PostgresConnector(source),

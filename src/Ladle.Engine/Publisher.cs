@@ -26,11 +26,17 @@ public sealed record MaterializeResult(string Dataset, bool Published, long? Ver
     /// <summary>The checks run on the version.</summary>
     public IReadOnlyList<Checks.CheckResult> Checks { get; init; } = [];
 
-    /// <summary>True when the run failed because its source could not be reached or read: worth trying again later.</summary>
+    /// <summary>True when the run failed because its source could not be reached: worth trying again later.</summary>
     public bool SourceError { get; init; }
 
     /// <summary>True when the run failed because the disk holding the store or the state store is full.</summary>
     public bool StorageFull { get; init; }
+
+    /// <summary>
+    /// The error as the owner's build log shows it (`ladle materialize`), when it differs from <see cref="Error"/>: it may
+    /// quote the source value that broke the contract, which Error (recorded, and readable through the API) never does.
+    /// </summary>
+    public string? Detail { get; init; }
 }
 
 /// <summary>
@@ -135,12 +141,13 @@ public sealed class Publisher
             // hands its number out again), even if the state file is lost.
             _engine.Store.Manifest.Record(record, DefinitionHash(dataset));
             progress?.Report(new MaterializeProgress(dataset.Name, "loading", 0));
-            await LoadAsync(dataset, record.Version, progress, cancellationToken);
+            var rejected = await LoadAsync(dataset, record.Version, progress, cancellationToken);
             var (rows, watermark) = Measure(dataset, table);
 
             // Audit: the version's checks run in the store before anyone can read it.
             progress?.Report(new MaterializeProgress(dataset.Name, "checking", rows));
             var checks = await _engine.Checks.RunAsync(dataset, new CheckTarget(_engine.StoreConnector, table, record.Version, DateTimeOffset.UtcNow), cancellationToken);
+            if (rejected is not null) checks = [BadRowsCheck.Result(dataset, record.Version, rows, rejected), .. checks];
             await _engine.State.RecordCheckResultsAsync(checks, CancellationToken.None);
             var blocking = checks.Where(c => c.Blocks).ToList();
             if (blocking.Count > 0)
@@ -176,10 +183,13 @@ public sealed class Publisher
         catch (Exception e) when (e is LadleException or DuckDBException or OperationCanceledException or InvalidOperationException or InvalidCastException or FormatException or OverflowException)
         {
             Log.MaterializationFailed(_logger, e, dataset.Name, record.Version);
+            // The owner's build log may quote the row that broke the contract; the recorded reason never does.
+            var detail = e is SourceDataException { Detail: var quoted } && quoted != e.Message ? quoted : null;
+            if (detail is not null) Log.BadSourceRow(_logger, dataset.Name, record.Version, detail);
             try { _engine.Store.DropVersion(dataset.Name, record.Version); }
             catch (DuckDBException) { /* recovery at the next start drops it */ }
             // A full disk is named as such, with the file, whichever of the store and the state store ran out.
-            var full = e is DuckDBException ? StorageErrors.Translate(e, _engine.Store.DatabasePath) : e as StorageFullException;
+            var full = StorageErrors.Translate(e, _engine.Store.DatabasePath);
             if (full is not null) _engine.Writes.Failed(full);
             // Cut short by Ladle stopping (or the CLI's Ctrl+C): nothing is wrong with the data, and the run is owed.
             var interrupted = e is OperationCanceledException;
@@ -198,6 +208,7 @@ public sealed class Publisher
             {
                 SourceError = e is SourceUnavailableException && !dataset.IsDerived,
                 StorageFull = full is not null,
+                Detail = detail,
             };
         }
     }
@@ -220,15 +231,31 @@ public sealed class Publisher
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)).AsSpan(0, 8)).ToLowerInvariant();
     }
 
-    private async Task LoadAsync(DatasetDefinition dataset, long version, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Loads the version's table; returns the source rows left out of it when on_bad_rows rejects them.</summary>
+    private async Task<RejectedRows?> LoadAsync(DatasetDefinition dataset, long version, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
     {
         var table = DuckDbStore.VersionTable(dataset.Name, version);
         var connector = _engine.ConnectorFor(dataset);
         var relation = connector.Relation(dataset);
-        var sourceSchema = await connector.DescribeAsync(dataset, cancellationToken);
+        ResultSchema sourceSchema;
+        try
+        {
+            sourceSchema = await connector.DescribeAsync(dataset, cancellationToken);
+        }
+        catch (LadleException e) when (connector is FilesConnector reading && e.InnerException is DuckDBException reader)
+        {
+            // The same error, naming the dataset whose file it is.
+            throw reading.ReadFailed(reader, dataset);
+        }
         var columns = TargetColumns(dataset, sourceSchema);
 
-        if (connector is FilesConnector or StoreConnector)
+        if (connector is FilesConnector files)
+        {
+            // The store reads files itself: one CREATE TABLE AS, run in parallel by DuckDB.
+            using var connection = _engine.Store.Open();
+            return await new FileLoad(files, dataset, sourceSchema, columns).RunAsync(connection, table, version, cancellationToken);
+        }
+        if (connector is StoreConnector)
         {
             // The store reads these itself: one CREATE TABLE AS, run in parallel by DuckDB.
             var select = string.Join(", ", columns.Select(c => Projection(c, sourceSchema)));
@@ -237,7 +264,7 @@ public sealed class Publisher
             command.CommandText = $"CREATE TABLE {table} AS SELECT {select} FROM {relation} AS t";
             using var registration = cancellationToken.Register(() => { try { command.Cancel(); } catch (DuckDBException) { } });
             await Task.Run(() => command.ExecuteNonQuery(), cancellationToken);
-            return;
+            return null;
         }
 
         // Other databases stream their rows in; DuckDB's appender writes them without SQL per row.
@@ -258,6 +285,7 @@ public sealed class Publisher
             total += batch.Count;
             progress?.Report(new MaterializeProgress(dataset.Name, "loading", total));
         }
+        return null;
     }
 
     /// <summary>The declared columns (the contract) or, when none are declared, everything the source has.</summary>

@@ -34,6 +34,20 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Materialize_names_the_file_line_and_value_of_a_row_that_breaks_the_contract_in_the_owners_build_log()
+    {
+        Assert.Equal(0, (await LadleProcess.RunAsync("init", _dir)).ExitCode);
+        File.AppendAllText(Path.Combine(_dir, "data", "cities.csv"), "Atlantis,XX,many\n");
+
+        var (code, output, err) = await LadleProcess.RunAsync("materialize", "--project", _dir);
+
+        Assert.NotEqual(0, code);
+        // The table wraps long cells: compare the words, not the layout.
+        var words = string.Join(' ', (output + err).Split([' ', '\n', '\r', '│', '|'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("datasets/cities.yaml: column population: value 'many' at data/cities.csv:7 is not an integer", words, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Query_with_bad_sql_says_what_duckdb_said_and_exits_non_zero()
     {
         Assert.Equal(0, (await LadleProcess.RunAsync("init", _dir)).ExitCode);

@@ -183,6 +183,43 @@ public sealed class ProjectLoaderTests
     }
 
     [Fact]
+    public void On_bad_rows_defaults_to_fail_and_reads_as_a_word_or_as_reject_with_its_check_tuned()
+    {
+        const string Columns = "columns:\n  - name: id\n    type: integer\n";
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)
+            .Write("datasets/a.yaml", "name: a\nsource: files\ntable: a.csv\n" + Columns)
+            .Write("datasets/b.yaml", "name: b\nsource: files\ntable: b.csv\non_bad_rows: quarantine\n" + Columns)
+            .Write("datasets/c.yaml", "name: c\nsource: files\ntable: c.csv\non_bad_rows:\n  action: reject\n  threshold: 2%\n  severity: error\n" + Columns);
+        var datasets = ProjectLoader.Load(p.Root).Datasets.ToDictionary(d => d.Name);
+        Assert.Equal(BadRowsPolicy.Fail, datasets["a"].BadRows);
+        Assert.Equal(new BadRowsPolicy { Action = OnBadRows.Quarantine, Severity = CheckSeverity.Error }, datasets["b"].BadRows);
+        Assert.Equal(new BadRowsPolicy { Action = OnBadRows.Reject, Severity = CheckSeverity.Error, Threshold = new Threshold(0.02, true) }, datasets["c"].BadRows);
+    }
+
+    [Fact]
+    public void On_bad_rows_is_validated_where_it_is_written()
+    {
+        const string Columns = "columns:\n  - name: id\n    type: integer\n";
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)
+            .Write("datasets/a.yaml", "name: a\nsource: files\ntable: a.csv\non_bad_rows: skip\n" + Columns)
+            .Write("datasets/b.yaml", "name: b\nsource: crm\ntable: b\non_bad_rows: reject\n" + Columns)
+            .Write("datasets/c.yaml", "name: c\nsource: files\ntable: c.csv\non_bad_rows: reject\n")
+            .Write("datasets/d.yaml", "name: d\nsource: files\ntable: d.csv\non_bad_rows:\n  action: quarantine\n  threshold: 5\n" + Columns)
+            .Write("datasets/e.yaml", "name: e\nsource: files\ntable: e.csv\nchecks:\n  - type: bad_rows\n" + Columns);
+        var diagnostics = Fails(p).Diagnostics;
+        Assert.Equal(5, diagnostics.Count);
+        var unknown = Assert.Single(diagnostics, d => d.Location.File == "datasets/a.yaml");
+        Assert.Equal((new SourceLocation("datasets/a.yaml", 4, 14), "unknown on_bad_rows 'skip'"), (unknown.Location, unknown.Message));
+        Assert.Equal("expected one of: fail, quarantine, reject", unknown.Hint);
+        Assert.Contains("come typed by the database", Assert.Single(diagnostics, d => d.Location.File == "datasets/b.yaml").Hint, StringComparison.Ordinal);
+        Assert.Contains("declare 'columns:'", Assert.Single(diagnostics, d => d.Location.File == "datasets/c.yaml").Hint, StringComparison.Ordinal);
+        var tuned = Assert.Single(diagnostics, d => d.Location.File == "datasets/d.yaml");
+        Assert.Equal(6, tuned.Location.Line);
+        Assert.Contains("tune on_bad_rows: reject, not quarantine", tuned.Message, StringComparison.Ordinal);
+        Assert.Contains("is built in and cannot be declared", Assert.Single(diagnostics, d => d.Location.File == "datasets/e.yaml").Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Live_dataset_with_a_schedule_is_refused()
     {
         using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)

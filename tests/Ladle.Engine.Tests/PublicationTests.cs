@@ -74,7 +74,10 @@ public sealed class PublicationTests
         Assert.Equal(100, (await TestProject.RowsAsync(engine, "snapshot")).Count);
         var versions = await engine.State.ListVersionsAsync("snapshot", 10, CancellationToken.None);
         Assert.Equal([VersionStatus.Failed, VersionStatus.Published], versions.Select(v => v.Status));
-        Assert.Contains("not-a-number", versions[0].Error, StringComparison.Ordinal);
+        // The recorded reason says where (readers see it); only the owner's build log quotes the value.
+        Assert.Contains("column generation: the value at data/snapshot.csv:2 is not an integer", versions[0].Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-a-number", versions[0].Error, StringComparison.Ordinal);
+        Assert.Contains("value 'not-a-number' at data/snapshot.csv:2", failed.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(DuckDbStore.VersionTableName("snapshot", 2), engine.Store.ListVersionTables());
     }
 

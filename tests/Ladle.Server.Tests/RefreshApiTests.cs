@@ -226,4 +226,74 @@ public sealed class RefreshApiTests
             Assert.True(versions[i].StartedAt >= versions[i - 1].FinishedAt, $"version {versions[i].Version} began before version {versions[i - 1].Version} ended");
         foreach (var r in responses) r.Dispose();
     }
+
+    /// <summary>A project whose runs retry source errors for hours: a wait that returns at all was not retried.</summary>
+    private static Task<LoopbackServer> StartWithBadSourcesAsync() => LoopbackServer.StartAsync(root =>
+    {
+        LoopbackServer.File(root, "ladle.yaml", """
+            name: faults
+            server:
+              run_retries: 3
+              retry_backoff: 1h
+            sources:
+              files:
+                kind: files
+                path: data
+            """);
+        using (var duck = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:"))
+        {
+            duck.Open();
+            using var copy = duck.CreateCommand();
+            Directory.CreateDirectory(Path.Combine(root, "data"));
+            copy.CommandText = $"COPY (SELECT range AS id FROM range(1000)) TO '{Path.Combine(root, "data", "orders.parquet")}' (FORMAT parquet)";
+            copy.ExecuteNonQuery();
+        }
+        LoopbackServer.File(root, "datasets/orders.yaml", "name: orders\nsource: files\ntable: orders.parquet\n");
+        LoopbackServer.File(root, "datasets/orders_live.yaml", "name: orders_live\nsource: files\ntable: orders.parquet\nmaterialization: live\n");
+        LoopbackServer.File(root, "data/cities.csv", "name,population\nOslo,709000\nBergen,291000\nNowhere,many\n");
+        const string Columns = "columns:\n  - name: name\n    type: string\n  - name: population\n    type: integer\n";
+        LoopbackServer.File(root, "datasets/broken_cities.yaml", "name: broken_cities\nsource: files\ntable: cities.csv\n" + Columns);
+        LoopbackServer.File(root, "datasets/cities_kept.yaml", "name: cities_kept\nsource: files\ntable: cities.csv\non_bad_rows: reject\n" + Columns);
+    });
+
+    [Fact]
+    public async Task Refresh_with_wait_answers_422_at_once_for_a_truncated_file_or_a_row_that_breaks_the_contract_naming_where_never_the_value()
+    {
+        await using var server = await StartWithBadSourcesAsync();
+        var parquet = Path.Combine(server.Root, "data", "orders.parquet");
+        var bytes = await File.ReadAllBytesAsync(parquet);
+        await File.WriteAllBytesAsync(parquet, bytes[..(bytes.Length / 2)]);
+
+        using var truncated = await server.Http.PostAsync("/api/v1/datasets/orders/refresh?wait=true", null);
+        var problem = await ProblemAsync(truncated, HttpStatusCode.UnprocessableEntity, "materialization-failed");
+        var detail = problem.GetProperty("detail").GetString();
+        Assert.Contains("data/orders.parquet: Invalid Input Error: No magic bytes found at end of file", detail, StringComparison.Ordinal);
+        Assert.Equal(1, problem.GetProperty("run").GetProperty("attempts").GetInt32());
+        // The last good version is still served.
+        using (var rows = await server.Http.GetAsync("/api/v1/datasets/orders/rows?limit=1"))
+        {
+            Assert.Equal(HttpStatusCode.OK, rows.StatusCode);
+            Assert.Equal("1", rows.Headers.GetValues("Ladle-Dataset-Version").Single());
+        }
+        // A live read of the same file is the same error, not an outage.
+        using var live = await server.Http.GetAsync("/api/v1/datasets/orders_live/rows");
+        var liveProblem = await ProblemAsync(live, HttpStatusCode.UnprocessableEntity, "source-data-invalid");
+        Assert.Equal("files", liveProblem.GetProperty("source").GetString());
+        Assert.Contains("data/orders.parquet", liveProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        using var contract = await server.Http.PostAsync("/api/v1/datasets/broken_cities/refresh?wait=true", null);
+        var broken = await ProblemAsync(contract, HttpStatusCode.UnprocessableEntity, "materialization-failed");
+        Assert.StartsWith("datasets/broken_cities.yaml: column population: the value at data/cities.csv:4 is not an integer",
+            broken.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, broken.GetProperty("run").GetProperty("attempts").GetInt32());
+        foreach (var url in new[] { "/api/v1/datasets/broken_cities/versions", "/api/v1/datasets/broken_cities/health", "/api/v1/datasets/cities_kept/checks" })
+            Assert.DoesNotContain("many", await server.Http.GetStringAsync(url), StringComparison.Ordinal);
+        Assert.DoesNotContain("many", broken.ToString(), StringComparison.Ordinal);
+
+        var checks = await server.Http.GetFromJsonAsync<JsonElement>("/api/v1/datasets/cities_kept/checks");
+        var badRows = checks.GetProperty("results").EnumerateArray().Single(r => r.GetProperty("check").GetString() == "bad_rows");
+        Assert.Equal(("failed", "warn", 1L, 3L), (badRows.GetProperty("outcome").GetString(), badRows.GetProperty("severity").GetString(),
+            badRows.GetProperty("failing_rows").GetInt64(), badRows.GetProperty("total_rows").GetInt64()));
+        Assert.Equal("data/cities.csv", badRows.GetProperty("sample")[0].GetProperty("file").GetString());
+    }
 }

@@ -121,7 +121,7 @@ internal static class MaterializeCommand
         {
             table.AddRow(
                 Markup.Escape(r.Dataset),
-                r.Published ? "[green]published[/]" : $"[red]{Markup.Escape(r.Error ?? "failed")}[/]",
+                r.Published ? "[green]published[/]" : $"[red]{Markup.Escape(r.Detail ?? r.Error ?? "failed")}[/]",
                 r.Version?.ToString(CultureInfo.InvariantCulture) ?? "",
                 r.Rows.ToString("N0", CultureInfo.InvariantCulture),
                 r.Duration.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture));

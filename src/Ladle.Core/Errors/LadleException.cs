@@ -38,6 +38,29 @@ public sealed class SourceUnavailableException(string source, string message, Ex
     public override string Kind => "source-unavailable";
 }
 
+/// <summary>
+/// A source answered, but what it holds cannot be read into the dataset: a file that is there but truncated,
+/// empty or corrupt, a path or glob that matches nothing, a row that does not fit the declared columns. Waiting
+/// does not fix it (the producer or the definition must), so runs are not retried: HTTP 422.
+/// </summary>
+public sealed class SourceDataException(string source, string? file, string message, string? detail = null, Exception? inner = null)
+    : LadleException(message, inner)
+{
+    /// <summary>The source's name as written in ladle.yaml.</summary>
+    public string SourceName { get; } = source;
+
+    /// <summary>The file at fault, relative to the project when it lies inside it; null when the reader named none.</summary>
+    public string? File { get; } = file;
+
+    /// <summary>
+    /// The message as the owner's build log shows it: it may quote the offending value, which <see cref="Exception.Message"/>
+    /// never does (that one can reach readers through a version's failure reason).
+    /// </summary>
+    public string Detail { get; } = detail ?? message;
+
+    public override string Kind => "source-data-invalid";
+}
+
 /// <summary>The dataset cannot be served right now (nothing published yet): HTTP 503.</summary>
 public sealed class DatasetUnavailableException(string dataset, string message) : LadleException(message)
 {

@@ -48,6 +48,13 @@ public static partial class ProjectLoader
             var typeNode = node.Children.TryGetValue(new YamlScalarNode("type"), out var t) ? t as YamlScalarNode : null;
             CheckKind kind = default;
             string? kindError = typeNode?.Value is { } typeText ? YamlMap.ParseEnum(typeText, out kind) : "add 'type: …'";
+            if (kindError is null && !CheckKeys.ContainsKey(kind))
+            {
+                // bad_rows is a check Ladle runs itself, from the dataset's on_bad_rows.
+                diagnostics.Add(YamlMap.At(file, typeNode!), $"the {typeNode!.Value} check is built in and cannot be declared",
+                    "set 'on_bad_rows: reject' (or quarantine) on the dataset: the check then counts the rejected rows");
+                continue;
+            }
             var allowed = kindError is null ? CommonCheckKeys.Concat(CheckKeys[kind]).ToArray() : CommonCheckKeys.Concat(CheckKeys.Values.SelectMany(k => k)).Distinct().ToArray();
             var check = new YamlMap(node, file, diagnostics, kindError is null ? $"a {typeNode!.Value} check of '{dataset}'" : $"a check of '{dataset}'", allowed);
             if (kindError is not null)

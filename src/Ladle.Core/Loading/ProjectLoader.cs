@@ -27,6 +27,7 @@ public static partial class ProjectLoader
     [
         "name", "domain", "owner", "description", "source", "table", "sql", "depends_on", "columns",
         "primary_key", "materialization", "schedule", "watermark", "checks", "freshness", "on_stale", "retention",
+        "on_bad_rows",
     ];
     private static readonly string[] ColumnKeys = ["name", "type", "description", "pii", "mask"];
 
@@ -326,6 +327,7 @@ public static partial class ProjectLoader
             diagnostics.Add(map.At(map.Node("on_stale")!), $"unknown on_stale '{onStaleText}'", onStaleHint);
         if (map.Node("on_stale") is not null && freshness is null && onStale != OnStale.Serve)
             diagnostics.Add(map.KeyLocation("on_stale"), $"on_stale applies only with a freshness promise", "add 'freshness: { max_age: 2h }'");
+        var badRows = ReadBadRows(map, name, source, columns.Count > 0, diagnostics);
         return new DatasetDefinition
         {
             Name = name,
@@ -346,6 +348,7 @@ public static partial class ProjectLoader
             OnStale = onStale,
             RetainVersions = retainVersions,
             KeepQuarantined = keepQuarantined,
+            BadRows = badRows,
             File = file,
             Location = map.Location,
             DependsOnLocations = dependsOn.Select(d => d.At).ToList(),

@@ -16,6 +16,9 @@ public enum CheckKind : byte
     Schema,
     Sql,
     Anomaly,
+
+    /// <summary>Built in, never declared: counts the source rows a build rejected (see <see cref="BadRowsPolicy"/>).</summary>
+    BadRows,
 }
 
 /// <summary>What a failing check does: warn (publish, status warn) or error (quarantine the version).</summary>

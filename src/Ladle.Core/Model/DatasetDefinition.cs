@@ -55,6 +55,9 @@ public sealed record DatasetDefinition
     /// <summary>What serving does once the freshness promise is broken.</summary>
     public OnStale OnStale { get; init; } = OnStale.Serve;
 
+    /// <summary>What a build does with source rows that do not fit the declared columns.</summary>
+    public BadRowsPolicy BadRows { get; init; } = BadRowsPolicy.Fail;
+
     /// <summary>How many published versions to keep; null takes server.retain_versions.</summary>
     public int? RetainVersions { get; init; }
 

@@ -126,6 +126,8 @@ public sealed class DuckDbStore : IDisposable
     {
         using var connection = Open();
         Execute(connection, $"DROP TABLE IF EXISTS {VersionTable(dataset, version)}");
+        // The rows on_bad_rows left out of the version go with it.
+        Execute(connection, $"DROP TABLE IF EXISTS {Sources.FileLoad.RejectsTable(dataset, version)}");
     }
 
     /// <summary>Every version table present in the store, as (table name).</summary>

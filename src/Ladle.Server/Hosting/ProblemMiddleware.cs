@@ -45,6 +45,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
             };
             if (e is InvalidRequestException { Parameter: { } parameter }) problem.Extensions["parameter"] = parameter;
             if (e is SourceUnavailableException source) problem.Extensions["source"] = source.SourceName;
+            if (e is SourceDataException data) problem.Extensions["source"] = data.SourceName;
             if (e is Engine.Trust.DatasetStaleException stale)
             {
                 problem.Extensions["status"] = "stale";
@@ -71,6 +72,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
         RateLimitedException => StatusCodes.Status429TooManyRequests,
         NotFoundException => StatusCodes.Status404NotFound,
         GoneException => StatusCodes.Status410Gone,
+        SourceDataException => StatusCodes.Status422UnprocessableEntity,
         SourceUnavailableException or DatasetUnavailableException or Engine.Trust.DatasetStaleException or StatementTimeoutException => StatusCodes.Status503ServiceUnavailable,
         Engine.State.StorageFullException => StatusCodes.Status507InsufficientStorage,
         _ => StatusCodes.Status500InternalServerError,
@@ -85,6 +87,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
         404 => "Not found",
         410 => "Gone",
         413 => "Payload too large",
+        422 => "Unprocessable source data",
         503 => "Service unavailable",
         507 => "Insufficient storage",
         _ => "Error",
