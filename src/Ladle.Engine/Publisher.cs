@@ -128,7 +128,9 @@ public sealed class Publisher
             var blocking = checks.Where(c => c.Blocks).ToList();
             if (blocking.Count > 0)
             {
-                var reason = $"{blocking.Count} error check(s) failed: " + string.Join("; ", blocking.Select(b => $"{b.Check}: {b.Message}"));
+                // Every reader of the dataset sees this reason (the status of what it reads): it names the checks,
+                // while their figures, counted over every row, stay in the check results.
+                var reason = $"{blocking.Count} error check(s) failed: " + string.Join(", ", blocking.Select(b => b.Check));
                 var at = DateTimeOffset.UtcNow;
                 await _engine.State.QuarantineVersionAsync(dataset.Name, record.Version, rows, reason, at, CancellationToken.None);
                 _engine.Trust.Record(dataset.Name, record.Version, VersionStatus.Quarantined, at, reason);
@@ -155,10 +157,12 @@ public sealed class Publisher
         }
         catch (Exception e) when (e is LadleException or DuckDBException or OperationCanceledException or InvalidOperationException or InvalidCastException or FormatException or OverflowException)
         {
-            Log.MaterializationFailed(_logger, e, dataset.Name, record.Version);
+            // Engine messages can quote the value that failed (a row of the source): the reason keeps the error's
+            // kind, and the log gets the exception (its stack) only for errors that are not the engine's.
+            var reason = e is OperationCanceledException ? "cancelled before it was published" : EngineErrors.Describe(e);
+            Log.MaterializationFailed(_logger, e is LadleException or OperationCanceledException || EngineErrors.IsEngineError(e) ? null : e, dataset.Name, record.Version, reason);
             try { _engine.Store.DropVersion(dataset.Name, record.Version); }
             catch (DuckDBException) { /* recovery at the next start drops it */ }
-            var reason = e is OperationCanceledException ? "cancelled before it was published" : e.Message;
             var failedAt = DateTimeOffset.UtcNow;
             await _engine.State.FailVersionAsync(dataset.Name, record.Version, reason, failedAt, CancellationToken.None);
             _engine.Trust.Record(dataset.Name, record.Version, VersionStatus.Failed, failedAt, reason);
