@@ -33,6 +33,7 @@ public static class LadleCommandLine
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(AccessCommand.Create());
         root.Subcommands.Add(MetricsCommand.Create());
+        root.Subcommands.Add(RecoverCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }

@@ -2,6 +2,7 @@ using Ladle.Core.Model;
 using Ladle.Engine.Internal;
 using Ladle.Engine.Results;
 using Ladle.Engine.Sources;
+using Ladle.Engine.State;
 using Ladle.Engine.Store;
 
 namespace Ladle.Engine;
@@ -9,21 +10,28 @@ namespace Ladle.Engine;
 public sealed partial class LadleEngine
 {
     /// <summary>
-    /// Makes the store agree with the state store after any stop, clean or not: interrupted runs are failed,
-    /// half-written tables dropped, and the views point at the last good version of each dataset.
+    /// Makes the store agree with the state store after any stop, clean or not: interrupted runs are marked owed,
+    /// half-written tables dropped, and the views point at the last good version of each dataset. Before anything
+    /// is dropped, the store's manifest is compared with the state: a version the store knows and the state does not
+    /// (a lost or older state file) stops the start instead of being dropped.
     /// </summary>
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
+        var tables = new HashSet<string>(Store.ListVersionTables(), StringComparer.OrdinalIgnoreCase);
+        var recorded = Store.Manifest.List().Select(m => m.Version).ToList();
+        var known = (await State.ListAllVersionsAsync(cancellationToken)).ToDictionary(v => Key(v.Dataset, v.Version));
+        RefuseUnexplained(tables, recorded, known);
+
         var interrupted = await State.FailInterruptedAsync(
-            "interrupted: Ladle stopped while this version was being built; the previous version stayed served",
+            "interrupted: Ladle stopped while this version was being built; the previous version stayed served, and it runs again at the next start",
             DateTimeOffset.UtcNow, cancellationToken);
         if (interrupted > 0) Log.RecoveredInterrupted(_logger, interrupted);
 
-        var tables = new HashSet<string>(Store.ListVersionTables(), StringComparer.OrdinalIgnoreCase);
         var kept = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var group in (await State.ListPublishedAsync(cancellationToken)).GroupBy(v => v.Dataset, StringComparer.OrdinalIgnoreCase))
         {
             var dataset = Project.FindDataset(group.Key);
+            var retain = dataset?.RetainVersions ?? Project.Server.RetainVersions;
             var retained = 0;
             foreach (var version in group.OrderByDescending(v => v.Version))
             {
@@ -34,7 +42,14 @@ public sealed partial class LadleEngine
                     await State.MarkDroppedAsync(group.Key, version.Version, cancellationToken);
                     continue;
                 }
-                if (dataset is null || retained >= (dataset.RetainVersions ?? Project.Server.RetainVersions)) continue;
+                if (dataset is null || retained >= retain)
+                {
+                    // Past retention (the process stopped before it retired the version): its table goes below, and
+                    // the state says so now rather than listing a version that no longer exists as published.
+                    if (dataset is not null) Log.DroppedPastRetention(_logger, group.Key, version.Version, retain);
+                    await State.MarkDroppedAsync(group.Key, version.Version, cancellationToken);
+                    continue;
+                }
                 Catalog.Restore(new DataVersion(dataset.Name, version.Version, version.PublishedAt ?? version.StartedAt));
                 kept.Add(table);
                 retained++;
@@ -43,14 +58,54 @@ public sealed partial class LadleEngine
         // Quarantined versions stay for their owners to inspect.
         foreach (var quarantined in await State.ListQuarantinedAsync(cancellationToken))
             kept.Add(DuckDbStore.VersionTableName(quarantined.Dataset, quarantined.Version));
+        var explained = new HashSet<string>(known.Keys.Concat(recorded.Select(r => Key(r.Dataset, r.Version)))
+            .Select(k => DuckDbStore.VersionTableName(k.Dataset, k.Version)), StringComparer.OrdinalIgnoreCase);
         foreach (var table in tables.Where(t => !kept.Contains(t)))
         {
             using var connection = Store.Open();
             DuckDbStore.Execute(connection, $"DROP TABLE IF EXISTS {DuckDbStore.VersionSchema}.{Sql.SqlDialect.DuckDb.Quote(table)}");
-            Log.DroppedOrphan(_logger, table);
+            // A failed, interrupted or retired version's leftover is explained; only a table nobody recorded is news.
+            if (!explained.Contains(table)) Log.DroppedOrphan(_logger, table);
         }
+        await SyncManifestAsync(cancellationToken);
         DefineViews();
         await Trust.LoadAsync(Project, State, Catalog, cancellationToken);
+    }
+
+    private static (string Dataset, long Version) Key(string dataset, long version) => (dataset.ToLowerInvariant(), version);
+
+    /// <summary>
+    /// Refuses to start when the store holds versions the state cannot explain: the store's manifest records a
+    /// version the state lacks (or still has building when the store saw it finish), or the state knows no version
+    /// at all while the store has version tables (a store from before the manifest, with its state lost).
+    /// </summary>
+    private void RefuseUnexplained(IReadOnlySet<string> tables, IReadOnlyList<VersionRecord> recorded, Dictionary<(string, long), VersionRecord> known)
+    {
+        var ahead = recorded
+            .Where(m => !known.TryGetValue(Key(m.Dataset, m.Version), out var s) || (s.Status == VersionStatus.Building && m.Status != VersionStatus.Building))
+            .Select(m => (m.Dataset, m.Version))
+            .ToList();
+        if (ahead.Count > 0)
+            throw known.Count == 0
+                ? RecoveryRefusedException.StateMissing(Project.StatePath, Store.DatabasePath, VersionRanges.Describe(ahead))
+                : RecoveryRefusedException.StateOlder(Project.StatePath, Store.DatabasePath, VersionRanges.Describe(ahead));
+        if (known.Count == 0 && tables.Count > 0)
+            throw RecoveryRefusedException.StateMissing(Project.StatePath, Store.DatabasePath,
+                $"{tables.Count} version table(s) ({string.Join(", ", tables.Order(StringComparer.OrdinalIgnoreCase).Take(5))}{(tables.Count > 5 ? ", ..." : "")})");
+    }
+
+    /// <summary>
+    /// Copies the state's version records into the store's manifest where they differ: statuses the manifest missed
+    /// (a crash between the two writes, a store that could not be written) and stores from before the manifest.
+    /// </summary>
+    private async Task SyncManifestAsync(CancellationToken cancellationToken)
+    {
+        var recorded = Store.Manifest.List().ToDictionary(m => Key(m.Version.Dataset, m.Version.Version), m => m.Version);
+        foreach (var version in await State.ListAllVersionsAsync(cancellationToken))
+        {
+            if (recorded.TryGetValue(Key(version.Dataset, version.Version), out var manifest) && manifest.Status == version.Status) continue;
+            Store.Manifest.Record(version);
+        }
     }
 
     /// <summary>

@@ -72,9 +72,28 @@ public sealed partial class LadleEngine : IAsyncDisposable
     /// <summary>Opens the store and state of a project and recovers from any interrupted run.</summary>
     public static async Task<LadleEngine> OpenAsync(ProjectDefinition project, IStateStore? state = null, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
     {
-        state ??= new SqliteStateStore(project.StatePath);
-        await state.InitializeAsync(cancellationToken);
-        var engine = new LadleEngine(project, state, new DuckDbStore(project.StorePath), loggers ?? NullLoggerFactory.Instance);
+        // A missing state file is only a new project when the store is new too; otherwise creating an empty state
+        // would make recovery drop every version, so refuse before the file is created.
+        var stateMissing = state is null && !File.Exists(project.StatePath);
+        var store = new DuckDbStore(project.StorePath);
+        if (stateMissing && store.HoldsVersions)
+        {
+            var held = VersionRanges.Describe(store.Manifest.List().Select(m => (m.Version.Dataset, m.Version.Version))
+                .Concat(store.ListVersionTables().Select(DuckDbStore.ParseVersionTableName).OfType<(string, long)>()));
+            store.Dispose();
+            throw RecoveryRefusedException.StateMissing(project.StatePath, project.StorePath, held);
+        }
+        try
+        {
+            state ??= new SqliteStateStore(project.StatePath);
+            await state.InitializeAsync(cancellationToken);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+        var engine = new LadleEngine(project, state, store, loggers ?? NullLoggerFactory.Instance);
         try
         {
             await engine.RecoverAsync(cancellationToken);
@@ -137,7 +156,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
 
         if (dataset.Materialization == Materialization.Table)
         {
-            var (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion);
+            var (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
             try
             {
                 var statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey);
@@ -169,7 +188,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
         IDisposable? lease = null;
         if (dataset.Materialization == Materialization.Table)
         {
-            (var relation, _, lease) = OpenVersion(dataset, query.PinnedVersion);
+            (var relation, _, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
             connector = StoreConnector;
             statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey);
         }
@@ -202,7 +221,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
         {
             string relation;
             DataVersion? version = null;
-            if (dataset.Materialization == Materialization.Table) (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion);
+            if (dataset.Materialization == Materialization.Table) (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
             else relation = connector.Relation(dataset);
             var statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey);
             await using (await StoreConnector.QueryAsync(statement with { Text = $"SELECT * FROM ({statement.Text}) AS bound LIMIT 0" }, null, cancellationToken)) { }
@@ -219,12 +238,34 @@ public sealed partial class LadleEngine : IAsyncDisposable
     /// The table to read for a table dataset: the served version (leased), a retained one a cursor pinned
     /// (leased), or a quarantined one its owner asked to inspect (kept until retention, so not leased).
     /// </summary>
-    private (string Relation, DataVersion Version, IDisposable? Lease) OpenVersion(DatasetDefinition dataset, long? pinned)
+    private (string Relation, DataVersion Version, IDisposable? Lease) OpenVersion(DatasetDefinition dataset, long? pinned, long? pinnedPublishedAt = null)
     {
         if (pinned is { } v && Trust.Quarantine(dataset.Name, v) is { } quarantined)
-            return (DuckDbStore.VersionTable(dataset.Name, v), new DataVersion(dataset.Name, v, quarantined.At), null);
+        {
+            var inspected = new DataVersion(dataset.Name, v, quarantined.At);
+            RefuseOtherVersion(inspected, pinnedPublishedAt);
+            return (DuckDbStore.VersionTable(dataset.Name, v), inspected, null);
+        }
         var lease = Catalog.Acquire(dataset.Name, pinned);
+        try
+        {
+            RefuseOtherVersion(lease.Version, pinnedPublishedAt);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
         return (DuckDbStore.VersionTable(dataset.Name, lease.Version.Version), lease.Version, lease);
+    }
+
+    /// <summary>A cursor names its version by number and publication time: the same number published another time is other data.</summary>
+    private static void RefuseOtherVersion(DataVersion version, long? pinnedPublishedAt)
+    {
+        if (pinnedPublishedAt is { } at && version.PublishedAt.ToUnixTimeMilliseconds() != at)
+            throw new GoneException(
+                $"the cursor was issued for another version {version.Version} of dataset '{version.Dataset}' (published " +
+                $"{DateTimeOffset.FromUnixTimeMilliseconds(at).UtcDateTime:yyyy-MM-dd HH:mm:ss}Z), which is no longer served; start again without the cursor");
     }
 
     /// <summary>The SQL a rows query runs and where, for explain output and tests.</summary>
@@ -260,6 +301,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
                 Store.DropVersion(dataset, version);
                 Semantic.Rollups.DropVersion(dataset, version);
                 await State.MarkDroppedAsync(dataset, version, CancellationToken.None);
+                Store.Manifest.MarkDropped(dataset, version);
             }
             catch (Exception e)
             {

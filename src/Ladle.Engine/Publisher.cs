@@ -117,6 +117,9 @@ public sealed class Publisher
         var table = DuckDbStore.VersionTable(dataset.Name, record.Version);
         try
         {
+            // The store records the attempt before its table exists, so it can always explain the table (and never
+            // hands its number out again), even if the state file is lost.
+            _engine.Store.Manifest.Record(record, DefinitionHash(dataset));
             progress?.Report(new MaterializeProgress(dataset.Name, "loading", 0));
             await LoadAsync(dataset, record.Version, progress, cancellationToken);
             var (rows, watermark) = Measure(dataset, table);
@@ -133,6 +136,7 @@ public sealed class Publisher
                 var reason = $"{blocking.Count} error check(s) failed: " + string.Join(", ", blocking.Select(b => b.Check));
                 var at = DateTimeOffset.UtcNow;
                 await _engine.State.QuarantineVersionAsync(dataset.Name, record.Version, rows, reason, at, CancellationToken.None);
+                RecordInManifest(record with { Status = VersionStatus.Quarantined, FinishedAt = at, RowCount = rows, Error = reason });
                 _engine.Trust.Record(dataset.Name, record.Version, VersionStatus.Quarantined, at, reason);
                 progress?.Report(new MaterializeProgress(dataset.Name, "quarantined", rows));
                 Log.Quarantined(_logger, dataset.Name, record.Version, reason);
@@ -146,6 +150,7 @@ public sealed class Publisher
             // re-points views from it if the process dies between these steps.
             var publishedAt = DateTimeOffset.UtcNow;
             await _engine.State.PublishVersionAsync(dataset.Name, record.Version, rows, watermark, publishedAt, CancellationToken.None);
+            RecordInManifest(record with { Status = VersionStatus.Published, FinishedAt = publishedAt, PublishedAt = publishedAt, RowCount = rows, Watermark = watermark });
             _engine.Store.PointView(dataset.Name, record.Version);
             _engine.ForgetSchema(dataset.Name);
             _engine.Trust.RecordChecks(dataset.Name, record.Version, checks);
@@ -157,15 +162,20 @@ public sealed class Publisher
         }
         catch (Exception e) when (e is LadleException or DuckDBException or OperationCanceledException or InvalidOperationException or InvalidCastException or FormatException or OverflowException)
         {
+            // Cut short by Ladle stopping (or the CLI's Ctrl+C): nothing is wrong with the data, and the run is owed.
+            var interrupted = e is OperationCanceledException;
             // Engine messages can quote the value that failed (a row of the source): the reason keeps the error's
             // kind, and the log gets the exception (its stack) only for errors that are not the engine's.
-            var reason = e is OperationCanceledException ? "cancelled before it was published" : EngineErrors.Describe(e);
+            var reason = interrupted ? "interrupted: Ladle stopped before this version was published; it runs again at the next start" : EngineErrors.Describe(e);
+            var status = interrupted ? VersionStatus.Interrupted : VersionStatus.Failed;
             Log.MaterializationFailed(_logger, e is LadleException or OperationCanceledException || EngineErrors.IsEngineError(e) ? null : e, dataset.Name, record.Version, reason);
             try { _engine.Store.DropVersion(dataset.Name, record.Version); }
             catch (DuckDBException) { /* recovery at the next start drops it */ }
             var failedAt = DateTimeOffset.UtcNow;
-            await _engine.State.FailVersionAsync(dataset.Name, record.Version, reason, failedAt, CancellationToken.None);
-            _engine.Trust.Record(dataset.Name, record.Version, VersionStatus.Failed, failedAt, reason);
+            if (interrupted) await _engine.State.InterruptVersionAsync(dataset.Name, record.Version, reason, failedAt, CancellationToken.None);
+            else await _engine.State.FailVersionAsync(dataset.Name, record.Version, reason, failedAt, CancellationToken.None);
+            RecordInManifest(record with { Status = status, FinishedAt = failedAt, Error = reason });
+            _engine.Trust.Record(dataset.Name, record.Version, status, failedAt, reason);
             progress?.Report(new MaterializeProgress(dataset.Name, "failed", 0));
             if (e is OperationCanceledException) throw;
             // SQL over datasets runs in our own store: its errors are in the SQL or its inputs, which waiting won't fix.
@@ -174,6 +184,24 @@ public sealed class Publisher
                 SourceError = e is SourceUnavailableException && !dataset.IsDerived,
             };
         }
+    }
+
+    /// <summary>
+    /// Writes the version's new status to the store's manifest. The state store already has it and start-up copies
+    /// it over again, so a store that cannot be written now (disk full) does not turn a publication into a failure.
+    /// </summary>
+    private void RecordInManifest(VersionRecord version)
+    {
+        try { _engine.Store.Manifest.Record(version); }
+        catch (DuckDBException e) { Log.ManifestWriteFailed(_logger, e, version.Dataset, version.Version); }
+    }
+
+    /// <summary>A short fingerprint of what a version was built from (source, table or SQL, declared columns), kept in the manifest.</summary>
+    private static string DefinitionHash(DatasetDefinition dataset)
+    {
+        var text = string.Join('\n', dataset.Source ?? "", dataset.Table ?? "", dataset.Sql ?? "",
+            string.Join(',', dataset.Columns.Select(c => $"{c.Name}:{c.Type.Name()}")));
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)).AsSpan(0, 8)).ToLowerInvariant();
     }
 
     private async Task LoadAsync(DatasetDefinition dataset, long version, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)

@@ -7,8 +7,9 @@ using Microsoft.Data.Sqlite;
 namespace Ladle.Cli.Tests;
 
 /// <summary>
-/// The server process killed with SIGKILL while it builds a version: after a restart the last good version is
-/// served whole, the interrupted one is recorded as failed and left nowhere in the store, and refreshing works.
+/// The server process killed with SIGKILL (or stopped with SIGTERM) while it builds a version: after a restart the
+/// last good version is served whole, the interrupted attempt is recorded as interrupted, left nowhere in the store
+/// and run again at once (trigger recovery) without an incident, and refreshing works.
 /// </summary>
 public sealed class KillDuringMaterializationTests : IDisposable
 {
@@ -19,7 +20,7 @@ public sealed class KillDuringMaterializationTests : IDisposable
 
     private string Crm => Path.Combine(_dir, "data", "crm.sqlite");
 
-    private void WriteProject()
+    private void WriteProject(string? schedule = null)
     {
         Directory.CreateDirectory(Path.Combine(_dir, "datasets"));
         Directory.CreateDirectory(Path.Combine(_dir, "data"));
@@ -30,11 +31,12 @@ public sealed class KillDuringMaterializationTests : IDisposable
                 kind: sqlite
                 path: data/crm.sqlite
             """);
-        File.WriteAllText(Path.Combine(_dir, "datasets", "items.yaml"), """
+        File.WriteAllText(Path.Combine(_dir, "datasets", "items.yaml"), $$"""
             name: items
             source: crm
             table: items
             primary_key: [id]
+            {{(schedule is null ? "" : $"schedule: \"{schedule}\"")}}
             columns:
               - name: id
                 type: integer
@@ -63,9 +65,9 @@ public sealed class KillDuringMaterializationTests : IDisposable
     private static async Task<List<JsonElement>> VersionsAsync(ServeProcess serve) =>
         (await serve.Http.GetFromJsonAsync<JsonElement>("/api/v1/datasets/items/versions")).GetProperty("versions").EnumerateArray().ToList();
 
-    private static async Task<JsonElement> WaitForVersionAsync(ServeProcess serve, long version, string status)
+    private static async Task<JsonElement> WaitForVersionAsync(ServeProcess serve, long version, string status, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
         while (DateTime.UtcNow < deadline)
         {
             var match = (await VersionsAsync(serve)).FirstOrDefault(v => v.GetProperty("version").GetInt64() == version);
@@ -85,8 +87,10 @@ public sealed class KillDuringMaterializationTests : IDisposable
         return (response.Headers.GetValues("Ladle-Dataset-Version").Single(), lines.Length - 1);
     }
 
-    [Fact]
-    public async Task Server_killed_mid_materialization_restarts_serving_the_last_good_version_and_can_refresh()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Server_stopped_mid_materialization_restarts_serving_the_last_good_version_and_runs_the_build_again(bool killed)
     {
         WriteProject();
         await using (var first = await ServeProcess.StartAsync(_dir))
@@ -103,32 +107,74 @@ public sealed class KillDuringMaterializationTests : IDisposable
             // Let rows start streaming into the version's table, then make sure it is still mid-build.
             await Task.Delay(300);
             Assert.Equal("building", (await VersionsAsync(first))[0].GetProperty("status").GetString());
-            await first.KillAsync();
+            if (killed) await first.KillAsync();
+            else await first.TerminateAsync();
         }
 
         // The next version must be distinguishable from the first, and quick to build.
         Sqlite("DELETE FROM items WHERE id > 2000");
         await using (var second = await ServeProcess.StartAsync(_dir))
         {
+            // The interrupted refresh is owed: it runs again at start, not at some later request or tick.
+            var v3 = await WaitForVersionAsync(second, 3, "published");
+            Assert.Equal("recovery", v3.GetProperty("trigger").GetString());
             var versions = await VersionsAsync(second);
-            Assert.Equal([2L, 1L], versions.Select(v => v.GetProperty("version").GetInt64()));
-            Assert.Equal("failed", versions[0].GetProperty("status").GetString());
-            Assert.StartsWith("interrupted", versions[0].GetProperty("error").GetString(), StringComparison.Ordinal);
-            Assert.Equal("api", versions[0].GetProperty("trigger").GetString());
-            Assert.Equal("published", versions[1].GetProperty("status").GetString());
-            Assert.Equal(("1", 1_000), await ServedAsync(second));
+            Assert.Equal([3L, 2L, 1L], versions.Select(v => v.GetProperty("version").GetInt64()));
+            Assert.Equal("interrupted", versions[1].GetProperty("status").GetString());
+            Assert.StartsWith("interrupted", versions[1].GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Equal("api", versions[1].GetProperty("trigger").GetString());
+            Assert.Equal(("3", 2_000), await ServedAsync(second));
 
             using var refresh = await second.Http.PostAsync("/api/v1/datasets/items/refresh?wait=true", null);
             var run = await refresh.Content.ReadFromJsonAsync<JsonElement>();
             Assert.True(refresh.StatusCode == HttpStatusCode.OK, run.ToString());
-            Assert.Equal(3, run.GetProperty("version").GetInt64());
-            Assert.Equal(("3", 2_000), await ServedAsync(second));
+            Assert.Equal(4, run.GetProperty("version").GetInt64());
+            Assert.Equal(("4", 2_000), await ServedAsync(second));
             await second.KillAsync();
         }
 
-        // Nothing of version 2 is left in the store: recovery dropped what the killed build had written.
-        using var store = new DuckDbStore(Path.Combine(_dir, ".ladle", "store.duckdb"));
-        Assert.Equal([DuckDbStore.VersionTableName("items", 1), DuckDbStore.VersionTableName("items", 3)], store.ListVersionTables().Order());
+        // Nothing of version 2 is left in the store: recovery dropped what the interrupted build had written.
+        using (var store = new DuckDbStore(Path.Combine(_dir, ".ladle", "store.duckdb")))
+            Assert.Equal(new[] { 1L, 3L, 4L }.Select(v => DuckDbStore.VersionTableName("items", v)), store.ListVersionTables().Order());
+        // Ladle stopping is not the data failing: no incident, so no alert.
+        Assert.Equal(0L, Incidents());
+    }
+
+    [Fact]
+    public async Task Server_killed_during_a_scheduled_build_runs_it_again_at_start_without_an_incident()
+    {
+        WriteProject(schedule: "* * * * *");
+        await using (var first = await ServeProcess.StartAsync(_dir))
+        {
+            await WaitForVersionAsync(first, 1, "published");
+            Sqlite(InsertUpTo(BigRows));
+            // The next minute's tick builds version 2 from the big source; kill it mid-build.
+            var v2 = await WaitForVersionAsync(first, 2, "building", TimeSpan.FromSeconds(90));
+            Assert.Equal("schedule", v2.GetProperty("trigger").GetString());
+            await Task.Delay(300);
+            Assert.Equal("building", (await VersionsAsync(first)).First(v => v.GetProperty("version").GetInt64() == 2).GetProperty("status").GetString());
+            await first.KillAsync();
+        }
+
+        Sqlite("DELETE FROM items WHERE id > 2000");
+        await using (var second = await ServeProcess.StartAsync(_dir))
+        {
+            // The tick's run was interrupted, so it is owed now; the next tick is not the catch-up.
+            var v3 = await WaitForVersionAsync(second, 3, "published");
+            Assert.Equal("recovery", v3.GetProperty("trigger").GetString());
+            Assert.Equal("interrupted", (await VersionsAsync(second)).First(v => v.GetProperty("version").GetInt64() == 2).GetProperty("status").GetString());
+            await second.KillAsync();
+        }
+        Assert.Equal(0L, Incidents());
+    }
+
+    private long Incidents()
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_dir, ".ladle", "state.db")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM incidents";
+        return (long)command.ExecuteScalar()!;
     }
 
     public void Dispose()

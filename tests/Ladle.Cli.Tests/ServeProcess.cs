@@ -49,6 +49,15 @@ internal sealed class ServeProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>SIGTERM: a clean shutdown, as a service manager or Ctrl+C asks for one.</summary>
+    public async Task TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
     private async Task WaitReadyAsync()
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

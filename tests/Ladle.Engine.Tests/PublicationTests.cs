@@ -94,7 +94,7 @@ public sealed class PublicationTests
     }
 
     [Fact]
-    public async Task Interrupted_build_is_failed_and_its_table_dropped_when_the_store_reopens()
+    public async Task Interrupted_build_is_marked_interrupted_and_its_table_dropped_when_the_store_reopens()
     {
         using var p = SnapshotProject(100);
         await using (var engine = await p.OpenAsync())
@@ -108,8 +108,10 @@ public sealed class PublicationTests
         await using (var reopened = await p.OpenAsync())
         {
             var versions = await reopened.State.ListVersionsAsync("snapshot", 10, CancellationToken.None);
-            Assert.Equal(VersionStatus.Failed, versions[0].Status);
+            Assert.Equal(VersionStatus.Interrupted, versions[0].Status);
             Assert.StartsWith("interrupted", versions[0].Error, StringComparison.Ordinal);
+            // Not a failure of the data: the served version stays 'ok'.
+            Assert.Equal(Ladle.Engine.Trust.DataStatus.Ok, reopened.Trust.Evaluate(reopened.GetDataset("snapshot"), reopened.Catalog.Current("snapshot")).Status);
             Assert.Equal(1, reopened.Catalog.Current("snapshot")!.Version);
             Assert.Equal([DuckDbStore.VersionTableName("snapshot", 1)], reopened.Store.ListVersionTables());
             var rows = await TestProject.RowsAsync(reopened, "snapshot");

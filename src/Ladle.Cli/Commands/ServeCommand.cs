@@ -67,7 +67,7 @@ internal static class ServeCommand
             await app.WaitForShutdownAsync(cancellationToken);
         }
         catch (OperationCanceledException) { }
-        // Stopping the host stops the scheduler: runs under way are cancelled and recorded as failed.
+        // Stopping the host stops the scheduler: runs under way are cancelled and recorded as interrupted, to run again at the next start.
         await app.StopAsync(CancellationToken.None);
     }
 }

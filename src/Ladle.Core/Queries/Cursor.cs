@@ -9,13 +9,18 @@ namespace Ladle.Core.Queries;
 /// <summary>
 /// An opaque page cursor: the published version the first page read, the offset of the next page, and a hash
 /// of the query so a cursor cannot be replayed against a different filter. Versions are immutable, so offset
-/// paging over a pinned version is stable.
+/// paging over a pinned version is stable. The version's publication time (Unix milliseconds) rides along, so a
+/// cursor is refused by any other version that carries the same number (a project started afresh, say).
 /// </summary>
 public readonly record struct Cursor(long? Version, long Offset, string QueryHash)
 {
+    /// <summary>When the pinned version was published, in Unix milliseconds; null in cursors from before it was kept.</summary>
+    public long? PublishedAt { get; init; }
+
     public string Encode()
     {
         var text = $"{Version?.ToString(CultureInfo.InvariantCulture) ?? "-"}:{Offset.ToString(CultureInfo.InvariantCulture)}:{QueryHash}";
+        if (PublishedAt is { } at) text += ":" + at.ToString(CultureInfo.InvariantCulture);
         return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
     }
 
@@ -24,10 +29,11 @@ public readonly record struct Cursor(long? Version, long Offset, string QueryHas
         try
         {
             var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)).Split(':');
-            if (parts.Length == 3 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+            if (parts.Length is 3 or 4 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
             {
                 long? version = parts[0] == "-" ? null : long.Parse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture);
-                return new Cursor(version, offset, parts[2]);
+                long? publishedAt = parts.Length == 4 ? long.Parse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture) : null;
+                return new Cursor(version, offset, parts[2]) { PublishedAt = publishedAt };
             }
         }
         catch (FormatException) { }

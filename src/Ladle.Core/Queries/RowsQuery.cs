@@ -20,6 +20,9 @@ public sealed record RowsQuery
     /// <summary>The published version a cursor was issued against, so every page reads the same data.</summary>
     public long? PinnedVersion { get; init; }
 
+    /// <summary>When the version a cursor pinned was published (Unix milliseconds), so another version of that number is refused.</summary>
+    public long? PinnedPublishedAt { get; init; }
+
     /// <summary>
     /// Row filters of the principal's grants: a row is visible when it passes every filter of at least one
     /// group (OR of ANDs). Empty: every row. Set only by the policy, never from a request.

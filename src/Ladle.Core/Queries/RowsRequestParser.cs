@@ -39,7 +39,7 @@ public static class RowsRequestParser
             var c = Cursor.Decode(cursor);
             if (c.QueryHash != Cursor.Hash(query))
                 throw new InvalidRequestException("the cursor was issued for a different query (columns, filters or order changed); start again without a cursor", "cursor");
-            query = query with { Offset = c.Offset, PinnedVersion = c.Version };
+            query = query with { Offset = c.Offset, PinnedVersion = c.Version, PinnedPublishedAt = c.PublishedAt };
         }
         return query;
     }

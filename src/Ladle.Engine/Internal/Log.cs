@@ -5,13 +5,13 @@ namespace Ladle.Engine.Internal;
 /// <summary>Source-generated log messages of the engine; event ids 1000-1999.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1000, LogLevel.Information, "Recovered {Count} version(s) left building by an interrupted process; marked failed")]
+    [LoggerMessage(1000, LogLevel.Information, "Recovered {Count} version(s) left building by an interrupted process; marked interrupted, to run again")]
     public static partial void RecoveredInterrupted(ILogger logger, int count);
 
     [LoggerMessage(1001, LogLevel.Warning, "Published version {Version} of {Dataset} has no table in the store; marked dropped")]
     public static partial void MissingVersionTable(ILogger logger, string dataset, long version);
 
-    [LoggerMessage(1002, LogLevel.Information, "Dropped orphan table {Table} from the store")]
+    [LoggerMessage(1002, LogLevel.Warning, "Dropped table {Table} from the store: neither the state nor the store's manifest has a record of it")]
     public static partial void DroppedOrphan(ILogger logger, string table);
 
     [LoggerMessage(1003, LogLevel.Information, "Published {Dataset} version {Version}: {Rows} rows in {Milliseconds} ms")]

@@ -26,6 +26,7 @@ public sealed class RetentionEnforcer(LadleEngine engine, TimeProvider? clock = 
             if (now - (version.FinishedAt ?? version.StartedAt) < keep) continue;
             engine.Store.DropVersion(version.Dataset, version.Version);
             await engine.State.MarkDroppedAsync(version.Dataset, version.Version, cancellationToken);
+            engine.Store.Manifest.MarkDropped(version.Dataset, version.Version);
             engine.Trust.ForgetQuarantine(version.Dataset, version.Version);
             dropped.Add(DuckDbStore.VersionTableName(version.Dataset, version.Version));
         }

@@ -1,6 +1,7 @@
 using Cronos;
 using Ladle.Core.Model;
 using Ladle.Engine.Internal;
+using Ladle.Engine.State;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -14,6 +15,9 @@ public sealed class DatasetScheduler : IHostedService
 {
     // Timers take at most ~49 days; a schedule further away is reached by waking up and looking again.
     private static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);
+
+    /// <summary>The trigger of a run that replaces one Ladle's stopping interrupted.</summary>
+    public const string RecoveryTrigger = "recovery";
 
     private readonly LadleEngine _engine;
     private readonly TimeProvider _time;
@@ -79,6 +83,7 @@ public sealed class DatasetScheduler : IHostedService
         {
             foreach (var (dataset, cron) in _schedules) _nextDue[dataset.Name] = NextOccurrence(cron, now);
         }
+        await RunInterruptedAsync(cancellationToken);
         await RunMissedAsync(now, cancellationToken);
         if (_schedules.Count == 0) return;
         Log.SchedulerStarted(_logger, _schedules.Count, $"{_nextDue.Values.Min():u}");
@@ -106,13 +111,32 @@ public sealed class DatasetScheduler : IHostedService
         {
             if (_engine.Catalog.Current(dataset.Name) is null) continue;
             var latest = (await _engine.State.ListVersionsAsync(dataset.Name, 1, cancellationToken)).FirstOrDefault();
-            if (latest is null) continue;
+            if (latest is null || latest.Status == VersionStatus.Interrupted) continue;
             var due = cron.GetNextOccurrence(latest.StartedAt, TimeZoneInfo.Utc);
             if (due is null || due > now) continue;
             Log.MissedRun(_logger, dataset.Name, due.Value);
             missed.Add(dataset.Name);
         }
         if (missed.Count > 0) _queue.Request(missed, "schedule", joinBuilding: true);
+    }
+
+    /// <summary>
+    /// A dataset whose newest attempt was interrupted (Ladle was killed, or stopped and cancelled it) is owed that
+    /// run: it runs again now, whatever triggered it, instead of waiting for the next due time. Datasets never
+    /// published are left to whoever starts the server, as for missed runs.
+    /// </summary>
+    private async Task RunInterruptedAsync(CancellationToken cancellationToken)
+    {
+        var owed = new List<string>();
+        foreach (var dataset in _engine.Project.Datasets.Where(d => d.Materialization == Materialization.Table))
+        {
+            if (_engine.Catalog.Current(dataset.Name) is null) continue;
+            var latest = (await _engine.State.ListVersionsAsync(dataset.Name, 1, cancellationToken)).FirstOrDefault();
+            if (latest?.Status != VersionStatus.Interrupted) continue;
+            Log.RerunInterrupted(_logger, dataset.Name, latest.Version, RecoveryTrigger);
+            owed.Add(dataset.Name);
+        }
+        if (owed.Count > 0) _queue.Request(owed, RecoveryTrigger, joinBuilding: true);
     }
 
     private async Task LoopAsync(CancellationToken cancellationToken)

@@ -107,7 +107,7 @@ internal sealed class RunQueue
         }
     }
 
-    /// <summary>Cancels runs in progress (their versions are recorded as failed) and waits for them to end.</summary>
+    /// <summary>Cancels runs in progress (their versions are recorded as interrupted) and waits for them to end.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
@@ -150,7 +150,7 @@ internal sealed class RunQueue
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            // Ladle is stopping: the attempt under way was recorded as failed by the publisher.
+            // Ladle is stopping: the attempt under way was recorded as interrupted by the publisher (it runs again at the next start).
         }
         catch (Exception e)
         {

@@ -150,7 +150,7 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
 
     private static string? NextCursor(RowsQuery query, long written, DataVersion? version) =>
         query.Limit is { } limit && written >= limit && limit > 0
-            ? new Cursor(version?.Version, query.Offset + written, Cursor.Hash(query)).Encode()
+            ? new Cursor(version?.Version, query.Offset + written, Cursor.Hash(query)) { PublishedAt = version?.PublishedAt.ToUnixTimeMilliseconds() }.Encode()
             : null;
 
     /// <summary>The status block every JSON answer carries.</summary>

@@ -33,6 +33,18 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>Quarantined versions of every dataset (their tables are kept until retention removes them).</summary>
     Task<IReadOnlyList<VersionRecord>> ListQuarantinedAsync(CancellationToken cancellationToken);
 
+    /// <summary>Marks a building version interrupted (Ladle stopped first): owed, it runs again at the next start.</summary>
+    Task InterruptVersionAsync(string dataset, long version, string reason, DateTimeOffset finishedAt, CancellationToken cancellationToken);
+
+    /// <summary>Every version of every dataset, by dataset then version (start-up compares them with the store's manifest).</summary>
+    Task<IReadOnlyList<VersionRecord>> ListAllVersionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes a version record rebuilt from the store's manifest (`ladle recover`): added when the state lacks it,
+    /// replaced only when the state still has it building. Returns true when something was written.
+    /// </summary>
+    Task<bool> RestoreVersionAsync(VersionRecord version, CancellationToken cancellationToken);
+
     /// <summary>Records the results of one check run.</summary>
     Task RecordCheckResultsAsync(IReadOnlyList<Checks.CheckResult> results, CancellationToken cancellationToken);
 
@@ -84,6 +96,6 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>Deletes audit entries older than <paramref name="before"/>; returns how many.</summary>
     Task<int> DeleteAuditBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken);
 
-    /// <summary>Marks versions left building by a process that died as failed; returns how many.</summary>
+    /// <summary>Marks versions left building by a process that died as interrupted (owed a run); returns how many.</summary>
     Task<int> FailInterruptedAsync(string reason, DateTimeOffset at, CancellationToken cancellationToken);
 }

@@ -165,6 +165,39 @@ public sealed class SqliteStateStore : IStateStore
     public Task<IReadOnlyList<VersionRecord>> ListQuarantinedAsync(CancellationToken cancellationToken) =>
         QueryAsync("SELECT * FROM versions WHERE status = 'quarantined' ORDER BY dataset, version DESC", cancellationToken);
 
+    public Task InterruptVersionAsync(string dataset, long version, string reason, DateTimeOffset finishedAt, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE versions SET status = 'interrupted', finished_at = $at, error = $error WHERE dataset = $dataset AND version = $version",
+            cancellationToken,
+            ("$dataset", dataset), ("$version", version), ("$at", Format(finishedAt)), ("$error", reason));
+
+    public Task<IReadOnlyList<VersionRecord>> ListAllVersionsAsync(CancellationToken cancellationToken) =>
+        QueryAsync("SELECT * FROM versions ORDER BY dataset, version", cancellationToken);
+
+    public async Task<bool> RestoreVersionAsync(VersionRecord version, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO versions (dataset, version, status, started_at, finished_at, published_at, row_count, watermark, error, trigger)
+            VALUES ($dataset, $version, $status, $started, $finished, $published, $rows, $watermark, $error, $trigger)
+            ON CONFLICT (dataset, version) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at,
+                published_at = excluded.published_at, row_count = excluded.row_count, watermark = excluded.watermark, error = excluded.error
+            WHERE versions.status = 'building' AND excluded.status <> 'building'
+            """;
+        command.Parameters.AddWithValue("$dataset", version.Dataset);
+        command.Parameters.AddWithValue("$version", version.Version);
+        command.Parameters.AddWithValue("$status", version.Status.ToString().ToLowerInvariant());
+        command.Parameters.AddWithValue("$started", Format(version.StartedAt));
+        command.Parameters.AddWithValue("$finished", version.FinishedAt is { } f ? Format(f) : DBNull.Value);
+        command.Parameters.AddWithValue("$published", version.PublishedAt is { } p ? Format(p) : DBNull.Value);
+        command.Parameters.AddWithValue("$rows", (object?)version.RowCount ?? DBNull.Value);
+        command.Parameters.AddWithValue("$watermark", (object?)version.Watermark ?? DBNull.Value);
+        command.Parameters.AddWithValue("$error", (object?)version.Error ?? DBNull.Value);
+        command.Parameters.AddWithValue("$trigger", (object?)version.Trigger ?? DBNull.Value);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
     public async Task RecordCheckResultsAsync(IReadOnlyList<Checks.CheckResult> results, CancellationToken cancellationToken)
     {
         if (results.Count == 0) return;
@@ -435,7 +468,7 @@ public sealed class SqliteStateStore : IStateStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE versions SET status = 'failed', finished_at = $at, error = $error WHERE status = 'building'";
+        command.CommandText = "UPDATE versions SET status = 'interrupted', finished_at = $at, error = $error WHERE status = 'building'";
         command.Parameters.AddWithValue("$at", Format(at));
         command.Parameters.AddWithValue("$error", reason);
         return await command.ExecuteNonQueryAsync(cancellationToken);

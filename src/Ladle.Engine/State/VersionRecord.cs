@@ -2,7 +2,9 @@ namespace Ladle.Engine.State;
 
 /// <summary>
 /// The life of a dataset version: building, then published, quarantined (an error check failed: kept for its
-/// owner, never served) or failed (it could not be built); dropped once retention lets it go.
+/// owner, never served) or failed (it could not be built); dropped once retention lets it go. An attempt cut short
+/// by Ladle stopping (killed, or a clean shutdown that cancelled it) is interrupted: not a failure of the data, and
+/// owed, so it runs again when Ladle starts.
 /// </summary>
 public enum VersionStatus : byte
 {
@@ -11,6 +13,7 @@ public enum VersionStatus : byte
     Failed,
     Dropped,
     Quarantined,
+    Interrupted,
 }
 
 /// <summary>One materialization attempt of a dataset, as recorded in the state store.</summary>
@@ -29,6 +32,6 @@ public sealed record VersionRecord
 
     public string? Error { get; init; }
 
-    /// <summary>What started the run: cli, api, schedule, startup.</summary>
+    /// <summary>What started the run: cli, api, schedule, startup, cascade, recovery (an interrupted run run again).</summary>
     public string? Trigger { get; init; }
 }

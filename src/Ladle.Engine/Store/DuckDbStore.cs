@@ -32,9 +32,16 @@ public sealed class DuckDbStore : IDisposable
             throw new StoreBusyException(path, e);
         }
         Execute(_root, $"CREATE SCHEMA IF NOT EXISTS {VersionSchema}");
+        Manifest = new StoreManifest(this, _root);
         // Timestamps are served as UTC whatever the machine's zone.
         Execute(_root, "SET GLOBAL TimeZone = 'UTC'");
     }
+
+    /// <summary>The store's own record of its versions, so it can explain its tables without the state file.</summary>
+    public StoreManifest Manifest { get; }
+
+    /// <summary>True when the store holds any version table or any record of one: it is not a new, empty store.</summary>
+    public bool HoldsVersions => ListVersionTables().Count > 0 || Manifest.List().Count > 0;
 
     /// <summary>The database file.</summary>
     public string DatabasePath { get; }
@@ -55,6 +62,15 @@ public sealed class DuckDbStore : IDisposable
 
     public static string VersionTableName(string dataset, long version) =>
         $"{dataset.ToLowerInvariant()}__v{version.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The dataset (lower case, as table names are) and version of a version table's name, or null for another name.</summary>
+    public static (string Dataset, long Version)? ParseVersionTableName(string table)
+    {
+        var at = table.LastIndexOf("__v", StringComparison.Ordinal);
+        return at > 0 && long.TryParse(table.AsSpan(at + 3), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            ? (table[..at], version)
+            : null;
+    }
 
     /// <summary>Points <c>main.&lt;dataset&gt;</c> at a version, replacing any earlier view.</summary>
     public void PointView(string dataset, long version)

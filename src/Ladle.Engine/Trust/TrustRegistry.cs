@@ -30,7 +30,8 @@ public sealed class TrustRegistry
     {
         foreach (var dataset in project.Datasets.Where(d => d.Materialization == Materialization.Table))
         {
-            var latest = (await state.ListVersionsAsync(dataset.Name, 1, ct)).FirstOrDefault();
+            // An interrupted attempt says nothing about the data (and runs again): the attempt before it is what counts.
+            var latest = (await state.ListVersionsAsync(dataset.Name, 20, ct)).FirstOrDefault(v => v.Status != VersionStatus.Interrupted);
             if (latest is not null) Record(latest.Dataset, latest.Version, latest.Status, latest.FinishedAt ?? latest.StartedAt, latest.Error);
             if (catalog.Current(dataset.Name) is { } served)
                 RecordChecks(served.Dataset, served.Version, Newest(await state.ListCheckResultsAsync(dataset.Name, served.Version, 1000, ct)));
@@ -53,6 +54,8 @@ public sealed class TrustRegistry
     /// <summary>Records how an attempt ended (published, quarantined, failed).</summary>
     public void Record(string dataset, long version, VersionStatus status, DateTimeOffset at, string? reason)
     {
+        // Ladle stopping is not the data failing: no failed status, no incident; the run is owed and runs again.
+        if (status == VersionStatus.Interrupted) return;
         if (status == VersionStatus.Quarantined) _quarantined[(dataset.ToLowerInvariant(), version)] = (reason ?? "quarantined", at);
         _latest.AddOrUpdate(dataset, new Attempt(version, status, at, reason),
             (_, old) => old.Version > version ? old : new Attempt(version, status, at, reason));

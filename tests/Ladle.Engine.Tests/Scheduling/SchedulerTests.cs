@@ -360,7 +360,35 @@ public sealed class SchedulerTests
     }
 
     [Fact]
-    public async Task Stopping_cancels_the_run_under_way_records_it_failed_and_may_be_repeated()
+    public async Task A_run_interrupted_at_its_schedule_tick_runs_again_at_start_though_the_next_tick_is_far()
+    {
+        using var p = Project();
+        WriteOrders(p, 10);
+        p.Dataset("orders", "source: files\ntable: orders.csv\nschedule: '0 0 * * *'\n");
+        await using (var first = await p.OpenAsync())
+        {
+            Assert.True((await first.Publisher.MaterializeOneAsync(first.GetDataset("orders"), "cli", null, CancellationToken.None)).Published);
+            // What a kill at the daily tick leaves: its attempt still building, begun after the tick it served.
+            await first.State.BeginVersionAsync("orders", "schedule", DateTimeOffset.UtcNow, CancellationToken.None);
+        }
+        await using var engine = await p.OpenAsync();
+        var scheduler = new DatasetScheduler(engine, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.True(async () => (await VersionsAsync(engine, "orders")).Count(v => v.Status == VersionStatus.Published) == 2, "the owed run published");
+            Assert.Equal([("cli", VersionStatus.Published), ("schedule", VersionStatus.Interrupted), ("recovery", VersionStatus.Published)],
+                (await VersionsAsync(engine, "orders")).Select(v => (v.Trigger, v.Status)));
+            await Eventually.True(() => engine.Catalog.Current("orders")?.Version == 3, "version 3 is served");
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Stopping_cancels_the_run_under_way_records_it_interrupted_and_may_be_repeated()
     {
         using var p = Project();
         CreateItems(p, 10);
@@ -379,8 +407,8 @@ public sealed class SchedulerTests
         await Task.WhenAll(stopping, scheduler.StopAsync(CancellationToken.None)).WaitAsync(TimeSpan.FromSeconds(30));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.Completion);
         var version = Assert.Single(await VersionsAsync(engine, "items"));
-        Assert.Equal(VersionStatus.Failed, version.Status);
-        Assert.Equal("cancelled before it was published", version.Error);
+        Assert.Equal(VersionStatus.Interrupted, version.Status);
+        Assert.StartsWith("interrupted: Ladle stopped", version.Error, StringComparison.Ordinal);
         Assert.Null(engine.Catalog.Current("items"));
     }
 }
