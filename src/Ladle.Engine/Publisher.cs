@@ -152,7 +152,9 @@ public sealed class Publisher
             var blocking = checks.Where(c => c.Blocks).ToList();
             if (blocking.Count > 0)
             {
-                var reason = $"{blocking.Count} error check(s) failed: " + string.Join("; ", blocking.Select(b => $"{b.Check}: {b.Message}"));
+                // Every reader of the dataset sees this reason (the status of what it reads): it names the checks,
+                // while their figures, counted over every row, stay in the check results.
+                var reason = $"{blocking.Count} error check(s) failed: " + string.Join(", ", blocking.Select(b => b.Check));
                 var at = DateTimeOffset.UtcNow;
                 await _engine.State.QuarantineVersionAsync(dataset.Name, record.Version, rows, reason, at, CancellationToken.None);
                 RecordInManifest(record with { Status = VersionStatus.Quarantined, FinishedAt = at, RowCount = rows, Error = reason });
@@ -182,19 +184,21 @@ public sealed class Publisher
         }
         catch (Exception e) when (e is LadleException or DuckDBException or OperationCanceledException or InvalidOperationException or InvalidCastException or FormatException or OverflowException)
         {
-            Log.MaterializationFailed(_logger, e, dataset.Name, record.Version);
-            // The owner's build log may quote the row that broke the contract; the recorded reason never does.
-            var detail = e is SourceDataException { Detail: var quoted } && quoted != e.Message ? quoted : null;
-            if (detail is not null) Log.BadSourceRow(_logger, dataset.Name, record.Version, detail);
-            try { _engine.Store.DropVersion(dataset.Name, record.Version); }
-            catch (DuckDBException) { /* recovery at the next start drops it */ }
+            // Cut short by Ladle stopping (or the CLI's Ctrl+C): nothing is wrong with the data, and the run is owed.
+            var interrupted = e is OperationCanceledException;
             // A full disk is named as such, with the file, whichever of the store and the state store ran out.
             var full = StorageErrors.Translate(e, _engine.Store.DatabasePath);
             if (full is not null) _engine.Writes.Failed(full);
-            // Cut short by Ladle stopping (or the CLI's Ctrl+C): nothing is wrong with the data, and the run is owed.
-            var interrupted = e is OperationCanceledException;
-            var reason = interrupted ? "interrupted: Ladle stopped before this version was published; it runs again at the next start" : full?.Message ?? e.Message;
+            // Engine messages can quote the value that failed (a row of the source): the reason keeps the error's
+            // kind, and the log gets the exception (its stack) only for errors that are not the engine's.
+            var reason = interrupted ? "interrupted: Ladle stopped before this version was published; it runs again at the next start" : full?.Message ?? EngineErrors.Describe(e);
+            // The owner's build log may quote the row that broke the contract; the recorded reason never does.
+            var detail = e is SourceDataException { Detail: var quoted } && quoted != e.Message ? quoted : null;
+            if (detail is not null) Log.BadSourceRow(_logger, dataset.Name, record.Version, detail);
             var status = interrupted ? VersionStatus.Interrupted : VersionStatus.Failed;
+            Log.MaterializationFailed(_logger, e is LadleException or OperationCanceledException || EngineErrors.IsEngineError(e) ? null : e, dataset.Name, record.Version, reason);
+            try { _engine.Store.DropVersion(dataset.Name, record.Version); }
+            catch (DuckDBException) { /* recovery at the next start drops it */ }
             var failedAt = DateTimeOffset.UtcNow;
             // A failure is held in memory by the state store and written once there is room, should the disk be full.
             if (interrupted) await _engine.State.InterruptVersionAsync(dataset.Name, record.Version, reason, failedAt, CancellationToken.None);

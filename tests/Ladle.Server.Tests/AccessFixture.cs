@@ -6,7 +6,8 @@ namespace Ladle.Server.Tests;
 
 /// <summary>
 /// A secured project (no --dev) with merchants' orders (PII columns masked partial and hash), CRM customers,
-/// a finance dataset nobody but admins may see, and tokens for each kind of principal.
+/// a finance dataset nobody but admins may see, merchants' payments with a check (no PII, row-filtered for merchants),
+/// a model with expressions over a PII column, and tokens for each kind of principal.
 /// </summary>
 public sealed class AccessFixture : IAsyncLifetime
 {
@@ -67,6 +68,21 @@ public sealed class AccessFixture : IAsyncLifetime
                 metrics:
                   - { name: units, measure: total_units }
                 """);
+            var payments = new StringBuilder("payment_id,merchant_id,amount\n");
+            for (var i = 1; i <= 300; i++) payments.Append($"{i},{(i % 3 == 0 ? 42 : i % 3 == 1 ? 7 : 99)},{i}.25\n");
+            LoopbackServer.File(root, "data/payments.csv", payments.ToString());
+            LoopbackServer.File(root, "datasets/payments.yaml", """
+                name: payments
+                domain: payments
+                source: files
+                table: payments*.csv
+                columns:
+                  - { name: payment_id, type: integer }
+                  - { name: merchant_id, type: integer }
+                  - { name: amount, type: decimal }
+                checks:
+                  - { name: amount_positive, type: range, column: amount, min: 0 }
+                """);
             LoopbackServer.File(root, "datasets/orders.yaml", """
                 name: orders
                 domain: retail
@@ -98,12 +114,30 @@ public sealed class AccessFixture : IAsyncLifetime
                 dimensions:
                   - { name: merchant_id, type: number }
                   - { name: customer_email }
+                  - { name: email_lower, sql: "lower(customer_email)" }
                 measures:
                   - { name: total_amount, agg: sum, column: amount }
+                  - { name: top_email, agg: max, sql: "customer_email" }
+                  - { name: example_orders, agg: count, filter: "customer_email like '%@example.com'" }
                 metrics:
                   - { name: sales, measure: total_amount }
                   - { name: order_lines, measure: total_amount }
+                  - { name: top_email, measure: top_email }
+                  - { name: example_orders, measure: example_orders }
                 """);
+            // A value that does not convert to its declared type, in a table dataset (its build fails) and a live one.
+            LoopbackServer.File(root, "data/scores.csv", "score_id,score\n1,10\n2,secret-score-of-ana\n");
+            foreach (var (name, materialization) in new[] { ("broken_scores", "table"), ("live_scores", "live") })
+                LoopbackServer.File(root, $"datasets/{name}.yaml", $$"""
+                    name: {{name}}
+                    domain: finance
+                    source: files
+                    table: scores.csv
+                    materialization: {{materialization}}
+                    columns:
+                      - { name: score_id, type: integer }
+                      - { name: score, type: integer }
+                    """);
             LoopbackServer.File(root, "datasets/ledger.yaml", "name: ledger\ndomain: finance\nsource: files\ntable: ledger.csv\n");
             LoopbackServer.File(root, "access.yaml", $$$"""
                 roles:
@@ -115,7 +149,7 @@ public sealed class AccessFixture : IAsyncLifetime
                       - { actions: [read], domains: [retail] }
                   merchant:
                     grants:
-                      - { actions: [read, export], datasets: [orders], row_filter: "merchant_id = {{ principal.merchant_id }}" }
+                      - { actions: [read, export], datasets: [orders, payments], row_filter: "merchant_id = {{ principal.merchant_id }}" }
                   large_orders:
                     grants:
                       - { actions: [read], datasets: [orders], row_filter: "amount >= 250 and merchant_id != 7" }

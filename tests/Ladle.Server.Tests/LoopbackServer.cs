@@ -20,6 +20,11 @@ public sealed class LoopbackServer : IAsyncDisposable
     public LadleEngine Engine { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>What the server and its engine logged.</summary>
+    public LogCapture Logs { get; } = new();
+
+    private ILoggerFactory? _engineLoggers;
+
     /// <summary>The host's services, for the hosted services a test looks at.</summary>
     public IServiceProvider Services => _app!.Services;
 
@@ -30,14 +35,15 @@ public sealed class LoopbackServer : IAsyncDisposable
         Directory.CreateDirectory(root);
         write(root);
         var server = new LoopbackServer(root);
-        server.Engine = await LadleEngine.OpenAsync(ProjectLoader.Load(root));
+        server._engineLoggers = LoggerFactory.Create(builder => builder.AddProvider(server.Logs));
+        server.Engine = await LadleEngine.OpenAsync(ProjectLoader.Load(root), loggers: server._engineLoggers);
         if (materialize)
         {
             var results = await server.Engine.Publisher.MaterializeAsync([], "test", null, CancellationToken.None);
             Assert.All(results.Where(r => !r.Dataset.StartsWith("broken", StringComparison.Ordinal)), r => Assert.True(r.Published, r.Error));
         }
         server._app = LadleServer.Build(server.Engine, new LadleServerOptions { Http = "127.0.0.1:0", Dev = dev },
-            logging => logging.SetMinimumLevel(LogLevel.Warning));
+            logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(server.Logs));
         await server._app.StartAsync();
         var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(2) };
@@ -56,6 +62,7 @@ public sealed class LoopbackServer : IAsyncDisposable
         Http.Dispose();
         if (_app is not null) await _app.DisposeAsync();
         await Engine.DisposeAsync();
+        _engineLoggers?.Dispose();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
     }
 }

@@ -205,4 +205,54 @@ public sealed class MetricAccessTests(AccessFixture fixture) : IClassFixture<Acc
         var body = await answer.Content.ReadAsStringAsync();
         Assert.False(headers.Contains("stock", StringComparison.Ordinal) || body.Contains("stock", StringComparison.Ordinal), headers + "\n" + body);
     }
+
+    [Theory]
+    [InlineData("metrics=sales&dimensions=email_lower", "dimension 'email_lower'")]
+    [InlineData("metrics=sales&filter=email_lower:eq:buyer5@example.com", "dimension 'email_lower'")]
+    [InlineData("metrics=top_email", "measure 'top_email'")]
+    [InlineData("metrics=example_orders", "the filter of measure 'example_orders'")]
+    public async Task An_expression_over_a_masked_column_is_refused_like_the_column(string query, string named)
+    {
+        using var refused = await fixture.GetAsync("/api/v1/metrics/query?" + query, fixture.Tokens["alice"]);
+        var body = await refused.Content.ReadAsStringAsync();
+        Assert.True(refused.StatusCode == HttpStatusCode.Forbidden, $"{refused.StatusCode}: {body}");
+        Assert.Contains(named, body, StringComparison.Ordinal);
+        Assert.Contains("column 'customer_email'", body, StringComparison.Ordinal);
+        Assert.Contains("masked for principal 'alice'", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("buyer1", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_expression_over_a_masked_column_answers_in_clear_with_clearance()
+    {
+        using var grouped = await fixture.GetAsync("/api/v1/metrics/query?metrics=sales&dimensions=email_lower", fixture.Tokens["root"]);
+        Assert.Equal(HttpStatusCode.OK, grouped.StatusCode);
+        var rows = (await grouped.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows");
+        Assert.Equal(300, rows.GetArrayLength());
+        Assert.Contains(rows.EnumerateArray(), r => r.GetProperty("email_lower").GetString() == "buyer5@example.com");
+        using var counted = await fixture.GetAsync("/api/v1/metrics/query?metrics=example_orders", fixture.Tokens["root"]);
+        Assert.Equal(300, (await counted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows")[0].GetProperty("example_orders").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_engine_error_names_the_measure_and_never_the_value_in_the_answer_or_the_log()
+    {
+        // max over the emails, declared a double (the default for sql: measures): an email does not convert.
+        using var failed = await fixture.GetAsync("/api/v1/metrics/query?metrics=top_email", fixture.Tokens["root"]);
+        var body = await failed.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+        var detail = JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()!;
+        Assert.Contains("measure 'top_email' (sql: customer_email, type double)", detail, StringComparison.Ordinal);
+        Assert.Contains("did not convert", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("@example.com", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("buyer", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("buyer", fixture.Server.Logs.Text, StringComparison.Ordinal);
+
+        // The same query as CSV, and the server still answers afterwards.
+        using var csv = await fixture.GetAsync("/api/v1/metrics/query?metrics=top_email&format=csv", fixture.Tokens["root"]);
+        Assert.DoesNotContain("buyer", await csv.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("buyer", fixture.Server.Logs.Text, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(1, 300).Sum(i => i + 0.5m), await SalesAsync(fixture.Tokens["root"]));
+    }
 }

@@ -58,7 +58,7 @@ public sealed class CheckRunner(LadleEngine engine)
             }
             catch (Exception e) when (e is LadleException or DbException or InvalidCastException or FormatException)
             {
-                var reason = e is SourceUnavailableException { InnerException: { } inner } ? inner.Message : e.Message;
+                var reason = EngineErrors.Describe(e is SourceUnavailableException { InnerException: { } inner } ? inner : e);
                 result = Result(dataset, check, target, CheckOutcome.Error, $"the check could not run: {reason}");
             }
             results.Add(result with { Duration = clock.Elapsed });

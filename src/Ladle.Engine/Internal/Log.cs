@@ -17,8 +17,8 @@ internal static partial class Log
     [LoggerMessage(1003, LogLevel.Information, "Published {Dataset} version {Version}: {Rows} rows in {Milliseconds} ms")]
     public static partial void Published(ILogger logger, string dataset, long version, long rows, long milliseconds);
 
-    [LoggerMessage(1004, LogLevel.Error, "Materialization of {Dataset} version {Version} failed; the previous version stays served")]
-    public static partial void MaterializationFailed(ILogger logger, Exception exception, string dataset, long version);
+    [LoggerMessage(1004, LogLevel.Error, "Materialization of {Dataset} version {Version} failed: {Reason}; the previous version stays served")]
+    public static partial void MaterializationFailed(ILogger logger, Exception? exception, string dataset, long version, string reason);
 
     [LoggerMessage(1007, LogLevel.Warning, "Quarantined {Dataset} version {Version}: {Reason}; the previous version stays served")]
     public static partial void Quarantined(ILogger logger, string dataset, long version, string reason);

@@ -7,6 +7,7 @@ using Ladle.Core.Semantic.Planning;
 using Ladle.Core.Semantic.Queries;
 using Ladle.Engine.Encoders;
 using Ladle.Engine.Semantic;
+using Ladle.Engine.Sql;
 using Ladle.Engine.Trust;
 
 namespace Ladle.Engine.Serving;
@@ -31,12 +32,14 @@ public sealed partial class ReadPipeline
         string? versions = null;
         IDisposable? exportPlace = null;
         var format = ResultEncoders.Formats.Contains(request.Format?.Trim().ToLowerInvariant() ?? "json") ? request.Format?.Trim().ToLowerInvariant() ?? "json" : "_invalid";
+        MetricPlan? planned = null;
         try
         {
             var encoder = ResultEncoders.Get(request.Format);
             var maxLimit = encoder.Format == "json" ? Engine.Project.Server.MaxPageSize
                 : encoder is XlsxEncoder ? XlsxEncoder.MaxRows + 1 : (long?)null;
             var plan = Engine.Semantic.Plan(request.Query, maxLimit, MetricScopeOf(request.Principal));
+            planned = plan;
             datasets = plan.Datasets;
             var action = encoder.Format == "json" ? DataAction.Read : DataAction.Export;
             await using var execution = Engine.Semantic.Open(plan, await AuthorizeMetricsAsync(request.Principal, plan, action, cancellationToken));
@@ -96,6 +99,13 @@ public sealed partial class ReadPipeline
             await body.FlushAsync(cancellationToken);
             rows = result.RowsRead;
             status = "ok";
+        }
+        catch (Exception e) when ((e is not LadleException && EngineErrors.IsEngineError(e)) || EngineErrors.IsDataError(e))
+        {
+            // The engine's words can quote the row at fault: they never leave here, in the answer or in a log.
+            var failure = MetricsFailed(planned, e);
+            status = failure.Kind;
+            throw failure;
         }
         catch (LadleException e)
         {
@@ -238,17 +248,38 @@ public sealed partial class ReadPipeline
             var filters = exempt.Contains(dataset.Name) ? OwnMetricRows(principal, plan, dataset, schema, applied.PolicyFilters) : applied.PolicyFilters;
             if (filters.Count > 0) rowFilters[dataset.Name] = filters;
         }
-        bool IsMasked(DimensionRefLike column) =>
-            column.Column is { } c && masked.TryGetValue(column.Dataset, out var masks) && masks.ContainsKey(c);
+        // An expression (a dimension's or measure's sql:, a measure's filter:) is masked like every column it reads:
+        // Ladle cannot tell what an expression shows of its input, so one reading a masked column is refused whatever
+        // it computes; a plain column keeps the finer rule (grouping, filtering and min/max refused, sums and counts not).
+        string? MaskedColumn(DatasetDefinition dataset, string? column, string? sql)
+        {
+            if (!masked.TryGetValue(dataset.Name, out var masks) || masks.Count == 0) return null;
+            var reads = sql is not null ? Core.Semantic.SqlSnippet.Check(sql, dataset.Columns.Select(c => c.Name).ToList()).Columns
+                : column is not null ? [column] : [];
+            return reads.FirstOrDefault(masks.ContainsKey);
+        }
         foreach (var node in plan.Nodes)
         {
-            var used = node.Dimensions.Append(node.Time).Concat(node.Filters.Select(f => f.Dimension)).OfType<Core.Semantic.DimensionRef>()
-                .Select(d => new DimensionRefLike(d.Path.Target.Dataset.Name, d.Column, d.Name));
-            foreach (var column in used.Where(IsMasked))
-                throw new ForbiddenException($"dimension '{column.Name}' reads column '{column.Column}' of '{column.Dataset}', which is masked for principal '{principal.Name}' (PII); grouping or filtering by it needs a role with 'pii: true'");
-            foreach (var measure in node.Measures.Where(m => m.Agg is Core.Semantic.Aggregation.Min or Core.Semantic.Aggregation.Max or Core.Semantic.Aggregation.Median or Core.Semantic.Aggregation.Percentile))
-                if (IsMasked(new DimensionRefLike(node.Model.Dataset.Name, measure.Column, measure.Name)))
-                    throw new ForbiddenException($"measure '{measure.Name}' returns values of column '{measure.Column}', which is masked for principal '{principal.Name}' (PII)");
+            var used = node.Dimensions.Append(node.Time).Concat(node.Filters.Select(f => f.Dimension)).OfType<Core.Semantic.DimensionRef>();
+            foreach (var dimension in used)
+            {
+                var dataset = dimension.Path.Target.Dataset;
+                if (MaskedColumn(dataset, dimension.Column, dimension.Dimension?.Sql) is not { } column) continue;
+                throw new ForbiddenException(dimension.Dimension?.Sql is null
+                    ? $"dimension '{dimension.Name}' reads column '{column}' of '{dataset.Name}', which is masked for principal '{principal.Name}' (PII); grouping or filtering by it needs a role with 'pii: true'"
+                    : $"dimension '{dimension.Name}' is an expression over column '{column}' of '{dataset.Name}', which is masked for principal '{principal.Name}' (PII); grouping or filtering by it needs a role with 'pii: true'");
+            }
+            var own = node.Model.Dataset;
+            foreach (var measure in node.Measures)
+            {
+                if (measure.Sql is { } sql && MaskedColumn(own, null, sql) is { } read)
+                    throw new ForbiddenException($"measure '{measure.Name}' aggregates an expression over column '{read}' of '{own.Name}', which is masked for principal '{principal.Name}' (PII); it needs a role with 'pii: true'");
+                if (measure.Filter is { } filter && MaskedColumn(own, null, filter) is { } filtered)
+                    throw new ForbiddenException($"the filter of measure '{measure.Name}' reads column '{filtered}' of '{own.Name}', which is masked for principal '{principal.Name}' (PII); filtering on it needs a role with 'pii: true'");
+                if (measure.Agg is Core.Semantic.Aggregation.Min or Core.Semantic.Aggregation.Max or Core.Semantic.Aggregation.Median or Core.Semantic.Aggregation.Percentile
+                    && MaskedColumn(own, measure.Column, null) is { } returned)
+                    throw new ForbiddenException($"measure '{measure.Name}' returns values of column '{returned}', which is masked for principal '{principal.Name}' (PII)");
+            }
         }
         return rowFilters;
     }
@@ -288,8 +319,27 @@ public sealed partial class ReadPipeline
         return answers.Count == 0 ? datasetFilters : answers[0].Groups;
     }
 
-    /// <summary>A column a metric query uses, with the dataset it belongs to.</summary>
-    private sealed record DimensionRefLike(string Dataset, string? Column, string Name);
+    /// <summary>
+    /// An engine failure while computing metrics, said without the engine's quote of the value: the kind of error and
+    /// the expressions of the query (sql: and filter: of its measures and dimensions) whose values may not fit.
+    /// </summary>
+    private static QueryFailedException MetricsFailed(MetricPlan? plan, Exception e)
+    {
+        var what = plan is null ? "the metric query" : $"metric(s) {string.Join(", ", plan.Metrics.Select(m => $"'{m.Name}'"))}";
+        var suspects = plan is null ? [] : plan.Nodes.SelectMany(n =>
+                n.Measures.SelectMany(m => new[]
+                {
+                    m.Sql is { } sql ? $"measure '{m.Name}' (sql: {sql}, type {m.Type.Name()})" : null,
+                    m.Filter is { } filter ? $"the filter of measure '{m.Name}' ({filter})" : null,
+                })
+                .Concat(n.Dimensions.Append(n.Time).Concat(n.Filters.Select(f => f.Dimension)).OfType<Core.Semantic.DimensionRef>()
+                    .Select(d => d.Dimension?.Sql is { } sql ? $"dimension '{d.Name}' (sql: {sql}, type {d.Type.Name()})" : null)))
+            .OfType<string>().Distinct().ToList();
+        var look = suspects.Count > 0
+            ? $"look at {string.Join("; ", suspects)}"
+            : $"look at the declared column types of {string.Join(", ", plan?.Datasets ?? [])}";
+        return new QueryFailedException($"the engine could not compute {what}: {EngineErrors.Describe(e is SourceUnavailableException { InnerException: { } inner } ? inner : e)}; {look}");
+    }
 
     /// <summary>The trust gate for several datasets: each leased version's status, the worst of them stated, stale data that refuses refused.</summary>
     private (DataHealth Worst, IReadOnlyList<DatasetRead> Read) JudgeMetrics(MetricExecution execution, bool refuse = true)

@@ -122,6 +122,14 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
             }
             status = "ok";
         }
+        catch (Exception e) when (e is not LadleException && Sql.EngineErrors.IsEngineError(e))
+        {
+            // Raised while rows stream (a value that does not convert): the engine's words can quote it, so they
+            // reach neither the answer nor the log.
+            var failure = new QueryFailedException($"reading dataset '{request.Dataset}' failed: {Sql.EngineErrors.Describe(e)}; a value may not fit the declared type of one of its columns");
+            status = failure.Kind;
+            throw failure;
+        }
         catch (LadleException e)
         {
             status = e.Kind;

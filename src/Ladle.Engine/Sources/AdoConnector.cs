@@ -59,7 +59,7 @@ public abstract class AdoConnector(SourceDefinition definition) : SourceConnecto
         }
     }
 
-    /// <summary>A 503 naming this source, with the provider's own words.</summary>
+    /// <summary>A 503 naming this source, with the provider's own words where they cannot quote a row (<see cref="EngineErrors"/>).</summary>
     protected SourceUnavailableException Unavailable(Exception e) =>
-        new(Definition.Name, $"source '{Definition.Name}' ({Definition.Kind.ToString().ToLowerInvariant()}) failed: {e.Message}", e);
+        new(Definition.Name, $"source '{Definition.Name}' ({Definition.Kind.ToString().ToLowerInvariant()}) failed: {EngineErrors.Describe(e)}", e);
 }

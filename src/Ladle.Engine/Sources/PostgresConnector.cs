@@ -38,7 +38,7 @@ public sealed class PostgresConnector : AdoConnector
         try { return await _dataSource.Value.OpenConnectionAsync(cancellationToken); }
         catch (Exception e) when (e is NpgsqlException or ArgumentException)
         {
-            throw new SourceUnavailableException(Definition.Name, $"source '{Definition.Name}' (postgres) is unreachable: {e.Message}", e);
+            throw new SourceUnavailableException(Definition.Name, $"source '{Definition.Name}' (postgres) is unreachable: {EngineErrors.Describe(e)}", e);
         }
     }
 

@@ -64,7 +64,9 @@ public sealed class TrustRegistry
     /// <summary>Remembers failing warn checks of a version, so serving it says 'warn'.</summary>
     public void RecordChecks(string dataset, long version, IReadOnlyList<CheckResult> results)
     {
-        var warnings = results.Where(r => r.Warns).Select(r => $"check '{r.Check}' failed: {r.Message}").ToList();
+        // The status reason reaches every reader, row-filtered tenants included: it names the check, not its
+        // whole-dataset figures (those are in the check results, for those who may see them).
+        var warnings = results.Where(r => r.Warns).Select(r => $"check '{r.Check}' failed").ToList();
         if (warnings.Count > 0) _warnings[(dataset.ToLowerInvariant(), version)] = string.Join("; ", warnings);
         else _warnings.TryRemove((dataset.ToLowerInvariant(), version), out _);
     }

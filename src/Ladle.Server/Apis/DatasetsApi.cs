@@ -52,10 +52,15 @@ public static class DatasetsApi
 
     private static async Task<Ok<VersionsResponse>> Versions(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
     {
-        var dataset = pipeline.Describe(await principals.ResolveAsync(context), name);
+        var principal = await principals.ResolveAsync(context);
+        var dataset = pipeline.Describe(principal, name);
         var versions = await pipeline.Engine.State.ListVersionsAsync(dataset.Name, 100, ct);
+        // A version's row count and watermark are taken over every row: a row-filtered principal does not get them.
+        var whole = await pipeline.ScopeAsync(principal, dataset, ct) != ReadScope.Filtered;
         return TypedResults.Ok(new VersionsResponse(dataset.Name, versions.Select(v => new VersionInfo(
-            v.Version, v.Status.ToString().ToLowerInvariant(), v.StartedAt, v.FinishedAt, v.PublishedAt, v.RowCount, v.Watermark, v.Error, v.Trigger)).ToList()));
+            v.Version, v.Status.ToString().ToLowerInvariant(), v.StartedAt, v.FinishedAt, v.PublishedAt, whole ? v.RowCount : null, whole ? v.Watermark : null,
+            v.Error, v.Trigger)).ToList(),
+            whole ? null : $"row_count and watermark: they are computed over every row of '{dataset.Name}', and principal '{principal.Name}' reads it through a row filter"));
     }
 
     private static async Task Rows(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
@@ -118,6 +123,6 @@ public static class DatasetsApi
     public sealed record VersionInfo(long Version, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt,
         DateTimeOffset? PublishedAt, long? RowCount, string? Watermark, string? Error, string? Trigger);
 
-    /// <summary>Publication history.</summary>
-    public sealed record VersionsResponse(string Dataset, IReadOnlyList<VersionInfo> Versions);
+    /// <summary>Publication history; <c>Withheld</c> says which figures the caller's scope left out, and why.</summary>
+    public sealed record VersionsResponse(string Dataset, IReadOnlyList<VersionInfo> Versions, string? Withheld = null);
 }

@@ -51,7 +51,7 @@ public static class TrustApi
         var principal = await principals.ResolveAsync(context);
         var dataset = pipeline.Describe(principal, name);
         var report = await HealthReports.BuildAsync(pipeline.Engine, dataset, ct);
-        var samples = MayShowSamples(pipeline, principal, dataset);
+        var scope = await pipeline.ScopeAsync(principal, dataset, ct);
         return TypedResults.Ok(new DatasetHealthResponse(
             report.Dataset,
             report.Health.StatusName,
@@ -60,8 +60,8 @@ public static class TrustApi
             report.ServedVersion,
             report.PublishedAt,
             report.LatestAttempt is { } a ? new AttemptInfo(a.Version, a.Status.ToString().ToLowerInvariant(), a.FinishedAt, a.Error) : null,
-            report.ServedChecks.Select(r => CheckInfo.From(r, samples)).ToList(),
-            report.LatestAttemptChecks.Select(r => CheckInfo.From(r, samples)).ToList(),
+            report.ServedChecks.Select(r => CheckInfo.From(r, scope, principal.Name, dataset)).ToList(),
+            report.LatestAttemptChecks.Select(r => CheckInfo.From(r, scope, principal.Name, dataset)).ToList(),
             report.Freshness is { } slo ? new SloInfo(Durations.Format(slo.MaxAge), slo.Objective, Durations.Format(slo.Window), slo.From, slo.Attainment, slo.Met,
                 slo.StaleTime.TotalSeconds, slo.BudgetTotal.TotalSeconds, slo.BudgetLeft.TotalSeconds) : null,
             report.OpenIncidents.Select(i => new IncidentInfo(i.Kind, i.Reason, i.OpenedAt)).ToList(),
@@ -73,9 +73,9 @@ public static class TrustApi
         var principal = await principals.ResolveAsync(context);
         var dataset = pipeline.Describe(principal, name);
         var results = await pipeline.Engine.State.ListCheckResultsAsync(dataset.Name, version, Math.Clamp(limit ?? 200, 1, 10_000), ct);
-        var samples = MayShowSamples(pipeline, principal, dataset);
+        var scope = await pipeline.ScopeAsync(principal, dataset, ct);
         return TypedResults.Ok(new ChecksResponse(dataset.Name, dataset.Checks.Select(c => new CheckDeclared(c.Name, ProjectLoader.Snake(c.Kind), c.Severity.ToString().ToLowerInvariant())).ToList(),
-            results.Select(r => CheckInfo.From(r, samples)).ToList()));
+            results.Select(r => CheckInfo.From(r, scope, principal.Name, dataset)).ToList()));
     }
 
     /// <summary>
@@ -88,17 +88,10 @@ public static class TrustApi
         var dataset = pipeline.Describe(principal, name);
         pipeline.Policy.AuthorizeProject(principal, Core.Policy.DataAction.Admin);
         var results = await pipeline.Engine.Checks.RunOnServedAsync(dataset, ct);
-        var samples = MayShowSamples(pipeline, principal, dataset);
+        var scope = await pipeline.ScopeAsync(principal, dataset, ct);
         return TypedResults.Ok(new ChecksRunResponse(dataset.Name, results.FirstOrDefault()?.Version, results.Any(r => r.Blocks),
-            results.Select(r => CheckInfo.From(r, samples)).ToList()));
+            results.Select(r => CheckInfo.From(r, scope, principal.Name, dataset)).ToList()));
     }
-
-    /// <summary>
-    /// Samples of failing rows are whole rows, PII included: only principals who may see the dataset's PII in
-    /// clear get them; others read the counts and messages.
-    /// </summary>
-    private static bool MayShowSamples(ReadPipeline pipeline, Core.Policy.Principal principal, DatasetDefinition dataset) =>
-        !dataset.Columns.Any(c => c.Pii) || pipeline.Policy.HasPiiClearance(principal);
 
     /// <summary>The results of checks run on demand; <c>Blocking</c> when an error check failed.</summary>
     public sealed record ChecksRunResponse(string Dataset, long? Version, bool Blocking, IReadOnlyList<CheckInfo> Results);
@@ -126,13 +119,33 @@ public static class TrustApi
     /// <summary>The newest materialization attempt.</summary>
     public sealed record AttemptInfo(long Version, string Status, DateTimeOffset? FinishedAt, string? Error);
 
-    /// <summary>One check result.</summary>
-    public sealed record CheckInfo(string Check, string Kind, string Severity, string Outcome, long? Version, long FailingRows, long TotalRows,
-        double? Observed, string Message, System.Text.Json.JsonElement? Sample, DateTimeOffset RanAt, double DurationMs)
+    /// <summary>
+    /// One check result, as much of it as the caller's scope admits (<see cref="ReadPipeline.ScopeAsync"/>): its
+    /// figures and message count every row of the dataset, and its sample is rows in clear. A principal reading the
+    /// whole dataset in clear gets everything; one reading it masked gets no sample; one reading it through a row
+    /// filter gets the outcome only. <c>Withheld</c> says what was left out and why.
+    /// </summary>
+    public sealed record CheckInfo(string Check, string Kind, string Severity, string Outcome, long? Version, long? FailingRows, long? TotalRows,
+        double? Observed, string Message, System.Text.Json.JsonElement? Sample, DateTimeOffset RanAt, double DurationMs, string? Withheld)
     {
-        public static CheckInfo From(CheckResult r, bool withSample) => new(r.Check, ProjectLoader.Snake(r.Kind), r.Severity.ToString().ToLowerInvariant(),
-            r.Outcome.ToString().ToLowerInvariant(), r.Version, r.FailingRows, r.TotalRows, r.Observed, r.Message,
-            r.Sample is null || !withSample ? null : System.Text.Json.JsonDocument.Parse(r.Sample).RootElement.Clone(), r.RanAt, r.Duration.TotalMilliseconds);
+        public static CheckInfo From(CheckResult r, ReadScope scope, string principal, DatasetDefinition dataset)
+        {
+            var outcome = r.Outcome.ToString().ToLowerInvariant();
+            var said = "the check " + r.Outcome switch { CheckOutcome.Error => "could not run", CheckOutcome.Skipped => "was skipped", _ => outcome };
+            if (scope == ReadScope.Filtered)
+                return new(r.Check, ProjectLoader.Snake(r.Kind), r.Severity.ToString().ToLowerInvariant(), outcome, r.Version, null, null, null,
+                    said, null, r.RanAt, r.Duration.TotalMilliseconds,
+                    $"figures, message and sample: they are computed over every row of '{r.Dataset}', and principal '{principal}' reads it through a row filter");
+            var withSample = scope == ReadScope.Whole && r.Sample is not null;
+            // A mean or newest value of a masked column is a statistic of its clear values (as min/max in metrics).
+            var maskedValue = scope == ReadScope.Masked && (r.Kind is CheckKind.Anomaly or CheckKind.Freshness)
+                && dataset.Checks.FirstOrDefault(c => c.Name == r.Check) is { } declared && declared.Columns.Any(c => dataset.FindColumn(c)?.Pii == true);
+            var withheld = string.Join(" and ", new[] { maskedValue ? "observed value and message" : null, r.Sample is not null && !withSample ? "sample" : null }.OfType<string>());
+            return new(r.Check, ProjectLoader.Snake(r.Kind), r.Severity.ToString().ToLowerInvariant(), outcome, r.Version, r.FailingRows, r.TotalRows,
+                maskedValue ? null : r.Observed, maskedValue ? said : r.Message,
+                withSample ? System.Text.Json.JsonDocument.Parse(r.Sample!).RootElement.Clone() : null, r.RanAt, r.Duration.TotalMilliseconds,
+                withheld.Length > 0 ? $"{withheld}: they show values in clear, and principal '{principal}' reads '{r.Dataset}' with masked columns" : null);
+        }
     }
 
     /// <summary>Freshness SLO attainment over its window.</summary>

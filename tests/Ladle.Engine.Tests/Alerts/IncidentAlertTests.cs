@@ -215,7 +215,7 @@ public sealed class IncidentAlertTests
         var property = Assert.Single(post.Json.EnumerateObject());
         Assert.Equal("text", property.Name);
         var text = property.Value.GetString()!;
-        Assert.StartsWith("[ladle] orders FAILED: version 2 was quarantined (1 error check(s) failed: unique_id:", text, StringComparison.Ordinal);
+        Assert.StartsWith("[ladle] orders FAILED: version 2 was quarantined (1 error check(s) failed: unique_id)", text, StringComparison.Ordinal);
         Assert.EndsWith("(project test)", text, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', text);
 

@@ -245,7 +245,8 @@ public sealed class SchedulerTests
             var failed = await broken.Completion;
 
             Assert.True(quarantined.Quarantined);
-            Assert.Contains("1 of 2 rows fail", quarantined.Error, StringComparison.Ordinal);
+            Assert.Contains("1 error check(s) failed: ", quarantined.Error, StringComparison.Ordinal);
+            Assert.Contains("not_null", quarantined.Error, StringComparison.Ordinal);
             Assert.False(quarantined.SourceError);
             Assert.Equal(1, quarantine.Attempts);
             Assert.Equal(VersionStatus.Quarantined, Assert.Single(await VersionsAsync(engine, "orders")).Status);
