@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Data.Sqlite;
 
 namespace Ladle.Cli.Tests;
 
@@ -14,35 +13,8 @@ public sealed class KillDuringExportTests : IDisposable
 
     private string PipeFolder => Path.Combine(_dir, ".ladle", "tmp");
 
-    private void WriteProject()
-    {
-        Directory.CreateDirectory(Path.Combine(_dir, "datasets"));
-        Directory.CreateDirectory(Path.Combine(_dir, "data"));
-        File.WriteAllText(Path.Combine(_dir, "ladle.yaml"), """
-            name: export_kill
-            sources:
-              crm:
-                kind: sqlite
-                path: data/crm.sqlite
-            """);
-        File.WriteAllText(Path.Combine(_dir, "datasets", "items.yaml"), """
-            name: items
-            source: crm
-            table: items
-            primary_key: [id]
-            columns:
-              - { name: id, type: integer }
-              - { name: name, type: string }
-              - { name: price, type: double }
-            """);
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(_dir, "data", "crm.sqlite")};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        // About 40 MB of CSV: more than the pipe and socket buffers hold, so the export is mid-stream while the client waits.
-        command.CommandText = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL NOT NULL); " +
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) INSERT INTO items SELECT i, 'item number ' || i, i * 0.25 FROM n";
-        command.ExecuteNonQuery();
-    }
+    // About 40 MB of CSV: more than the pipe and socket buffers hold, so the export is mid-stream while the client waits.
+    private void WriteProject() => ItemsProject.Write(_dir, "export_kill", 1_000_000);
 
     [Fact]
     public async Task Export_cut_by_a_kill_is_audited_as_started_and_its_pipe_is_removed_at_the_next_start()

@@ -240,7 +240,8 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
         // The build of broken_scores failed when the fixture started: its version says why, without the value.
         var versions = await (await fixture.GetAsync("/api/v1/datasets/broken_scores/versions", fixture.Tokens["root"])).Content.ReadAsStringAsync();
         Assert.Contains("\"failed\"", versions, StringComparison.Ordinal);
-        Assert.Contains("Conversion Error", versions, StringComparison.Ordinal);
+        // The contract check names the file, line and column (on_bad_rows: fail), never the value.
+        Assert.Contains("column score: the value at data/scores.csv:", versions, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-score", versions, StringComparison.Ordinal);
 
         // The live one fails while it is read: a clean problem naming the dataset, not the value.
