@@ -15,7 +15,11 @@ using Microsoft.Extensions.Logging;
 namespace Ladle.Engine;
 
 /// <summary>Progress of one materialization, for progress bars.</summary>
-public sealed record MaterializeProgress(string Dataset, string Phase, long Rows);
+public sealed record MaterializeProgress(string Dataset, string Phase, long Rows)
+{
+    /// <summary>True for the last report of a build: published, quarantined or failed (a progress bar stops here).</summary>
+    public bool IsFinal => Phase is "published" or "quarantined" or "failed";
+}
 
 /// <summary>The outcome of materializing one dataset: published, quarantined by its checks, failed, or skipped.</summary>
 public sealed record MaterializeResult(string Dataset, bool Published, long? Version, long Rows, TimeSpan Duration, string? Error)
