@@ -1,4 +1,5 @@
 using DuckDB.NET.Data;
+using Ladle.Engine.Encoders;
 using Ladle.Engine.Internal;
 using Ladle.Engine.Results;
 using Ladle.Engine.Sql;
@@ -15,15 +16,19 @@ public sealed class NativeExport : IAsyncDisposable
     private readonly DuckDbStore _store;
     private readonly IDisposable? _lease;
 
-    internal NativeExport(DuckDbStore store, SqlStatement statement, DataVersion? version, IDisposable? lease)
+    internal NativeExport(DuckDbStore store, SqlStatement statement, ResultSchema columns, DataVersion? version, IDisposable? lease)
     {
         _store = store;
         Statement = statement;
+        Columns = columns;
         Version = version;
         _lease = lease;
     }
 
     public SqlStatement Statement { get; }
+
+    /// <summary>The columns the statement returns, with their declared types.</summary>
+    public ResultSchema Columns { get; }
 
     /// <summary>The published version the rows come from (null for files read live).</summary>
     public DataVersion? Version { get; }
@@ -31,17 +36,17 @@ public sealed class NativeExport : IAsyncDisposable
     /// <summary>True where named pipes exist; elsewhere the managed encoders serve.</summary>
     public static bool Supported => Fifo.Supported;
 
-    /// <summary>Streams the export to <paramref name="output"/>; returns the rows written.</summary>
-    /// <param name="options">DuckDB COPY options, e.g. <c>FORMAT csv, HEADER</c>.</param>
-    public async Task<long> CopyToAsync(string options, Stream output, CancellationToken cancellationToken)
+    /// <summary>Streams the export in <paramref name="format"/> to <paramref name="output"/>; returns the rows written.</summary>
+    public async Task<long> CopyToAsync(INativeFormat format, Stream output, CancellationToken cancellationToken)
     {
+        var options = format.DuckDbCopyOptions;
         var pipe = Path.Combine(Path.GetTempPath(), $"ladle-export-{Guid.NewGuid():N}.pipe");
         Fifo.Create(pipe);
         try
         {
             using var connection = _store.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = $"COPY ({Statement.Text}) TO {SqlDialect.Literal(pipe)} ({options})";
+            command.CommandText = $"COPY (SELECT {Projection(format)} FROM ({Statement.Text}) AS exported) TO {SqlDialect.Literal(pipe)} ({options})";
             for (var i = 0; i < Statement.Parameters.Count; i++)
                 command.Parameters.Add(new DuckDBParameter(SqlDialect.DuckDb.ParameterName(i), Statement.Parameters[i]));
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -76,6 +81,17 @@ public sealed class NativeExport : IAsyncDisposable
             File.Delete(pipe);
         }
     }
+
+    /// <summary>
+    /// Every column as its declared type (integer is BIGINT even where the store computed a HUGEINT, which Parquet
+    /// would write as DOUBLE), and timestamps as UTC instants, as the managed encoders write them.
+    /// </summary>
+    private string Projection(INativeFormat format) => string.Join(", ", Columns.Columns.Select(c =>
+    {
+        var quoted = SqlDialect.DuckDb.Quote(c.Name);
+        var value = c.Type == Core.Model.LadleType.Timestamp ? format.DuckDbTimestamp(quoted) : $"CAST({quoted} AS {SqlDialect.DuckDb.TypeName(c.Type)})";
+        return $"{value} AS {quoted}";
+    }));
 
     public ValueTask DisposeAsync()
     {
