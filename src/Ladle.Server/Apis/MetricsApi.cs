@@ -29,7 +29,7 @@ public static class MetricsApi
     {
         var principal = await principals.ResolveAsync(context);
         var layer = pipeline.Engine.Project.Semantic;
-        return TypedResults.Ok(new MetricCatalog(pipeline.MetricsCatalog(principal).Select(m => Describe(layer, m)).ToList()));
+        return TypedResults.Ok(new MetricCatalog(pipeline.MetricsCatalog(principal).Select(m => Describe(layer, m, pipeline.Engine.Semantic.QueryableDimensions(m))).ToList()));
     }
 
     private static async Task<Ok<MetricInfo>> Get(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
@@ -38,7 +38,7 @@ public static class MetricsApi
         var layer = pipeline.Engine.Project.Semantic;
         var metric = pipeline.MetricsCatalog(principal).FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
             ?? throw new Core.Errors.NotFoundException($"no metric '{name}' ({Core.Loading.Suggest.Hint(name, pipeline.MetricsCatalog(principal).Select(m => m.Name).ToList())})");
-        return TypedResults.Ok(Describe(layer, metric));
+        return TypedResults.Ok(Describe(layer, metric, pipeline.Engine.Semantic.QueryableDimensions(metric)));
     }
 
     private static async Task QueryGet(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
@@ -111,7 +111,7 @@ public static class MetricsApi
         }, context.RequestAborted);
     }
 
-    private static MetricInfo Describe(SemanticLayer layer, MetricDefinition metric)
+    private static MetricInfo Describe(SemanticLayer layer, MetricDefinition metric, IReadOnlyList<string> dimensions)
     {
         var measures = layer.MeasuresOf(metric.Name);
         var models = measures.Select(layer.ModelOf).Distinct().ToList();
@@ -128,7 +128,7 @@ public static class MetricsApi
             times.Select(t => $"{t.Model}.{t.Name}").ToList(),
             grains.Select(g => g.Name()).ToList(),
             times.Select(t => t.Zone).Distinct().ToList(),
-            layer.GroupableBy(metric),
+            dimensions,
             Definition(metric, layer),
             $"{metric.File}:{metric.Location.Line.ToString(CultureInfo.InvariantCulture)}");
     }
