@@ -103,8 +103,10 @@ public sealed partial class ReadPipeline
         var clock = Stopwatch.StartNew();
         var plan = Engine.Semantic.Plan(query, Engine.Project.Server.MaxPageSize);
         var planned = clock.Elapsed.TotalMilliseconds;
+        var rowFilters = await AuthorizeMetricsAsync(principal, plan, cancellationToken);
+        // Compiling is writing the SQL for the engine (and looking up the cache), not the policy step before it.
         clock.Restart();
-        await using var execution = Engine.Semantic.Open(plan, await AuthorizeMetricsAsync(principal, plan, cancellationToken));
+        await using var execution = Engine.Semantic.Open(plan, rowFilters);
         var compiled = clock.Elapsed.TotalMilliseconds;
         {
             var (_, read) = JudgeMetrics(execution, refuse: false);
