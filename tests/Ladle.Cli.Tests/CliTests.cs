@@ -47,7 +47,7 @@ public sealed class CliTests : IDisposable
     {
         Directory.CreateDirectory(_dir);
 
-        var (code, output, err) = await LadleProcess.RunAsync("demo", "--dir", _dir, "--orders", "1000", "--no-serve");
+        var (code, output, err) = await LadleProcess.RunAsync("demo", "--dir", _dir, "--orders", "20000", "--no-serve");
 
         Assert.True(code == 0, output + err);
         Assert.DoesNotContain("DirectoryNotFound", output + err, StringComparison.Ordinal);
