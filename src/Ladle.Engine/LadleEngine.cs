@@ -246,8 +246,10 @@ public sealed partial class LadleEngine : IAsyncDisposable
             if (dataset.Materialization == Materialization.Table) (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
             else relation = connector.Relation(dataset);
             var statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey);
-            await using (await StoreConnector.QueryAsync(statement with { Text = $"SELECT * FROM ({statement.Text}) AS bound LIMIT 0" }, null, cancellationToken)) { }
-            return new NativeExport(Store, statement, version, lease, Project.Server.StatementTimeout);
+            ResultSchema columns;
+            await using (var probe = await StoreConnector.QueryAsync(statement with { Text = $"SELECT * FROM ({statement.Text}) AS bound LIMIT 0" }, null, cancellationToken))
+                columns = probe.Schema;
+            return new NativeExport(Store, statement, columns, version, lease, Project.Server.StatementTimeout);
         }
         catch
         {
@@ -288,19 +290,6 @@ public sealed partial class LadleEngine : IAsyncDisposable
             throw new GoneException(
                 $"the cursor was issued for another version {version.Version} of dataset '{version.Dataset}' (published " +
                 $"{DateTimeOffset.FromUnixTimeMilliseconds(at).UtcDateTime:yyyy-MM-dd HH:mm:ss}Z), which is no longer served; start again without the cursor");
-    }
-
-    /// <summary>The SQL a rows query runs and where, for explain output and tests.</summary>
-    public async Task<(string Engine, SqlStatement Statement)> ExplainRowsAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken)
-    {
-        var schema = await GetSchemaAsync(dataset, cancellationToken);
-        if (dataset.Materialization == Materialization.Table)
-        {
-            var version = Catalog.Current(dataset.Name)?.Version ?? 0;
-            return ("store", SelectBuilder.Build(SqlDialect.DuckDb, DuckDbStore.VersionTable(dataset.Name, version), schema, query, dataset.PrimaryKey));
-        }
-        var connector = ConnectorFor(dataset);
-        return (connector.Definition.Name, SelectBuilder.Build(connector.Dialect, connector.Relation(dataset), schema, query, dataset.PrimaryKey));
     }
 
     /// <summary>Runs trusted SQL (from the CLI's owner) in the store, where every dataset is a view.</summary>

@@ -15,7 +15,11 @@ using Microsoft.Extensions.Logging;
 namespace Ladle.Engine;
 
 /// <summary>Progress of one materialization, for progress bars.</summary>
-public sealed record MaterializeProgress(string Dataset, string Phase, long Rows);
+public sealed record MaterializeProgress(string Dataset, string Phase, long Rows)
+{
+    /// <summary>True for the last report of a build: published, quarantined or failed (a progress bar stops here).</summary>
+    public bool IsFinal => Phase is "published" or "quarantined" or "failed";
+}
 
 /// <summary>The outcome of materializing one dataset: published, quarantined by its checks, failed, or skipped.</summary>
 public sealed record MaterializeResult(string Dataset, bool Published, long? Version, long Rows, TimeSpan Duration, string? Error)
@@ -306,13 +310,17 @@ public sealed class Publisher
 
     private static string SourceName(string column, ResultSchema source) => source.Columns[source.IndexOf(column)].Name;
 
-    /// <summary>The column as the store should hold it: cast to the declared type only where the source differs.</summary>
+    /// <summary>
+    /// The column as the store should hold it: always cast to the declared type's physical type, since one Ladle
+    /// type covers several DuckDB types (a SUM is HUGEINT, a literal DECIMAL(18,3)) and every export writes the
+    /// stored type. A timestamp is kept as the source has it: casting a zoned one would read the session's zone.
+    /// </summary>
     private static string Projection(ResultColumn column, ResultSchema source)
     {
         var sourceColumn = source.Columns[source.IndexOf(column.Name)];
         var quoted = SqlDialect.DuckDb.Quote(sourceColumn.Name);
         var alias = SqlDialect.DuckDb.Quote(column.Name);
-        return sourceColumn.Type == column.Type
+        return sourceColumn.Type == LadleType.Timestamp && column.Type == LadleType.Timestamp
             ? $"{quoted} AS {alias}"
             : $"CAST({quoted} AS {SqlDialect.DuckDb.TypeName(column.Type)}) AS {alias}";
     }

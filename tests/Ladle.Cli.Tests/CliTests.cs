@@ -56,6 +56,19 @@ public sealed class CliTests : IDisposable
         Assert.Contains("nowhere", err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Demo_into_an_existing_empty_folder_generates_and_materializes()
+    {
+        Directory.CreateDirectory(_dir);
+
+        var (code, output, err) = await LadleProcess.RunAsync("demo", "--dir", _dir, "--orders", "20000", "--no-serve");
+
+        Assert.True(code == 0, output + err);
+        Assert.DoesNotContain("DirectoryNotFound", output + err, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_dir, "ladle.yaml")));
+        Assert.Contains("Generated", output, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }

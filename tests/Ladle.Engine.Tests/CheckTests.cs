@@ -206,10 +206,26 @@ public sealed class CheckTests
     {
         using var p = PeopleProject("  - { name: broken_sql, type: sql, sql: \"select * from {{ this }} where no_such_column > 1\" }");
         await using var engine = await p.OpenAsync();
-        var result = (await engine.Publisher.MaterializeAsync(["people"], "test", null, CancellationToken.None)).Single(r => r.Dataset == "people");
+        var phases = new PhaseLog();
+        var result = (await engine.Publisher.MaterializeAsync(["people"], "test", phases, CancellationToken.None)).Single(r => r.Dataset == "people");
         Assert.True(result.Quarantined);
+        // The last report of a quarantined build is final, so a progress bar on it stops.
+        var last = phases.Reports.Last(r => r.Dataset == "people");
+        Assert.Equal("quarantined", last.Phase);
+        Assert.True(last.IsFinal);
+        Assert.All(phases.Reports.SkipLast(1), r => Assert.False(r.IsFinal));
         var broken = Named(result.Checks, "broken_sql");
         Assert.Equal(CheckOutcome.Error, broken.Outcome);
         Assert.Contains("no_such_column", broken.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Keeps every progress report in order, on the reporting thread.</summary>
+    private sealed class PhaseLog : IProgress<MaterializeProgress>
+    {
+        private readonly List<MaterializeProgress> _reports = [];
+
+        public IReadOnlyList<MaterializeProgress> Reports { get { lock (_reports) return [.. _reports]; } }
+
+        public void Report(MaterializeProgress value) { lock (_reports) _reports.Add(value); }
     }
 }

@@ -82,6 +82,21 @@ public sealed class PublicationTests
     }
 
     [Fact]
+    public async Task A_version_holds_every_column_as_its_declared_type_even_when_the_source_computes_another()
+    {
+        using var p = SnapshotProject(10);
+        // DuckDB computes SUM of BIGINT as HUGEINT and 0.5 as DECIMAL(2,1); the contract says integer and double.
+        p.Dataset("totals", "sql: select generation, sum(id) as total, 0.5 as share from snapshot group by generation\n" +
+                            "columns:\n  - { name: generation, type: integer }\n  - { name: total, type: integer }\n  - { name: share, type: double }\n");
+        await using var engine = await p.OpenAsync();
+        Assert.All(await engine.Publisher.MaterializeAsync([], "test", null, CancellationToken.None), r => Assert.True(r.Published, r.Error));
+
+        await using var result = await engine.QueryStoreAsync("select typeof(generation), typeof(total), typeof(share), total from totals", CancellationToken.None);
+        var row = Assert.Single(await TestProject.ReadAllAsync(result));
+        Assert.Equal(["BIGINT", "BIGINT", "DOUBLE", 45L], row);
+    }
+
+    [Fact]
     public async Task Declared_column_missing_from_the_source_fails_with_the_columns_it_has()
     {
         using var p = SnapshotProject(10);

@@ -1,6 +1,7 @@
 using Ladle.Engine.Retention;
 using Ladle.Engine.State;
 using Ladle.Engine.Store;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Ladle.Engine.Tests;
 
@@ -24,13 +25,15 @@ public sealed class RetentionTests
             new AuditRecord(DateTimeOffset.UtcNow, "x", "rest", "a", "read", "", 1, 1, "ok", 1),
         ], CancellationToken.None);
 
-        var enforcer = new RetentionEnforcer(engine);
+        // Retention's clock starts now; the quarantine is younger than its 1 s until the clock is moved on.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var enforcer = new RetentionEnforcer(engine, clock);
         var early = await enforcer.RunOnceAsync(CancellationToken.None);
         Assert.Empty(early.QuarantinedVersionsDropped);
         Assert.Equal(1, early.AuditEntriesDeleted);
         Assert.Single(await engine.State.QueryAuditAsync(new AuditQuery(), CancellationToken.None));
 
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        clock.Advance(TimeSpan.FromSeconds(2));
         var later = await enforcer.RunOnceAsync(CancellationToken.None);
         Assert.Equal([DuckDbStore.VersionTableName("a", 4)], later.QuarantinedVersionsDropped);
         Assert.DoesNotContain(DuckDbStore.VersionTableName("a", 4), engine.Store.ListVersionTables());

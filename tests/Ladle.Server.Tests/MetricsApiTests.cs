@@ -42,6 +42,41 @@ public sealed class MetricsApiTests(MetricsServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task The_catalog_lists_only_dimensions_a_query_can_use_when_a_live_source_joins_the_store()
+    {
+        // Stock is live in a DuckDB file; merchants are published into the store: no one statement reads both.
+        await using var server = await LoopbackServer.StartAsync(root =>
+        {
+            LoopbackServer.File(root, "ladle.yaml", "name: stock\nsources:\n  files:\n    kind: files\n    path: data\n  back_office:\n    kind: duckdb\n    path: data/office.duckdb\n");
+            LoopbackServer.File(root, "data/merchants.csv", "merchant_id,city\n1,Lyon\n2,Porto\n");
+            LoopbackServer.File(root, "datasets/merchants.yaml", "name: merchants\nsource: files\ntable: merchants.csv\ncolumns:\n  - { name: merchant_id, type: integer }\n  - { name: city, type: string }\n");
+            LoopbackServer.File(root, "datasets/inventory.yaml", "name: inventory\nsource: back_office\ntable: inventory\nmaterialization: live\ncolumns:\n  - { name: merchant_id, type: integer }\n  - { name: bin, type: string }\n  - { name: on_hand, type: integer }\n");
+            LoopbackServer.File(root, "models/merchants.yaml", "dataset: merchants\nentities:\n  - { name: merchant, type: primary }\ndimensions:\n  - { name: city }\n");
+            LoopbackServer.File(root, "models/stock.yaml", "dataset: inventory\nname: stock\nentities:\n  - { name: merchant, type: foreign }\ndimensions:\n  - { name: bin }\nmeasures:\n  - { name: units_on_hand, agg: sum, column: on_hand }\nmetrics:\n  - { name: stock_on_hand, measure: units_on_hand }\n");
+            using var duck = new DuckDB.NET.Data.DuckDBConnection($"Data Source={Path.Combine(root, "data", "office.duckdb")}");
+            duck.Open();
+            using var command = duck.CreateCommand();
+            command.CommandText = "CREATE TABLE inventory AS SELECT * FROM (VALUES (1, 'a', 5), (2, 'b', 7)) AS t(merchant_id, bin, on_hand)";
+            command.ExecuteNonQuery();
+        });
+
+        var metric = await server.Http.GetFromJsonAsync<JsonElement>("/api/v1/metrics/stock_on_hand");
+        var dimensions = metric.GetProperty("dimensions").EnumerateArray().Select(d => d.GetString()!).ToList();
+        Assert.Equal(["bin", "merchant"], dimensions.Order());
+        var listed = (await server.Http.GetFromJsonAsync<JsonElement>("/api/v1/metrics")).GetProperty("metrics")[0];
+        Assert.Equal(dimensions, listed.GetProperty("dimensions").EnumerateArray().Select(d => d.GetString()!));
+
+        // Every dimension listed answers; the one left out is the one every query refuses.
+        foreach (var dimension in dimensions)
+        {
+            using var answered = await server.Http.PostAsync("/api/v1/metrics/query", Json($$"""{"metrics": ["stock_on_hand"], "dimensions": ["{{dimension}}"]}"""));
+            Assert.True(answered.StatusCode == HttpStatusCode.OK, await answered.Content.ReadAsStringAsync());
+        }
+        using var refused = await server.Http.PostAsync("/api/v1/metrics/query", Json("""{"metrics": ["stock_on_hand"], "dimensions": ["merchants.city"]}"""));
+        Assert.Contains("live in source 'back_office'", (await ProblemAsync(refused, HttpStatusCode.BadRequest)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_posted_query_answers_rows_with_statuses_versions_and_an_etag()
     {
         using var response = await Http.PostAsync("/api/v1/metrics/query", Json("""

@@ -101,7 +101,7 @@ internal static class MaterializeCommand
                         tasks[p.Dataset] = task;
                     }
                     task.Description = $"{p.Dataset}: {p.Phase} {p.Rows:N0} rows";
-                    if (p.Phase is "published" or "failed")
+                    if (p.IsFinal)
                     {
                         task.IsIndeterminate = false;
                         task.Value = 1;
@@ -109,6 +109,8 @@ internal static class MaterializeCommand
                     }
                 });
                 results = await engine.Publisher.MaterializeAsync(names, trigger, progress, ct);
+                // A report can arrive after the run ended (Progress posts it); no bar outlives the run.
+                foreach (var task in tasks.Values.Where(t => !t.IsFinished)) task.StopTask();
             });
         WriteSummary(results);
         return results;

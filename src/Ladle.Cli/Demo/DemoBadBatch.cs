@@ -23,5 +23,10 @@ public static class DemoBadBatch
         command.ExecuteNonQuery();
     }
 
-    public static void Remove(string directory) => File.Delete(PathIn(directory));
+    /// <summary>Removes a late batch left by an earlier run; the folder may not hold a demo yet (or not exist).</summary>
+    public static void Remove(string directory)
+    {
+        var path = PathIn(directory);
+        if (File.Exists(path)) File.Delete(path);
+    }
 }

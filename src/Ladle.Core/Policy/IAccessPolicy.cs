@@ -15,13 +15,14 @@ public enum DataAction : byte
     /// <summary>Sign embed tokens for applications.</summary>
     Embed,
 
-    /// <summary>Everything, including the audit log and token management.</summary>
+    /// <summary>Everything: PII in clear, the audit log, token management, refreshes and check runs.</summary>
     Admin,
 }
 
 /// <summary>
 /// The policy step of the read path: who may see which dataset, and what a principal's query becomes
-/// (row filters, masks). Every interface goes through it; none applies its own rules.
+/// (row filters, masks). Rows and metric queries reach it through ReadPipeline; the admin endpoints through
+/// <see cref="IAccessPolicy.AuthorizeProject"/>.
 /// </summary>
 public interface IAccessPolicy
 {
@@ -56,6 +57,6 @@ public interface IAccessPolicy
     /// <summary>True when the principal may see PII columns in clear (samples of failing rows carry them).</summary>
     bool HasPiiClearance(Principal principal);
 
-    /// <summary>Throws 403 unless the principal holds <paramref name="action"/> on the project as a whole (audit, tokens).</summary>
+    /// <summary>Throws 403 unless the principal holds <paramref name="action"/> on the project as a whole (audit, tokens, refresh, check runs).</summary>
     void AuthorizeProject(Principal principal, DataAction action);
 }

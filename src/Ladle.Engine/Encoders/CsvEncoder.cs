@@ -11,7 +11,7 @@ namespace Ladle.Engine.Encoders;
 /// NULL is an empty field and the empty string is <c>""</c>, so the two stay apart; booleans are
 /// <c>true</c>/<c>false</c>; doubles are the shortest text that reads back to the same value (<c>NaN</c>,
 /// <c>Infinity</c>, <c>-Infinity</c> as .NET and DuckDB read them); decimals are exact; dates are
-/// <c>yyyy-MM-dd</c>; timestamps are UTC as <c>yyyy-MM-dd HH:mm:ss[.ffffff]</c>, the form DuckDB writes and reads.
+/// <c>yyyy-MM-dd</c>; timestamps are UTC instants as <c>yyyy-MM-dd HH:mm:ss[.ffffff]Z</c>, a form DuckDB writes and reads.
 /// Text is never altered: a value starting with <c>=</c> is written as is, not defused for spreadsheets.
 /// </summary>
 public sealed class CsvEncoder : IResultEncoder, INativeFormat
@@ -28,6 +28,9 @@ public sealed class CsvEncoder : IResultEncoder, INativeFormat
 
     /// <summary>DuckDB's writer makes the same file: header, CRLF, quotes only where needed, "" for an empty string, nothing for NULL.</summary>
     public string DuckDbCopyOptions => "FORMAT csv, HEADER, NEW_LINE '\\r\\n'";
+
+    /// <summary>The same text as the managed writer: DuckDB's form of the UTC time, then Z.</summary>
+    public string DuckDbTimestamp(string column) => $"CAST(make_timestamp(epoch_us({column})) AS VARCHAR) || 'Z'";
 
     public async Task WriteAsync(ResultStream result, Stream output, EncodeContext context, CancellationToken cancellationToken)
     {
@@ -96,7 +99,7 @@ public sealed class CsvEncoder : IResultEncoder, INativeFormat
             case LadleType.Date:
                 return Iso8601.WriteDate(destination, column.Dates[row]);
             case LadleType.Timestamp:
-                return Iso8601.WriteTimestamp(destination, column.Timestamps[row], (byte)' ', utcSuffix: false);
+                return Iso8601.WriteTimestamp(destination, column.Timestamps[row], (byte)' ', utcSuffix: true);
             default:
                 throw new InvalidOperationException($"type {column.Type} has no CSV form");
         }

@@ -34,9 +34,6 @@ public sealed class EncodeContext
 
     /// <summary>A status block for the JSON envelope (dataset, version, published_at, status).</summary>
     public IReadOnlyDictionary<string, object?>? Data { get; init; }
-
-    /// <summary>The most rows the format can hold; set by the encoder's own limits (XLSX: 1,048,575).</summary>
-    public long? MaxRows { get; init; }
 }
 
 /// <summary>A format DuckDB can write itself; used when the rows are in DuckDB's reach.</summary>
@@ -44,4 +41,10 @@ public interface INativeFormat
 {
     /// <summary>The options of DuckDB's COPY … TO for this format.</summary>
     string DuckDbCopyOptions { get; }
+
+    /// <summary>
+    /// The DuckDB expression a timestamp column is written as: the UTC instant, marked so in the format (the store
+    /// may hold it naive, meaning UTC, or zoned; <c>epoch_us</c> reads both without the session's zone).
+    /// </summary>
+    string DuckDbTimestamp(string column);
 }

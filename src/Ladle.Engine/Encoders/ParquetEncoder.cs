@@ -44,6 +44,9 @@ public sealed class ParquetEncoder : IResultEncoder, INativeFormat
     /// <summary>DuckDB's own writer keeps the columns' exact decimal and timestamp types.</summary>
     public string DuckDbCopyOptions => "FORMAT parquet, COMPRESSION snappy";
 
+    /// <summary>TIMESTAMPTZ, which DuckDB writes as TIMESTAMP(isAdjustedToUTC=true, MICROS), as the managed writer does.</summary>
+    public string DuckDbTimestamp(string column) => $"timezone('UTC', make_timestamp(epoch_us({column})))";
+
     public async Task WriteAsync(ResultStream result, Stream output, EncodeContext context, CancellationToken cancellationToken)
     {
         var count = result.Schema.Columns.Count;

@@ -31,7 +31,4 @@ internal static partial class Log
 
     [LoggerMessage(1006, LogLevel.Warning, "Could not drop version {Version} of {Dataset}")]
     public static partial void DropFailed(ILogger logger, Exception exception, string dataset, long version);
-
-    [LoggerMessage(1100, LogLevel.Information, "audit interface={Interface} principal={Principal} dataset={Dataset} action={Action} filters={Filters} rows={Rows} bytes={Bytes} status={Status} ms={Milliseconds}")]
-    public static partial void Audit(ILogger logger, string @interface, string principal, string dataset, string action, string filters, long rows, long bytes, string status, long milliseconds);
 }

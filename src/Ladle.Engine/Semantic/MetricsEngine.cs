@@ -165,6 +165,21 @@ public sealed class MetricsEngine
         if (forgotten > 0) SemanticLog.CacheForgot(_logger, forgotten, dataset.Name);
     }
 
+    /// <summary>
+    /// The dimensions a query of the metric can use: those it can be grouped by whose every joined dataset runs in
+    /// the same place as its measures (a live source's model joined to the store's is refused by every query).
+    /// </summary>
+    public IReadOnlyList<string> QueryableDimensions(Core.Semantic.MetricDefinition metric)
+    {
+        var reaches = Layer.MeasuresOf(metric.Name).Select(Layer.ModelOf).Distinct().Select(Layer.ReachOf).ToList();
+        var places = reaches.Select(r => PlaceOf(r.Model.Dataset)).Distinct().ToList();
+        if (places.Count != 1) return [];
+        return Layer.GroupableBy(metric)
+            .Where(name => reaches.All(r => Layer.Resolve(r, name, out string? _) is { } dimension &&
+                                            dimension.Path.Hops.All(h => PlaceOf(h.To.Dataset) == places[0])))
+            .ToList();
+    }
+
     /// <summary>Where the statement runs: the store when it holds (or reads) every dataset, else the one source holding them all.</summary>
     private (SourceConnector Connector, string Name) Target(IReadOnlyList<DatasetDefinition> datasets)
     {

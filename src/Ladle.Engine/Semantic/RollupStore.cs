@@ -68,8 +68,12 @@ public sealed class RollupStore
                 using var command = connection.CreateCommand();
                 command.CommandText = $"CREATE TABLE {Relation(table)} AS {select}";
                 using var registration = cancellationToken.Register(() => { try { command.Cancel(); } catch (DuckDBException) { } });
-                var rows = await Task.Run(() => (long)command.ExecuteNonQuery(), cancellationToken);
+                await Task.Run(() => command.ExecuteNonQuery(), cancellationToken);
                 built.Add(table);
+                // CREATE TABLE AS reports no row count of its own: count what was written.
+                using var count = connection.CreateCommand();
+                count.CommandText = $"SELECT count(*) FROM {Relation(table)}";
+                var rows = Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
                 _built[table] = 0;
                 SemanticLog.RollupBuilt(_logger, rollup.Name, dataset.Name, version, rows, clock.ElapsedMilliseconds);
             }

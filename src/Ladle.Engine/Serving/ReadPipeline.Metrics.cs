@@ -134,11 +134,13 @@ public sealed partial class ReadPipeline
         var clock = Stopwatch.StartNew();
         var plan = Engine.Semantic.Plan(query, Engine.Project.Server.MaxPageSize, MetricScopeOf(principal));
         var planned = clock.Elapsed.TotalMilliseconds;
-        clock.Restart();
         // Explain shows the SQL and every dataset read, so it needs sight of all of them (a metric granted by name is not enough).
         if (plan.Datasets.Any(d => !Policy.CanSee(principal, Engine.GetDataset(d))))
             throw new ForbiddenException($"explain shows the SQL and the datasets a query reads, and principal '{principal.Name}' may not see all of them; ask without explain");
-        await using var execution = Engine.Semantic.Open(plan, await AuthorizeMetricsAsync(principal, plan, DataAction.Read, cancellationToken));
+        var rowFilters = await AuthorizeMetricsAsync(principal, plan, DataAction.Read, cancellationToken);
+        // Compiling is writing the SQL for the engine (and looking up the cache), not the policy step before it.
+        clock.Restart();
+        await using var execution = Engine.Semantic.Open(plan, rowFilters);
         var compiled = clock.Elapsed.TotalMilliseconds;
         {
             var (_, read) = JudgeMetrics(execution, refuse: false);

@@ -10,8 +10,9 @@ using Ladle.Engine.Trust;
 namespace Ladle.Engine.Serving;
 
 /// <summary>
-/// The read path of DESIGN.md as one piece of code: principal → query → policy → trust gate → engine → result
-/// stream → encoder → audit and metrics. Interfaces are adapters that call this; none can skip a step.
+/// The read path of DESIGN.md, for rows and metric queries: principal → query → policy → rate limits → trust
+/// gate → engine (DuckDB's own export, or a result stream → encoder) → audit and metrics. The REST API and the
+/// CLI through a running server are adapters that call this; none can skip a step.
 /// </summary>
 public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAuditSink audit, IServingMetrics? metrics = null, Access.RateLimits? limits = null)
 {
@@ -93,7 +94,7 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
                     versionRead = export.Version?.Version;
                     started = await BeginExportAsync(request, filters, format, versionRead, cancellationToken);
                     var body = new CountingStream(begin(info), bytes);
-                    rows = await export.CopyToAsync(native.DuckDbCopyOptions, body, cancellationToken);
+                    rows = await export.CopyToAsync(native, body, cancellationToken);
                     await body.FlushAsync(cancellationToken);
                 }
             }

@@ -1,7 +1,7 @@
 namespace Ladle.Engine.State;
 
 /// <summary>
-/// Ladle's own records (versions and runs now; checks, tokens and audit in later layers). Embedded SQLite by
+/// Ladle's own records: versions and runs, check results, incidents, tokens and the audit log. Embedded SQLite by
 /// default; a shared PostgreSQL implementation lets several nodes serve one project.
 /// </summary>
 public interface IStateStore : IAsyncDisposable

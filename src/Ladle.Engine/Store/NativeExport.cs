@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using DuckDB.NET.Data;
+using Ladle.Engine.Encoders;
 using Ladle.Engine.Internal;
 using Ladle.Engine.Results;
 using Ladle.Engine.Sql;
@@ -19,10 +20,11 @@ public sealed class NativeExport : IAsyncDisposable
     private readonly IDisposable? _lease;
     private readonly TimeSpan _timeout;
 
-    internal NativeExport(DuckDbStore store, SqlStatement statement, DataVersion? version, IDisposable? lease, TimeSpan timeout)
+    internal NativeExport(DuckDbStore store, SqlStatement statement, ResultSchema columns, DataVersion? version, IDisposable? lease, TimeSpan timeout)
     {
         _store = store;
         Statement = statement;
+        Columns = columns;
         Version = version;
         _lease = lease;
         _timeout = timeout;
@@ -30,27 +32,30 @@ public sealed class NativeExport : IAsyncDisposable
 
     public SqlStatement Statement { get; }
 
+    /// <summary>The columns the statement returns, with their declared types.</summary>
+    public ResultSchema Columns { get; }
+
     /// <summary>The published version the rows come from (null for files read live).</summary>
     public DataVersion? Version { get; }
 
     /// <summary>True where named pipes exist; elsewhere the managed encoders serve.</summary>
     public static bool Supported => Fifo.Supported;
 
-    /// <summary>Streams the export to <paramref name="output"/>; returns the rows written.</summary>
-    /// <param name="options">DuckDB COPY options, e.g. <c>FORMAT csv, HEADER</c>.</param>
+    /// <summary>Streams the export in <paramref name="format"/> to <paramref name="output"/>; returns the rows written.</summary>
     /// <remarks>
     /// The COPY and the blocking reads of the pipe each run on a thread of their own: a client that stops reading
     /// blocks DuckDB's writer and those two threads, never the thread pool that answers every other request.
     /// </remarks>
-    public async Task<long> CopyToAsync(string options, Stream output, CancellationToken cancellationToken)
+    public async Task<long> CopyToAsync(INativeFormat format, Stream output, CancellationToken cancellationToken)
     {
+        var options = format.DuckDbCopyOptions;
         var pipe = _store.NewPipePath();
         Fifo.Create(pipe);
         try
         {
             using var connection = _store.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = $"COPY ({Statement.Text}) TO {SqlDialect.Literal(pipe)} ({options})";
+            command.CommandText = $"COPY (SELECT {Projection(format)} FROM ({Statement.Text}) AS exported) TO {SqlDialect.Literal(pipe)} ({options})";
             for (var i = 0; i < Statement.Parameters.Count; i++)
                 command.Parameters.Add(new DuckDBParameter(SqlDialect.DuckDb.ParameterName(i), Statement.Parameters[i]));
             await using var guard = new StatementGuard(cancellationToken, _timeout);
@@ -125,6 +130,17 @@ public sealed class NativeExport : IAsyncDisposable
             return false;
         }
     }
+
+    /// <summary>
+    /// Every column as its declared type (integer is BIGINT even where the store computed a HUGEINT, which Parquet
+    /// would write as DOUBLE), and timestamps as UTC instants, as the managed encoders write them.
+    /// </summary>
+    private string Projection(INativeFormat format) => string.Join(", ", Columns.Columns.Select(c =>
+    {
+        var quoted = SqlDialect.DuckDb.Quote(c.Name);
+        var value = c.Type == Core.Model.LadleType.Timestamp ? format.DuckDbTimestamp(quoted) : $"CAST({quoted} AS {SqlDialect.DuckDb.TypeName(c.Type)})";
+        return $"{value} AS {quoted}";
+    }));
 
     public ValueTask DisposeAsync()
     {

@@ -113,7 +113,10 @@ public static class MetricsApi
         }, context.RequestAborted);
     }
 
-    /// <summary>A metric as this principal may see it: datasets, models and dimensions it may not see are left out.</summary>
+    /// <summary>
+    /// A metric as this principal may see it: datasets, models and dimensions it may not see are left out, and so
+    /// are dimensions no query could use (a live source's beside the store's).
+    /// </summary>
     private static MetricInfo Describe(SemanticLayer layer, MetricDefinition metric, ReadPipeline pipeline, Core.Policy.Principal principal)
     {
         var measures = layer.MeasuresOf(metric.Name);
@@ -122,7 +125,7 @@ public static class MetricsApi
         var models = allModels.Where(m => pipeline.Policy.CanSee(principal, m.Dataset)).ToList();
         var times = allModels.Select(m => m.DefaultTime is { } t ? layer.Resolve(layer.ReachOf(m), t, out _, scope.Dimension)?.Dimension : null)
             .OfType<DimensionDefinition>().ToList();
-        var dimensions = allModels.Count == 0 ? [] : layer.GroupableBy(metric)
+        var dimensions = allModels.Count == 0 ? [] : pipeline.Engine.Semantic.QueryableDimensions(metric)
             .Where(d => layer.Resolve(layer.ReachOf(allModels[0]), d, out _, scope.Dimension) is not null).ToList();
         var grains = times.Count == 0 ? [] : times.Select(t => t.Granularities).Aggregate((a, b) => a.Intersect(b).ToList());
         return new MetricInfo(

@@ -73,9 +73,9 @@ public sealed class CsvEncoderTests
 
         Assert.Equal(
             "d,t,b,x,m\r\n" +
-            "2024-02-29,2024-02-29 13:05:09,true,0.30000000000000004,1234.5000\r\n" +
-            "0001-01-01,2024-02-29 13:05:09.123456,false,NaN,-0.000000001\r\n" +
-            "9999-12-31,0001-01-01 00:00:00.000001,false,-Infinity,0\r\n",
+            "2024-02-29,2024-02-29 13:05:09Z,true,0.30000000000000004,1234.5000\r\n" +
+            "0001-01-01,2024-02-29 13:05:09.123456Z,false,NaN,-0.000000001\r\n" +
+            "9999-12-31,0001-01-01 00:00:00.000001Z,false,-Infinity,0\r\n",
             text);
     }
 
@@ -112,7 +112,7 @@ public sealed class CsvEncoderTests
             case bool b: Assert.Equal(b ? "true" : "false", actual); break;
             case DateOnly day: Assert.Equal(day, DateOnly.ParseExact(actual, "yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
             case DateTime moment:
-                Assert.Equal(moment, DateTime.ParseExact(actual, "yyyy-MM-dd HH:mm:ss.FFFFFF", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal));
+                Assert.Equal(moment, DateTime.ParseExact(actual, "yyyy-MM-dd HH:mm:ss.FFFFFFK", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal));
                 break;
             default: throw new InvalidOperationException(expected.GetType().Name);
         }

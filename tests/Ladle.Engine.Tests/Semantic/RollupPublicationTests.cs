@@ -51,6 +51,18 @@ public sealed class RollupPublicationTests : IDisposable
             .GetAwaiter().GetResult() is var result && TestProject.ReadAllAsync(result).GetAwaiter().GetResult().Count == 1;
 
     [Fact]
+    public async Task The_build_log_states_how_many_rows_the_rollup_holds()
+    {
+        var logs = new LogLines();
+        await using var engine = await LadleEngine.OpenAsync(_project.Load(), loggers: logs);
+
+        Assert.True((await engine.Publisher.MaterializeOneAsync(engine.GetDataset("sales"), "test", null, CancellationToken.None)).Published);
+
+        // Two days of sales in two shops: four daily rows.
+        Assert.Contains(logs.Lines, l => l.StartsWith("Built rollup daily of sales version 1: 4 rows in ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Each_publication_builds_its_rollup_and_retention_drops_it_with_its_version()
     {
         await using (var engine = await _project.OpenAsync())
