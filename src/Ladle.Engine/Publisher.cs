@@ -196,9 +196,9 @@ public sealed class Publisher
             // Engine messages can quote the value that failed (a row of the source): the reason keeps the error's
             // kind, and the log gets the exception (its stack) only for errors that are not the engine's.
             var reason = interrupted ? "interrupted: Ladle stopped before this version was published; it runs again at the next start" : full?.Message ?? EngineErrors.Describe(e);
-            // The owner's build log may quote the row that broke the contract; the recorded reason never does.
+            // Only `ladle materialize` (the owner at a terminal) shows the value that broke the contract: the recorded
+            // reason and the server log (read by operators, shipped to log stores) name the file, line and column.
             var detail = e is SourceDataException { Detail: var quoted } && quoted != e.Message ? quoted : null;
-            if (detail is not null) Log.BadSourceRow(_logger, dataset.Name, record.Version, detail);
             var status = interrupted ? VersionStatus.Interrupted : VersionStatus.Failed;
             Log.MaterializationFailed(_logger, e is LadleException or OperationCanceledException || EngineErrors.IsEngineError(e) ? null : e, dataset.Name, record.Version, reason);
             try { _engine.Store.DropVersion(dataset.Name, record.Version); }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Ladle.Engine.Access;
+using Ladle.Engine.Serving;
 using Ladle.Engine.State;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -69,13 +70,14 @@ public sealed class StatementTimeoutTests
         using (var impatient = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server.Http.GetAsync(path, impatient.Token));
 
-        // The pipeline audits a request only once its query has ended; the query runs for hours unless interrupted.
+        // The pipeline completes a request's entry only once its query has ended (an export's entry is written
+        // 'started' before its first byte); the query runs for hours unless interrupted.
         var deadline = DateTime.UtcNow.AddSeconds(60);
         List<AuditRecord> audited;
         do
         {
             audited = await AuditAsync(server);
-            if (audited.Any(e => e.Target == "endless" && e.Action == action)) break;
+            if (audited.Any(e => e.Target == "endless" && e.Action == action && e.Status != AuditStatuses.Started)) break;
             await Task.Delay(100);
         }
         while (DateTime.UtcNow < deadline);

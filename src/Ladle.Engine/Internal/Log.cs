@@ -23,9 +23,6 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Warning, "Quarantined {Dataset} version {Version}: {Reason}; the previous version stays served")]
     public static partial void Quarantined(ILogger logger, string dataset, long version, string reason);
 
-    [LoggerMessage(1008, LogLevel.Error, "Materialization of {Dataset} version {Version} read a row that does not fit: {Detail}")]
-    public static partial void BadSourceRow(ILogger logger, string dataset, long version, string detail);
-
     [LoggerMessage(1005, LogLevel.Warning, "Could not define the store view of {Dataset}: {Reason}")]
     public static partial void ViewFailed(ILogger logger, string dataset, string reason);
 
