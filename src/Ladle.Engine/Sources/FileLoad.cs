@@ -208,7 +208,7 @@ internal sealed class FileLoad(FilesConnector connector, DatasetDefinition datas
             var where = $"{dataset.File}: column {bad.Column}";
             var hint = "fix the file, or set 'on_bad_rows: reject' to leave such rows out (kept in ladle_rejects)";
             return new SourceDataException(connector.Definition.Name, bad.File,
-                $"{where}: the value at {at} is {bad.Reason} (the value is in the build log); {hint}",
+                $"{where}: the value at {at} is {bad.Reason} (ladle materialize shows the value to the project owner); {hint}",
                 $"{where}: value {(bad.Value is null ? "(none)" : $"'{bad.Value}'")} at {at} is {bad.Reason}; {hint}");
         }
         catch (DuckDBException)
