@@ -74,6 +74,38 @@ public sealed class FailureCategoryTests(PostgresFixture pg) : IClassFixture<Pos
     }
 
     [Fact]
+    public async Task Sql_over_datasets_that_does_not_bind_fails_once_unretried_naming_the_dataset_and_its_file()
+    {
+        using var p = new TestProject("");
+        p.Write("ladle.yaml", "name: test\nserver:\n  run_retries: 3\nsources:\n  files:\n    kind: files\n    path: data\n");
+        p.Write("data/orders.csv", "id,amount\n1,10\n");
+        p.Dataset("orders", "source: files\ntable: orders.csv\n");
+        p.Dataset("totals", "sql: select sum(no_such_column) as total from orders\n");
+        var time = new FakeTimeProvider(Start);
+        await using var engine = await p.OpenAsync();
+        var scheduler = new DatasetScheduler(engine, time);
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            Assert.True((await scheduler.Request("orders", "api").Run.Completion).Published);
+            var run = scheduler.Request("totals", "api").Run;
+            await Eventually.True(() => run.Completion.IsCompleted || run.RetryAt is not null, "the run finished or waits to retry");
+            Assert.Null(run.RetryAt);
+            var result = await run.Completion;
+            Assert.False(result.Published);
+            Assert.Equal(ErrorCategory.QueryFailed, result.Category);
+            Assert.Equal(1, run.Attempts);
+            Assert.StartsWith("dataset 'totals' (", result.Error, StringComparison.Ordinal);
+            Assert.Contains("totals.yaml", result.Error, StringComparison.Ordinal);
+            Assert.Contains("Binder Error", result.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task A_postgres_source_that_does_not_answer_is_retried_run_retries_times()
     {
         var closed = $"Host=127.0.0.1;Port={ClosedPort()};Username=postgres;Database=postgres;Pooling=false;Timeout=5";
