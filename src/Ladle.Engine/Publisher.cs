@@ -36,7 +36,7 @@ public sealed record MaterializeResult(string Dataset, bool Published, long? Ver
     /// </summary>
     public bool SourceError { get; init; }
 
-    /// <summary>What kind of failure it was (<see cref="ErrorCategories"/>); null when the run did not fail.</summary>
+    /// <summary>What kind of failure it was (<see cref="ErrorCategories"/>); null when the run published or was quarantined.</summary>
     public ErrorCategory? Category { get; init; }
 
     /// <summary>True when the run failed because the disk holding the store or the state store is full.</summary>
@@ -142,7 +142,7 @@ public sealed class Publisher
             // Not even the attempt could be recorded: nothing was built, the served version stays.
             Log.BeginFailed(_logger, dataset.Name, full.Message);
             progress?.Report(new MaterializeProgress(dataset.Name, "failed", 0));
-            return new MaterializeResult(dataset.Name, false, null, 0, clock.Elapsed, full.Message) { StorageFull = true };
+            return new MaterializeResult(dataset.Name, false, null, 0, clock.Elapsed, full.Message) { StorageFull = true, Category = ErrorCategory.StorageFull };
         }
         var table = DuckDbStore.VersionTable(dataset.Name, record.Version);
         try

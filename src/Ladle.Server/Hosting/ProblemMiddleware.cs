@@ -59,7 +59,7 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
                 Detail = status == StatusCodes.Status413PayloadTooLarge
                     ? $"the request body is larger than the {LadleServer.MaxBodyBytes / 1024} KiB Ladle accepts; a metric query is a few hundred bytes, so send fewer or shorter filters"
                     // An unexpected error's message is about Ladle's internals: it stays in the log.
-                    : unexpected && e is not LadleException ? $"Ladle failed unexpectedly; the server log has the details under trace id {traceId}" : e.Message,
+                    : unexpected ? $"Ladle failed unexpectedly; the server log has the details under trace id {traceId}" : e.Message,
                 Instance = context.Request.Path,
             };
             problem.Extensions["category"] = info.Slug;
