@@ -30,8 +30,14 @@ public sealed record MaterializeResult(string Dataset, bool Published, long? Ver
     /// <summary>The checks run on the version.</summary>
     public IReadOnlyList<Checks.CheckResult> Checks { get; init; } = [];
 
-    /// <summary>True when the run failed because its source could not be reached: worth trying again later.</summary>
+    /// <summary>
+    /// True when the run failed because its source could not be reached (a transient <see cref="Category"/>): worth
+    /// trying again later. The scheduler retries only these.
+    /// </summary>
     public bool SourceError { get; init; }
+
+    /// <summary>What kind of failure it was (<see cref="ErrorCategories"/>); null when the run published or was quarantined.</summary>
+    public ErrorCategory? Category { get; init; }
 
     /// <summary>True when the run failed because the disk holding the store or the state store is full.</summary>
     public bool StorageFull { get; init; }
@@ -136,7 +142,7 @@ public sealed class Publisher
             // Not even the attempt could be recorded: nothing was built, the served version stays.
             Log.BeginFailed(_logger, dataset.Name, full.Message);
             progress?.Report(new MaterializeProgress(dataset.Name, "failed", 0));
-            return new MaterializeResult(dataset.Name, false, null, 0, clock.Elapsed, full.Message) { StorageFull = true };
+            return new MaterializeResult(dataset.Name, false, null, 0, clock.Elapsed, full.Message) { StorageFull = true, Category = ErrorCategory.StorageFull };
         }
         var table = DuckDbStore.VersionTable(dataset.Name, record.Version);
         try
@@ -195,7 +201,11 @@ public sealed class Publisher
             if (full is not null) _engine.Writes.Failed(full);
             // Engine messages can quote the value that failed (a row of the source): the reason keeps the error's
             // kind, and the log gets the exception (its stack) only for errors that are not the engine's.
+            var category = full is not null ? ErrorCategory.StorageFull : EngineErrors.CategoryOf(e);
             var reason = interrupted ? "interrupted: Ladle stopped before this version was published; it runs again at the next start" : full?.Message ?? EngineErrors.Describe(e);
+            // A definition at fault is named, with its file, so the owner knows what to edit.
+            if (!interrupted && category == ErrorCategory.QueryFailed && !reason.StartsWith($"dataset '{dataset.Name}'", StringComparison.Ordinal))
+                reason = $"dataset '{dataset.Name}' ({dataset.File}): {reason}";
             // Only `ladle materialize` (the owner at a terminal) shows the value that broke the contract: the recorded
             // reason and the server log (read by operators, shipped to log stores) name the file, line and column.
             var detail = e is SourceDataException { Detail: var quoted } && quoted != e.Message ? quoted : null;
@@ -211,10 +221,12 @@ public sealed class Publisher
             _engine.Trust.Record(dataset.Name, record.Version, status, failedAt, reason);
             progress?.Report(new MaterializeProgress(dataset.Name, "failed", 0));
             if (e is OperationCanceledException) throw;
-            // SQL over datasets runs in our own store: its errors are in the SQL or its inputs, which waiting won't fix.
+            // Only a transient failure (a source that is down) is worth retrying. SQL over datasets runs in our own
+            // store: its errors are in the SQL or its inputs, which waiting won't fix.
             return new MaterializeResult(dataset.Name, false, record.Version, 0, clock.Elapsed, reason)
             {
-                SourceError = e is SourceUnavailableException && !dataset.IsDerived,
+                SourceError = category.IsTransient() && !dataset.IsDerived,
+                Category = category,
                 StorageFull = full is not null,
                 Detail = detail,
             };

@@ -105,4 +105,5 @@ public sealed class RowFilterException(SourceLocation at, string message) : Ladl
 {
     public SourceLocation Location { get; } = at;
     public override string Kind => "invalid-project";
+    public override ErrorCategory Category => ErrorCategory.QueryFailed;
 }

@@ -19,6 +19,7 @@ public sealed class ProjectValidationException(IReadOnlyList<Diagnostic> diagnos
 {
     public IReadOnlyList<Diagnostic> Diagnostics { get; } = diagnostics;
     public override string Kind => "invalid-project";
+    public override ErrorCategory Category => ErrorCategory.QueryFailed;
 
     private static string Format(IReadOnlyList<Diagnostic> diagnostics) =>
         $"The project has {diagnostics.Count} error(s):{Environment.NewLine}" +

@@ -7,6 +7,12 @@ public abstract class LadleException : Exception
 
     /// <summary>A short machine-readable kind, used as the ProblemDetails type suffix and in logs.</summary>
     public abstract string Kind { get; }
+
+    /// <summary>What kind of failure this is: it decides the HTTP status, the SQLSTATE and whether a run is retried (<see cref="ErrorCategories"/>).</summary>
+    public abstract ErrorCategory Category { get; }
+
+    /// <summary>True when waiting may fix it (a source that is down): only these runs are retried.</summary>
+    public bool IsTransient => Category.IsTransient();
 }
 
 /// <summary>The request itself is wrong (bad filter, unknown column, bad format): HTTP 400.</summary>
@@ -15,18 +21,21 @@ public sealed class InvalidRequestException(string message, string? parameter = 
     /// <summary>The request parameter at fault, when there is one.</summary>
     public string? Parameter { get; } = parameter;
     public override string Kind => "invalid-request";
+    public override ErrorCategory Category => ErrorCategory.BadRequest;
 }
 
 /// <summary>A named thing (dataset, version, source) does not exist: HTTP 404.</summary>
 public sealed class NotFoundException(string message) : LadleException(message)
 {
     public override string Kind => "not-found";
+    public override ErrorCategory Category => ErrorCategory.NotFound;
 }
 
 /// <summary>Something that existed is no longer retained (an old version behind a cursor): HTTP 410.</summary>
 public sealed class GoneException(string message) : LadleException(message)
 {
     public override string Kind => "gone";
+    public override ErrorCategory Category => ErrorCategory.Gone;
 }
 
 /// <summary>A source could not be reached or refused the query: HTTP 503.</summary>
@@ -36,6 +45,7 @@ public sealed class SourceUnavailableException(string source, string message, Ex
     /// <summary>The source's name as written in ladle.yaml.</summary>
     public string SourceName { get; } = source;
     public override string Kind => "source-unavailable";
+    public override ErrorCategory Category => ErrorCategory.SourceUnavailable;
 }
 
 /// <summary>
@@ -59,6 +69,7 @@ public sealed class SourceDataException(string source, string? file, string mess
     public string Detail { get; } = detail ?? message;
 
     public override string Kind => "source-data-invalid";
+    public override ErrorCategory Category => ErrorCategory.SourceData;
 }
 
 /// <summary>The dataset cannot be served right now (nothing published yet): HTTP 503.</summary>
@@ -66,6 +77,7 @@ public sealed class DatasetUnavailableException(string dataset, string message) 
 {
     public string Dataset { get; } = dataset;
     public override string Kind => "dataset-unavailable";
+    public override ErrorCategory Category => ErrorCategory.DatasetUnavailable;
 }
 
 /// <summary>Materialization of a dataset failed; the previous version stays served.</summary>
@@ -74,18 +86,21 @@ public sealed class MaterializationException(string dataset, string message, Exc
 {
     public string Dataset { get; } = dataset;
     public override string Kind => "materialization-failed";
+    public override ErrorCategory Category => ErrorCategory.QueryFailed;
 }
 
 /// <summary>The principal is known but lacks a grant for what it asked: HTTP 403, naming the missing grant.</summary>
 public sealed class ForbiddenException(string message) : LadleException(message)
 {
     public override string Kind => "forbidden";
+    public override ErrorCategory Category => ErrorCategory.Forbidden;
 }
 
 /// <summary>No credentials, or credentials that are not valid (expired, revoked, tampered): HTTP 401.</summary>
 public sealed class UnauthorizedException(string message) : LadleException(message)
 {
     public override string Kind => "unauthorized";
+    public override ErrorCategory Category => ErrorCategory.Unauthorized;
 }
 
 /// <summary>The principal is over its rate limit: HTTP 429 with Retry-After.</summary>
@@ -93,6 +108,7 @@ public sealed class RateLimitedException(string message, TimeSpan retryAfter) : 
 {
     public TimeSpan RetryAfter { get; } = retryAfter;
     public override string Kind => "rate-limited";
+    public override ErrorCategory Category => ErrorCategory.RateLimited;
 }
 
 /// <summary>A statement ran past the server's statement_timeout and was stopped in the engine: HTTP 503.</summary>
@@ -102,4 +118,5 @@ public sealed class StatementTimeoutException(TimeSpan timeout) : LadleException
 {
     public TimeSpan Timeout { get; } = timeout;
     public override string Kind => "statement-timeout";
+    public override ErrorCategory Category => ErrorCategory.Timeout;
 }

@@ -59,7 +59,16 @@ public abstract class AdoConnector(SourceDefinition definition) : SourceConnecto
         }
     }
 
-    /// <summary>A 503 naming this source, with the provider's own words where they cannot quote a row (<see cref="EngineErrors"/>).</summary>
-    protected SourceUnavailableException Unavailable(Exception e) =>
-        new(Definition.Name, $"source '{Definition.Name}' ({Definition.Kind.ToString().ToLowerInvariant()}) failed: {EngineErrors.Describe(e)}", e);
+    /// <summary>
+    /// The source's error naming this source, with the provider's own words where they cannot quote a row
+    /// (<see cref="EngineErrors"/>): a statement the source refuses (a syntax error, a missing table) is the
+    /// definition's to fix and is not retried; anything else (a refused or lost connection) is an outage, worth waiting out.
+    /// </summary>
+    protected LadleException Unavailable(Exception e)
+    {
+        var source = $"source '{Definition.Name}' ({Definition.Kind.ToString().ToLowerInvariant()})";
+        return EngineErrors.IsDefinitionError(e)
+            ? new QueryFailedException($"{source} refused the query: {EngineErrors.Describe(e)}", e)
+            : new SourceUnavailableException(Definition.Name, $"{source} failed: {EngineErrors.Describe(e)}", e);
+    }
 }

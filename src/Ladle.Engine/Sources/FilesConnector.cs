@@ -54,7 +54,7 @@ public sealed class FilesConnector(SourceDefinition definition, DuckDbStore stor
         {
             return await base.QueryAsync(statement, schema, cancellationToken);
         }
-        catch (SourceUnavailableException e) when (e.InnerException is DuckDBException reader)
+        catch (LadleException e) when (e.InnerException is DuckDBException reader)
         {
             throw ReadFailed(reader, null);
         }

@@ -23,6 +23,33 @@ public static class EngineErrors
     public static bool IsEngineError(Exception e) =>
         e is DbException or InvalidCastException or FormatException or OverflowException;
 
+    /// <summary>DuckDB error kinds that say the statement itself is wrong (it does not parse, or names what is not there).</summary>
+    private static readonly string[] DefinitionKinds = ["Parser Error", "Binder Error", "Catalog Error"];
+
+    /// <summary>
+    /// True when the engine refused the statement itself: it does not parse or names a table or column that is not
+    /// there (DuckDB's parser, binder and catalog errors, PostgreSQL's class 42 such as 42601 syntax_error, SQLite's
+    /// SQLITE_ERROR). The definition must change; waiting does not fix it, unlike a refused connection.
+    /// </summary>
+    public static bool IsDefinitionError(Exception e) => e switch
+    {
+        DuckDBException duck => DefinitionKinds.Any(k => duck.Message.StartsWith(k, StringComparison.OrdinalIgnoreCase)),
+        PostgresException pg => pg.SqlState.StartsWith("42", StringComparison.Ordinal),
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteErrorCode == 1,
+        _ => false,
+    };
+
+    /// <summary>
+    /// The category of a failure seen while building or reading: Ladle's own errors say theirs; an engine's error
+    /// that escaped unwrapped (SQL over datasets, run in the store) is in the definition; anything else is unexpected.
+    /// </summary>
+    public static ErrorCategory CategoryOf(Exception e) => e switch
+    {
+        LadleException ladle => ladle.Category,
+        _ when IsEngineError(e) => ErrorCategory.QueryFailed,
+        _ => ErrorCategory.Internal,
+    };
+
     /// <summary>
     /// True when the error is about the data rather than the statement or the connection (a conversion, a value
     /// out of range), directly or as the cause of a source's failure: an expression or a declared type is at fault,

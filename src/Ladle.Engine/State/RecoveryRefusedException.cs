@@ -9,6 +9,7 @@ namespace Ladle.Engine.State;
 public sealed class RecoveryRefusedException(string message, Exception? inner = null) : LadleException(message, inner)
 {
     public override string Kind => "recovery-refused";
+    public override ErrorCategory Category => ErrorCategory.Conflict;
 
     /// <summary>The state file is gone but the store holds versions: starting would drop them all.</summary>
     public static RecoveryRefusedException StateMissing(string statePath, string storePath, string held) =>

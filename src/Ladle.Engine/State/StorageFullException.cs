@@ -16,4 +16,5 @@ public sealed class StorageFullException(string file, string detail, Exception? 
     public string File { get; } = file;
 
     public override string Kind => "storage-full";
+    public override ErrorCategory Category => ErrorCategory.StorageFull;
 }

@@ -157,4 +157,5 @@ public sealed class StoreBusyException(string path, Exception inner)
     : Core.Errors.LadleException($"the store {path} is in use by another Ladle process (is 'ladle serve' running?); stop it, or use the HTTP API of the running server ({inner.Message})", inner)
 {
     public override string Kind => "store-busy";
+    public override Core.Errors.ErrorCategory Category => Core.Errors.ErrorCategory.Conflict;
 }

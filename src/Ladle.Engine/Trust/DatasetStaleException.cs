@@ -9,4 +9,5 @@ public sealed class DatasetStaleException(string dataset, DataHealth health)
     public string Dataset { get; } = dataset;
     public DataHealth Health { get; } = health;
     public override string Kind => "dataset-stale";
+    public override ErrorCategory Category => ErrorCategory.DatasetUnavailable;
 }

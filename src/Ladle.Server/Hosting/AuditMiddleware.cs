@@ -63,6 +63,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, IAuditSink audit)
         413 => "body-too-large",
         429 => "rate-limited",
         503 => "unavailable",
+        500 => "error",
         _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }
