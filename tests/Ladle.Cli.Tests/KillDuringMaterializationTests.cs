@@ -144,6 +144,9 @@ public sealed class KillDuringMaterializationTests : IDisposable
     public async Task Server_killed_during_a_scheduled_build_runs_it_again_at_start_without_an_incident()
     {
         WriteProject(schedule: "* * * * *");
+        // The real cron ticks every minute: start well before a tick, so the start-up build publishes v1 from the
+        // small source and the next tick is the one that reads the big rows.
+        await AwayFromMinuteBoundaryAsync();
         await using (var first = await ServeProcess.StartAsync(_dir))
         {
             await WaitForVersionAsync(first, 1, "published");
@@ -157,6 +160,8 @@ public sealed class KillDuringMaterializationTests : IDisposable
         }
 
         Sqlite("DELETE FROM items WHERE id > 2000");
+        // Likewise: the recovery run at start, not a tick that happens to fall in the same seconds, must make v3.
+        await AwayFromMinuteBoundaryAsync();
         await using (var second = await ServeProcess.StartAsync(_dir))
         {
             // The tick's run was interrupted, so it is owed now; the next tick is not the catch-up.
@@ -166,6 +171,14 @@ public sealed class KillDuringMaterializationTests : IDisposable
             await second.KillAsync();
         }
         Assert.Equal(0L, Incidents());
+    }
+
+    /// <summary>Waits past the next minute boundary when it is less than 20 seconds away (a real process, a real clock).</summary>
+    private static async Task AwayFromMinuteBoundaryAsync()
+    {
+        var now = DateTime.UtcNow;
+        var left = TimeSpan.FromMinutes(1) - TimeSpan.FromTicks(now.Ticks % TimeSpan.TicksPerMinute);
+        if (left < TimeSpan.FromSeconds(20)) await Task.Delay(left + TimeSpan.FromSeconds(1));
     }
 
     private long Incidents()
