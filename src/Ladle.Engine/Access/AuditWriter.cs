@@ -150,7 +150,8 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
             return;
         }
         _held.Add((entry.Started, ToRecord(entry)));
-        Volatile.Write(ref _heldCount, _held.Count);
+        // Every entry passes through here on its way to the store; only those the store refused are "held".
+        if (_lastFailed) Volatile.Write(ref _heldCount, _held.Count);
     }
 
     /// <summary>Writes held entries in batches, oldest first; false when the store still refuses them.</summary>
@@ -186,6 +187,7 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
             // Once per outage, not once per retry.
             if (!_lastFailed) WriteFailed(_logger, _held.Count, e.Message);
             _lastFailed = true;
+            Volatile.Write(ref _heldCount, _held.Count);
             return false;
         }
     }
