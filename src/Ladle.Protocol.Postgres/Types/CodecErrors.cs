@@ -22,7 +22,7 @@ internal static class CodecErrors
 
     [DoesNotReturn]
     public static T DateOutOfRange<T>(string type) =>
-        PgProtocolException.ThrowValue<T>(PgSqlState.DatetimeFieldOverflow, $"{type} out of range: Ladle takes years 1 to 9999 and no infinity");
+        PgProtocolException.ThrowValue<T>(PgSqlState.DatetimeFieldOverflow, $"{type} out of range: Ladle takes years 1 to 9999 and no infinite values");
 
     [DoesNotReturn]
     public static T DateFormat<T>(string type) =>

@@ -51,6 +51,9 @@ public static class NumericCodec
             var head = writer.GetSpan(8);
             BinaryPrimitives.WriteInt64BigEndian(head, 0);
             BinaryPrimitives.WriteUInt16BigEndian(head[4..], special);
+
+            // numeric_send reads the infinities' dscale out of their short header (bits 0x1F80 of 0xD000/0xF000): 32.
+            BinaryPrimitives.WriteInt16BigEndian(head[6..], special == NaN ? (short)0 : (short)32);
             writer.Advance(8);
             return;
         }
