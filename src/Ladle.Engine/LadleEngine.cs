@@ -23,6 +23,8 @@ public sealed partial class LadleEngine : IAsyncDisposable
     private readonly Dictionary<string, SourceConnector> _connectors = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<(string Dataset, long Version), DatasetSchema> _schemas = new();
     private readonly ILogger _logger;
+    private readonly PendingDrops _drops = new();
+    private readonly ReadScheduler _reads;
 
     private LadleEngine(ProjectDefinition project, IStateStore state, DuckDbStore store, ILoggerFactory loggers)
     {
@@ -31,6 +33,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
         Store = store;
         Loggers = loggers;
         _logger = loggers.CreateLogger("Ladle.Engine");
+        _reads = new ReadScheduler(project.Server.MaxConcurrentReads);
         StoreConnector = new StoreConnector(store);
         Catalog = new PublishedCatalog(DropVersion);
         Trust = new Trust.TrustRegistry();
@@ -48,6 +51,9 @@ public sealed partial class LadleEngine : IAsyncDisposable
         }
         StoreConnector.StatementTimeout = project.Server.StatementTimeout;
         foreach (var connector in _connectors.Values) connector.StatementTimeout = project.Server.StatementTimeout;
+        // One set of slots for every embedded engine: they share the same cores.
+        StoreConnector.Reads = _reads;
+        foreach (var connector in _connectors.Values.OfType<AdoConnector>()) connector.Reads = _reads;
         Publisher = new Publisher(this, loggers.CreateLogger("Ladle.Publisher"));
         Semantic = new Semantic.MetricsEngine(this, loggers.CreateLogger("Ladle.Semantic"));
     }
@@ -304,8 +310,8 @@ public sealed partial class LadleEngine : IAsyncDisposable
 
     private void DropVersion(string dataset, long version)
     {
-        // Runs when the last reader of a retired version lets go; never on the reader's own path.
-        _ = Task.Run(async () =>
+        // Runs when the last reader of a retired version lets go; never on the reader's own path. Disposing waits for it.
+        _drops.Start(async () =>
         {
             try
             {
@@ -323,9 +329,11 @@ public sealed partial class LadleEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _drops.DrainAsync();
         foreach (var connector in _connectors.Values) await connector.DisposeAsync();
         await StoreConnector.DisposeAsync();
         Store.Dispose();
         await State.DisposeAsync();
+        _reads.Dispose();
     }
 }

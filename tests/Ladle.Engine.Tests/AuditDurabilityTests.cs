@@ -2,7 +2,9 @@ using Ladle.Cli.Tests;
 using Ladle.Engine.Access;
 using Ladle.Engine.Serving;
 using Ladle.Engine.State;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Ladle.Engine.Tests;
 
@@ -41,4 +43,99 @@ public sealed class AuditDurabilityTests
         var loss = Assert.Single(stored, e => e.Status == AuditStatuses.Lost);
         Assert.Equal(3, loss.Rows);
     }
+
+    [Fact]
+    public async Task Writer_survives_an_unexpected_exception_from_the_store_and_writes_the_entries_it_kept()
+    {
+        using var project = new TestProject("").Dataset("d", "source: files\ntable: d.csv\n").Write("data/d.csv", "a\n1\n");
+        await using var engine = await project.OpenAsync();
+        var (store, faults) = FaultyStateStore.Wrap(engine.State);
+        var failures = 0;
+        faults.Fault = (method, _) => method == nameof(IStateStore.AppendAuditAsync) && Interlocked.Increment(ref failures) == 1
+            ? Task.FromException(new InvalidOperationException("injected: not a write failure the writer knows"))
+            : null;
+        var logs = new LogLines();
+        await using var writer = new AuditWriter(store, new Logger<AuditWriter>(logs), TimeProvider.System);
+        // Only a guard against hanging: a writer whose worker died never answers a flush.
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+
+        writer.Record(Entry("p0"));
+        await writer.FlushAsync(guard.Token);
+        Assert.Equal(1, writer.Held);
+        Assert.Contains(logs.Lines, l => l.Contains("unexpected error", StringComparison.Ordinal));
+
+        writer.Record(Entry("p1"));
+        await writer.FlushAsync(guard.Token);
+
+        Assert.Equal(0, writer.Held);
+        var stored = await engine.State.QueryAuditAsync(new AuditQuery(), CancellationToken.None);
+        Assert.Equal(["p0", "p1"], stored.Select(e => e.Principal).Order());
+    }
+
+    [Fact]
+    public async Task A_cancelled_flush_stops_waiting_while_the_store_hangs_and_the_entries_are_written_later()
+    {
+        using var project = new TestProject("").Dataset("d", "source: files\ntable: d.csv\n").Write("data/d.csv", "a\n1\n");
+        await using var engine = await project.OpenAsync();
+        var (store, faults) = FaultyStateStore.Wrap(engine.State);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        faults.Fault = (method, args) =>
+        {
+            if (method != nameof(IStateStore.AppendAuditAsync) || release.Task.IsCompleted) return null;
+            entered.TrySetResult();
+            return WriteWhenReleased((IReadOnlyList<AuditRecord>)args[0]!);
+        };
+        async Task WriteWhenReleased(IReadOnlyList<AuditRecord> entries)
+        {
+            await release.Task;
+            await engine.State.AppendAuditAsync(entries, CancellationToken.None);
+        }
+        await using var writer = new AuditWriter(store, NullLogger<AuditWriter>.Instance, TimeProvider.System);
+
+        writer.Record(Entry("p0"));
+        await entered.Task;
+        using var impatient = new CancellationTokenSource();
+        var flush = writer.FlushAsync(impatient.Token);
+        await impatient.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => flush);
+
+        release.SetResult();
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        writer.Record(Entry("p1"));
+        await writer.FlushAsync(guard.Token);
+        var stored = await engine.State.QueryAuditAsync(new AuditQuery(), CancellationToken.None);
+        Assert.Equal(["p0", "p1"], stored.Select(e => e.Principal).Order());
+    }
+
+    [Fact]
+    public async Task Stopping_waits_for_a_hung_store_no_longer_than_the_shutdown_bound()
+    {
+        using var project = new TestProject("").Dataset("d", "source: files\ntable: d.csv\n").Write("data/d.csv", "a\n1\n");
+        await using var engine = await project.OpenAsync();
+        var (store, faults) = FaultyStateStore.Wrap(engine.State);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        faults.Fault = (method, args) =>
+        {
+            if (method != nameof(IStateStore.AppendAuditAsync)) return null;
+            entered.TrySetResult();
+            // A store that never answers, until the writer gives up on it.
+            return Task.Delay(Timeout.Infinite, (CancellationToken)args[1]!);
+        };
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var logs = new LogLines();
+        var writer = new AuditWriter(store, new Logger<AuditWriter>(logs), clock);
+
+        writer.Record(Entry("p0"));
+        await entered.Task;
+        var stopping = writer.DisposeAsync().AsTask();
+        Assert.False(stopping.IsCompleted);
+
+        clock.Advance(AuditWriter.ShutdownWait);
+        await stopping.WaitAsync(TimeSpan.FromMinutes(1));   // a guard against hanging only
+        Assert.Contains(logs.Lines, l => l.Contains("did not take the last audit entries", StringComparison.Ordinal));
+    }
+
+    private static AuditEntry Entry(string principal) =>
+        new(DateTimeOffset.UtcNow, principal, "rest", "d", "read", "", 1, 0, "ok", TimeSpan.Zero);
 }

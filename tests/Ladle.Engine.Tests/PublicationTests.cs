@@ -160,6 +160,30 @@ public sealed class PublicationTests
     }
 
     [Fact]
+    public async Task Disposing_the_engine_finishes_a_drop_under_way_so_the_next_start_has_nothing_to_repair()
+    {
+        using var p = SnapshotProject(10);
+        var logs = new LogLines();
+        await using (var engine = await LadleEngine.OpenAsync(p.Load(), loggers: logs))
+        {
+            await engine.Publisher.MaterializeAsync([], "test", null, CancellationToken.None);
+            var lease = engine.Catalog.Acquire("snapshot", null);
+            for (var i = 0; i < 2; i++) await engine.Publisher.MaterializeAsync([], "test", null, CancellationToken.None);
+            Assert.Equal([3L, 2L], engine.Catalog.Retained("snapshot").Select(v => v.Version));
+            // The last reader of version 1 lets go: its drop starts off this path, and the engine stops at once.
+            lease.Dispose();
+        }
+        Assert.DoesNotContain(logs.Lines, l => l.StartsWith("Could not drop", StringComparison.Ordinal));
+
+        var reopenLogs = new LogLines();
+        await using var reopened = await LadleEngine.OpenAsync(p.Load(), loggers: reopenLogs);
+        // The stop left the state and the store agreeing: recovery found no half-dropped version to mend.
+        Assert.DoesNotContain(reopenLogs.Lines, l => l.Contains("version 1", StringComparison.Ordinal));
+        Assert.Equal(VersionStatus.Dropped, (await reopened.State.ListVersionsAsync("snapshot", 10, CancellationToken.None)).Single(v => v.Version == 1).Status);
+        Assert.DoesNotContain(DuckDbStore.VersionTableName("snapshot", 1), reopened.Store.ListVersionTables());
+    }
+
+    [Fact]
     public async Task Dependents_build_after_their_inputs_and_are_skipped_when_an_input_fails()
     {
         using var p = SnapshotProject(100);

@@ -15,10 +15,11 @@ namespace Ladle.Server.Tests;
 /// </summary>
 public sealed class StatementTimeoutTests
 {
-    private static Task<LoopbackServer> StartAsync(string? statementTimeout) => LoopbackServer.StartAsync(root =>
+    private static Task<LoopbackServer> StartAsync(string? statementTimeout, int? maxConcurrentReads = null) => LoopbackServer.StartAsync(root =>
     {
-        LoopbackServer.File(root, "ladle.yaml", "name: endless\nsources:\n  files:\n    kind: files\n    path: data\n" +
-            (statementTimeout is null ? "" : $"server:\n  statement_timeout: {statementTimeout}\n"));
+        LoopbackServer.File(root, "ladle.yaml", "name: endless\nsources:\n  files:\n    kind: files\n    path: data\nserver:\n" +
+            (statementTimeout is null ? "" : $"  statement_timeout: {statementTimeout}\n") +
+            (maxConcurrentReads is null ? "" : $"  max_concurrent_reads: {maxConcurrentReads}\n"));
         LoopbackServer.File(root, "data/nums.csv", "id\n" + string.Concat(Enumerable.Range(1, 1000).Select(i => $"{i}\n")));
         LoopbackServer.File(root, "datasets/nums.yaml", "name: nums\nsource: files\ntable: nums.csv\ncolumns:\n  - { name: id, type: integer }\n");
         LoopbackServer.File(root, "datasets/endless.yaml", """
@@ -82,6 +83,48 @@ public sealed class StatementTimeoutTests
         }
         while (DateTime.UtcNow < deadline);
         Assert.Contains(audited, e => e.Target == "endless" && e.Action == action && e.Status == "cancelled");
+    }
+
+    [Fact]
+    public async Task With_one_read_slot_a_second_read_waits_for_the_first_and_a_cancelled_waiter_leaves_the_queue()
+    {
+        await using var server = await StartAsync(null, maxConcurrentReads: 1);
+        var reads = server.Engine.StoreConnector.Reads!;
+        Assert.Equal(1, reads.Slots);
+
+        // The endless read holds the only slot until it is cancelled.
+        using var first = new CancellationTokenSource();
+        var endless = server.Http.GetAsync("/api/v1/datasets/endless/rows?order=n:desc&limit=5", first.Token);
+        await WaitUntilAsync(() => reads.Running == 1);
+
+        var second = server.Http.GetAsync("/api/v1/datasets/nums/rows?limit=3");
+        await WaitUntilAsync(() => reads.Waiting == 1);
+        using var impatient = new CancellationTokenSource();
+        var third = server.Http.GetAsync("/api/v1/datasets/nums/rows?limit=3", impatient.Token);
+        await WaitUntilAsync(() => reads.Waiting == 2);
+        Assert.Contains("ladle_reads_waiting", await server.Http.GetStringAsync("/metrics"), StringComparison.Ordinal);
+
+        // A waiter whose client goes away leaves the queue; the one before it keeps its place.
+        await impatient.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => third);
+        await WaitUntilAsync(() => reads.Waiting == 1);
+        Assert.False(second.IsCompleted);
+
+        // Only when the first read ends does the second run.
+        await first.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => endless);
+        using var answered = await second;
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        Assert.Equal(3, JsonDocument.Parse(await answered.Content.ReadAsStringAsync()).RootElement.GetProperty("rows").GetArrayLength());
+        await WaitUntilAsync(() => reads.Running == 0 && reads.Waiting == 0);
+    }
+
+    /// <summary>Waits for a condition the test caused (never for time to pass); a minute is only a guard against hanging.</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.True(condition());
     }
 
     private static async Task<List<AuditRecord>> AuditAsync(LoopbackServer server)

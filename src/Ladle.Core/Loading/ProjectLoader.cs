@@ -22,7 +22,7 @@ public static partial class ProjectLoader
     private static readonly string[] ProjectKeys = ["name", "description", "sources", "server", "store", "state", "alerts"];
     private static readonly string[] SourceKeys = ["kind", "path", "format", "connection_env", "description"];
     private static readonly string[] ServerKeys = ["http", "default_page_size", "max_page_size", "retain_versions", "status_interval", "run_retries", "retry_backoff",
-        "statement_timeout", "max_exports", "max_exports_per_principal"];
+        "statement_timeout", "max_exports", "max_exports_per_principal", "max_concurrent_reads"];
     private static readonly string[] DatasetKeys =
     [
         "name", "domain", "owner", "description", "source", "table", "sql", "depends_on", "columns",
@@ -148,6 +148,7 @@ public static partial class ProjectLoader
             StatementTimeout = ReadStatementTimeout(map, diagnostics) ?? defaults.StatementTimeout,
             MaxExports = map.Int("max_exports", 1, 1000) ?? defaults.MaxExports,
             MaxExportsPerPrincipal = map.Int("max_exports_per_principal", 1, 1000) ?? defaults.MaxExportsPerPrincipal,
+            MaxConcurrentReads = map.Int("max_concurrent_reads", 1, 1024) ?? defaults.MaxConcurrentReads,
         };
     }
 

@@ -30,6 +30,12 @@ public sealed record ServerSettings
     /// <summary>The longest any statement the engine runs for a request (a read, a metric query, an export) may take before it is interrupted.</summary>
     public TimeSpan StatementTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Statements the embedded engines (the store, DuckDB and SQLite sources) execute at once; more wait their turn
+    /// in order, within their statement timeout. Defaults to the number of processors.
+    /// </summary>
+    public int MaxConcurrentReads { get; init; } = Environment.ProcessorCount;
+
     /// <summary>Exports (csv, ndjson, parquet, xlsx) streaming at once in the whole server; more are answered 429.</summary>
     public int MaxExports { get; init; } = 16;
 

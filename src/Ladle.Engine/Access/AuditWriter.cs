@@ -10,12 +10,17 @@ namespace Ladle.Engine.Access;
 /// store in batches, so auditing costs the request path one enqueue. Disposing flushes what is queued.
 /// When a write fails (a full disk, say) the entries are kept in memory, up to <see cref="MaxHeld"/>, and written
 /// once the store takes them again; entries beyond that are counted as lost (<see cref="Lost"/>), logged, and the
-/// loss itself is audited once writing works again.
+/// loss itself is audited once writing works again. The worker outlives any exception (an unexpected one is logged
+/// and handled like a refusal: the entries are kept and tried again), and stopping waits at most
+/// <see cref="ShutdownWait"/> for the store to take the last entries.
 /// </summary>
 public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
 {
     /// <summary>How many entries are kept in memory while the store refuses them (a few tens of MB at most).</summary>
     public const int MaxHeld = 100_000;
+
+    /// <summary>How long stopping waits for the store to take what is still queued; past it the rest is counted lost.</summary>
+    public static readonly TimeSpan ShutdownWait = TimeSpan.FromSeconds(10);
 
     private const int BatchSize = 1000;
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
@@ -27,6 +32,8 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
     private readonly int _maxHeld;
     private readonly Channel<AuditEntry> _queue = Channel.CreateUnbounded<AuditEntry>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _worker;
+    // Cancelled when stopping has waited ShutdownWait: a store call that hangs is abandoned rather than holding the stop.
+    private readonly CancellationTokenSource _abandon = new();
 
     // Owned by the worker; the counts are also read by health and metrics.
     private readonly List<(long? Started, AuditRecord Record)> _held = [];
@@ -70,12 +77,16 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until everything recorded so far is in the store, or was tried once more (tests, shutdown, the audit API).</summary>
-    public async Task FlushAsync()
+    /// <summary>
+    /// Waits until everything recorded so far is in the store, or was tried once more (tests, shutdown, the audit API);
+    /// <paramref name="cancellationToken"/> stops the waiting, not the writing.
+    /// </summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _queue.Writer.TryWrite(new AuditEntry(default, "", "", "", "flush", "", 0, 0, "", TimeSpan.Zero) { Flushed = done });
-        await done.Task;
+        // After stopping nothing would answer the flush: there is nothing left to wait for.
+        if (!_queue.Writer.TryWrite(new AuditEntry(default, "", "", "", "flush", "", 0, 0, "", TimeSpan.Zero) { Flushed = done })) return;
+        await done.Task.WaitAsync(cancellationToken);
     }
 
     private static AuditRecord ToRecord(AuditEntry entry) =>
@@ -112,27 +123,40 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
             }
 
             var healthy = _held.Count == 0;
-            while (_queue.Reader.TryRead(out var entry))
+            try
             {
-                if (entry.Flushed is { } flushed) waiting.Add(flushed);
-                else Hold(entry);
+                while (_queue.Reader.TryRead(out var entry))
+                {
+                    if (entry.Flushed is { } flushed) waiting.Add(flushed);
+                    else Hold(entry);
+                }
+                // While the store refuses, new entries only join the held ones; the store is tried on its schedule, on a
+                // flush, and a last time before stopping.
+                if (_held.Count > 0 && (healthy || retryDue || waiting.Count > 0 || !open))
+                {
+                    if (await WriteHeldAsync())
+                    {
+                        retry = FirstRetry;
+                    }
+                    else
+                    {
+                        nextAttempt = _clock.GetUtcNow() + retry;
+                        retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LastRetry.Ticks));
+                    }
+                }
             }
-            // While the store refuses, new entries only join the held ones; the store is tried on its schedule, on a
-            // flush, and a last time before stopping.
-            if (_held.Count > 0 && (healthy || retryDue || waiting.Count > 0 || !open))
+            catch (Exception e)
             {
-                if (await WriteHeldAsync())
-                {
-                    retry = FirstRetry;
-                }
-                else
-                {
-                    nextAttempt = _clock.GetUtcNow() + retry;
-                    retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LastRetry.Ticks));
-                }
+                // The audit trail must outlive whatever went wrong here: a dead worker would leave every later entry
+                // queued forever and every flush waiting. What is held stays held, and is tried again on schedule.
+                WorkerFailed(_logger, e);
+                nextAttempt = _clock.GetUtcNow() + retry;
             }
-            foreach (var w in waiting) w.TrySetResult();
-            waiting.Clear();
+            finally
+            {
+                foreach (var w in waiting) w.TrySetResult();
+                waiting.Clear();
+            }
         }
         if (_held.Count > 0)
         {
@@ -164,8 +188,8 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
                 var batch = _held.GetRange(0, Math.Min(BatchSize, _held.Count));
                 var whole = batch.Where(b => b.Started is null).Select(b => b.Record).ToList();
                 var completions = batch.Where(b => b.Started is not null).Select(b => (b.Started!.Value, b.Record)).ToList();
-                if (whole.Count > 0) await _state.AppendAuditAsync(whole, CancellationToken.None);
-                if (completions.Count > 0) await _state.CompleteAuditAsync(completions, CancellationToken.None);
+                if (whole.Count > 0) await _state.AppendAuditAsync(whole, _abandon.Token);
+                if (completions.Count > 0) await _state.CompleteAuditAsync(completions, _abandon.Token);
                 _held.RemoveRange(0, batch.Count);
                 Volatile.Write(ref _heldCount, _held.Count);
             }
@@ -174,7 +198,7 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
             {
                 // The trail says itself where it has a hole, and how big.
                 await _state.AppendAuditAsync([new AuditRecord(_clock.GetUtcNow(), "ladle", "audit", "audit", "entries lost", "",
-                    lost, 0, Serving.AuditStatuses.Lost, 0)], CancellationToken.None);
+                    lost, 0, Serving.AuditStatuses.Lost, 0)], _abandon.Token);
                 _lostAudited += lost;
                 LostRecorded(_logger, lost);
             }
@@ -182,20 +206,37 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
             _lastFailed = false;
             return true;
         }
-        catch (Exception e) when (IsWriteFailure(e))
+        catch (Exception e)
         {
-            // Once per outage, not once per retry.
-            if (!_lastFailed) WriteFailed(_logger, _held.Count, e.Message);
+            Volatile.Write(ref _heldCount, _held.Count);
+            // Stopping gave up on the store: DisposeAsync has said what is lost.
+            if (_abandon.IsCancellationRequested) return false;
+            // Once per outage, not once per retry. A failure that is not the store refusing (a bug, a provider's
+            // surprise) is logged whole, and its entries are kept like those of any refused write.
+            if (!_lastFailed)
+            {
+                if (IsWriteFailure(e)) WriteFailed(_logger, _held.Count, e.Message);
+                else WriteFailedUnexpectedly(_logger, e, _held.Count);
+            }
             _lastFailed = true;
             Volatile.Write(ref _heldCount, _held.Count);
             return false;
         }
     }
 
+    /// <summary>Writes what is queued, waiting at most <see cref="ShutdownWait"/> for the store; what it has not taken by then is lost.</summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _worker;
+        try
+        {
+            await _worker.WaitAsync(ShutdownWait, _clock);
+        }
+        catch (TimeoutException)
+        {
+            await _abandon.CancelAsync();
+            ShutdownTimedOut(_logger, ShutdownWait.TotalSeconds, Held);
+        }
     }
 
     [LoggerMessage(1500, LogLevel.Error, "Could not write {Count} audit entries; they are kept in memory and written once the store takes them again: {Reason}")]
@@ -212,6 +253,15 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
 
     [LoggerMessage(1563, LogLevel.Error, "{Count} audit entries could not be written before stopping and are lost")]
     private static partial void LostAtStop(ILogger logger, int count);
+
+    [LoggerMessage(1565, LogLevel.Error, "Could not write {Count} audit entries because of an unexpected error; they are kept in memory and tried again")]
+    private static partial void WriteFailedUnexpectedly(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(1566, LogLevel.Error, "The audit writer failed unexpectedly; it goes on, and entries it holds are tried again")]
+    private static partial void WorkerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1567, LogLevel.Error, "The state store did not take the last audit entries within {Seconds} s of stopping; {Count} held entries are lost")]
+    private static partial void ShutdownTimedOut(ILogger logger, double seconds, int count);
 
     [LoggerMessage(1564, LogLevel.Warning, "Could not record the start of a read of {Dataset}; its end is recorded as a whole entry: {Reason}")]
     private static partial void BeginFailed(ILogger logger, string dataset, string reason);

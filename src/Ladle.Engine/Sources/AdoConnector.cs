@@ -19,6 +19,12 @@ public abstract class AdoConnector(SourceDefinition definition) : SourceConnecto
 
     protected abstract DbParameter CreateParameter(string name, object value);
 
+    /// <summary>
+    /// Where an embedded engine's statements wait for a slot to execute (<see cref="SyncReads"/> only: a remote
+    /// database schedules its own); null runs them at once.
+    /// </summary>
+    public ReadScheduler? Reads { get; set; }
+
     /// <summary>The serving type of a result column, from what the provider reports.</summary>
     protected virtual LadleType TypeOf(DbDataReader reader, int ordinal) => ValueGetters.TypeOf(reader.GetFieldType(ordinal));
 
@@ -38,9 +44,8 @@ public abstract class AdoConnector(SourceDefinition definition) : SourceConnecto
             // Cancelling the request (or the statement timeout) stops the query in the source while it runs, not just our reading of it.
             guard.Interrupt(command);
             var running = command;
-            // An embedded engine executes on the calling thread: give it a thread of its own, not one the server needs to answer requests.
             var reader = SyncReads
-                ? await StatementGuard.Dedicated(() => running.ExecuteReader())
+                ? await ExecuteEmbeddedAsync(running, guard.Token)
                 : await command.ExecuteReaderAsync(guard.Token);
             guard.Disarm();
             schema ??= new ResultSchema(Enumerable.Range(0, reader.FieldCount)
@@ -57,6 +62,17 @@ public abstract class AdoConnector(SourceDefinition definition) : SourceConnecto
             if (e is OperationCanceledException) throw;
             throw Unavailable(e);
         }
+    }
+
+    /// <summary>
+    /// Executes on an embedded engine: after waiting for a slot (within the caller's cancellation and the statement
+    /// timeout, both in <paramref name="stop"/>), on a thread of its own, not one the server needs to answer requests.
+    /// </summary>
+    private async Task<DbDataReader> ExecuteEmbeddedAsync(DbCommand command, CancellationToken stop)
+    {
+        if (Reads is null) return await StatementGuard.Dedicated(command.ExecuteReader);
+        using var slot = await Reads.EnterAsync(stop);
+        return await StatementGuard.Dedicated(command.ExecuteReader);
     }
 
     /// <summary>

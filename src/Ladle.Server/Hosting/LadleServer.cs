@@ -56,6 +56,7 @@ public static class LadleServer
         app.UseMiddleware<AuditMiddleware>();
         PrometheusMetricQueries.Register(engine.Semantic);
         PrometheusServingMetrics.Register(app.Services.GetRequiredService<AuditWriter>(), engine.Writes);
+        if (engine.StoreConnector.Reads is { } reads) PrometheusReadSlots.Register(reads);
         app.UseMiddleware<ProblemMiddleware>();
         app.UseMiddleware<OpenEndpointsMiddleware>();
         app.UseHttpMetrics();
