@@ -183,6 +183,8 @@ public sealed class FailureCategoryTests(PostgresFixture pg) : IClassFixture<Pos
             var info = ErrorCategories.Of(category);
             Assert.Equal(category, info.Category);
             Assert.InRange(info.Status, 400, 599);
+            Assert.InRange(info.RunStatus, 400, 599);
+            Assert.Equal(category, ErrorCategories.FromSlug(info.Slug));
             Assert.False(string.IsNullOrWhiteSpace(info.Title));
             Assert.Matches(new Regex("^[a-z-]+$"), info.Slug);
             Assert.Matches(new Regex("^[0-9A-Z]{5}$"), info.SqlState);
