@@ -21,34 +21,6 @@ public sealed record MaterializeProgress(string Dataset, string Phase, long Rows
     public bool IsFinal => Phase is "published" or "quarantined" or "failed";
 }
 
-/// <summary>The outcome of materializing one dataset: published, quarantined by its checks, failed, or skipped.</summary>
-public sealed record MaterializeResult(string Dataset, bool Published, long? Version, long Rows, TimeSpan Duration, string? Error)
-{
-    /// <summary>True when the version was built but an error check stopped it; it is kept for inspection.</summary>
-    public bool Quarantined { get; init; }
-
-    /// <summary>The checks run on the version.</summary>
-    public IReadOnlyList<Checks.CheckResult> Checks { get; init; } = [];
-
-    /// <summary>
-    /// True when the run failed because its source could not be reached (a transient <see cref="Category"/>): worth
-    /// trying again later. The scheduler retries only these.
-    /// </summary>
-    public bool SourceError { get; init; }
-
-    /// <summary>What kind of failure it was (<see cref="ErrorCategories"/>); null when the run published or was quarantined.</summary>
-    public ErrorCategory? Category { get; init; }
-
-    /// <summary>True when the run failed because the disk holding the store or the state store is full.</summary>
-    public bool StorageFull { get; init; }
-
-    /// <summary>
-    /// The error as the owner's build log shows it (`ladle materialize`), when it differs from <see cref="Error"/>: it may
-    /// quote the source value that broke the contract, which Error (recorded, and readable through the API) never does.
-    /// </summary>
-    public string? Detail { get; init; }
-}
-
 /// <summary>
 /// The write path: materialize a dataset into a new version beside the served one, then publish it in one
 /// step. A reader never sees a half-written version; a failure leaves the previous version served.
@@ -69,43 +41,23 @@ public sealed class Publisher
     /// Materializes the named datasets (all table datasets when none are named) with what they depend on, in
     /// dependency order. A dataset whose dependency failed is skipped, not built on top of stale input.
     /// </summary>
-    public async Task<IReadOnlyList<MaterializeResult>> MaterializeAsync(
-        IReadOnlyCollection<string> names, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
-    {
-        foreach (var name in names) _engine.GetDataset(name);
-        var wanted = names.Count == 0 ? _engine.Project.Datasets : _engine.Project.WithDependencies(names);
-        var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var results = new List<MaterializeResult>();
-        foreach (var dataset in wanted.Where(d => d.Materialization == Materialization.Table))
-        {
-            var brokenDependency = dataset.DependsOn.FirstOrDefault(failed.Contains);
-            if (brokenDependency is not null)
-            {
-                failed.Add(dataset.Name);
-                results.Add(new MaterializeResult(dataset.Name, false, null, 0, TimeSpan.Zero,
-                    $"skipped: its dependency '{brokenDependency}' failed to materialize"));
-                continue;
-            }
-            var result = await MaterializeOneAsync(dataset, trigger, progress, cancellationToken);
-            if (!result.Published) failed.Add(dataset.Name);
-            results.Add(result);
-        }
-        return results;
-    }
+    public async Task<IReadOnlyList<RunOutcome>> MaterializeAsync(
+        IReadOnlyCollection<string> names, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken) =>
+        await RunOrder.RunAsync(RunOrder.Plan(_engine.Project, names), dataset => MaterializeOneAsync(dataset, trigger, progress, cancellationToken));
 
     /// <summary>
     /// Raised after each attempt to materialize a dataset ends (published, quarantined or failed), so that watchers
     /// such as the incident monitor look at its status now rather than at their next tick. Handlers run on the
     /// publishing path: they must only signal and return; one that throws is logged and ignored.
     /// </summary>
-    public event Action<MaterializeResult>? Materialized;
+    public event Action<RunOutcome>? Materialized;
 
     /// <summary>Materializes one dataset; at most one run per dataset at a time.</summary>
-    public async Task<MaterializeResult> MaterializeOneAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    public async Task<RunOutcome> MaterializeOneAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
     {
         var gate = _locks.GetOrAdd(dataset.Name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
-        MaterializeResult result;
+        RunOutcome result;
         try
         {
             result = await BuildAndPublishAsync(dataset, trigger, progress, cancellationToken);
@@ -118,10 +70,10 @@ public sealed class Publisher
         return result;
     }
 
-    private void Notify(MaterializeResult result)
+    private void Notify(RunOutcome result)
     {
         if (Materialized is not { } handlers) return;
-        foreach (var handler in handlers.GetInvocationList().Cast<Action<MaterializeResult>>())
+        foreach (var handler in handlers.GetInvocationList().Cast<Action<RunOutcome>>())
         {
             // A watcher's bug must never turn a publication into a failure.
             try { handler(result); }
@@ -129,7 +81,7 @@ public sealed class Publisher
         }
     }
 
-    private async Task<MaterializeResult> BuildAndPublishAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    private async Task<RunOutcome> BuildAndPublishAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         VersionRecord record;
@@ -142,7 +94,7 @@ public sealed class Publisher
             // Not even the attempt could be recorded: nothing was built, the served version stays.
             Log.BeginFailed(_logger, dataset.Name, full.Message);
             progress?.Report(new MaterializeProgress(dataset.Name, "failed", 0));
-            return new MaterializeResult(dataset.Name, false, null, 0, clock.Elapsed, full.Message) { StorageFull = true, Category = ErrorCategory.StorageFull };
+            return new RunOutcome(dataset.Name, RunStatus.Failed, null, 0, clock.Elapsed, full.Message) { Category = ErrorCategory.StorageFull };
         }
         var table = DuckDbStore.VersionTable(dataset.Name, record.Version);
         try
@@ -171,7 +123,7 @@ public sealed class Publisher
                 _engine.Trust.Record(dataset.Name, record.Version, VersionStatus.Quarantined, at, reason);
                 progress?.Report(new MaterializeProgress(dataset.Name, "quarantined", rows));
                 Log.Quarantined(_logger, dataset.Name, record.Version, reason);
-                return new MaterializeResult(dataset.Name, false, record.Version, rows, clock.Elapsed, "quarantined: " + reason) { Quarantined = true, Checks = checks };
+                return new RunOutcome(dataset.Name, RunStatus.Quarantined, record.Version, rows, clock.Elapsed, "quarantined: " + reason) { Checks = checks };
             }
 
             // Rollups are part of the version: built from it now, they publish with it and never mix versions.
@@ -190,7 +142,7 @@ public sealed class Publisher
             _engine.Writes.Succeeded(_engine.Store.DatabasePath);
             progress?.Report(new MaterializeProgress(dataset.Name, "published", rows));
             Log.Published(_logger, dataset.Name, record.Version, rows, clock.ElapsedMilliseconds);
-            return new MaterializeResult(dataset.Name, true, record.Version, rows, clock.Elapsed, null) { Checks = checks };
+            return new RunOutcome(dataset.Name, RunStatus.Published, record.Version, rows, clock.Elapsed, null) { Checks = checks };
         }
         catch (Exception e) when (e is LadleException or DuckDBException or OperationCanceledException or InvalidOperationException or InvalidCastException or FormatException or OverflowException)
         {
@@ -202,7 +154,7 @@ public sealed class Publisher
             // Engine messages can quote the value that failed (a row of the source): the reason keeps the error's
             // kind, and the log gets the exception (its stack) only for errors that are not the engine's.
             var category = full is not null ? ErrorCategory.StorageFull : EngineErrors.CategoryOf(e);
-            var reason = interrupted ? "interrupted: Ladle stopped before this version was published; it runs again at the next start" : full?.Message ?? EngineErrors.Describe(e);
+            var reason = interrupted ? RunOutcome.InterruptedReason : full?.Message ?? EngineErrors.Describe(e);
             // A definition at fault is named, with its file, so the owner knows what to edit.
             if (!interrupted && category == ErrorCategory.QueryFailed && !reason.StartsWith($"dataset '{dataset.Name}'", StringComparison.Ordinal))
                 reason = $"dataset '{dataset.Name}' ({dataset.File}): {reason}";
@@ -221,13 +173,10 @@ public sealed class Publisher
             _engine.Trust.Record(dataset.Name, record.Version, status, failedAt, reason);
             progress?.Report(new MaterializeProgress(dataset.Name, "failed", 0));
             if (e is OperationCanceledException) throw;
-            // Only a transient failure (a source that is down) is worth retrying. SQL over datasets runs in our own
-            // store: its errors are in the SQL or its inputs, which waiting won't fix.
-            return new MaterializeResult(dataset.Name, false, record.Version, 0, clock.Elapsed, reason)
+            // Only a transient failure (a source that is down) is worth retrying.
+            return new RunOutcome(dataset.Name, RunOutcome.FailureStatus(category, dataset.IsDerived), record.Version, 0, clock.Elapsed, reason)
             {
-                SourceError = category.IsTransient() && !dataset.IsDerived,
                 Category = category,
-                StorageFull = full is not null,
                 Detail = detail,
             };
         }

@@ -77,7 +77,7 @@ public sealed class BadSourceDataTests
             var result = await run.Completion;
 
             Assert.False(result.Published);
-            Assert.False(result.SourceError);
+            Assert.Equal(RunStatus.Failed, result.Status);
             Assert.Equal(1, run.Attempts);
             Assert.Null(run.RetryAt);
             var expectedPath = how == "missing" ? "data/orders/*.parquet" : "data/orders/part-1.parquet";
@@ -167,7 +167,7 @@ public sealed class BadSourceDataTests
             var result = await run.Completion;
 
             Assert.False(result.Published);
-            Assert.False(result.SourceError);
+            Assert.Equal(RunStatus.Failed, result.Status);
             Assert.Equal(1, run.Attempts);
             Assert.StartsWith("datasets/cities.yaml: column population: the value at data/cities.csv:4 is not an integer", result.Error, StringComparison.Ordinal);
             Assert.DoesNotContain("many", result.Error, StringComparison.Ordinal);

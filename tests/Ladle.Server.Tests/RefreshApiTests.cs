@@ -140,7 +140,7 @@ public sealed class RefreshApiTests
         using var unreachable = await server.Http.PostAsync("/api/v1/datasets/broken_items/refresh?wait=true", null);
         var problem = await ProblemAsync(unreachable, HttpStatusCode.ServiceUnavailable, "source-unavailable");
         Assert.Contains("does not exist", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal("failed", problem.GetProperty("run").GetProperty("outcome").GetString());
+        Assert.Equal(("source_unavailable", "source-unavailable"), (problem.GetProperty("run").GetProperty("outcome").GetString(), problem.GetProperty("category").GetString()));
 
         // broken_dependent's input was never published, so the refresh builds it first; it fails, so nothing is built on it.
         using var dependent = await server.Http.PostAsync("/api/v1/datasets/broken_dependent/refresh?wait=true", null);
@@ -148,6 +148,67 @@ public sealed class RefreshApiTests
         Assert.Equal("skipped: its dependency 'broken_input' failed to materialize", skipped.GetProperty("detail").GetString());
         Assert.Equal("skipped", skipped.GetProperty("run").GetProperty("outcome").GetString());
         Assert.Equal(0, (await VersionsAsync(server.Http, "broken_dependent")).GetArrayLength());
+    }
+
+    /// <summary>
+    /// The failing datasets every run path must report alike (see FailureCategoryTests and the CLI's RunOutcomeTests):
+    /// SQL PostgreSQL cannot parse, a version an error check quarantines, and a PostgreSQL source nobody answers at.
+    /// </summary>
+    private static Task<LoopbackServer> StartWithPostgresAsync() => LoopbackServer.StartAsync(root =>
+    {
+        var pg = Environment.GetEnvironmentVariable("LADLE_TEST_PG")
+            ?? throw new InvalidOperationException("LADLE_TEST_PG is not set: run the tests through ./test.sh, which starts PostgreSQL on loopback");
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var suffix = Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
+        Environment.SetEnvironmentVariable("LADLE_TEST_PG_UP_" + suffix, pg);
+        Environment.SetEnvironmentVariable("LADLE_TEST_PG_DOWN_" + suffix, $"Host=127.0.0.1;Port={closedPort};Username=postgres;Database=postgres;Pooling=false;Timeout=5");
+        LoopbackServer.File(root, "ladle.yaml", $"""
+            name: outcomes
+            server:
+              run_retries: 1
+              retry_backoff: 1s
+            sources:
+              warehouse:
+                kind: postgres
+                connection_env: LADLE_TEST_PG_UP_{suffix}
+              down:
+                kind: postgres
+                connection_env: LADLE_TEST_PG_DOWN_{suffix}
+            """);
+        LoopbackServer.File(root, "datasets/bad_sql.yaml", "name: bad_sql\nsource: warehouse\nsql: SELEC 1 AS id\n");
+        LoopbackServer.File(root, "datasets/null_ids.yaml",
+            "name: null_ids\nsource: warehouse\nsql: SELECT NULL::int AS id\nchecks:\n  - name: ids_present\n    type: not_null\n    column: id\n");
+        LoopbackServer.File(root, "datasets/unreachable.yaml", "name: unreachable\nsource: down\ntable: public.orders\n");
+    }, materialize: false);
+
+    [Fact]
+    public async Task Refresh_with_wait_reports_query_failed_unretried_quarantined_and_source_unavailable_retried_from_the_one_error_table()
+    {
+        await using var server = await StartWithPostgresAsync();
+
+        using var badSql = await server.Http.PostAsync("/api/v1/datasets/bad_sql/refresh?wait=true", null);
+        var failed = await ProblemAsync(badSql, HttpStatusCode.UnprocessableEntity, "materialization-failed");
+        Assert.Equal("query-failed", failed.GetProperty("category").GetString());
+        var failedRun = failed.GetProperty("run");
+        Assert.Equal(("failed", "query-failed", 1), (failedRun.GetProperty("outcome").GetString(), failedRun.GetProperty("category").GetString(), failedRun.GetProperty("attempts").GetInt32()));
+        Assert.StartsWith("dataset 'bad_sql' (datasets/bad_sql.yaml)", failed.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("42601", failed.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        using var nullIds = await server.Http.PostAsync("/api/v1/datasets/null_ids/refresh?wait=true", null);
+        var quarantined = (await ProblemAsync(nullIds, HttpStatusCode.UnprocessableEntity, "quarantined")).GetProperty("run");
+        Assert.Equal(("quarantined", JsonValueKind.Null, 1L, 1), (quarantined.GetProperty("outcome").GetString(), quarantined.GetProperty("category").ValueKind,
+            quarantined.GetProperty("version").GetInt64(), quarantined.GetProperty("attempts").GetInt32()));
+
+        using var unreachable = await server.Http.PostAsync("/api/v1/datasets/unreachable/refresh?wait=true", null);
+        var unavailable = await ProblemAsync(unreachable, HttpStatusCode.ServiceUnavailable, "source-unavailable");
+        Assert.Contains("source 'down' (postgres) is unreachable", unavailable.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var retried = unavailable.GetProperty("run");
+        // Retried once (run_retries: 1) before the answer.
+        Assert.Equal(("source_unavailable", "source-unavailable", 2), (retried.GetProperty("outcome").GetString(), retried.GetProperty("category").GetString(), retried.GetProperty("attempts").GetInt32()));
+        Assert.Equal(2, (await VersionsAsync(server.Http, "unreachable")).GetArrayLength());
     }
 
     [Fact]

@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using Ladle.Core.Errors;
 using Ladle.Core.Loading;
 using Ladle.Core.Model;
 using Ladle.Engine;
+using Ladle.Server.Apis;
 using Spectre.Console;
 
 namespace Ladle.Cli.Commands;
@@ -64,21 +64,19 @@ internal static class ChecksCommand
         var lines = new List<Line>();
         foreach (var dataset in datasets)
         {
-            var (status, json) = await server.PostAsync($"/api/v1/datasets/{Uri.EscapeDataString(dataset.Name)}/checks/run", token, $"run the checks of '{dataset.Name}'", ct);
-            if (status == HttpStatusCode.ServiceUnavailable && dataset.Materialization == Materialization.Table)
+            var answer = await server.PostAsync<TrustApi.ChecksRunResponse>($"/api/v1/datasets/{Uri.EscapeDataString(dataset.Name)}/checks/run", token, $"run the checks of '{dataset.Name}'", ct);
+            if (answer.Status == HttpStatusCode.ServiceUnavailable && dataset.Materialization == Materialization.Table)
             {
-                lines.Add(new Line(dataset.Name, "", "", "", "skipped", json.TryGetProperty("detail", out var why) ? why.GetString() ?? "" : "nothing published yet"));
+                lines.Add(new Line(dataset.Name, "", "", "", "skipped", answer.Problem?.Detail ?? "nothing published yet"));
                 continue;
             }
-            if (status != HttpStatusCode.OK)
-                throw new SourceUnavailableException("ladle serve", $"'ladle serve' at {server.Url} answered {(int)status} to the checks of '{dataset.Name}': {(json.TryGetProperty("detail", out var detail) ? detail.GetString() : json.ToString())}");
-            var version = json.GetProperty("version") is { ValueKind: JsonValueKind.Number } v ? v.GetInt64().ToString(CultureInfo.InvariantCulture) : "live";
-            foreach (var r in json.GetProperty("results").EnumerateArray())
+            if (answer.Body is not { } response)
+                throw new SourceUnavailableException("ladle serve", $"'ladle serve' at {server.Url} answered {(int)answer.Status} to the checks of '{dataset.Name}': {answer.Problem?.Detail}");
+            var version = response.Version?.ToString(CultureInfo.InvariantCulture) ?? "live";
+            foreach (var r in response.Results)
             {
-                var outcome = r.GetProperty("outcome").GetString()!;
-                var severity = r.GetProperty("severity").GetString()!;
-                lines.Add(new Line(dataset.Name, version, r.GetProperty("check").GetString()!, severity,
-                    severity == "error" && outcome is "failed" or "error" ? "blocking" : outcome, r.GetProperty("message").GetString() ?? ""));
+                lines.Add(new Line(dataset.Name, version, r.Check, r.Severity,
+                    r.Severity == "error" && r.Outcome is "failed" or "error" ? "blocking" : r.Outcome, r.Message ?? ""));
             }
         }
         return lines;

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using Ladle.Core.Errors;
 using Ladle.Core.Loading;
 using Ladle.Core.Model;
 using Ladle.Engine;
+using Ladle.Server.Contracts;
 using Spectre.Console;
 
 namespace Ladle.Cli.Commands;
@@ -25,7 +26,7 @@ internal static class MaterializeCommand
         {
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
             var names = parse.GetValue(datasets) ?? [];
-            static int ExitCode(IReadOnlyList<MaterializeResult> results) => results.All(r => r.Published) ? CliRunner.Ok : CliRunner.Failed;
+            static int ExitCode(IReadOnlyList<RunOutcome> results) => results.All(r => r.Published) ? CliRunner.Ok : CliRunner.Failed;
             return await RunningServer.OpenOrAskAsync(loaded,
                 async engine => ExitCode(await RunAsync(engine, names, "cli", ct)),
                 async server => ExitCode(await RunOnServerAsync(loaded, server, names, RunningServer.TokenFrom(parse.GetValue(token)), ct)),
@@ -35,58 +36,39 @@ internal static class MaterializeCommand
     }
 
     /// <summary>
-    /// The same datasets in the same order as a local run (what they depend on first), each run by the server with
-    /// <c>POST …/refresh?wait=true</c>; a dataset whose input failed is skipped, as locally.
+    /// The same datasets in the same order as a local run (<see cref="RunOrder"/>), each run by the server with
+    /// <c>POST …/refresh?wait=true</c>; a dataset whose input did not publish is skipped, as locally.
     /// </summary>
-    private static async Task<IReadOnlyList<MaterializeResult>> RunOnServerAsync(
+    private static async Task<IReadOnlyList<RunOutcome>> RunOnServerAsync(
         ProjectDefinition project, RunningServer server, IReadOnlyCollection<string> names, string? token, CancellationToken ct)
     {
-        foreach (var name in names) RunningServer.Dataset(project, name);
-        var wanted = (names.Count == 0 ? project.Datasets : project.WithDependencies(names)).Where(d => d.Materialization == Materialization.Table).ToList();
-
-        var results = new List<MaterializeResult>();
-        var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var dataset in wanted)
+        var outcomes = await RunOrder.RunAsync(RunOrder.Plan(project, names), async dataset =>
         {
-            if (dataset.DependsOn.FirstOrDefault(failed.Contains) is { } broken)
-            {
-                failed.Add(dataset.Name);
-                results.Add(new MaterializeResult(dataset.Name, false, null, 0, TimeSpan.Zero, $"skipped: its dependency '{broken}' failed to materialize"));
-                continue;
-            }
-            MaterializeResult result = null!;
+            RunOutcome outcome = null!;
             await AnsiConsole.Status().StartAsync($"{dataset.Name}: running on the server", async _ =>
-                result = await RefreshAsync(server, token, dataset.Name, ct));
-            if (!result.Published) failed.Add(dataset.Name);
-            results.Add(result);
-        }
-        WriteSummary(results);
-        return results;
+                outcome = await RefreshAsync(server, token, dataset.Name, ct));
+            return outcome;
+        });
+        WriteSummary(outcomes);
+        return outcomes;
     }
 
-    private static async Task<MaterializeResult> RefreshAsync(RunningServer server, string? token, string dataset, CancellationToken ct)
+    /// <summary>The server's run of one dataset: its report, whether it published (200) or not (under the problem's <c>run</c>).</summary>
+    private static async Task<RunOutcome> RefreshAsync(RunningServer server, string? token, string dataset, CancellationToken ct)
     {
-        var (_, json) = await server.PostAsync($"/api/v1/datasets/{Uri.EscapeDataString(dataset)}/refresh?wait=true", token, $"run '{dataset}'", ct);
-        // 200 carries the run; a refusal carries it under "run" beside the problem's detail.
-        var run = json.TryGetProperty("run", out var inner) ? inner : json;
-        if (!run.TryGetProperty("outcome", out var outcome))
-            return new MaterializeResult(dataset, false, null, 0, TimeSpan.Zero, json.TryGetProperty("detail", out var detail) ? detail.GetString() : json.ToString());
-        var published = outcome.GetString() == "published";
-        return new MaterializeResult(
-            dataset, published,
-            run.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null,
-            run.GetProperty("rows").GetInt64(),
-            TimeSpan.FromSeconds(run.GetProperty("seconds").GetDouble()),
-            published ? null : run.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String ? error.GetString() : outcome.GetString())
+        var answer = await server.PostAsync<RunReport>($"/api/v1/datasets/{Uri.EscapeDataString(dataset)}/refresh?wait=true", token, $"run '{dataset}'", ct);
+        if ((answer.Body ?? answer.Problem?.Run) is { } report) return report.ToOutcome();
+        // Refused before any run began (a dataset the server does not know, say): a failure with the server's reason.
+        return new RunOutcome(dataset, RunStatus.Failed, null, 0, TimeSpan.Zero, answer.Problem?.Detail ?? $"'ladle serve' answered {(int)answer.Status}")
         {
-            Quarantined = outcome.GetString() == "quarantined",
+            Category = ErrorCategories.FromSlug(answer.Problem?.Category),
         };
     }
 
     /// <summary>Materializes with a live progress display and prints a summary table.</summary>
-    public static async Task<IReadOnlyList<MaterializeResult>> RunAsync(LadleEngine engine, IReadOnlyCollection<string> names, string trigger, CancellationToken ct)
+    public static async Task<IReadOnlyList<RunOutcome>> RunAsync(LadleEngine engine, IReadOnlyCollection<string> names, string trigger, CancellationToken ct)
     {
-        IReadOnlyList<MaterializeResult> results = [];
+        IReadOnlyList<RunOutcome> results = [];
         await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new SpinnerColumn(), new ElapsedTimeColumn())
             .StartAsync(async context =>
@@ -116,18 +98,24 @@ internal static class MaterializeCommand
         return results;
     }
 
-    private static void WriteSummary(IReadOnlyList<MaterializeResult> results)
+    /// <summary>One line per dataset, the same whether it ran here or on the server: its outcome, and why when it did not publish.</summary>
+    private static void WriteSummary(IReadOnlyList<RunOutcome> results)
     {
-        var table = new Table().AddColumns("dataset", "result", "version", "rows", "seconds");
+        var table = new Table().AddColumns("dataset", "outcome", "version", "rows", "seconds", "error");
         foreach (var r in results)
         {
             table.AddRow(
                 Markup.Escape(r.Dataset),
-                r.Published ? "[green]published[/]" : $"[red]{Markup.Escape(r.Detail ?? r.Error ?? "failed")}[/]",
+                r.Published ? "[green]published[/]" : $"[red]{Markup.Escape(OutcomeText(r))}[/]",
                 r.Version?.ToString(CultureInfo.InvariantCulture) ?? "",
                 r.Rows.ToString("N0", CultureInfo.InvariantCulture),
-                r.Duration.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture));
+                r.Duration.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture),
+                r.Published ? "" : $"[red]{Markup.Escape(r.Detail ?? r.Error ?? "failed")}[/]");
         }
         AnsiConsole.Write(table);
     }
+
+    /// <summary>"source unavailable", or "failed (query-failed)" with the category that says what to fix.</summary>
+    private static string OutcomeText(RunOutcome r) =>
+        RunReport.NameOf(r.Status).Replace('_', ' ') + (r.Status == RunStatus.Failed && r.Category is { } c ? $" ({ErrorCategories.Of(c).Slug})" : "");
 }

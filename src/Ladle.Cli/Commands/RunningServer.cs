@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Ladle.Core.Errors;
 using Ladle.Core.Model;
+using Ladle.Server.Contracts;
 
 namespace Ladle.Cli.Commands;
 
@@ -55,11 +56,12 @@ internal sealed record RunningServer(string Url, int Pid, DateTimeOffset Started
     }
 
     /// <summary>
-    /// POSTs to the server for <paramref name="what"/> and returns its status and JSON body. Starting work there
-    /// takes an admin token (from --token or LADLE_TOKEN) unless it runs with --dev; a refusal, a server that does not
-    /// answer, or a body that is not JSON is an error that says so.
+    /// POSTs to the server for <paramref name="what"/> and reads its answer: the endpoint's contract
+    /// (<typeparamref name="T"/>, from <c>Ladle.Server.Contracts</c> or the API's own records) when it succeeds, its
+    /// problem otherwise. Starting work there takes an admin token (from --token or LADLE_TOKEN) unless it runs with
+    /// --dev; a refusal, a server that does not answer, or a body that is not the contract is an error that says so.
     /// </summary>
-    public async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, string? token, string what, CancellationToken cancellationToken)
+    public async Task<ServerAnswer<T>> PostAsync<T>(string path, string? token, string what, CancellationToken cancellationToken) where T : class
     {
         using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = Timeout.InfiniteTimeSpan };
         using var request = new HttpRequestMessage(HttpMethod.Post, path);
@@ -80,7 +82,9 @@ internal sealed record RunningServer(string Url, int Pid, DateTimeOffset Started
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             try
             {
-                return (response.StatusCode, JsonDocument.Parse(body).RootElement.Clone());
+                return response.IsSuccessStatusCode
+                    ? new ServerAnswer<T>(response.StatusCode, JsonSerializer.Deserialize<T>(body, ApiJson.Options) ?? throw new JsonException("null"), null)
+                    : new ServerAnswer<T>(response.StatusCode, null, JsonSerializer.Deserialize<ApiProblem>(body, ApiJson.Options) ?? throw new JsonException("null"));
             }
             catch (JsonException)
             {
@@ -110,8 +114,7 @@ internal sealed record RunningServer(string Url, int Pid, DateTimeOffset Started
     }
 
     /// <summary>A dataset named on the command line, or a 404-style error with the closest name.</summary>
-    public static DatasetDefinition Dataset(ProjectDefinition project, string name) =>
-        project.FindDataset(name) ?? throw new NotFoundException($"no dataset '{name}' ({Ladle.Core.Loading.Suggest.Hint(name, project.Datasets.Select(d => d.Name).ToList())})");
+    public static DatasetDefinition Dataset(ProjectDefinition project, string name) => Engine.RunOrder.Find(project, name);
 
     /// <summary>The option that carries an admin token to a running server.</summary>
     public static System.CommandLine.Option<string?> TokenOption() => new("--token")

@@ -92,7 +92,7 @@ public sealed class IncidentMonitor : BackgroundService
         }
     }
 
-    private void OnMaterialized(MaterializeResult result) => _wake.Writer.TryWrite(true);
+    private void OnMaterialized(RunOutcome result) => _wake.Writer.TryWrite(true);
 
     private async Task EvaluateAsync(DatasetDefinition dataset, CancellationToken cancellationToken)
     {

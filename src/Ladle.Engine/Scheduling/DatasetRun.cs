@@ -8,7 +8,7 @@ namespace Ladle.Engine.Scheduling;
 /// </summary>
 public sealed class DatasetRun
 {
-    private readonly TaskCompletionSource<MaterializeResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<RunOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _attempts;
     private long _retryAtTicks;
 
@@ -53,14 +53,12 @@ public sealed class DatasetRun
         }
     }
 
-    /// <summary>The result of the run's last attempt (or why it was skipped); cancelled if Ladle stops first.</summary>
-    public Task<MaterializeResult> Completion => _completion.Task;
+    /// <summary>The outcome of the run's last attempt (or why it was skipped, or that Ladle stopped first).</summary>
+    public Task<RunOutcome> Completion => _completion.Task;
 
     internal void AttemptStarted() => Interlocked.Increment(ref _attempts);
 
     internal void WaitingToRetry(DateTimeOffset? at) => Interlocked.Exchange(ref _retryAtTicks, at?.UtcTicks ?? 0);
 
-    internal void Complete(MaterializeResult result) => _completion.TrySetResult(result);
-
-    internal void Cancel() => _completion.TrySetCanceled();
+    internal void Complete(RunOutcome result) => _completion.TrySetResult(result);
 }

@@ -142,7 +142,7 @@ internal sealed class RunQueue
 
     private async Task ExecuteAsync(DatasetRun run)
     {
-        MaterializeResult? result = null;
+        RunOutcome result;
         try
         {
             result = await WaitForInputsAsync(run) ?? await BuildAsync(run);
@@ -151,12 +151,17 @@ internal sealed class RunQueue
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             // Ladle is stopping: the attempt under way was recorded as interrupted by the publisher (it runs again at the next start).
+            result = RunOutcome.Interrupted(run.Dataset);
         }
         catch (Exception e)
         {
-            // A background run has nobody to throw to: the run ends failed and the queue keeps serving.
+            // A background run has nobody to throw to: the run ends failed and the queue keeps serving. Its message is
+            // about Ladle's internals: it stays in the log, as for any unexpected error.
             Log.RunCrashed(_logger, e, run.Dataset);
-            result = new MaterializeResult(run.Dataset, false, null, 0, TimeSpan.Zero, $"the run failed unexpectedly: {e.Message}");
+            result = new RunOutcome(run.Dataset, RunStatus.Failed, null, 0, TimeSpan.Zero, "the run failed unexpectedly; the server log has the details")
+            {
+                Category = Core.Errors.ErrorCategory.Internal,
+            };
         }
         Finish(run, result);
     }
@@ -166,7 +171,7 @@ internal sealed class RunQueue
     /// the build reads what they publish. Returns the skipped result when one of them did not publish: nothing is
     /// built on top of a failure.
     /// </summary>
-    private async Task<MaterializeResult?> WaitForInputsAsync(DatasetRun run)
+    private async Task<RunOutcome?> WaitForInputsAsync(DatasetRun run)
     {
         var awaited = new HashSet<DatasetRun>();
         while (true)
@@ -185,11 +190,10 @@ internal sealed class RunQueue
             foreach (var input in inputs)
             {
                 awaited.Add(input);
-                var result = await input.Completion.WaitAsync(_stopping.Token);
-                if (result.Published) continue;
+                var skipped = RunOrder.SkippedBy(run.Definition, [await input.Completion.WaitAsync(_stopping.Token)]);
+                if (skipped is null) continue;
                 Log.RunSkipped(_logger, run.Dataset, input.Dataset);
-                return new MaterializeResult(run.Dataset, false, null, 0, TimeSpan.Zero,
-                    $"skipped: its dependency '{input.Dataset}' failed to materialize");
+                return skipped;
             }
         }
     }
@@ -199,12 +203,12 @@ internal sealed class RunQueue
         dataset.DependsOn.Select(d => _slots.GetValueOrDefault(d)).Select(s => s?.Next ?? s?.Current).OfType<DatasetRun>();
 
     /// <summary>Builds the dataset; a failure at the source is tried again after 1, 2, 4… times retry_backoff.</summary>
-    private async Task<MaterializeResult> BuildAsync(DatasetRun run)
+    private async Task<RunOutcome> BuildAsync(DatasetRun run)
     {
         var settings = _engine.Project.Server;
         for (var retry = 0; ; retry++)
         {
-            MaterializeResult result;
+            RunOutcome result;
             await _builders.WaitAsync(_stopping.Token);
             try
             {
@@ -215,13 +219,11 @@ internal sealed class RunQueue
             {
                 _builders.Release();
             }
-            if (result.Published || !result.SourceError) return result;
-            if (retry >= settings.RunRetries)
+            if (RunOrder.RetryDelay(result, retry, settings) is not { } delay)
             {
-                Log.RunGaveUp(_logger, run.Dataset, run.Attempts, result.Error ?? "");
+                if (result.Status == RunStatus.SourceUnavailable) Log.RunGaveUp(_logger, run.Dataset, run.Attempts, result.Error ?? "");
                 return result;
             }
-            var delay = settings.RetryBackoff * Math.Pow(2, retry);
             var retryAt = _time.GetUtcNow() + delay;
             Log.RunRetrying(_logger, run.Dataset, run.Attempts, settings.RunRetries + 1, retryAt, result.Error ?? "");
             // The timer exists before RetryAt is visible: whoever sees RetryAt may move the clock past it.
@@ -251,7 +253,7 @@ internal sealed class RunQueue
         Request(dependents, "cascade", joinBuilding: false);
     }
 
-    private void Finish(DatasetRun run, MaterializeResult? result)
+    private void Finish(DatasetRun run, RunOutcome result)
     {
         DatasetRun? next;
         lock (_lock)
@@ -261,8 +263,7 @@ internal sealed class RunQueue
             slot.Current = next;
             slot.Next = null;
         }
-        if (result is null) run.Cancel();
-        else run.Complete(result);
+        run.Complete(result);
         if (next is not null) Launch(next);
     }
 }

@@ -1,8 +1,8 @@
 using Ladle.Core.Errors;
 using Ladle.Engine;
-using Ladle.Engine.Checks;
 using Ladle.Engine.Scheduling;
 using Ladle.Engine.Serving;
+using Ladle.Server.Contracts;
 using Ladle.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,9 +13,10 @@ namespace Ladle.Server.Apis;
 
 /// <summary>
 /// POST /api/v1/datasets/{name}/refresh: a run now, through the scheduler's queue (so never beside another run
-/// of the dataset). 202 with a Location to the dataset's versions; with ?wait=true the run's outcome instead:
-/// 200 published, 422 quarantined or failed to build, 424 skipped because an input failed, 503 its source failed
-/// (after the configured retries) or Ladle stopped first, 507 the disk holding the store or the state is full.
+/// of the dataset). 202 with a Location to the dataset's versions; with ?wait=true the run's outcome instead
+/// (<see cref="RunReport"/>): 200 published, 422 quarantined or failed to build, 424 skipped because an input failed,
+/// 503 its source was unavailable (after the configured retries) or Ladle stopped first, 507 the disk holding the
+/// store or the state is full, 500 Ladle failed unexpectedly.
 /// </summary>
 public static class RefreshApi
 {
@@ -42,27 +43,34 @@ public static class RefreshApi
                 new RefreshAccepted(dataset.Name, run.Trigger, coalesced, run.RequestedAt));
         }
 
-        MaterializeResult result;
-        try
+        // The client may leave; the run goes on without it.
+        var outcome = await run.Completion.WaitAsync(context.RequestAborted);
+        var report = RunReport.From(run, outcome);
+        if (outcome.Published) return TypedResults.Ok(report);
+        var (status, kind, title) = Answer(outcome);
+        var detail = outcome.Status == RunStatus.Interrupted
+            ? $"Ladle stopped before the run of '{dataset.Name}' finished; the previous version stays served"
+            : outcome.Error ?? "the run failed";
+        return Problem(context, status, kind, title, detail, report);
+    }
+
+    /// <summary>
+    /// The HTTP answer to a run that did not publish. A failure answers what the one error table
+    /// (<see cref="ErrorCategories"/>) gives its category for a run: 422 for what the owner must fix (the definition,
+    /// the source's data), 503 when its source was unavailable (after the configured retries), 507 for a full disk.
+    /// </summary>
+    private static (int Status, string Kind, string Title) Answer(RunOutcome outcome)
+    {
+        switch (outcome.Status)
         {
-            // The client may leave; the run goes on without it.
-            result = await run.Completion.WaitAsync(context.RequestAborted);
+            case RunStatus.Quarantined: return (StatusCodes.Status422UnprocessableEntity, "quarantined", "Quarantined");
+            case RunStatus.Skipped: return (StatusCodes.Status424FailedDependency, "dependency-failed", "Failed dependency");
+            case RunStatus.Interrupted: return (StatusCodes.Status503ServiceUnavailable, "stopped", "Service unavailable");
         }
-        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-        {
-            return Problem(context, StatusCodes.Status503ServiceUnavailable, "stopped", "Service unavailable",
-                $"Ladle stopped before the run of '{dataset.Name}' finished; the previous version stays served", null);
-        }
-        var report = RunReport.From(run, result);
-        return report.Outcome switch
-        {
-            "published" => TypedResults.Ok(report),
-            "quarantined" => Problem(context, StatusCodes.Status422UnprocessableEntity, "quarantined", "Quarantined", result.Error!, report),
-            "skipped" => Problem(context, StatusCodes.Status424FailedDependency, "dependency-failed", "Failed dependency", result.Error!, report),
-            _ when result.StorageFull => Problem(context, StatusCodes.Status507InsufficientStorage, "storage-full", "Insufficient storage", result.Error!, report),
-            _ when result.SourceError => Problem(context, StatusCodes.Status503ServiceUnavailable, "source-unavailable", "Service unavailable", result.Error!, report),
-            _ => Problem(context, StatusCodes.Status422UnprocessableEntity, "materialization-failed", "Materialization failed", result.Error ?? "the run failed", report),
-        };
+        var info = ErrorCategories.Of(outcome.Category ?? ErrorCategory.Internal);
+        return info.RunStatus == StatusCodes.Status422UnprocessableEntity
+            ? (info.RunStatus, "materialization-failed", "Materialization failed")
+            : (info.RunStatus, info.Slug, info.Title);
     }
 
     private static bool ParseWait(string? text) => text?.Trim().ToLowerInvariant() switch
@@ -72,34 +80,11 @@ public static class RefreshApi
         _ => throw new InvalidRequestException($"wait must be true or false, not '{text}'", "wait"),
     };
 
-    /// <summary>The same shape ProblemMiddleware gives Ladle's errors, plus the run when there is one.</summary>
-    private static ProblemHttpResult Problem(HttpContext context, int status, string kind, string title, string detail, RunReport? report) =>
-        TypedResults.Problem(detail, context.Request.Path, status, title, $"https://ladle.dev/problems/{kind}",
-            extensions: report is null ? null : new Dictionary<string, object?> { ["run"] = report });
-
-    /// <summary>A run was requested (or joined one already queued or building).</summary>
-    public sealed record RefreshAccepted(string Dataset, string Trigger, bool Coalesced, DateTimeOffset RequestedAt);
-
-    /// <summary>How a run ended: the result of its last attempt.</summary>
-    public sealed record RunReport(string Dataset, string Trigger, string Outcome, long? Version, long Rows, double Seconds,
-        int Attempts, string? Error, IReadOnlyList<CheckReport> Checks)
+    /// <summary>The same shape ProblemMiddleware gives Ladle's errors (with the failure's category), plus the run.</summary>
+    private static ProblemHttpResult Problem(HttpContext context, int status, string kind, string title, string detail, RunReport report)
     {
-        public static RunReport From(DatasetRun run, MaterializeResult result) => new(
-            result.Dataset,
-            run.Trigger,
-            result.Published ? "published" : result.Quarantined ? "quarantined" : run.Attempts == 0 ? "skipped" : "failed",
-            result.Version,
-            result.Rows,
-            Math.Round(result.Duration.TotalSeconds, 3),
-            run.Attempts,
-            result.Error,
-            result.Checks.Select(CheckReport.From).ToList());
-    }
-
-    /// <summary>One check of the version the run built.</summary>
-    public sealed record CheckReport(string Name, string Severity, string Outcome, long FailingRows, string Message)
-    {
-        public static CheckReport From(CheckResult c) =>
-            new(c.Check, c.Severity.ToString().ToLowerInvariant(), c.Outcome.ToString().ToLowerInvariant(), c.FailingRows, c.Message);
+        var extensions = new Dictionary<string, object?> { ["run"] = report };
+        if (report.Category is { } category) extensions["category"] = category;
+        return TypedResults.Problem(detail, context.Request.Path, status, title, $"https://ladle.dev/problems/{kind}", extensions: extensions);
     }
 }

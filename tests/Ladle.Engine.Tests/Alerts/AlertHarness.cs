@@ -46,7 +46,7 @@ internal sealed class AlertHarness : IAsyncDisposable
         return new AlertHarness(engine, dispatcher, monitor);
     }
 
-    public async Task<MaterializeResult> MaterializeAsync(string dataset) =>
+    public async Task<RunOutcome> MaterializeAsync(string dataset) =>
         Assert.Single(await Engine.Publisher.MaterializeAsync([dataset], "test", null, CancellationToken.None));
 
     /// <summary>Runs a pass now and waits until every alert it raised was delivered or given up.</summary>

@@ -57,7 +57,7 @@ public sealed class FailureCategoryTests(PostgresFixture pg) : IClassFixture<Pos
             Assert.Null(run.RetryAt);
             var result = await run.Completion;
             Assert.False(result.Published);
-            Assert.False(result.SourceError);
+            Assert.Equal(RunStatus.Failed, result.Status);
             Assert.Equal(ErrorCategory.QueryFailed, result.Category);
             Assert.Equal(1, run.Attempts);
             Assert.StartsWith("dataset 'orders' (", result.Error, StringComparison.Ordinal);
@@ -66,6 +66,32 @@ public sealed class FailureCategoryTests(PostgresFixture pg) : IClassFixture<Pos
             var version = Assert.Single(await VersionsAsync(engine, "orders"));
             Assert.Equal(VersionStatus.Failed, version.Status);
             Assert.Equal(result.Error, version.Error);
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_postgres_dataset_whose_error_check_fails_is_quarantined_once_unretried()
+    {
+        using var p = Project(pg.ConnectionString, "  run_retries: 3\n  retry_backoff: 1m");
+        p.Dataset("orders", "source: warehouse\nsql: SELECT NULL::int AS id\nchecks:\n  - name: ids_present\n    type: not_null\n    column: id\n");
+        var time = new FakeTimeProvider(Start);
+        await using var engine = await p.OpenAsync();
+        var scheduler = new DatasetScheduler(engine, time);
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            var run = scheduler.Request("orders", "api").Run;
+            var result = await run.Completion;
+            Assert.Equal(RunStatus.Quarantined, result.Status);
+            Assert.Null(result.Category);
+            Assert.Equal((1L, 1L), (result.Version, result.Rows));
+            Assert.Equal("quarantined: 1 error check(s) failed: ids_present", result.Error);
+            Assert.Equal(1, run.Attempts);
+            Assert.Equal(VersionStatus.Quarantined, Assert.Single(await VersionsAsync(engine, "orders")).Status);
         }
         finally
         {
@@ -124,7 +150,7 @@ public sealed class FailureCategoryTests(PostgresFixture pg) : IClassFixture<Pos
             time.Advance(TimeSpan.FromMinutes(2));
             var result = await run.Completion;
             Assert.False(result.Published);
-            Assert.True(result.SourceError);
+            Assert.Equal(RunStatus.SourceUnavailable, result.Status);
             Assert.Equal(ErrorCategory.SourceUnavailable, result.Category);
             Assert.Contains("source 'warehouse' (postgres) is unreachable", result.Error, StringComparison.Ordinal);
             Assert.Equal(3, run.Attempts);
@@ -157,6 +183,8 @@ public sealed class FailureCategoryTests(PostgresFixture pg) : IClassFixture<Pos
             var info = ErrorCategories.Of(category);
             Assert.Equal(category, info.Category);
             Assert.InRange(info.Status, 400, 599);
+            Assert.InRange(info.RunStatus, 400, 599);
+            Assert.Equal(category, ErrorCategories.FromSlug(info.Slug));
             Assert.False(string.IsNullOrWhiteSpace(info.Title));
             Assert.Matches(new Regex("^[a-z-]+$"), info.Slug);
             Assert.Matches(new Regex("^[0-9A-Z]{5}$"), info.SqlState);

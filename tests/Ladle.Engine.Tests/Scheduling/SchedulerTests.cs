@@ -214,7 +214,7 @@ public sealed class SchedulerTests
             time.Advance(TimeSpan.FromMinutes(1));
             var result = await run.Completion;
             Assert.False(result.Published);
-            Assert.True(result.SourceError);
+            Assert.Equal(RunStatus.SourceUnavailable, result.Status);
             Assert.Contains("does not exist", result.Error, StringComparison.Ordinal);
             Assert.Equal(2, run.Attempts);
             Assert.Null(run.RetryAt);
@@ -247,12 +247,12 @@ public sealed class SchedulerTests
             Assert.True(quarantined.Quarantined);
             Assert.Contains("1 error check(s) failed: ", quarantined.Error, StringComparison.Ordinal);
             Assert.Contains("not_null", quarantined.Error, StringComparison.Ordinal);
-            Assert.False(quarantined.SourceError);
+            Assert.Equal(RunStatus.Quarantined, quarantined.Status);
             Assert.Equal(1, quarantine.Attempts);
             Assert.Equal(VersionStatus.Quarantined, Assert.Single(await VersionsAsync(engine, "orders")).Status);
 
             Assert.False(failed.Published);
-            Assert.False(failed.SourceError);
+            Assert.Equal(RunStatus.Failed, failed.Status);
             Assert.Contains("'price'", failed.Error, StringComparison.Ordinal);
             Assert.Equal(1, broken.Attempts);
             Assert.Equal(VersionStatus.Failed, Assert.Single(await VersionsAsync(engine, "typed")).Status);
@@ -405,7 +405,7 @@ public sealed class SchedulerTests
         hold.Dispose();
         // Hosts stop their services again when they shut down; the second call must be harmless.
         await Task.WhenAll(stopping, scheduler.StopAsync(CancellationToken.None)).WaitAsync(TimeSpan.FromSeconds(30));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.Completion);
+        Assert.Equal(RunStatus.Interrupted, (await run.Completion).Status);
         var version = Assert.Single(await VersionsAsync(engine, "items"));
         Assert.Equal(VersionStatus.Interrupted, version.Status);
         Assert.StartsWith("interrupted: Ladle stopped", version.Error, StringComparison.Ordinal);
