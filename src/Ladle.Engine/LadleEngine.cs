@@ -89,7 +89,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
         loggers ??= NullLoggerFactory.Instance;
         // A missing state file is only a new project when the store is new too; otherwise creating an empty state
         // would make recovery drop every version, so refuse before the file is created.
-        var stateMissing = state is null && !File.Exists(project.StatePath);
+        var stateMissing = state is null && !StateStoreFactory.Exists(project);
         DuckDbStore store;
         try
         {
@@ -110,9 +110,8 @@ public sealed partial class LadleEngine : IAsyncDisposable
         GuardedStateStore guarded;
         try
         {
-            state ??= new SqliteStateStore(project.StatePath);
-            guarded = new GuardedStateStore(state, (state as SqliteStateStore)?.FilePath ?? "the state store", writes, TimeProvider.System,
-                loggers.CreateLogger("Ladle.State"));
+            state ??= StateStoreFactory.Create(project);
+            guarded = StateStoreFactory.Guard(state, writes, TimeProvider.System, loggers.CreateLogger("Ladle.State"));
             await guarded.InitializeAsync(cancellationToken);
         }
         catch

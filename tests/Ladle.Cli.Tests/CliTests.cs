@@ -69,6 +69,34 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Generated", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Every_command_that_reads_state_opens_the_store_that_ladle_yaml_names()
+    {
+        Assert.Equal(0, (await LadleProcess.RunAsync("init", _dir)).ExitCode);
+        File.AppendAllText(Path.Combine(_dir, "ladle.yaml"), "\nstate:\n  kind: sqlite\n  path: records/state.db\n");
+        File.WriteAllText(Path.Combine(_dir, "access.yaml"), "roles:\n  ops:\n    admin: true\nprincipals:\n  opsbot: { kind: service, roles: [ops] }\n");
+        async Task<string> Ok(params string[] args)
+        {
+            var (code, output, error) = await LadleProcess.RunAsync([.. args, "--project", _dir]);
+            Assert.True(code == 0, $"ladle {string.Join(' ', args)}: {output}{error}");
+            return output + error;
+        }
+
+        Assert.Contains("published", await Ok("materialize"), StringComparison.Ordinal);
+        var created = await Ok("tokens", "create", "--principal", "opsbot");
+        var id = created.Split('_')[1];
+        Assert.Contains(id, await Ok("tokens", "list"), StringComparison.Ordinal);
+        Assert.Contains($"revoked {id}", await Ok("tokens", "revoke", id), StringComparison.Ordinal);
+        Assert.Contains("published", await Ok("versions", "cities"), StringComparison.Ordinal);
+        Assert.Contains("cities", await Ok("status"), StringComparison.Ordinal);
+        Assert.Contains("Grants not used", await Ok("access", "report"), StringComparison.Ordinal);
+        await Ok("audit");
+        Assert.Contains("already knows all 1 version(s)", await Ok("recover"), StringComparison.Ordinal);
+
+        Assert.True(File.Exists(Path.Combine(_dir, "records", "state.db")));
+        Assert.False(File.Exists(Path.Combine(_dir, ".ladle", "state.db")));
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }

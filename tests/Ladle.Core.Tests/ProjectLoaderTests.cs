@@ -166,6 +166,38 @@ public sealed class ProjectLoaderTests
         Assert.Equal(5, d.Location.Line);
     }
 
+    [Theory]
+    [InlineData("state: elsewhere/state.db\n")]
+    [InlineData("state:\n  kind: sqlite\n  path: elsewhere/state.db\n")]
+    public void State_is_a_path_or_a_kind_with_its_settings(string state)
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject + "\n" + state);
+        var project = ProjectLoader.Load(p.Root);
+        Assert.Equal(StateKind.Sqlite, project.State.Kind);
+        Assert.Equal(Path.Combine(p.Root, "elsewhere", "state.db"), project.StatePath);
+    }
+
+    [Fact]
+    public void State_without_settings_is_sqlite_under_the_ladle_folder()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject + "\nstate:\n  kind: sqlite\n");
+        var project = ProjectLoader.Load(p.Root);
+        Assert.Equal(StateKind.Sqlite, project.State.Kind);
+        Assert.Equal(Path.Combine(p.Root, ".ladle", "state.db"), project.StatePath);
+    }
+
+    [Fact]
+    public void Unknown_state_kind_or_key_is_named_where_it_is_written()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject + "\nstate:\n  kind: redis\n  paht: x.db\n");
+        var e = Fails(p);
+        var kind = Assert.Single(e.Diagnostics, d => d.Message == "unknown state kind 'redis'");
+        Assert.Equal(new SourceLocation("ladle.yaml", 10, 9), kind.Location);
+        Assert.Equal("expected one of: sqlite", kind.Hint);
+        var key = Assert.Single(e.Diagnostics, d => d.Message == "unknown key 'paht' in state");
+        Assert.Equal(new SourceLocation("ladle.yaml", 11, 3), key.Location);
+    }
+
     [Fact]
     public void Missing_project_file_says_how_to_start_one()
     {

@@ -16,8 +16,7 @@ internal static class AccessCommand
         report.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
-            await using var state = new SqliteStateStore(loaded.StatePath);
-            await state.InitializeAsync(ct);
+            await using var state = await StateStoreFactory.OpenAsync(loaded, ct);
             if (parse.GetValue(days) is < 1 or > 36_500)
                 throw new Core.Errors.InvalidRequestException($"--days must be from 1 to 36500, not {parse.GetValue(days)}", "days");
             var since = DateTimeOffset.UtcNow.AddDays(-parse.GetValue(days));

@@ -22,8 +22,7 @@ internal static class AuditCommand
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
             if (!Durations.TryParse(parse.GetValue(since)!, out var span))
                 throw new Core.Errors.InvalidRequestException($"--since '{parse.GetValue(since)}' is not a duration ({Durations.Expected})", "since");
-            await using var state = new SqliteStateStore(loaded.StatePath);
-            await state.InitializeAsync(ct);
+            await using var state = await StateStoreFactory.OpenAsync(loaded, ct);
             var entries = await state.QueryAuditAsync(new AuditQuery(parse.GetValue(principal), parse.GetValue(dataset), DateTimeOffset.UtcNow - span, parse.GetValue(limit)), ct);
             var table = new Table().AddColumns("at", "principal", "interface", "target", "action", "format", "version", "status", "rows", "bytes", "ms", "filters");
             // Entries written before the audit cleaned caller text may still hold escapes: clean again before the terminal sees them.

@@ -17,7 +17,7 @@ internal static class StatusCommand
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
-            await using var state = new SqliteStateStore(loaded.StatePath);
+            await using var state = StateStoreFactory.Create(loaded);
             var lines = await StatusSnapshot.ReadAsync(loaded, state, ct);
             var table = new Table().AddColumns("dataset", "materialization", "status", "version", "age", "failing checks / reason");
             foreach (var line in lines)

@@ -35,8 +35,7 @@ internal static class TokensCommand
                 if (!Durations.TryParse(text, out var span)) throw new Core.Errors.InvalidRequestException($"--expires '{text}' is not a duration ({Durations.Expected})", "expires");
                 lifetime = span;
             }
-            await using var state = new SqliteStateStore(loaded.StatePath);
-            await state.InitializeAsync(ct);
+            await using var state = await StateStoreFactory.OpenAsync(loaded, ct);
             var (token, record) = await new TokenService(loaded, state).CreateAsync(parse.GetValue(principal)!, lifetime, parse.GetValue(description), ct);
             Console.WriteLine(token);
             await Console.Error.WriteLineAsync($"token {record.Id} for '{record.Principal}'{(record.ExpiresAt is { } e ? $", expires {e.UtcDateTime:yyyy-MM-dd HH:mm}Z" : "")}: keep it now, it is not shown again");
@@ -52,8 +51,7 @@ internal static class TokensCommand
         list.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
-            await using var state = new SqliteStateStore(loaded.StatePath);
-            await state.InitializeAsync(ct);
+            await using var state = await StateStoreFactory.OpenAsync(loaded, ct);
             var table = new Table().AddColumns("id", "principal", "created", "expires", "revoked", "last used", "description");
             static string At(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "";
             foreach (var t in await state.ListTokensAsync(ct))
@@ -72,8 +70,7 @@ internal static class TokensCommand
         revoke.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
-            await using var state = new SqliteStateStore(loaded.StatePath);
-            await state.InitializeAsync(ct);
+            await using var state = await StateStoreFactory.OpenAsync(loaded, ct);
             if (await state.RevokeTokenAsync(parse.GetValue(id)!, DateTimeOffset.UtcNow, ct))
             {
                 AnsiConsole.MarkupLine($"revoked {Markup.Escape(parse.GetValue(id)!)}");

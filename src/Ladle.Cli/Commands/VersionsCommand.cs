@@ -20,8 +20,7 @@ internal static class VersionsCommand
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
             var definition = loaded.FindDataset(parse.GetValue(dataset)!)
                 ?? throw new Core.Errors.NotFoundException($"no dataset '{parse.GetValue(dataset)}' ({Suggest.Hint(parse.GetValue(dataset)!, loaded.Datasets.Select(d => d.Name).ToList())})");
-            await using var state = new SqliteStateStore(loaded.StatePath);
-            await state.InitializeAsync(ct);
+            await using var state = await StateStoreFactory.OpenAsync(loaded, ct);
             var versions = await state.ListVersionsAsync(definition.Name, 100, ct);
             var table = new Table().AddColumns("version", "status", "trigger", "started", "published", "rows", "watermark", "error");
             static string At(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "";

@@ -54,13 +54,14 @@ public static partial class ProjectLoader
         var alerts = new List<AlertChannel>();
         var storePath = Path.Combine(root, ".ladle", "store.duckdb");
         var statePath = Path.Combine(root, ".ladle", "state.db");
+        var state = new StateSettings();
         if (projectMap is not null)
         {
             var map = new YamlMap(projectMap, ProjectFile, diagnostics, ProjectFile, ProjectKeys);
             name = map.String("name", required: true) ?? name;
             description = map.String("description");
             if (map.String("store") is { } store) storePath = Path.GetFullPath(Path.Combine(root, store));
-            if (map.String("state") is { } state) statePath = Path.GetFullPath(Path.Combine(root, state));
+            (state, statePath) = ReadState(map, root, state, statePath, diagnostics);
             if (map.Map("server") is { } serverNode) server = ReadServer(new YamlMap(serverNode, ProjectFile, diagnostics, "server", ServerKeys), diagnostics);
             if (map.Map("sources") is { } sourcesNode)
             {
@@ -90,6 +91,7 @@ public static partial class ProjectLoader
             Server = server,
             StorePath = storePath,
             StatePath = statePath,
+            State = state,
             Sources = sources,
             Datasets = ordered,
             Access = access,

@@ -17,6 +17,9 @@ public sealed class ProjectDefinition
     /// <summary>Absolute path of the embedded SQLite state database.</summary>
     public required string StatePath { get; init; }
 
+    /// <summary>Which backend keeps the state (<c>state:</c> in ladle.yaml).</summary>
+    public StateSettings State { get; init; } = new();
+
     public required IReadOnlyDictionary<string, SourceDefinition> Sources { get; init; }
 
     /// <summary>Datasets in dependency order: every dataset comes after those it depends on.</summary>

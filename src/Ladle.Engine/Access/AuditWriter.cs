@@ -26,7 +26,7 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(30);
 
-    private readonly IStateStore _state;
+    private readonly IAuditStore _state;
     private readonly ILogger _logger;
     private readonly TimeProvider _clock;
     private readonly int _maxHeld;
@@ -42,7 +42,7 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
     private long _lostAudited;
     private bool _lastFailed;
 
-    public AuditWriter(IStateStore state, ILogger<AuditWriter> logger, TimeProvider? clock = null, int maxHeld = MaxHeld)
+    public AuditWriter(IAuditStore state, ILogger<AuditWriter> logger, TimeProvider? clock = null, int maxHeld = MaxHeld)
     {
         _state = state;
         _logger = logger;

@@ -12,7 +12,7 @@ namespace Ladle.Engine.Access;
 /// secret is stored, so the state store never holds a usable token. Every request checks the record, so a
 /// revocation takes effect on the next request.
 /// </summary>
-public sealed class TokenService(ProjectDefinition project, IStateStore state, TimeProvider? clock = null)
+public sealed class TokenService(ProjectDefinition project, ITokenStore state, TimeProvider? clock = null)
 {
     private const string Prefix = "ldl_";
     private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);

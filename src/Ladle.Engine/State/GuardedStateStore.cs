@@ -11,7 +11,7 @@ namespace Ladle.Engine.State;
 /// worked, and a version's failure that cannot be written is held in memory (shown by <see cref="ListVersionsAsync"/>)
 /// and written as soon as there is room, so an attempt never stays "building" for want of a few bytes.
 /// </summary>
-internal sealed class GuardedStateStore : IStateStore
+internal sealed partial class GuardedStateStore : IStateStore
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(30);
@@ -37,6 +37,8 @@ internal sealed class GuardedStateStore : IStateStore
 
     /// <summary>The store this one guards.</summary>
     public IStateStore Inner => _inner;
+
+    public string Location => _inner.Location;
 
     /// <summary>Versions whose failure waits for room to be written.</summary>
     public int HeldFailures => _heldFailures.Count;

@@ -26,7 +26,7 @@ public static class LedgerRecovery
     {
         if (!File.Exists(project.StorePath))
             throw new RecoveryRefusedException($"there is no store at {project.StorePath}, so there is nothing to recover from; 'ladle serve' starts a new one");
-        var stateWasMissing = !File.Exists(project.StatePath);
+        var stateWasMissing = !StateStoreFactory.Exists(project);
         DuckDbStore store;
         try
         {
@@ -39,8 +39,7 @@ public static class LedgerRecovery
         }
         using (store)
         {
-            await using var state = new SqliteStateStore(project.StatePath);
-            await state.InitializeAsync(cancellationToken);
+            await using var state = await StateStoreFactory.OpenAsync(project, cancellationToken);
 
             var restored = new List<VersionRecord>();
             var manifest = store.Manifest.List();
