@@ -1,4 +1,8 @@
 using Ladle.Core.Errors;
+using Ladle.Core.Model;
+using Ladle.Core.Queries;
+using Ladle.Core.Sql;
+using Npgsql;
 
 namespace Ladle.Engine.Tests;
 
@@ -82,5 +86,68 @@ public sealed class PostgresConnectorTests(PostgresFixture pg) : IClassFixture<P
         Assert.Contains("source 'warehouse' (postgres) is unreachable", down.Message, StringComparison.Ordinal);
         var unset = await Assert.ThrowsAsync<SourceUnavailableException>(() => TestProject.RowsAsync(engine, "other"));
         Assert.Contains("LADLE_TEST_PG_NEVER_SET is not set", unset.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Hostile_names_and_values_run_as_names_and_values_in_postgres()
+    {
+        await using var connection = new NpgsqlConnection(pg.ConnectionString);
+        await connection.OpenAsync();
+        Assert.Equal([2L], await SqlDialectTests.RunHostileAsync(connection, SqlDialect.Postgres, PostgresFixture.NewSchema()));
+    }
+
+    [Fact]
+    public async Task Postgres_pushdown_of_a_row_filtered_masked_page_answers_the_same_rows_as_duckdb()
+    {
+        var schema = PostgresFixture.NewSchema();
+        await pg.ExecuteAsync($"""
+            CREATE SCHEMA {schema};
+            CREATE TABLE {schema}.customers (id int PRIMARY KEY, region text, email text, phone text, amount numeric(10,2));
+            INSERT INTO {schema}.customers SELECT i, (ARRAY['EU', 'US', 'APAC'])[i % 3 + 1],
+                CASE WHEN i % 11 = 0 THEN NULL WHEN i % 7 = 0 THEN 'nodomain' || i ELSE 'user' || i || '@example.com' END,
+                CASE WHEN i % 13 = 0 THEN NULL ELSE '+49 30 ' || (1000 + i) END, i * 1.25
+            FROM generate_series(1, 400) i;
+            """);
+        var variable = "LADLE_TEST_PG_" + schema.ToUpperInvariant();
+        Environment.SetEnvironmentVariable(variable, pg.ConnectionString);
+        using var p = new TestProject($"  warehouse:\n    kind: postgres\n    connection_env: {variable}\n");
+        const string columns = "columns:\n  - { name: id, type: integer }\n  - { name: region, type: string }\n  - { name: email, type: string }\n" +
+                               "  - { name: phone, type: string }\n  - { name: amount, type: decimal }\n";
+        p.Dataset("live_customers", $"source: warehouse\ntable: {schema}.customers\nmaterialization: live\nprimary_key: [id]\n{columns}");
+        p.Dataset("stored_customers", $"source: warehouse\ntable: {schema}.customers\nprimary_key: [id]\n{columns}");
+        await using var engine = await p.OpenAsync();
+        Assert.All(await engine.Publisher.MaterializeAsync([], "test", null, CancellationToken.None), r => Assert.True(r.Published, r.Error));
+
+        // The live dataset can only be read in PostgreSQL (its rows never reach DuckDB unmasked), the stored one only
+        // in the store. What the policy sets for a principal without PII clearance in two grants: EU rows over 50, or US rows
+        // whose email has a 7; a page ordered by the hashed phone (so the masked value decides the order).
+        var query = new RowsQuery
+        {
+            Dataset = "live_customers",
+            PolicyFilters =
+            [
+                [new Filter("region", FilterOperator.Eq, ["EU"]), new Filter("amount", FilterOperator.Gt, [50m])],
+                [new Filter("region", FilterOperator.In, ["US"]), new Filter("email", FilterOperator.Like, ["%7%"])],
+            ],
+            Masks = new Dictionary<string, MaskKind>(StringComparer.OrdinalIgnoreCase) { ["email"] = MaskKind.Partial, ["phone"] = MaskKind.Hash, ["amount"] = MaskKind.Redact },
+            MaskKey = "k3y'; --",
+            Order = [new SortKey("phone", true)],
+            Limit = 40,
+            Offset = 10,
+        };
+        var page = await TestProject.RowsAsync(engine, "live_customers", query);
+        Assert.Equal(40, page.Count);
+        Assert.Equal(await TestProject.RowsAsync(engine, "stored_customers", query with { Dataset = "stored_customers" }), page);
+        // Unpaged, the order is only what was asked for: the key makes it total, so the two answers compare row by row.
+        var whole = query with { Limit = null, Offset = 0, Order = [new SortKey("phone", true), new SortKey("id", false)] };
+        var live = await TestProject.RowsAsync(engine, "live_customers", whole);
+        Assert.Equal(await TestProject.RowsAsync(engine, "stored_customers", whole with { Dataset = "stored_customers" }), live);
+        Assert.Equal(page, live.Skip(10).Take(40));
+        Assert.All(live, r => Assert.True(r[1] is "EU" or "US"));
+        Assert.All(live, r => Assert.Null(r[4]));
+        Assert.Contains(live, r => r[2] is "u***@example.com");
+        Assert.Contains(live, r => r[2] is "n***");
+        Assert.Contains(live, r => r[3] is string { Length: 64 });
+        Assert.DoesNotContain(live, r => r[2] is string e && e.StartsWith("user", StringComparison.Ordinal) || r[3] is string t && t.StartsWith('+'));
     }
 }

@@ -1,5 +1,6 @@
 using Ladle.Core.Model;
 using Ladle.Core.Queries;
+using Ladle.Core.Sql;
 using Ladle.Engine.Sql;
 
 namespace Ladle.Engine.Tests;

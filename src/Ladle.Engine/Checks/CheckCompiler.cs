@@ -2,6 +2,7 @@ using System.Globalization;
 using Ladle.Core.Errors;
 using Ladle.Core.Model;
 using Ladle.Core.Queries;
+using Ladle.Core.Sql;
 using Ladle.Engine.Sql;
 
 namespace Ladle.Engine.Checks;
@@ -21,12 +22,7 @@ public static class CheckCompiler
     /// </summary>
     public static CompiledCheck Compile(CheckDefinition check, SqlDialect dialect, string relation, DatasetSchema schema, Func<string, string> resolveDataset)
     {
-        var parameters = new List<object>();
-        string Bind(object value)
-        {
-            parameters.Add(value);
-            return dialect.Placeholder(parameters.Count - 1);
-        }
+        var parameters = new SqlParameters(dialect);
         string Column(string name) => dialect.Quote(schema.Find(name)?.Name ?? name);
 
         switch (check.Kind)
@@ -62,26 +58,28 @@ public static class CheckCompiler
         var failing = check.Kind switch
         {
             CheckKind.NotNull => $"{c} IS NULL",
-            CheckKind.AcceptedValues => $"{c} IS NOT NULL AND CAST({c} AS {dialect.TypeName(LadleType.String)}) NOT IN ({string.Join(", ", check.Values.Select(v => Bind(v)))})",
-            CheckKind.Range => RangePredicate(check, c, columnType, Bind),
-            CheckKind.Regex => $"{c} IS NOT NULL AND NOT ({dialect.RegexFullMatch(c, Bind(check.Pattern!))})",
+            CheckKind.AcceptedValues =>
+                $"{c} IS NOT NULL AND NOT ({dialect.RenderFilter(dialect.Cast(c, LadleType.String), new Filter(columnName, FilterOperator.In, check.Values), parameters)})",
+            CheckKind.Range => RangePredicate(check, dialect, c, columnType, parameters),
+            CheckKind.Regex => $"{c} IS NOT NULL AND NOT ({dialect.RegexFullMatch(c, parameters.Bind(check.Pattern!))})",
             _ => throw new ArgumentOutOfRangeException(nameof(check), check.Kind, "not a row check"),
         };
         return RowPredicate(failing);
 
         CompiledCheck RowPredicate(string predicate) => new(
-            new SqlStatement($"SELECT CAST(coalesce(sum(CASE WHEN {predicate} THEN 1 ELSE 0 END), 0) AS BIGINT), count(*) FROM {relation} AS t", parameters),
-            new SqlStatement($"SELECT * FROM {relation} AS t WHERE {predicate} LIMIT {SampleRows}", parameters));
+            new SqlStatement($"SELECT CAST(coalesce(sum(CASE WHEN {predicate} THEN 1 ELSE 0 END), 0) AS BIGINT), count(*) FROM {relation} AS t", parameters.Values),
+            new SqlStatement($"SELECT * FROM {relation} AS t WHERE {predicate} LIMIT {SampleRows}", parameters.Values));
     }
 
-    private static string RangePredicate(CheckDefinition check, string column, LadleType type, Func<object, string> bind)
+    /// <summary>A value outside the range: below its minimum or above its maximum (on them too when the range excludes them).</summary>
+    private static string RangePredicate(CheckDefinition check, SqlDialect dialect, string column, LadleType type, SqlParameters parameters)
     {
         var probe = new SchemaColumn("bound", type);
         var parts = new List<string>();
         if (check.Min is not null)
-            parts.Add($"{column} {(check.Inclusive ? "<" : "<=")} {bind(Bound(check, probe, check.Min))}");
+            parts.Add(dialect.RenderFilter(column, new Filter(probe.Name, check.Inclusive ? FilterOperator.Lt : FilterOperator.Le, [Bound(check, probe, check.Min)]), parameters));
         if (check.Max is not null)
-            parts.Add($"{column} {(check.Inclusive ? ">" : ">=")} {bind(Bound(check, probe, check.Max))}");
+            parts.Add(dialect.RenderFilter(column, new Filter(probe.Name, check.Inclusive ? FilterOperator.Gt : FilterOperator.Ge, [Bound(check, probe, check.Max)]), parameters));
         return $"{column} IS NOT NULL AND ({string.Join(" OR ", parts)})";
     }
 

@@ -66,8 +66,7 @@ public sealed class MetricsEngine
         rowFilters ??= new Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>();
         var definitions = plan.Datasets.Select(_engine.GetDataset).ToList();
         var (connector, engineName) = Target(definitions);
-        var dialect = MetricDialect.For(connector.Dialect.Name)
-            ?? throw new InvalidRequestException($"metric queries cannot run in {connector.Dialect.Name}; materialize the datasets they read (materialization: table)");
+        var dialect = connector.Dialect;
         var leases = new List<IDisposable>();
         try
         {

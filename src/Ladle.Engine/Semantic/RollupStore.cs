@@ -37,7 +37,7 @@ public sealed class RollupStore
     public static string TableName(RollupDefinition rollup, string dataset, long version) =>
         $"{dataset}__v{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}__{rollup.Name}__{rollup.Hash}".ToLowerInvariant();
 
-    public static string Relation(string table) => $"{Schema}.{Core.Semantic.Sql.MetricDialect.DuckDb.Quote(table)}";
+    public static string Relation(string table) => $"{Schema}.{SqlDialect.DuckDb.Quote(table)}";
 
     /// <summary>The rollups of models over a dataset.</summary>
     public IEnumerable<(RollupDefinition Rollup, SemanticModel Model)> RollupsOf(string dataset) =>
@@ -62,7 +62,7 @@ public sealed class RollupStore
             {
                 var clock = Stopwatch.StartNew();
                 var table = TableName(rollup, dataset.Name, version);
-                var select = MetricSqlWriter.RollupSelect(rollup, model, MetricDialect.DuckDb, versionTable);
+                var select = MetricSqlWriter.RollupSelect(rollup, model, SqlDialect.DuckDb, versionTable);
                 using var connection = _engine.Store.Open();
                 DuckDbStore.Execute(connection, $"DROP TABLE IF EXISTS {Relation(table)}");
                 using var command = connection.CreateCommand();

@@ -1,6 +1,7 @@
 using System.Text;
 using Ladle.Core.Model;
 using Ladle.Core.Queries;
+using Ladle.Core.Sql;
 
 namespace Ladle.Engine.Sql;
 
@@ -13,26 +14,18 @@ public static class SelectBuilder
 {
     public static SqlStatement Build(SqlDialect dialect, string relation, DatasetSchema schema, RowsQuery query, IReadOnlyList<string> primaryKey)
     {
-        var parameters = new List<object>();
+        var parameters = new SqlParameters(dialect);
         var columns = query.Columns.Count > 0 ? query.Columns : schema.Names.ToList();
         string? keyPlaceholder = null;
 
         string Column(string name) => dialect.Quote(Canonical(schema, name));
-        string Masked(string name, MaskKind mask)
-        {
-            if (mask == MaskKind.Hash && keyPlaceholder is null)
-            {
-                parameters.Add(query.MaskKey ?? throw new InvalidOperationException("a hash mask needs a key"));
-                keyPlaceholder = dialect.Placeholder(parameters.Count - 1);
-            }
-            return dialect.Mask(mask, Column(name), schema.Find(name)?.Type ?? LadleType.String, keyPlaceholder ?? "NULL");
-        }
+        string Masked(string name, MaskKind mask) => MaskedValue(dialect, schema, name, mask, query, parameters, ref keyPlaceholder);
         // A masked column orders by its masked value, never by the clear one.
         string SortKey(SortKey key) =>
-            (query.Masks.TryGetValue(key.Column, out var mask) ? Masked(key.Column, mask) : Column(key.Column)) + (key.Descending ? " DESC" : " ASC");
+            dialect.OrderKey(query.Masks.TryGetValue(key.Column, out var mask) ? Masked(key.Column, mask) : Column(key.Column), key.Descending);
 
         var projection = string.Join(", ", columns.Select(c => query.Masks.TryGetValue(c, out var mask) ? $"{Masked(c, mask)} AS {Column(c)}" : Column(c)));
-        var where = Where(dialect, schema, query, parameters);
+        var where = dialect.RenderWhere(query.Filters, query.PolicyFilters, f => Column(f.Column), parameters);
         var order = OrderFor(schema, query, primaryKey, columns);
         var orderBy = order.Count > 0 ? " ORDER BY " + string.Join(", ", order.Select(SortKey)) : "";
         var page = new StringBuilder();
@@ -48,39 +41,21 @@ public static class SelectBuilder
         {
             // Cut the page first, then mask only its rows: hashing every matching row to keep a thousand is waste.
             return new SqlStatement(
-                $"SELECT {projection} FROM (SELECT * FROM {relation} AS t{where}{orderBy}{page}) AS t{orderBy}", parameters);
+                $"SELECT {projection} FROM (SELECT * FROM {relation} AS t{where}{orderBy}{page}) AS t{orderBy}", parameters.Values);
         }
-        return new SqlStatement($"SELECT {projection} FROM {relation} AS t{where}{orderBy}{page}", parameters);
+        return new SqlStatement($"SELECT {projection} FROM {relation} AS t{where}{orderBy}{page}", parameters.Values);
     }
 
-    private static string Where(SqlDialect dialect, DatasetSchema schema, RowsQuery query, List<object> parameters)
+    /// <summary>
+    /// The masked value of one column as the principal sees it; the hash key is bound once per statement, on first use.
+    /// Every masked column of a rows query is rendered here.
+    /// </summary>
+    private static string MaskedValue(SqlDialect dialect, DatasetSchema schema, string column, MaskKind mask, RowsQuery query,
+        SqlParameters parameters, ref string? keyPlaceholder)
     {
-        var sql = new StringBuilder();
-        var clauses = 0;
-        foreach (var filter in query.Filters)
-        {
-            sql.Append(clauses++ == 0 ? " WHERE " : " AND ");
-            AppendFilter(sql, dialect, schema, filter, parameters);
-        }
-        if (query.PolicyFilters.Count > 0)
-        {
-            // The principal's row filters: visible when every condition of at least one grant holds.
-            sql.Append(clauses++ == 0 ? " WHERE (" : " AND (");
-            for (var g = 0; g < query.PolicyFilters.Count; g++)
-            {
-                if (g > 0) sql.Append(" OR ");
-                sql.Append('(');
-                for (var f = 0; f < query.PolicyFilters[g].Count; f++)
-                {
-                    if (f > 0) sql.Append(" AND ");
-                    AppendFilter(sql, dialect, schema, query.PolicyFilters[g][f], parameters);
-                }
-                if (query.PolicyFilters[g].Count == 0) sql.Append("1 = 1");
-                sql.Append(')');
-            }
-            sql.Append(')');
-        }
-        return sql.ToString();
+        if (mask == MaskKind.Hash)
+            keyPlaceholder ??= parameters.Bind(query.MaskKey ?? throw new InvalidOperationException("a hash mask needs a key"));
+        return dialect.Mask(mask, dialect.Quote(Canonical(schema, column)), schema.Find(column)?.Type ?? LadleType.String, keyPlaceholder ?? "NULL");
     }
 
     /// <summary>
@@ -96,36 +71,6 @@ public static class SelectBuilder
             if (!order.Any(o => string.Equals(o.Column, column, StringComparison.OrdinalIgnoreCase)))
                 order.Add(new SortKey(column, false));
         return order;
-    }
-
-    private static void AppendFilter(StringBuilder sql, SqlDialect dialect, DatasetSchema schema, Filter filter, List<object> parameters)
-    {
-        var column = dialect.Quote(Canonical(schema, filter.Column));
-        string Bind(object value)
-        {
-            parameters.Add(value);
-            return dialect.Placeholder(parameters.Count - 1);
-        }
-        switch (filter.Operator)
-        {
-            case FilterOperator.Eq: sql.Append(column).Append(" = ").Append(Bind(filter.Values[0])); break;
-            case FilterOperator.Ne: sql.Append(column).Append(" <> ").Append(Bind(filter.Values[0])); break;
-            case FilterOperator.Lt: sql.Append(column).Append(" < ").Append(Bind(filter.Values[0])); break;
-            case FilterOperator.Le: sql.Append(column).Append(" <= ").Append(Bind(filter.Values[0])); break;
-            case FilterOperator.Gt: sql.Append(column).Append(" > ").Append(Bind(filter.Values[0])); break;
-            case FilterOperator.Ge: sql.Append(column).Append(" >= ").Append(Bind(filter.Values[0])); break;
-            case FilterOperator.Like: sql.Append(column).Append(" LIKE ").Append(Bind(filter.Values[0])); break;
-            case FilterOperator.IsNull: sql.Append(column).Append(" IS NULL"); break;
-            case FilterOperator.NotNull: sql.Append(column).Append(" IS NOT NULL"); break;
-            case FilterOperator.Between:
-                sql.Append(column).Append(" BETWEEN ").Append(Bind(filter.Values[0])).Append(" AND ").Append(Bind(filter.Values[1]));
-                break;
-            case FilterOperator.In:
-                sql.Append(column).Append(" IN (").AppendJoin(", ", filter.Values.Select(Bind)).Append(')');
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(filter), filter.Operator, "unknown filter operator");
-        }
     }
 
     // Requests match columns case-insensitively; the engine gets the name as the schema spells it.

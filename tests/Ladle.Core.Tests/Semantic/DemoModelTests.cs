@@ -4,6 +4,7 @@ using Ladle.Core.Semantic;
 using Ladle.Core.Semantic.Planning;
 using Ladle.Core.Semantic.Queries;
 using Ladle.Core.Semantic.Sql;
+using Ladle.Core.Sql;
 
 namespace Ladle.Core.Tests.Semantic;
 
@@ -36,7 +37,7 @@ public sealed class DemoModelTests
             var timeless = layer.MeasuresOf(metric.Name).Select(layer.ModelOf).Any(m => m.DefaultTime is null);
             var query = timeless ? new MetricQuery { Metrics = [metric.Name] } : new MetricQuery { Metrics = [metric.Name], Granularity = grain, Range = "last 12 months" };
             var plan = MetricPlanner.Plan(layer, query, DateTimeOffset.UtcNow);
-            var sql = MetricSqlWriter.Write(plan, MetricDialect.DuckDb, d => $"\"{d}\"");
+            var sql = MetricSqlWriter.Write(plan, SqlDialect.DuckDb, d => $"\"{d}\"");
             Assert.StartsWith("WITH ", sql.Text, StringComparison.Ordinal);
         }
         // Reported, not asserted: timing belongs to benchmarks.

@@ -3,6 +3,7 @@ using Ladle.Core.Semantic;
 using Ladle.Core.Semantic.Planning;
 using Ladle.Core.Semantic.Queries;
 using Ladle.Core.Semantic.Sql;
+using Ladle.Core.Sql;
 
 namespace Ladle.Core.Tests.Semantic;
 
@@ -123,7 +124,7 @@ public sealed class MetricPlannerTests : IDisposable
     public void Each_model_is_aggregated_before_anything_is_joined_to_another_model()
     {
         var plan = Plan(new MetricQuery { Metrics = ["revenue", "customer_count"], Dimensions = ["customer"] });
-        var sql = MetricSqlWriter.Write(plan, MetricDialect.DuckDb, d => $"ds_{d}").Text;
+        var sql = MetricSqlWriter.Write(plan, SqlDialect.DuckDb, d => $"ds_{d}").Text;
         // Two aggregates, each grouped on its own, then put side by side on the customer key.
         Assert.Contains("\"n0\" AS (SELECT \"b\".\"c0\" AS \"d0\", sum(\"b\".\"c2\") AS \"revenue\" FROM (SELECT", sql, StringComparison.Ordinal);
         Assert.Contains("GROUP BY 1),\n\"n1\" AS (SELECT", sql, StringComparison.Ordinal);
@@ -134,7 +135,7 @@ public sealed class MetricPlannerTests : IDisposable
     public void Values_are_bound_never_spliced()
     {
         var plan = Plan(new MetricQuery { Metrics = ["revenue"], Filters = ["status:eq:x' OR 1=1 --"], Range = "2026-01-01..2026-02-01" });
-        var compiled = MetricSqlWriter.Write(plan, MetricDialect.Postgres, d => d);
+        var compiled = MetricSqlWriter.Write(plan, SqlDialect.Postgres, d => d);
         Assert.DoesNotContain("OR 1=1", compiled.Text, StringComparison.Ordinal);
         Assert.Contains("x' OR 1=1 --", compiled.Parameters);
         Assert.Contains(new DateTime(2025, 12, 31, 23, 0, 0), compiled.Parameters);

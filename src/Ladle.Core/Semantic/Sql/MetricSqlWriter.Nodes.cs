@@ -3,6 +3,7 @@ using System.Text;
 using Ladle.Core.Model;
 using Ladle.Core.Queries;
 using Ladle.Core.Semantic.Planning;
+using Ladle.Core.Sql;
 
 namespace Ladle.Core.Semantic.Sql;
 
@@ -59,7 +60,7 @@ public sealed partial class MetricSqlWriter
                 select.Add($"{(time.Type == LadleType.Date ? _dialect.DateBucket(grain, raw) : _dialect.TimestampBucket(grain, raw, _plan.Zone))} AS {Q("t")}");
             if (node.ReadRange is { } range) where.AddRange(RangeConditions(raw, time.Type, range));
         }
-        foreach (var (dimension, filter) in node.Filters) where.Add(FilterSql.Render(Column(dimension), filter, Bind));
+        foreach (var (dimension, filter) in node.Filters) where.Add(_dialect.RenderFilter(Column(dimension), filter, _parameters));
 
         // One condition shared by every measure filters rows before grouping, which engines do fastest.
         var shared = SharedFilter(node);
@@ -74,7 +75,7 @@ public sealed partial class MetricSqlWriter
         }
 
         var sql = new StringBuilder("SELECT ").AppendJoin(", ", select).Append(" FROM ");
-        sql.AppendJoin(" ", scopes.Select(s => s.Render(_dialect, _relationOf(s.Model.Dataset.Name), RowFilters(s.Model.Dataset.Name), Bind)));
+        sql.AppendJoin(" ", scopes.Select(s => s.Render(_dialect, _relationOf(s.Model.Dataset.Name), RowFilters(s.Model.Dataset.Name), _parameters)));
         if (where.Count > 0) sql.Append(" WHERE ").AppendJoin(" AND ", where);
         AppendGroupBy(sql, node.Dimensions.Count + (_plan.Grain is null ? 0 : 1));
         return sql.ToString();

@@ -2,6 +2,7 @@ using System.Text;
 using Ladle.Core.Model;
 using Ladle.Core.Queries;
 using Ladle.Core.Semantic.Planning;
+using Ladle.Core.Sql;
 
 namespace Ladle.Core.Semantic.Sql;
 
@@ -32,7 +33,7 @@ public sealed partial class MetricSqlWriter
     public static string MatchedRows(MeasureDefinition measure) => $"{measure.Name}__rows";
 
     /// <summary>The SELECT that builds a rollup's table from one version of its model's dataset.</summary>
-    public static string RollupSelect(RollupDefinition rollup, SemanticModel model, MetricDialect dialect, string relation)
+    public static string RollupSelect(RollupDefinition rollup, SemanticModel model, SqlDialect dialect, string relation)
     {
         var root = new RelationScope(dialect, "b", model, null, null);
         var select = new List<string>();
@@ -60,7 +61,7 @@ public sealed partial class MetricSqlWriter
             select.Add($"{dialect.Aggregate(Aggregation.Count, null, 0, condition)} AS {dialect.Quote(MatchedRows(measure))}");
         }
         var text = new StringBuilder("SELECT ").AppendJoin(", ", select).Append(" FROM ")
-            .Append(root.Render(dialect, relation, [], _ => throw new InvalidOperationException("a rollup binds no values")));
+            .Append(root.Render(dialect, relation, [], new SqlParameters(dialect)));
         AppendGroupBy(text, rollup.Dimensions.Count + (rollup.Grain is null ? 0 : 1));
         return text.ToString();
     }
@@ -90,11 +91,11 @@ public sealed partial class MetricSqlWriter
             if (range.To is { } to) where.Add($"{bucket} < {Bind(hourly ? TimeZones.ToUtc(to, _plan.Zone) : DateOnly.FromDateTime(to))}");
         }
         foreach (var (dimension, filter) in node.Filters)
-            where.Add(FilterSql.Render($"{r}.{Q(dimension.Dimension?.Name ?? dimension.Entity!.Name)}", filter, Bind));
+            where.Add(_dialect.RenderFilter($"{r}.{Q(dimension.Dimension?.Name ?? dimension.Entity!.Name)}", filter, _parameters));
         // The matcher chose this rollup only if it groups by every row-filtered column as it is.
         string GroupedColumn(Filter filter) => $"{r}.{Q((RollupMatcher.FilterDimension(node.Model, rollup, filter)
             ?? throw new InvalidOperationException($"rollup '{rollup.Name}' cannot apply the row filter on '{filter.Column}'")).Name)}";
-        if (FilterSql.RenderGroups(RowFilters(node.Model.Dataset.Name), GroupedColumn, Bind) is { } rowFilter) where.Add(rowFilter);
+        if (_dialect.RenderRowFilter(RowFilters(node.Model.Dataset.Name), GroupedColumn, _parameters) is { } rowFilter) where.Add(rowFilter);
         foreach (var measure in node.Measures)
         {
             var partials = Partials(measure).Select(p => $"{r}.{Q(p.Column)}").ToList();

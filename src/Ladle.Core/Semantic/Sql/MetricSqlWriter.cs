@@ -4,6 +4,7 @@ using Ladle.Core.Model;
 using Ladle.Core.Queries;
 using Ladle.Core.Semantic.Planning;
 using Ladle.Core.Semantic.Queries;
+using Ladle.Core.Sql;
 
 namespace Ladle.Core.Semantic.Sql;
 
@@ -16,14 +17,14 @@ namespace Ladle.Core.Semantic.Sql;
 public sealed partial class MetricSqlWriter
 {
     private readonly MetricPlan _plan;
-    private readonly MetricDialect _dialect;
+    private readonly SqlDialect _dialect;
     private readonly Func<string, string> _relationOf;
     private readonly IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<Filter>>> _rowFilters;
     private readonly IReadOnlyDictionary<PlanNode, RollupSource> _rollups;
-    private readonly List<object> _parameters = [];
+    private readonly SqlParameters _parameters;
     private readonly List<string> _ctes = [];
 
-    private MetricSqlWriter(MetricPlan plan, MetricDialect dialect, Func<string, string> relationOf,
+    private MetricSqlWriter(MetricPlan plan, SqlDialect dialect, Func<string, string> relationOf,
         IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>? rowFilters, IReadOnlyDictionary<PlanNode, RollupSource>? rollups)
     {
         _plan = plan;
@@ -31,6 +32,7 @@ public sealed partial class MetricSqlWriter
         _relationOf = relationOf;
         _rowFilters = rowFilters ?? new Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>();
         _rollups = rollups ?? new Dictionary<PlanNode, RollupSource>();
+        _parameters = new SqlParameters(dialect);
     }
 
     /// <summary>
@@ -39,19 +41,15 @@ public sealed partial class MetricSqlWriter
     /// adds per dataset (groups of conditions, one per grant: a row shows when one group holds), applied to that dataset's rows before anything is aggregated; <paramref name="rollups"/>
     /// are the nodes a rollup answers.
     /// </summary>
-    public static CompiledMetricSql Write(MetricPlan plan, MetricDialect dialect, Func<string, string> relationOf,
+    public static CompiledMetricSql Write(MetricPlan plan, SqlDialect dialect, Func<string, string> relationOf,
         IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>? rowFilters = null, IReadOnlyDictionary<PlanNode, RollupSource>? rollups = null)
     {
         var writer = new MetricSqlWriter(plan, dialect, relationOf, rowFilters, rollups);
         var text = writer.Statement();
-        return new CompiledMetricSql(text, writer._parameters);
+        return new CompiledMetricSql(text, writer._parameters.Values);
     }
 
-    private string Bind(object value)
-    {
-        _parameters.Add(value);
-        return _dialect.Placeholder(_parameters.Count - 1);
-    }
+    private string Bind(object value) => _parameters.Bind(value);
 
     private string Q(string identifier) => _dialect.Quote(identifier);
 
@@ -105,11 +103,11 @@ public sealed partial class MetricSqlWriter
         if (_plan.MetricFilters.Count > 0)
         {
             final.Append("SELECT * FROM (").Append(body).Append(") AS ").Append(Q("q")).Append(" WHERE ");
-            final.AppendJoin(" AND ", _plan.MetricFilters.Select(f => FilterSql.Render(Q(_plan.Metrics[f.Metric].Name), f.Filter, Bind)));
+            final.AppendJoin(" AND ", _plan.MetricFilters.Select(f => _dialect.RenderFilter(Q(_plan.Metrics[f.Metric].Name), f.Filter, _parameters)));
         }
         else final.Append(body);
         if (_plan.Order.Count > 0)
-            final.Append(" ORDER BY ").AppendJoin(", ", _plan.Order.Select(o => Q(o.Column) + (o.Descending ? " DESC" : " ASC")));
+            final.Append(" ORDER BY ").AppendJoin(", ", _plan.Order.Select(o => _dialect.OrderKey(Q(o.Column), o.Descending)));
         if (_plan.Limit is { } limit) final.Append(" LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
         return "WITH " + string.Join(",\n", _ctes) + "\n" + final;
     }

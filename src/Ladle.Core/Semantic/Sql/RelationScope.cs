@@ -1,4 +1,5 @@
 using Ladle.Core.Queries;
+using Ladle.Core.Sql;
 
 namespace Ladle.Core.Semantic.Sql;
 
@@ -12,7 +13,7 @@ internal sealed class RelationScope
     private readonly List<(string Expression, string Alias)> _columns = [];
     private readonly string? _on;
 
-    public RelationScope(MetricDialect dialect, string alias, SemanticModel model, RelationScope? parent, JoinHop? hop)
+    public RelationScope(SqlDialect dialect, string alias, SemanticModel model, RelationScope? parent, JoinHop? hop)
     {
         Alias = alias;
         Model = model;
@@ -32,7 +33,7 @@ internal sealed class RelationScope
     public JoinHop? Hop { get; }
 
     /// <summary>A column of this relation for an expression over its dataset (quoted as <c>"s"."col"</c> or bare SQL).</summary>
-    public string Need(MetricDialect dialect, string expression)
+    public string Need(SqlDialect dialect, string expression)
     {
         var existing = _columns.FindIndex(c => c.Expression == expression);
         if (existing < 0)
@@ -44,12 +45,12 @@ internal sealed class RelationScope
     }
 
     /// <summary>The dataset column as an expression inside this relation's subquery.</summary>
-    public static string Column(MetricDialect dialect, string column) => $"{dialect.Quote("s")}.{dialect.Quote(column)}";
+    public static string Column(SqlDialect dialect, string column) => $"{dialect.Quote("s")}.{dialect.Quote(column)}";
 
     /// <summary>The subquery and, for joined relations, the join condition.</summary>
-    public string Render(MetricDialect dialect, string relation, IReadOnlyList<IReadOnlyList<Filter>> rowFilters, Func<object, string> bind)
+    public string Render(SqlDialect dialect, string relation, IReadOnlyList<IReadOnlyList<Filter>> rowFilters, SqlParameters parameters)
     {
-        var where = FilterSql.RenderGroups(rowFilters, f => Column(dialect, f.Column), bind) is { } condition ? " WHERE " + condition : "";
+        var where = dialect.RenderRowFilter(rowFilters, f => Column(dialect, f.Column), parameters) is { } condition ? " WHERE " + condition : "";
         if (Hop is null)
         {
             var select = _columns.Count == 0 ? "1 AS \"c0\"" : string.Join(", ", _columns.Select(c => $"{c.Expression} AS {dialect.Quote(c.Alias)}"));

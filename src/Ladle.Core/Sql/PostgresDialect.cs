@@ -1,14 +1,18 @@
 using System.Globalization;
 using Ladle.Core.Model;
+using Ladle.Core.Semantic;
 
-namespace Ladle.Core.Semantic.Sql;
+namespace Ladle.Core.Sql;
 
-/// <summary>PostgreSQL, for live datasets whose metric queries are pushed down whole.</summary>
-internal sealed class PostgresMetricDialect : MetricDialect
+/// <summary>PostgreSQL, for live datasets whose rows queries and metric queries are pushed down whole.</summary>
+internal sealed class PostgresDialect : SqlDialect
 {
     public override string Name => "postgres";
 
     public override string Placeholder(int index) => "$" + (index + 1).ToString(CultureInfo.InvariantCulture);
+
+    // Npgsql binds positional parameters, which have no name.
+    public override string ParameterName(int index) => "";
 
     public override string TypeName(LadleType type) => type switch
     {
@@ -21,6 +25,15 @@ internal sealed class PostgresMetricDialect : MetricDialect
         LadleType.Timestamp => "timestamp",
         _ => "text",
     };
+
+    public override string Mask(MaskKind kind, string column, LadleType type, string key) => kind switch
+    {
+        MaskKind.Hash => $"CASE WHEN {column} IS NULL THEN NULL ELSE encode(sha256(convert_to(CAST({key} AS text) || CAST({column} AS text), 'UTF8')), 'hex') END",
+        MaskKind.Partial => $"CASE WHEN {column} IS NULL THEN NULL WHEN strpos(CAST({column} AS text), '@') > 1 THEN left(CAST({column} AS text), 1) || '***' || substr(CAST({column} AS text), strpos(CAST({column} AS text), '@')) ELSE left(CAST({column} AS text), 1) || '***' END",
+        _ => base.Mask(kind, column, type, key),
+    };
+
+    public override string RegexFullMatch(string expression, string pattern) => $"CAST({expression} AS text) ~ ('^(?:' || {pattern} || ')$')";
 
     // Ladle's connection runs in UTC, so a timestamptz column casts to its UTC wall-clock time first.
     public override string LocalTime(string utcTimestamp, TimeZoneInfo zone) =>

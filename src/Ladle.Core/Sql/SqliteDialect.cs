@@ -1,17 +1,19 @@
 using System.Globalization;
 using Ladle.Core.Model;
+using Ladle.Core.Semantic;
 
-namespace Ladle.Core.Semantic.Sql;
+namespace Ladle.Core.Sql;
 
 /// <summary>
-/// SQLite, for live datasets in a SQLite file. It keeps timestamps as text and knows no zones, so buckets are cut
-/// in UTC only; date series and percentiles are refused with a way out.
+/// SQLite, for live datasets in a SQLite file. SHA-256 and regular expressions come from functions the connector
+/// registers. It keeps timestamps as text and knows no zones, so metric buckets are cut in UTC only; date series
+/// and percentiles are refused with a way out.
 /// </summary>
-internal sealed class SqliteMetricDialect : MetricDialect
+internal sealed class SqliteDialect : SqlDialect
 {
     public override string Name => "sqlite";
 
-    public override string Placeholder(int index) => "$p" + (index + 1).ToString(CultureInfo.InvariantCulture);
+    public override string Placeholder(int index) => "$" + ParameterName(index);
 
     public override string TypeName(LadleType type) => type switch
     {
@@ -20,6 +22,16 @@ internal sealed class SqliteMetricDialect : MetricDialect
         LadleType.Decimal => "NUMERIC",
         _ => "TEXT",
     };
+
+    // The same text as DuckDB's and PostgreSQL's masks, so a hashed key joins across sources.
+    public override string Mask(MaskKind kind, string column, LadleType type, string key) => kind switch
+    {
+        MaskKind.Hash => $"CASE WHEN {column} IS NULL THEN NULL ELSE {SqliteSha256Hex}(CAST({key} AS TEXT) || CAST({column} AS TEXT)) END",
+        MaskKind.Partial => $"CASE WHEN {column} IS NULL THEN NULL WHEN instr(CAST({column} AS TEXT), '@') > 1 THEN substr(CAST({column} AS TEXT), 1, 1) || '***' || substr(CAST({column} AS TEXT), instr(CAST({column} AS TEXT), '@')) ELSE substr(CAST({column} AS TEXT), 1, 1) || '***' END",
+        _ => base.Mask(kind, column, type, key),
+    };
+
+    public override string RegexFullMatch(string expression, string pattern) => $"{SqliteRegexFullMatch}(CAST({expression} AS TEXT), {pattern})";
 
     public override string LocalTime(string utcTimestamp, TimeZoneInfo zone) =>
         zone == TimeZoneInfo.Utc ? utcTimestamp : throw Unsupported($"bucketing in zone {zone.Id}");
