@@ -5,11 +5,17 @@ namespace Ladle.Protocol.Postgres.Scram;
 /// <summary>
 /// SASLprep (RFC 4013) as PostgreSQL applies it to SCRAM passwords: map non-ASCII spaces to a space, drop the
 /// "mapped to nothing" characters, normalise to NFKC; a password with prohibited characters (or one normalisation
-/// cannot handle) is used as it is, which is what PostgreSQL does too. Printable ASCII — every API token — is
-/// unchanged, so that path never depends on the platform's normalisation.
+/// cannot handle) is used as it is, which is what PostgreSQL does too. ASCII — every API token — is unchanged, so
+/// that path never depends on the platform's normalisation; without it, a non-ASCII password is refused.
 /// </summary>
 internal static class SaslPrep
 {
+    /// <summary>
+    /// False when the process runs with InvariantGlobalization (as Ladle does): string.Normalize is then a no-op, so
+    /// a non-ASCII password would get a verifier PostgreSQL clients do not compute.
+    /// </summary>
+    public static bool NormalizationAvailable { get; } = "\uFB01".Normalize(NormalizationForm.FormKC) == "fi";
+
     public static string Prepare(string password)
     {
         var ascii = true;
@@ -25,6 +31,13 @@ internal static class SaslPrep
         if (ascii)
         {
             return password;
+        }
+
+        if (!NormalizationAvailable)
+        {
+            throw new ArgumentException(
+                "A SCRAM password outside ASCII needs SASLprep's Unicode normalization, which this process does not have (InvariantGlobalization); use an ASCII password (Ladle's tokens are).",
+                nameof(password));
         }
 
         var mapped = new StringBuilder(password.Length);

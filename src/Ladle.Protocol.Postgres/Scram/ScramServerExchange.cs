@@ -65,6 +65,9 @@ public sealed class ScramServerExchange
     public static PgErrorFields AuthenticationFailed(string user) =>
         new("FATAL", PgSqlState.InvalidPassword, $"password authentication failed for user \"{user}\"");
 
+    /// <summary>Fixes the server's part of the nonce, so a published test vector can be replayed; random otherwise.</summary>
+    internal string? ServerNonceForTests { get; set; }
+
     /// <summary>Reads the client-first-message and returns the server-first-message to send in AuthenticationSASLContinue.</summary>
     public byte[] HandleClientFirst(ReadOnlySpan<byte> clientFirstMessage)
     {
@@ -122,7 +125,7 @@ public sealed class ScramServerExchange
             Malformed($"the client nonce must be 1 to {MaxNonceLength} printable characters without commas");
         }
 
-        _nonce = clientNonce + Convert.ToBase64String(RandomNumberGenerator.GetBytes(ServerNonceBytes));
+        _nonce = clientNonce + (ServerNonceForTests ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(ServerNonceBytes)));
         _serverFirst = $"r={_nonce},s={Convert.ToBase64String(_verifier.Salt)},i={_verifier.Iterations}";
         _state = State.AwaitingClientFinal;
         return Encoding.UTF8.GetBytes(_serverFirst);
