@@ -1,10 +1,6 @@
 using Ladle.Core.Loading;
 using Ladle.Engine;
 using Ladle.Server.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Ladle.Server.Tests;
@@ -12,7 +8,7 @@ namespace Ladle.Server.Tests;
 /// <summary>A real Ladle server on a free loopback port over a project written to a temp folder.</summary>
 public sealed class LoopbackServer : IAsyncDisposable
 {
-    private WebApplication? _app;
+    private LadleServerHost? _host;
 
     private LoopbackServer(string root) => Root = root;
 
@@ -26,9 +22,15 @@ public sealed class LoopbackServer : IAsyncDisposable
     private ILoggerFactory? _engineLoggers;
 
     /// <summary>The host's services, for the hosted services a test looks at.</summary>
-    public IServiceProvider Services => _app!.Services;
+    public IServiceProvider Services => _host!.Services;
 
-    /// <summary>Writes the project with <paramref name="write"/>, materializes its table datasets and serves it.</summary>
+    /// <summary>The server as `ladle serve` starts it (its start-up builds, its announcement).</summary>
+    public LadleServerHost Host => _host!;
+
+    /// <summary>
+    /// Writes the project with <paramref name="write"/>, materializes its table datasets (unless told not to: the
+    /// server's start-up then builds them) and serves it the way `ladle serve` does.
+    /// </summary>
     public static async Task<LoopbackServer> StartAsync(Action<string> write, bool dev = true, bool materialize = true)
     {
         var root = Path.Combine(Path.GetTempPath(), "ladle-server-" + Guid.NewGuid().ToString("N"));
@@ -42,11 +44,9 @@ public sealed class LoopbackServer : IAsyncDisposable
             var results = await server.Engine.Publisher.MaterializeAsync([], "test", null, CancellationToken.None);
             Assert.All(results.Where(r => !r.Dataset.StartsWith("broken", StringComparison.Ordinal)), r => Assert.True(r.Published, r.Error));
         }
-        server._app = LadleServer.Build(server.Engine, new LadleServerOptions { Http = "127.0.0.1:0", Dev = dev },
+        server._host = await LadleServerHost.StartAsync(server.Engine, new LadleServerOptions { Http = "127.0.0.1:0", Dev = dev },
             logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(server.Logs));
-        await server._app.StartAsync();
-        var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(2) };
+        server.Http = new HttpClient { BaseAddress = new Uri(server._host.Url), Timeout = TimeSpan.FromMinutes(2) };
         return server;
     }
 
@@ -60,7 +60,7 @@ public sealed class LoopbackServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        if (_app is not null) await _app.DisposeAsync();
+        if (_host is not null) await _host.DisposeAsync();
         await Engine.DisposeAsync();
         _engineLoggers?.Dispose();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }

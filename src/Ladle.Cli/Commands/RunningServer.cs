@@ -9,33 +9,15 @@ using Ladle.Server.Contracts;
 namespace Ladle.Cli.Commands;
 
 /// <summary>
-/// <c>.ladle/server.json</c>: where a <c>ladle serve</c> of this project answers. DuckDB lets one process open the
-/// store, so CLI commands that would write to it ask the running server instead.
+/// <c>.ladle/server.json</c>: where a <c>ladle serve</c> of this project answers (written by
+/// <see cref="Server.Hosting.LadleServerAnnouncement"/>). DuckDB lets one process open the store, so CLI commands that
+/// would write to it ask the running server instead.
 /// </summary>
 internal sealed record RunningServer(string Url, int Pid, DateTimeOffset StartedAt)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private static string PathFor(ProjectDefinition project) => Path.Combine(Path.GetDirectoryName(project.StorePath)!, "server.json");
-
-    /// <summary>
-    /// Says where this process serves; the returned handle removes the file again (if it is still ours). Serving
-    /// never depends on it: a file that cannot be written only means CLI commands cannot find this server.
-    /// </summary>
-    public static IDisposable Announce(ProjectDefinition project, string url)
-    {
-        var path = PathFor(project);
-        var self = new RunningServer(url, Environment.ProcessId, DateTimeOffset.UtcNow);
-        try
-        {
-            File.WriteAllText(path, JsonSerializer.Serialize(self, Json));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Spectre.Console.AnsiConsole.MarkupLine($"[yellow]Could not write {Spectre.Console.Markup.Escape(path)} ({Spectre.Console.Markup.Escape(e.Message)}): `ladle materialize` and `checks run` will not find this server.[/]");
-        }
-        return new Withdrawal(path, self.Pid);
-    }
+    private static string PathFor(ProjectDefinition project) => Server.Hosting.LadleServerAnnouncement.PathFor(project);
 
     /// <summary>The server announced for this project, if its process still runs.</summary>
     public static RunningServer? Find(ProjectDefinition project)
@@ -123,16 +105,4 @@ internal sealed record RunningServer(string Url, int Pid, DateTimeOffset Started
     };
 
     public static string? TokenFrom(string? option) => option ?? Environment.GetEnvironmentVariable("LADLE_TOKEN");
-
-    private sealed class Withdrawal(string path, int pid) : IDisposable
-    {
-        public void Dispose()
-        {
-            try
-            {
-                if (JsonSerializer.Deserialize<RunningServer>(File.ReadAllText(path), Json)?.Pid == pid) File.Delete(path);
-            }
-            catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException) { }
-        }
-    }
 }
