@@ -35,6 +35,7 @@ public static class LadleServer
         builder.Services.AddSingleton<AuditWriter>();
         builder.Services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<AuditWriter>());
         builder.Services.AddSingleton(engine.State);
+        builder.Services.AddSingleton<Engine.State.IAuditStore>(engine.State);
         builder.Services.AddSingleton(_ => new TokenService(engine.Project, engine.State));
         builder.Services.AddSingleton(_ => new EmbedTokens(engine.Project));
         builder.Services.AddSingleton(_ => new RateLimits(engine.Project.Access));
