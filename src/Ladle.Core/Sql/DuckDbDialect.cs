@@ -26,12 +26,7 @@ internal sealed class DuckDbDialect : SqlDialect
     // DuckDB sorts nulls last in both directions by default (default_null_order), which is the order every engine follows.
     public override string OrderKey(string expression, bool descending) => expression + (descending ? " DESC" : " ASC");
 
-    public override string Mask(MaskKind kind, string column, LadleType type, string key) => kind switch
-    {
-        MaskKind.Hash => $"CASE WHEN {column} IS NULL THEN NULL ELSE sha256({key} || CAST({column} AS VARCHAR)) END",
-        MaskKind.Partial => $"CASE WHEN {column} IS NULL THEN NULL WHEN strpos(CAST({column} AS VARCHAR), '@') > 1 THEN left(CAST({column} AS VARCHAR), 1) || '***' || substr(CAST({column} AS VARCHAR), strpos(CAST({column} AS VARCHAR), '@')) ELSE left(CAST({column} AS VARCHAR), 1) || '***' END",
-        _ => base.Mask(kind, column, type, key),
-    };
+    protected override string Sha256Hex(string text) => $"sha256({text})";
 
     public override string RegexFullMatch(string expression, string pattern) => $"regexp_full_match(CAST({expression} AS VARCHAR), {pattern})";
 

@@ -26,12 +26,7 @@ internal sealed class PostgresDialect : SqlDialect
         _ => "text",
     };
 
-    public override string Mask(MaskKind kind, string column, LadleType type, string key) => kind switch
-    {
-        MaskKind.Hash => $"CASE WHEN {column} IS NULL THEN NULL ELSE encode(sha256(convert_to(CAST({key} AS text) || CAST({column} AS text), 'UTF8')), 'hex') END",
-        MaskKind.Partial => $"CASE WHEN {column} IS NULL THEN NULL WHEN strpos(CAST({column} AS text), '@') > 1 THEN left(CAST({column} AS text), 1) || '***' || substr(CAST({column} AS text), strpos(CAST({column} AS text), '@')) ELSE left(CAST({column} AS text), 1) || '***' END",
-        _ => base.Mask(kind, column, type, key),
-    };
+    protected override string Sha256Hex(string text) => $"encode(sha256(convert_to({text}, 'UTF8')), 'hex')";
 
     public override string RegexFullMatch(string expression, string pattern) => $"CAST({expression} AS text) ~ ('^(?:' || {pattern} || ')$')";
 

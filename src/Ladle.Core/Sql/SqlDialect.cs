@@ -59,11 +59,27 @@ public abstract partial class SqlDialect
     /// is the placeholder of the bound hash key. The hash and partial forms give the same text in every engine, so
     /// a hashed key joins across sources.
     /// </summary>
-    public virtual string Mask(MaskKind kind, string column, LadleType type, string key) => kind switch
+    public virtual string Mask(MaskKind kind, string column, LadleType type, string key)
     {
-        MaskKind.Redact => Cast("NULL", type),
-        _ => throw new InvalidRequestException($"{Name} cannot mask columns by {kind.ToString().ToLowerInvariant()}; materialize the dataset (materialization: table) so the store masks it"),
-    };
+        var text = Cast(column, LadleType.String);
+        var at = Position(text, "'@'");
+        return kind switch
+        {
+            MaskKind.Redact => Cast("NULL", type),
+            MaskKind.Hash => $"CASE WHEN {column} IS NULL THEN NULL ELSE {Sha256Hex($"{Cast(key, LadleType.String)} || {text}")} END",
+            MaskKind.Partial => $"CASE WHEN {column} IS NULL THEN NULL WHEN {at} > 1 THEN {Prefix(text, 1)} || '***' || substr({text}, {at}) ELSE {Prefix(text, 1)} || '***' END",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown mask"),
+        };
+    }
+
+    /// <summary>The lowercase hexadecimal SHA-256 of a text expression's UTF-8 bytes.</summary>
+    protected abstract string Sha256Hex(string text);
+
+    /// <summary>The 1-based position of <paramref name="needle"/> in <paramref name="text"/>, 0 when absent.</summary>
+    protected virtual string Position(string text, string needle) => $"strpos({text}, {needle})";
+
+    /// <summary>The first <paramref name="length"/> characters of <paramref name="text"/>.</summary>
+    protected virtual string Prefix(string text, int length) => $"left({text}, {length.ToString(CultureInfo.InvariantCulture)})";
 
     /// <summary>A boolean expression: the whole text of <paramref name="expression"/> matches the pattern bound at <paramref name="pattern"/>.</summary>
     public virtual string RegexFullMatch(string expression, string pattern) =>

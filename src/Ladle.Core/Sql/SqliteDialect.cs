@@ -23,13 +23,12 @@ internal sealed class SqliteDialect : SqlDialect
         _ => "TEXT",
     };
 
-    // The same text as DuckDB's and PostgreSQL's masks, so a hashed key joins across sources.
-    public override string Mask(MaskKind kind, string column, LadleType type, string key) => kind switch
-    {
-        MaskKind.Hash => $"CASE WHEN {column} IS NULL THEN NULL ELSE {SqliteSha256Hex}(CAST({key} AS TEXT) || CAST({column} AS TEXT)) END",
-        MaskKind.Partial => $"CASE WHEN {column} IS NULL THEN NULL WHEN instr(CAST({column} AS TEXT), '@') > 1 THEN substr(CAST({column} AS TEXT), 1, 1) || '***' || substr(CAST({column} AS TEXT), instr(CAST({column} AS TEXT), '@')) ELSE substr(CAST({column} AS TEXT), 1, 1) || '***' END",
-        _ => base.Mask(kind, column, type, key),
-    };
+    // Registered by the connector: the same hex as DuckDB's and PostgreSQL's, so a hashed key joins across sources.
+    protected override string Sha256Hex(string text) => $"{SqliteSha256Hex}({text})";
+
+    protected override string Position(string text, string needle) => $"instr({text}, {needle})";
+
+    protected override string Prefix(string text, int length) => $"substr({text}, 1, {length.ToString(CultureInfo.InvariantCulture)})";
 
     public override string RegexFullMatch(string expression, string pattern) => $"{SqliteRegexFullMatch}(CAST({expression} AS TEXT), {pattern})";
 
