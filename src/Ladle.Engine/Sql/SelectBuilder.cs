@@ -11,7 +11,9 @@ namespace Ladle.Engine.Sql;
 /// </summary>
 public static class SelectBuilder
 {
-    public static SqlStatement Build(SqlDialect dialect, string relation, DatasetSchema schema, RowsQuery query, IReadOnlyList<string> primaryKey)
+    /// <param name="precomputedMasks">Masked columns whose masked form <paramref name="relation"/> already holds, and the column holding it (see <see cref="Store.MaskedVersions"/>).</param>
+    public static SqlStatement Build(SqlDialect dialect, string relation, DatasetSchema schema, RowsQuery query, IReadOnlyList<string> primaryKey,
+        IReadOnlyDictionary<string, string>? precomputedMasks = null)
     {
         var parameters = new List<object>();
         var columns = query.Columns.Count > 0 ? query.Columns : schema.Names.ToList();
@@ -20,6 +22,7 @@ public static class SelectBuilder
         string Column(string name) => dialect.Quote(Canonical(schema, name));
         string Masked(string name, MaskKind mask)
         {
+            if (precomputedMasks is not null && precomputedMasks.TryGetValue(name, out var precomputed)) return dialect.Quote(precomputed);
             if (mask == MaskKind.Hash && keyPlaceholder is null)
             {
                 parameters.Add(query.MaskKey ?? throw new InvalidOperationException("a hash mask needs a key"));
