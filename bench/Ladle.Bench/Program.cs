@@ -8,11 +8,12 @@ return which switch
     "checks" => await ChecksBenchmark.RunAsync(rest),
     "policy" => await PolicyBenchmark.RunAsync(rest),
     "metrics" => await MetricsBenchmark.RunAsync(rest),
+    "metric-cost" => await MetricCostBenchmark.RunAsync(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats] | metrics [orders] [repeats] [clients] [seconds]");
+    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats] | metrics [orders] [repeats] [clients] [seconds] | metric-cost [orders] [rounds]");
     return 2;
 }

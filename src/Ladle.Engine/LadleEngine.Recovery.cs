@@ -67,6 +67,8 @@ public sealed partial class LadleEngine
             // A failed, interrupted or retired version's leftover is explained; only a table nobody recorded is news.
             if (!explained.Contains(table)) Log.DroppedOrphan(_logger, table);
         }
+        // Precomputed masks go with their versions.
+        Store.Masks.DropOrphans(kept);
         await SyncManifestAsync(cancellationToken);
         DefineViews();
         await Trust.LoadAsync(Project, State, Catalog, cancellationToken);

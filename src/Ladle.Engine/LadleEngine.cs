@@ -186,7 +186,8 @@ public sealed partial class LadleEngine : IAsyncDisposable
             var (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
             try
             {
-                var statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey);
+                var (source, precomputed) = Store.Masks.For(dataset.Name, version.Version, relation, query);
+                var statement = SelectBuilder.Build(SqlDialect.DuckDb, source, schema, query, dataset.PrimaryKey, precomputed);
                 var inner = await StoreConnector.QueryAsync(statement, resultSchema, cancellationToken);
                 return new OwnedResultStream(inner, lease) { Version = version };
             }
@@ -215,9 +216,10 @@ public sealed partial class LadleEngine : IAsyncDisposable
         IDisposable? lease = null;
         if (dataset.Materialization == Materialization.Table)
         {
-            (var relation, _, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
+            (var relation, var version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
             connector = StoreConnector;
-            statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey);
+            var (source, precomputed) = Store.Masks.For(dataset.Name, version.Version, relation, query);
+            statement = SelectBuilder.Build(SqlDialect.DuckDb, source, schema, query, dataset.PrimaryKey, precomputed);
         }
         else
         {
@@ -250,7 +252,9 @@ public sealed partial class LadleEngine : IAsyncDisposable
             DataVersion? version = null;
             if (dataset.Materialization == Materialization.Table) (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
             else relation = connector.Relation(dataset);
-            var statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey);
+            IReadOnlyDictionary<string, string>? precomputed = null;
+            if (version is not null) (relation, precomputed) = Store.Masks.For(dataset.Name, version.Version, relation, query);
+            var statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey, precomputed);
             ResultSchema columns;
             await using (var probe = await StoreConnector.QueryAsync(statement with { Text = $"SELECT * FROM ({statement.Text}) AS bound LIMIT 0" }, null, cancellationToken))
                 columns = probe.Schema;

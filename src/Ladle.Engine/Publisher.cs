@@ -126,6 +126,9 @@ public sealed class Publisher
                 return new RunOutcome(dataset.Name, RunStatus.Quarantined, record.Version, rows, clock.Elapsed, "quarantined: " + reason) { Checks = checks };
             }
 
+            // Masked forms of its PII columns are computed once now, so masked reads cost what clear ones do.
+            await _engine.Store.Masks.BuildAsync(dataset, record.Version, () => Access.MaskKey.Load(Path.GetDirectoryName(_engine.Project.StatePath)!), cancellationToken);
+
             // Rollups are part of the version: built from it now, they publish with it and never mix versions.
             await _engine.Semantic.BeforePublishAsync(dataset, record.Version, table, cancellationToken);
 

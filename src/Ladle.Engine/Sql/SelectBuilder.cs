@@ -12,14 +12,19 @@ namespace Ladle.Engine.Sql;
 /// </summary>
 public static class SelectBuilder
 {
-    public static SqlStatement Build(SqlDialect dialect, string relation, DatasetSchema schema, RowsQuery query, IReadOnlyList<string> primaryKey)
+    /// <param name="precomputedMasks">Masked columns whose masked form <paramref name="relation"/> already holds, and the column holding it (see <see cref="Store.MaskedVersions"/>).</param>
+    public static SqlStatement Build(SqlDialect dialect, string relation, DatasetSchema schema, RowsQuery query, IReadOnlyList<string> primaryKey,
+        IReadOnlyDictionary<string, string>? precomputedMasks = null)
     {
         var parameters = new SqlParameters(dialect);
         var columns = query.Columns.Count > 0 ? query.Columns : schema.Names.ToList();
         string? keyPlaceholder = null;
 
         string Column(string name) => dialect.Quote(Canonical(schema, name));
-        string Masked(string name, MaskKind mask) => MaskedValue(dialect, schema, name, mask, query, parameters, ref keyPlaceholder);
+        string Masked(string name, MaskKind mask) =>
+            precomputedMasks is not null && precomputedMasks.TryGetValue(name, out var precomputed)
+                ? dialect.Quote(precomputed)
+                : MaskedValue(dialect, schema, name, mask, query, parameters, ref keyPlaceholder);
         // A masked column orders by its masked value, never by the clear one.
         string SortKey(SortKey key) =>
             dialect.OrderKey(query.Masks.TryGetValue(key.Column, out var mask) ? Masked(key.Column, mask) : Column(key.Column), key.Descending);

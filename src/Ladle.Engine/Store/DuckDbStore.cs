@@ -37,6 +37,7 @@ public sealed class DuckDbStore : IDisposable
         if (path != ":memory:") Internal.PrivateFiles.Restrict(path);
         Execute(_root, $"CREATE SCHEMA IF NOT EXISTS {VersionSchema}");
         Manifest = new StoreManifest(this, _root);
+        Masks = new MaskedVersions(this);
         // Timestamps are served as UTC whatever the machine's zone.
         Execute(_root, "SET GLOBAL TimeZone = 'UTC'");
         PipeDirectory = path == ":memory:" ? Path.GetTempPath() : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "tmp");
@@ -78,6 +79,9 @@ public sealed class DuckDbStore : IDisposable
 
     /// <summary>True when the store holds any version table or any record of one: it is not a new, empty store.</summary>
     public bool HoldsVersions => ListVersionTables().Count > 0 || Manifest.List().Count > 0;
+
+    /// <summary>The masked forms of published versions' PII columns, computed once per version.</summary>
+    public MaskedVersions Masks { get; }
 
     /// <summary>The database file.</summary>
     public string DatabasePath { get; }
@@ -128,6 +132,8 @@ public sealed class DuckDbStore : IDisposable
         Execute(connection, $"DROP TABLE IF EXISTS {VersionTable(dataset, version)}");
         // The rows on_bad_rows left out of the version go with it.
         Execute(connection, $"DROP TABLE IF EXISTS {Sources.FileLoad.RejectsTable(dataset, version)}");
+        // And so do its precomputed masks.
+        Masks.Drop(connection, dataset, version);
     }
 
     /// <summary>Every version table present in the store, as (table name).</summary>
