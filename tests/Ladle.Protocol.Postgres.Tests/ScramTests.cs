@@ -65,6 +65,26 @@ public sealed class ScramTests
     }
 
     [Fact]
+    public void An_unknown_user_gets_a_stable_salt_and_always_fails()
+    {
+        string ServerFirst(string user)
+        {
+            var exchange = ScramServerExchange.ForUnknownUser(user, "secret"u8);
+            return Encoding.UTF8.GetString(exchange.HandleClientFirst("n,,n=,r=abc"u8));
+        }
+
+        static string Salt(string serverFirst) => serverFirst.Split(',')[1];
+        Assert.Equal(Salt(ServerFirst("ghost")), Salt(ServerFirst("ghost")));
+        Assert.NotEqual(Salt(ServerFirst("ghost")), Salt(ServerFirst("other")));
+        Assert.EndsWith(",i=4096", ServerFirst("ghost"), StringComparison.Ordinal);
+
+        var mock = ScramServerExchange.ForUnknownUser("ghost", "secret"u8);
+        mock.ServerNonceForTests = "S";
+        mock.HandleClientFirst("n,,n=,r=abc"u8);
+        Assert.False(mock.TryHandleClientFinal("c=biws,r=abcS,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="u8, out _));
+    }
+
+    [Fact]
     public void Verifier_serializes_in_pg_authid_form_and_parses_back()
     {
         var verifier = ScramVerifier.Create("pw", 4096, [1, 2, 3, 4]);

@@ -57,8 +57,7 @@ public sealed class ScramServerExchange
     public static ScramServerExchange ForUnknownUser(string user, ReadOnlySpan<byte> mockSecret)
     {
         var salt = HMACSHA256.HashData(mockSecret, Encoding.UTF8.GetBytes(user))[..ScramVerifier.DefaultSaltLength];
-        var fake = ScramVerifier.Create(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), ScramVerifier.MinIterations, salt);
-        return new ScramServerExchange(user, fake, mock: true);
+        return new ScramServerExchange(user, ScramVerifier.Unmatchable(salt), mock: true);
     }
 
     /// <summary>The FATAL 28P01 error to send when the exchange fails: the same text whatever the reason.</summary>
