@@ -46,10 +46,10 @@ public interface IStateStore : IAsyncDisposable
     Task<bool> RestoreVersionAsync(VersionRecord version, CancellationToken cancellationToken);
 
     /// <summary>Records the results of one check run.</summary>
-    Task RecordCheckResultsAsync(IReadOnlyList<Checks.CheckResult> results, CancellationToken cancellationToken);
+    Task RecordCheckResultsAsync(IReadOnlyList<CheckResult> results, CancellationToken cancellationToken);
 
     /// <summary>Check results of a dataset, newest first; of one version when <paramref name="version"/> is set.</summary>
-    Task<IReadOnlyList<Checks.CheckResult>> ListCheckResultsAsync(string dataset, long? version, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<CheckResult>> ListCheckResultsAsync(string dataset, long? version, int limit, CancellationToken cancellationToken);
 
     /// <summary>A check's measured values on the last published versions before <paramref name="beforeVersion"/>, newest first (anomaly history).</summary>
     Task<IReadOnlyList<double>> CheckHistoryAsync(string dataset, string check, long? beforeVersion, int limit, CancellationToken cancellationToken);

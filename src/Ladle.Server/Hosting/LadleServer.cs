@@ -5,6 +5,7 @@ using Ladle.Engine.Alerts;
 using Ladle.Engine.Scheduling;
 using Ladle.Engine.Serving;
 using Ladle.Server.Apis;
+using Ladle.Server.Queries;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,6 +41,7 @@ public static class LadleServer
         builder.Services.AddSingleton(_ => new RateLimits(engine.Project.Access));
         builder.Services.AddSingleton<IServingMetrics, PrometheusServingMetrics>();
         builder.Services.AddSingleton<ReadPipeline>();
+        builder.Services.AddLadleQueries(engine);
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddSingleton<PrincipalResolver>();
         // The dispatcher is registered first so that it stops last: the monitor stops raising alerts, then the
