@@ -48,7 +48,8 @@ public static class LadleServer
         // dispatcher flushes what is queued within its bounded wait.
         builder.Services.AddSingleton(sp => new AlertDispatcher(engine.Project, options.AlertDelivery, sp.GetRequiredService<ILogger<AlertDispatcher>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertDispatcher>());
-        builder.Services.AddSingleton<IncidentMonitor>();
+        builder.Services.AddSingleton(sp => new IncidentMonitor(engine.Project, engine.Catalog, engine.State, engine.Publisher,
+            sp.GetRequiredService<AlertDispatcher>(), sp.GetRequiredService<ILogger<IncidentMonitor>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentMonitor>());
         // One scheduler per engine: it runs the cron schedules and is the only way runs start while serving.
         builder.Services.AddSingleton(_ => new DatasetScheduler(engine));
