@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ladle.Engine.Checks;
+using Ladle.Engine.State;
 using Ladle.Engine.Store;
 
 namespace Ladle.Bench;

@@ -28,6 +28,7 @@ public sealed partial class LadleEngine
         if (interrupted > 0) Log.RecoveredInterrupted(_logger, interrupted);
 
         var kept = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var restored = new List<DataVersion>();
         foreach (var group in (await State.ListPublishedAsync(cancellationToken)).GroupBy(v => v.Dataset, StringComparer.OrdinalIgnoreCase))
         {
             var dataset = Project.FindDataset(group.Key);
@@ -50,7 +51,7 @@ public sealed partial class LadleEngine
                     await State.MarkDroppedAsync(group.Key, version.Version, cancellationToken);
                     continue;
                 }
-                Catalog.Restore(new DataVersion(dataset.Name, version.Version, version.PublishedAt ?? version.StartedAt));
+                restored.Add(new DataVersion(dataset.Name, version.Version, version.PublishedAt ?? version.StartedAt));
                 kept.Add(table);
                 retained++;
             }
@@ -69,9 +70,9 @@ public sealed partial class LadleEngine
         }
         // Precomputed masks go with their versions.
         Store.Masks.DropOrphans(kept);
+        await Catalog.RestoreAsync(Project, restored, State, cancellationToken);
         await SyncManifestAsync(cancellationToken);
         DefineViews();
-        await Trust.LoadAsync(Project, State, Catalog, cancellationToken);
     }
 
     private static (string Dataset, long Version) Key(string dataset, long version) => (dataset.ToLowerInvariant(), version);

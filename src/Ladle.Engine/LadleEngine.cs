@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using Ladle.Core.Errors;
-using Ladle.Core.Loading;
 using Ladle.Core.Model;
 using Ladle.Core.Queries;
 using Ladle.Engine.Internal;
@@ -9,6 +7,7 @@ using Ladle.Engine.Sources;
 using Ladle.Engine.Sql;
 using Ladle.Engine.State;
 using Ladle.Engine.Store;
+using Ladle.Engine.Versions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,57 +19,53 @@ namespace Ladle.Engine;
 /// </summary>
 public sealed partial class LadleEngine : IAsyncDisposable
 {
-    private readonly Dictionary<string, SourceConnector> _connectors = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<(string Dataset, long Version), DatasetSchema> _schemas = new();
     private readonly ILogger _logger;
     private readonly PendingDrops _drops = new();
     private readonly ReadScheduler _reads;
 
-    private LadleEngine(ProjectDefinition project, IStateStore state, DuckDbStore store, ILoggerFactory loggers)
+    // The engine composes its parts and hands each what it needs; no part takes the engine back.
+    private LadleEngine(ProjectDefinition project, IStateStore state, DuckDbStore store, WriteHealth writes, ILoggerFactory loggers)
     {
         Project = project;
         State = state;
         Store = store;
+        Writes = writes;
         Loggers = loggers;
         _logger = loggers.CreateLogger("Ladle.Engine");
         _reads = new ReadScheduler(project.Server.MaxConcurrentReads);
-        StoreConnector = new StoreConnector(store);
-        Catalog = new PublishedCatalog(DropVersion);
-        Trust = new Trust.TrustRegistry();
-        Checks = new Checks.CheckRunner(this);
-        foreach (var source in project.Sources.Values)
-        {
-            _connectors[source.Name] = source.Kind switch
-            {
-                SourceKind.Files => new FilesConnector(source, store, project.Root),
-                SourceKind.DuckDb => new DuckDbFileConnector(source),
-                SourceKind.Sqlite => new SqliteConnector(source),
-                SourceKind.Postgres => new PostgresConnector(source),
-                _ => throw new InvalidOperationException($"no connector for source kind {source.Kind}"),
-            };
-        }
-        StoreConnector.StatementTimeout = project.Server.StatementTimeout;
-        foreach (var connector in _connectors.Values) connector.StatementTimeout = project.Server.StatementTimeout;
-        // One set of slots for every embedded engine: they share the same cores.
-        StoreConnector.Reads = _reads;
-        foreach (var connector in _connectors.Values.OfType<AdoConnector>()) connector.Reads = _reads;
-        Publisher = new Publisher(this, loggers.CreateLogger("Ladle.Publisher"));
-        Semantic = new Semantic.MetricsEngine(this, loggers.CreateLogger("Ladle.Semantic"));
+        Connectors = new SourceConnectors(project, store, _reads);
+        Catalog = new VersionCatalog(DropVersion, logger: _logger);
+        Schemas = new DatasetSchemas(Catalog, Connectors);
+        Checks = new Checks.CheckRunner(project, Connectors, Catalog, state);
+        Semantic = new Semantic.MetricsEngine(project, store, Connectors, Catalog, loggers.CreateLogger("Ladle.Semantic"));
+        Publisher = new Publisher(project, store, state, Connectors, Catalog, Checks, Semantic, writes, loggers.CreateLogger("Ladle.Publisher"));
     }
 
     public ProjectDefinition Project { get; }
     public IStateStore State { get; }
     public DuckDbStore Store { get; }
-    public PublishedCatalog Catalog { get; }
 
-    /// <summary>The trust gate's knowledge: newest attempts and warnings of served versions.</summary>
-    public Trust.TrustRegistry Trust { get; }
+    /// <summary>
+    /// The served, retained and quarantined versions of every dataset, their leases and trust status; publication,
+    /// retention and recovery go through it, and its Changed event tells watchers.
+    /// </summary>
+    public VersionCatalog Catalog { get; }
+
+    /// <summary>The served columns of each dataset.</summary>
+    public DatasetSchemas Schemas { get; }
+
+    /// <summary>The trust gate's knowledge (the catalog's): newest attempts and warnings of served versions.</summary>
+    public Trust.TrustRegistry Trust => Catalog.Trust;
 
     /// <summary>Runs datasets' checks (the audit of write-audit-publish, and `ladle checks run`).</summary>
     public Checks.CheckRunner Checks { get; }
     public Publisher Publisher { get; }
+
+    /// <summary>The connectors of the project's sources and of the store.</summary>
+    public SourceConnectors Connectors { get; }
+
     /// <summary>The embedded store as a place to run SQL.</summary>
-    public StoreConnector StoreConnector { get; }
+    public StoreConnector StoreConnector => Connectors.Store;
 
     /// <summary>Where the engine's parts log, so background work (the scheduler) logs beside publication.</summary>
     internal ILoggerFactory Loggers { get; }
@@ -80,7 +75,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
     /// <summary>
     /// Whether Ladle's own files can be written right now (a full disk says no); reads never depend on it.
     /// </summary>
-    public WriteHealth Writes { get; private init; } = new();
+    public WriteHealth Writes { get; }
 
     /// <summary>Opens the store and state of a project and recovers from any interrupted run.</summary>
     /// <exception cref="StorageFullException">The disk holding the state or the store has no room for what start-up must write.</exception>
@@ -119,7 +114,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
             store.Dispose();
             throw;
         }
-        var engine = new LadleEngine(project, guarded, store, loggers) { Writes = writes };
+        var engine = new LadleEngine(project, guarded, store, writes, loggers);
         try
         {
             await engine.RecoverAsync(cancellationToken);
@@ -134,36 +129,17 @@ public sealed partial class LadleEngine : IAsyncDisposable
     }
 
     /// <summary>The dataset by name, or a 404 that suggests the closest name.</summary>
-    public DatasetDefinition GetDataset(string name) =>
-        Project.FindDataset(name) ?? throw new NotFoundException(
-            $"no dataset '{name}' ({Suggest.Hint(name, Project.Datasets.Select(d => d.Name).ToList())})");
+    public DatasetDefinition GetDataset(string name) => Project.GetDataset(name);
 
     /// <summary>The connector a dataset's source reads through (the store for SQL over datasets).</summary>
-    public SourceConnector ConnectorFor(DatasetDefinition dataset) =>
-        dataset.Source is null ? StoreConnector : _connectors[dataset.Source];
+    public SourceConnector ConnectorFor(DatasetDefinition dataset) => Connectors.For(dataset);
 
     /// <summary>
     /// The served columns of a dataset: its declared contract, or what the published version (table) or the
     /// source (live) reports.
     /// </summary>
-    public async Task<DatasetSchema> GetSchemaAsync(DatasetDefinition dataset, CancellationToken cancellationToken)
-    {
-        if (dataset.Columns.Count > 0)
-            return _schemas.GetOrAdd((dataset.Name, -1), _ => new DatasetSchema(
-                dataset.Columns.Select(c => new SchemaColumn(c.Name, c.Type, c.Pii, c.Description, c.Mask)).ToList()));
-        var version = dataset.Materialization == Materialization.Table ? Catalog.Current(dataset.Name) : null;
-        if (dataset.Materialization == Materialization.Table && version is null)
-            throw new DatasetUnavailableException(dataset.Name,
-                $"dataset '{dataset.Name}' has no published version yet, so its columns are unknown; run 'ladle materialize {dataset.Name}'");
-        var key = (dataset.Name, version?.Version ?? 0);
-        if (_schemas.TryGetValue(key, out var cached)) return cached;
-        var described = version is not null
-            ? await StoreConnector.DescribeRelationAsync(DuckDbStore.VersionTable(dataset.Name, version.Version), cancellationToken)
-            : await ConnectorFor(dataset).DescribeAsync(dataset, cancellationToken);
-        var schema = new DatasetSchema(described.Columns.Select(c => new SchemaColumn(c.Name, c.Type)).ToList());
-        _schemas[key] = schema;
-        return schema;
-    }
+    public Task<DatasetSchema> GetSchemaAsync(DatasetDefinition dataset, CancellationToken cancellationToken) =>
+        Schemas.GetAsync(dataset, cancellationToken);
 
     /// <summary>
     /// Streams rows of a dataset. Table datasets read the published version (leased until the stream is
@@ -273,7 +249,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
     /// </summary>
     private (string Relation, DataVersion Version, IDisposable? Lease) OpenVersion(DatasetDefinition dataset, long? pinned, long? pinnedPublishedAt = null)
     {
-        if (pinned is { } v && Trust.Quarantine(dataset.Name, v) is { } quarantined)
+        if (pinned is { } v && Catalog.Quarantine(dataset.Name, v) is { } quarantined)
         {
             var inspected = new DataVersion(dataset.Name, v, quarantined.At);
             RefuseOtherVersion(inspected, pinnedPublishedAt);
@@ -305,12 +281,6 @@ public sealed partial class LadleEngine : IAsyncDisposable
     public Task<ResultStream> QueryStoreAsync(string sql, CancellationToken cancellationToken) =>
         StoreConnector.QueryAsync(new SqlStatement(sql, []), null, cancellationToken);
 
-    internal void ForgetSchema(string dataset)
-    {
-        foreach (var key in _schemas.Keys.Where(k => string.Equals(k.Dataset, dataset, StringComparison.OrdinalIgnoreCase)))
-            _schemas.TryRemove(key, out _);
-    }
-
     private void DropVersion(string dataset, long version)
     {
         // Runs when the last reader of a retired version lets go; never on the reader's own path. Disposing waits for it.
@@ -322,6 +292,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
                 Semantic.Rollups.DropVersion(dataset, version);
                 await State.MarkDroppedAsync(dataset, version, CancellationToken.None);
                 Store.Manifest.MarkDropped(dataset, version);
+                Catalog.Dropped(dataset, version);
             }
             catch (Exception e)
             {
@@ -333,8 +304,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _drops.DrainAsync();
-        foreach (var connector in _connectors.Values) await connector.DisposeAsync();
-        await StoreConnector.DisposeAsync();
+        await Connectors.DisposeAsync();
         Store.Dispose();
         await State.DisposeAsync();
         _reads.Dispose();

@@ -10,6 +10,7 @@ using Ladle.Engine.Sources;
 using Ladle.Engine.Sql;
 using Ladle.Engine.State;
 using Ladle.Engine.Store;
+using Ladle.Engine.Versions;
 using Microsoft.Extensions.Logging;
 
 namespace Ladle.Engine;
@@ -27,13 +28,29 @@ public sealed record MaterializeProgress(string Dataset, string Phase, long Rows
 /// </summary>
 public sealed class Publisher
 {
-    private readonly LadleEngine _engine;
+    private readonly ProjectDefinition _project;
+    private readonly DuckDbStore _store;
+    private readonly IStateStore _state;
+    private readonly SourceConnectors _connectors;
+    private readonly VersionCatalog _catalog;
+    private readonly CheckRunner _checks;
+    private readonly Semantic.MetricsEngine _semantic;
+    private readonly WriteHealth _writes;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.OrdinalIgnoreCase);
 
-    internal Publisher(LadleEngine engine, ILogger logger)
+    /// <summary>A publisher over a project's store and state; publications go through <paramref name="catalog"/>.</summary>
+    public Publisher(ProjectDefinition project, DuckDbStore store, IStateStore state, SourceConnectors connectors, VersionCatalog catalog,
+        CheckRunner checks, Semantic.MetricsEngine semantic, WriteHealth writes, ILogger logger)
     {
-        _engine = engine;
+        _project = project;
+        _store = store;
+        _state = state;
+        _connectors = connectors;
+        _catalog = catalog;
+        _checks = checks;
+        _semantic = semantic;
+        _writes = writes;
         _logger = logger;
     }
 
@@ -43,7 +60,7 @@ public sealed class Publisher
     /// </summary>
     public async Task<IReadOnlyList<RunOutcome>> MaterializeAsync(
         IReadOnlyCollection<string> names, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken) =>
-        await RunOrder.RunAsync(RunOrder.Plan(_engine.Project, names), dataset => MaterializeOneAsync(dataset, trigger, progress, cancellationToken));
+        await RunOrder.RunAsync(RunOrder.Plan(_project, names), dataset => MaterializeOneAsync(dataset, trigger, progress, cancellationToken));
 
     /// <summary>
     /// Raised after each attempt to materialize a dataset ends (published, quarantined or failed), so that watchers
@@ -87,7 +104,7 @@ public sealed class Publisher
         VersionRecord record;
         try
         {
-            record = await _engine.State.BeginVersionAsync(dataset.Name, trigger, DateTimeOffset.UtcNow, cancellationToken);
+            record = await _state.BeginVersionAsync(dataset.Name, trigger, DateTimeOffset.UtcNow, cancellationToken);
         }
         catch (StorageFullException full)
         {
@@ -101,16 +118,16 @@ public sealed class Publisher
         {
             // The store records the attempt before its table exists, so it can always explain the table (and never
             // hands its number out again), even if the state file is lost.
-            _engine.Store.Manifest.Record(record, DefinitionHash(dataset));
+            _store.Manifest.Record(record, DefinitionHash(dataset));
             progress?.Report(new MaterializeProgress(dataset.Name, "loading", 0));
             var rejected = await LoadAsync(dataset, record.Version, progress, cancellationToken);
             var (rows, watermark) = Measure(dataset, table);
 
             // Audit: the version's checks run in the store before anyone can read it.
             progress?.Report(new MaterializeProgress(dataset.Name, "checking", rows));
-            var checks = await _engine.Checks.RunAsync(dataset, new CheckTarget(_engine.StoreConnector, table, record.Version, DateTimeOffset.UtcNow), cancellationToken);
+            var checks = await _checks.RunAsync(dataset, new CheckTarget(_connectors.Store, table, record.Version, DateTimeOffset.UtcNow), cancellationToken);
             if (rejected is not null) checks = [BadRowsCheck.Result(dataset, record.Version, rows, rejected), .. checks];
-            await _engine.State.RecordCheckResultsAsync(checks, CancellationToken.None);
+            await _state.RecordCheckResultsAsync(checks, CancellationToken.None);
             var blocking = checks.Where(c => c.Blocks).ToList();
             if (blocking.Count > 0)
             {
@@ -118,31 +135,28 @@ public sealed class Publisher
                 // while their figures, counted over every row, stay in the check results.
                 var reason = $"{blocking.Count} error check(s) failed: " + string.Join(", ", blocking.Select(b => b.Check));
                 var at = DateTimeOffset.UtcNow;
-                await _engine.State.QuarantineVersionAsync(dataset.Name, record.Version, rows, reason, at, CancellationToken.None);
+                await _state.QuarantineVersionAsync(dataset.Name, record.Version, rows, reason, at, CancellationToken.None);
                 RecordInManifest(record with { Status = VersionStatus.Quarantined, FinishedAt = at, RowCount = rows, Error = reason });
-                _engine.Trust.Record(dataset.Name, record.Version, VersionStatus.Quarantined, at, reason);
+                _catalog.Quarantined(dataset.Name, record.Version, reason, at);
                 progress?.Report(new MaterializeProgress(dataset.Name, "quarantined", rows));
                 Log.Quarantined(_logger, dataset.Name, record.Version, reason);
                 return new RunOutcome(dataset.Name, RunStatus.Quarantined, record.Version, rows, clock.Elapsed, "quarantined: " + reason) { Checks = checks };
             }
 
             // Masked forms of its PII columns are computed once now, so masked reads cost what clear ones do.
-            await _engine.Store.Masks.BuildAsync(dataset, record.Version, () => Access.MaskKey.Load(Path.GetDirectoryName(_engine.Project.StatePath)!), cancellationToken);
+            await _store.Masks.BuildAsync(dataset, record.Version, () => Access.MaskKey.Load(Path.GetDirectoryName(_project.StatePath)!), cancellationToken);
 
             // Rollups are part of the version: built from it now, they publish with it and never mix versions.
-            await _engine.Semantic.BeforePublishAsync(dataset, record.Version, table, cancellationToken);
+            await _semantic.BeforePublishAsync(dataset, record.Version, table, cancellationToken);
 
             // Publish: the state store is the source of truth, so it changes first; start-up recovery
             // re-points views from it if the process dies between these steps.
             var publishedAt = DateTimeOffset.UtcNow;
-            await _engine.State.PublishVersionAsync(dataset.Name, record.Version, rows, watermark, publishedAt, CancellationToken.None);
+            await _state.PublishVersionAsync(dataset.Name, record.Version, rows, watermark, publishedAt, CancellationToken.None);
             RecordInManifest(record with { Status = VersionStatus.Published, FinishedAt = publishedAt, PublishedAt = publishedAt, RowCount = rows, Watermark = watermark });
-            _engine.Store.PointView(dataset.Name, record.Version);
-            _engine.ForgetSchema(dataset.Name);
-            _engine.Trust.RecordChecks(dataset.Name, record.Version, checks);
-            _engine.Trust.Record(dataset.Name, record.Version, VersionStatus.Published, publishedAt, null);
-            _engine.Catalog.Publish(new DataVersion(dataset.Name, record.Version, publishedAt), dataset.RetainVersions ?? _engine.Project.Server.RetainVersions);
-            _engine.Writes.Succeeded(_engine.Store.DatabasePath);
+            _store.PointView(dataset.Name, record.Version);
+            _catalog.Publish(new DataVersion(dataset.Name, record.Version, publishedAt), dataset.RetainVersions ?? _project.Server.RetainVersions, checks);
+            _writes.Succeeded(_store.DatabasePath);
             progress?.Report(new MaterializeProgress(dataset.Name, "published", rows));
             Log.Published(_logger, dataset.Name, record.Version, rows, clock.ElapsedMilliseconds);
             return new RunOutcome(dataset.Name, RunStatus.Published, record.Version, rows, clock.Elapsed, null) { Checks = checks };
@@ -152,8 +166,8 @@ public sealed class Publisher
             // Cut short by Ladle stopping (or the CLI's Ctrl+C): nothing is wrong with the data, and the run is owed.
             var interrupted = e is OperationCanceledException;
             // A full disk is named as such, with the file, whichever of the store and the state store ran out.
-            var full = StorageErrors.Translate(e, _engine.Store.DatabasePath);
-            if (full is not null) _engine.Writes.Failed(full);
+            var full = StorageErrors.Translate(e, _store.DatabasePath);
+            if (full is not null) _writes.Failed(full);
             // Engine messages can quote the value that failed (a row of the source): the reason keeps the error's
             // kind, and the log gets the exception (its stack) only for errors that are not the engine's.
             var category = full is not null ? ErrorCategory.StorageFull : EngineErrors.CategoryOf(e);
@@ -166,14 +180,14 @@ public sealed class Publisher
             var detail = e is SourceDataException { Detail: var quoted } && quoted != e.Message ? quoted : null;
             var status = interrupted ? VersionStatus.Interrupted : VersionStatus.Failed;
             Log.MaterializationFailed(_logger, e is LadleException or OperationCanceledException || EngineErrors.IsEngineError(e) ? null : e, dataset.Name, record.Version, reason);
-            try { _engine.Store.DropVersion(dataset.Name, record.Version); }
+            try { _store.DropVersion(dataset.Name, record.Version); }
             catch (DuckDBException) { /* recovery at the next start drops it */ }
             var failedAt = DateTimeOffset.UtcNow;
             // A failure is held in memory by the state store and written once there is room, should the disk be full.
-            if (interrupted) await _engine.State.InterruptVersionAsync(dataset.Name, record.Version, reason, failedAt, CancellationToken.None);
-            else await _engine.State.FailVersionAsync(dataset.Name, record.Version, reason, failedAt, CancellationToken.None);
+            if (interrupted) await _state.InterruptVersionAsync(dataset.Name, record.Version, reason, failedAt, CancellationToken.None);
+            else await _state.FailVersionAsync(dataset.Name, record.Version, reason, failedAt, CancellationToken.None);
             RecordInManifest(record with { Status = status, FinishedAt = failedAt, Error = reason });
-            _engine.Trust.Record(dataset.Name, record.Version, status, failedAt, reason);
+            _catalog.AttemptEnded(dataset.Name, record.Version, status, failedAt, reason);
             progress?.Report(new MaterializeProgress(dataset.Name, "failed", 0));
             if (e is OperationCanceledException) throw;
             // Only a transient failure (a source that is down) is worth retrying.
@@ -191,7 +205,7 @@ public sealed class Publisher
     /// </summary>
     private void RecordInManifest(VersionRecord version)
     {
-        try { _engine.Store.Manifest.Record(version); }
+        try { _store.Manifest.Record(version); }
         catch (DuckDBException e) { Log.ManifestWriteFailed(_logger, e, version.Dataset, version.Version); }
     }
 
@@ -207,7 +221,7 @@ public sealed class Publisher
     private async Task<RejectedRows?> LoadAsync(DatasetDefinition dataset, long version, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
     {
         var table = DuckDbStore.VersionTable(dataset.Name, version);
-        var connector = _engine.ConnectorFor(dataset);
+        var connector = _connectors.For(dataset);
         var relation = connector.Relation(dataset);
         ResultSchema sourceSchema;
         try
@@ -224,14 +238,14 @@ public sealed class Publisher
         if (connector is FilesConnector files)
         {
             // The store reads files itself: one CREATE TABLE AS, run in parallel by DuckDB.
-            using var connection = _engine.Store.Open();
+            using var connection = _store.Open();
             return await new FileLoad(files, dataset, sourceSchema, columns).RunAsync(connection, table, version, cancellationToken);
         }
         if (connector is StoreConnector)
         {
             // The store reads these itself: one CREATE TABLE AS, run in parallel by DuckDB.
             var select = string.Join(", ", columns.Select(c => Projection(c, sourceSchema)));
-            using var connection = _engine.Store.Open();
+            using var connection = _store.Open();
             using var command = connection.CreateCommand();
             command.CommandText = $"CREATE TABLE {table} AS SELECT {select} FROM {relation} AS t";
             using var registration = cancellationToken.Register(() => { try { command.Cancel(); } catch (DuckDBException) { } });
@@ -243,12 +257,12 @@ public sealed class Publisher
         var resultSchema = new ResultSchema(columns);
         var statement = new SqlStatement(
             $"SELECT {string.Join(", ", columns.Select(c => connector.Dialect.Quote(SourceName(c.Name, sourceSchema))))} FROM {relation} AS t", []);
-        using (var connection = _engine.Store.Open())
+        using (var connection = _store.Open())
         {
             DuckDbStore.Execute(connection, $"CREATE TABLE {table} ({string.Join(", ", columns.Select(c => $"{SqlDialect.DuckDb.Quote(c.Name)} {SqlDialect.DuckDb.TypeName(c.Type)}"))})");
         }
         await using var rows = await connector.QueryAsync(statement, resultSchema, cancellationToken);
-        using var appendConnection = _engine.Store.Open();
+        using var appendConnection = _store.Open();
         using var appender = appendConnection.CreateAppender(DuckDbStore.VersionSchema, DuckDbStore.VersionTableName(dataset.Name, version));
         long total = 0;
         while (await rows.ReadAsync(cancellationToken) is { } batch)
@@ -291,7 +305,7 @@ public sealed class Publisher
 
     private (long Rows, string? Watermark) Measure(DatasetDefinition dataset, string table)
     {
-        using var connection = _engine.Store.Open();
+        using var connection = _store.Open();
         using var command = connection.CreateCommand();
         command.CommandText = dataset.WatermarkColumn is { } w
             ? $"SELECT count(*), CAST(max({SqlDialect.DuckDb.Quote(w)}) AS VARCHAR) FROM {table}"

@@ -27,7 +27,7 @@ public sealed class RetentionTests
 
         // Retention's clock starts now; the quarantine is younger than its 1 s until the clock is moved on.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var enforcer = new RetentionEnforcer(engine, clock);
+        var enforcer = new RetentionEnforcer(engine.Project, engine.State, engine.Store, engine.Catalog, clock);
         var early = await enforcer.RunOnceAsync(CancellationToken.None);
         Assert.Empty(early.QuarantinedVersionsDropped);
         Assert.Equal(1, early.AuditEntriesDeleted);

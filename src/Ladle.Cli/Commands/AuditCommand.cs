@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ladle.Core.Loading;
+using Ladle.Engine.Access;
 using Ladle.Engine.State;
 using Spectre.Console;
 
@@ -26,15 +27,15 @@ internal static class AuditCommand
             var entries = await state.QueryAuditAsync(new AuditQuery(parse.GetValue(principal), parse.GetValue(dataset), DateTimeOffset.UtcNow - span, parse.GetValue(limit)), ct);
             var table = new Table().AddColumns("at", "principal", "interface", "target", "action", "format", "version", "status", "rows", "bytes", "ms", "filters");
             // Entries written before the audit cleaned caller text may still hold escapes: clean again before the terminal sees them.
-            static string Safe(string? text) => Markup.Escape(Engine.Serving.AuditText.Clean(text));
+            static string Safe(string? text) => Markup.Escape(AuditText.Clean(text));
             foreach (var e in entries)
                 table.AddRow(e.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Safe(e.Principal), Safe(e.Interface), Safe(e.Target),
                     Safe(e.Action), Safe(e.Format), Safe(e.Version),
-                    e.Status == Engine.Serving.AuditStatuses.Started ? "[yellow]started, not finished[/]" : Safe(e.Status),
+                    e.Status == AuditStatuses.Started ? "[yellow]started, not finished[/]" : Safe(e.Status),
                     e.Rows.ToString("N0", CultureInfo.InvariantCulture), e.Bytes.ToString("N0", CultureInfo.InvariantCulture),
                     e.DurationMs.ToString(CultureInfo.InvariantCulture), Safe(e.Filters));
             AnsiConsole.Write(table);
-            var unfinished = entries.Count(e => e.Status == Engine.Serving.AuditStatuses.Started);
+            var unfinished = entries.Count(e => e.Status == AuditStatuses.Started);
             if (unfinished > 0)
                 AnsiConsole.MarkupLine($"[yellow]{unfinished} read(s) started and never finished[/]: still streaming, or cut off when the server stopped (how much was sent is unknown).");
             return CliRunner.Ok;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Ladle.Core.Loading;
 using Ladle.Engine.State;
+using Ladle.Engine.Versions;
 using Spectre.Console;
 
 namespace Ladle.Cli.Commands;

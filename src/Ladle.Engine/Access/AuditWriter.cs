@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Ladle.Engine.Serving;
 using Ladle.Engine.State;
 using Microsoft.Extensions.Logging;
 
@@ -198,7 +197,7 @@ public sealed partial class AuditWriter : IAuditSink, IAsyncDisposable
             {
                 // The trail says itself where it has a hole, and how big.
                 await _state.AppendAuditAsync([new AuditRecord(_clock.GetUtcNow(), "ladle", "audit", "audit", "entries lost", "",
-                    lost, 0, Serving.AuditStatuses.Lost, 0)], _abandon.Token);
+                    lost, 0, AuditStatuses.Lost, 0)], _abandon.Token);
                 _lostAudited += lost;
                 LostRecorded(_logger, lost);
             }

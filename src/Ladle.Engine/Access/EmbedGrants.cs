@@ -1,6 +1,6 @@
 using Ladle.Core.Errors;
 using Ladle.Core.Policy;
-using Ladle.Engine.Serving;
+using Ladle.Core.Model;
 
 namespace Ladle.Engine.Access;
 
@@ -14,11 +14,12 @@ public static class EmbedGrants
 {
     private const int MaxText = 200;
 
-    /// <summary>The request as it may be signed for <paramref name="issuer"/>, names made canonical, or 400/403 saying why not.</summary>
-    public static EmbedRequest Check(Principal issuer, EmbedRequest request, ReadPipeline pipeline)
+    /// <summary>
+    /// The request as it may be signed for <paramref name="issuer"/>, names made canonical, or 400/403 saying why not.
+    /// <paramref name="visibleMetrics"/> names the metrics a principal may query (its metric scope).
+    /// </summary>
+    public static EmbedRequest Check(Principal issuer, EmbedRequest request, ProjectDefinition project, IAccessPolicy policy, Func<Principal, IEnumerable<string>> visibleMetrics)
     {
-        var policy = pipeline.Policy;
-        var project = pipeline.Engine.Project;
         if (issuer.Method == AuthMethod.Embed) throw new ForbiddenException("an embed token cannot sign embed tokens");
         policy.AuthorizeProject(issuer, DataAction.Embed);
         var admin = policy.IsAdmin(issuer);
@@ -61,7 +62,7 @@ public static class EmbedGrants
         List<string>? metrics = null;
         if (request.Metrics is { } askedMetrics)
         {
-            var embeddable = pipeline.MetricsCatalog(embedder).Select(m => m.Name).ToList();
+            var embeddable = visibleMetrics(embedder).ToList();
             metrics = askedMetrics.Select(m =>
                 embeddable.FirstOrDefault(e => string.Equals(e, m?.Trim(), StringComparison.OrdinalIgnoreCase)) ?? throw new InvalidRequestException(
                     $"principal '{definition.Name}' may not embed metric '{Shorten(m ?? "")}' (its 'embed' grants cover: {(embeddable.Count == 0 ? "none" : string.Join(", ", embeddable))})", "metrics"))

@@ -3,6 +3,7 @@ using Ladle.Core.Model;
 using Ladle.Engine.Internal;
 using Ladle.Engine.State;
 using Ladle.Engine.Trust;
+using Ladle.Engine.Versions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,7 +21,10 @@ namespace Ladle.Engine.Alerts;
 /// </summary>
 public sealed class IncidentMonitor : BackgroundService
 {
-    private readonly LadleEngine _engine;
+    private readonly ProjectDefinition _project;
+    private readonly VersionCatalog _catalog;
+    private readonly IStateStore _state;
+    private readonly Publisher _publisher;
     private readonly AlertDispatcher _dispatcher;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _pass = new(1, 1);
@@ -29,22 +33,26 @@ public sealed class IncidentMonitor : BackgroundService
     // One pending wake-up is enough: a pass looks at every dataset, so signals that arrive during a pass fold into one.
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    public IncidentMonitor(LadleEngine engine, AlertDispatcher dispatcher, ILogger<IncidentMonitor>? logger = null)
+    public IncidentMonitor(ProjectDefinition project, VersionCatalog catalog, IStateStore state, Publisher publisher, AlertDispatcher dispatcher,
+        ILogger<IncidentMonitor>? logger = null)
     {
-        _engine = engine;
+        _project = project;
+        _catalog = catalog;
+        _state = state;
+        _publisher = publisher;
         _dispatcher = dispatcher;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        _engine.Publisher.Materialized += OnMaterialized;
+        _publisher.Materialized += OnMaterialized;
         return base.StartAsync(cancellationToken);
     }
 
     public override Task StopAsync(CancellationToken cancellationToken)
     {
-        _engine.Publisher.Materialized -= OnMaterialized;
+        _publisher.Materialized -= OnMaterialized;
         return base.StopAsync(cancellationToken);
     }
 
@@ -59,7 +67,7 @@ public sealed class IncidentMonitor : BackgroundService
                 await SendOwedAsync(cancellationToken);
                 _owedSent = true;
             }
-            foreach (var dataset in _engine.Project.Datasets.Where(d => d.Materialization == Materialization.Table))
+            foreach (var dataset in _project.Datasets.Where(d => d.Materialization == Materialization.Table))
             {
                 try { await EvaluateAsync(dataset, cancellationToken); }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -85,7 +93,7 @@ public sealed class IncidentMonitor : BackgroundService
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
 
             using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            tick.CancelAfter(_engine.Project.Server.StatusInterval);
+            tick.CancelAfter(_project.Server.StatusInterval);
             try { await _wake.Reader.ReadAsync(tick.Token); }
             catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested) { }
             catch (OperationCanceledException) { return; }
@@ -96,8 +104,8 @@ public sealed class IncidentMonitor : BackgroundService
 
     private async Task EvaluateAsync(DatasetDefinition dataset, CancellationToken cancellationToken)
     {
-        var served = _engine.Catalog.Current(dataset.Name);
-        var health = _engine.Trust.Evaluate(dataset, served);
+        var served = _catalog.Current(dataset.Name);
+        var health = _catalog.Evaluate(dataset, served);
         switch (health.Status)
         {
             case DataStatus.Failed:
@@ -115,7 +123,7 @@ public sealed class IncidentMonitor : BackgroundService
                 break;
             case DataStatus.Unavailable:
                 // Never published is not an incident by itself, but a first build that failed is one.
-                var latest = (await _engine.State.ListVersionsAsync(dataset.Name, 1, cancellationToken)).FirstOrDefault();
+                var latest = (await _state.ListVersionsAsync(dataset.Name, 1, cancellationToken)).FirstOrDefault();
                 if (latest?.Status is VersionStatus.Failed or VersionStatus.Quarantined)
                     await OpenAsync(dataset, IncidentKinds.Failed, health, served, cancellationToken);
                 break;
@@ -126,26 +134,26 @@ public sealed class IncidentMonitor : BackgroundService
     {
         var now = DateTimeOffset.UtcNow;
         var reason = health.Reason ?? $"status {health.StatusName}";
-        if (await _engine.State.OpenIncidentAsync(dataset.Name, kind, reason, now, cancellationToken) is not { } id) return;
+        if (await _state.OpenIncidentAsync(dataset.Name, kind, reason, now, cancellationToken) is not { } id) return;
         Log.IncidentOpened(_logger, dataset.Name, kind, reason);
         Send(id, new AlertEvent(AlertEventKind.IncidentOpened, dataset.Name, kind, health.StatusName, reason,
-            health.Since ?? now, _engine.Project.Name, served?.Version, now));
+            health.Since ?? now, _project.Name, served?.Version, now));
     }
 
     private async Task ResolveAsync(DatasetDefinition dataset, string kind, DataHealth health, Results.DataVersion? served, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
-        if (await _engine.State.ResolveIncidentAsync(dataset.Name, kind, now, cancellationToken) is not { } id) return;
+        if (await _state.ResolveIncidentAsync(dataset.Name, kind, now, cancellationToken) is not { } id) return;
         Log.IncidentResolved(_logger, dataset.Name, kind, health.StatusName);
         Send(id, new AlertEvent(AlertEventKind.IncidentResolved, dataset.Name, kind, health.StatusName, ResolvedReason(health, served),
-            health.Since ?? served?.PublishedAt ?? now, _engine.Project.Name, served?.Version, now));
+            health.Since ?? served?.PublishedAt ?? now, _project.Name, served?.Version, now));
     }
 
     private static string? ResolvedReason(DataHealth health, Results.DataVersion? served) =>
         health.Reason ?? (served is null ? null : $"version {served.Version}, published {served.PublishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, is served");
 
     private void Send(long incident, AlertEvent alert) =>
-        _dispatcher.Enqueue(alert, () => _engine.State.MarkIncidentAlertedAsync(incident, alert.Event == AlertEventKind.IncidentResolved, CancellationToken.None));
+        _dispatcher.Enqueue(alert, () => _state.MarkIncidentAlertedAsync(incident, alert.Event == AlertEventKind.IncidentResolved, CancellationToken.None));
 
     /// <summary>
     /// Alerts recorded as owed by an earlier run, in the order they arose: an opening as it was (status of its
@@ -153,28 +161,28 @@ public sealed class IncidentMonitor : BackgroundService
     /// </summary>
     private async Task SendOwedAsync(CancellationToken cancellationToken)
     {
-        var owed = await _engine.State.ListUnalertedIncidentsAsync(cancellationToken);
+        var owed = await _state.ListUnalertedIncidentsAsync(cancellationToken);
         if (owed.Count == 0) return;
         Log.AlertsOwed(_logger, owed.Sum(o => (o.Opening ? 1 : 0) + (o.Resolution ? 1 : 0)));
         foreach (var (incident, opening, resolution) in owed)
         {
-            var definition = _engine.Project.FindDataset(incident.Dataset);
-            var served = _engine.Catalog.Current(incident.Dataset);
+            var definition = _project.FindDataset(incident.Dataset);
+            var served = _catalog.Current(incident.Dataset);
             if (opening)
                 Send(incident.Id, new AlertEvent(AlertEventKind.IncidentOpened, incident.Dataset, incident.Kind, incident.Kind, incident.Reason,
-                    incident.OpenedAt, _engine.Project.Name, served?.Version, incident.OpenedAt));
+                    incident.OpenedAt, _project.Name, served?.Version, incident.OpenedAt));
             if (resolution && incident.ResolvedAt is { } resolvedAt)
             {
-                var health = definition is null ? DataHealth.Ok : _engine.Trust.Evaluate(definition, served);
+                var health = definition is null ? DataHealth.Ok : _catalog.Evaluate(definition, served);
                 Send(incident.Id, new AlertEvent(AlertEventKind.IncidentResolved, incident.Dataset, incident.Kind, health.StatusName,
-                    ResolvedReason(health, served), resolvedAt, _engine.Project.Name, served?.Version, resolvedAt));
+                    ResolvedReason(health, served), resolvedAt, _project.Name, served?.Version, resolvedAt));
             }
         }
     }
 
     public override void Dispose()
     {
-        _engine.Publisher.Materialized -= OnMaterialized;
+        _publisher.Materialized -= OnMaterialized;
         _pass.Dispose();
         base.Dispose();
     }

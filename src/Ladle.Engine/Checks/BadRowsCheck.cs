@@ -1,5 +1,6 @@
 using Ladle.Core.Model;
 using Ladle.Engine.Sources;
+using Ladle.Engine.State;
 
 namespace Ladle.Engine.Checks;
 

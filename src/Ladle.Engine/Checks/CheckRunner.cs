@@ -5,10 +5,13 @@ using DuckDB.NET.Data;
 using Ladle.Core.Errors;
 using Ladle.Core.Loading;
 using Ladle.Core.Model;
+using Ladle.Engine.Internal;
 using Ladle.Engine.Results;
 using Ladle.Engine.Sources;
 using Ladle.Engine.Sql;
+using Ladle.Engine.State;
 using Ladle.Engine.Store;
+using Ladle.Engine.Versions;
 
 namespace Ladle.Engine.Checks;
 
@@ -16,7 +19,7 @@ namespace Ladle.Engine.Checks;
 public sealed record CheckTarget(SourceConnector Connector, string Relation, long? Version, DateTimeOffset? PublishedAt);
 
 /// <summary>Runs a dataset's checks against one target and judges each against its threshold or history.</summary>
-public sealed class CheckRunner(LadleEngine engine)
+public sealed class CheckRunner(ProjectDefinition project, SourceConnectors connectors, VersionCatalog catalog, IStateStore state)
 {
     /// <summary>
     /// Runs a dataset's checks on what it serves now, publishing nothing: the served version of a table dataset
@@ -28,17 +31,17 @@ public sealed class CheckRunner(LadleEngine engine)
         IReadOnlyList<CheckResult> results;
         if (dataset.Materialization == Materialization.Live)
         {
-            var connector = engine.ConnectorFor(dataset);
+            var connector = connectors.For(dataset);
             results = await RunAsync(dataset, new CheckTarget(connector, connector.Relation(dataset), null, null), cancellationToken);
         }
         else
         {
-            using var lease = engine.Catalog.Acquire(dataset.Name, null);
+            using var lease = catalog.Acquire(dataset.Name, null);
             var served = lease.Version;
-            results = await RunAsync(dataset, new CheckTarget(engine.StoreConnector, DuckDbStore.VersionTable(dataset.Name, served.Version), served.Version, served.PublishedAt), cancellationToken);
-            engine.Trust.RecordChecks(dataset.Name, served.Version, results);
+            results = await RunAsync(dataset, new CheckTarget(connectors.Store, DuckDbStore.VersionTable(dataset.Name, served.Version), served.Version, served.PublishedAt), cancellationToken);
+            catalog.Rechecked(dataset.Name, served.Version, results);
         }
-        await engine.State.RecordCheckResultsAsync(results, cancellationToken);
+        await state.RecordCheckResultsAsync(results, cancellationToken);
         return results;
     }
 
@@ -146,7 +149,7 @@ public sealed class CheckRunner(LadleEngine engine)
         var metric = ProjectLoader.Snake(check.Metric) + (check.Columns.Count > 0 ? $" of '{check.Columns[0]}'" : "");
         if (value is null)
             return Result(dataset, check, target, CheckOutcome.Skipped, $"{metric} has no value (no rows)");
-        var history = await engine.State.CheckHistoryAsync(dataset.Name, check.Name, target.Version, check.History, ct);
+        var history = await state.CheckHistoryAsync(dataset.Name, check.Name, target.Version, check.History, ct);
         if (history.Count < check.MinHistory)
             return Result(dataset, check, target, CheckOutcome.Skipped,
                 $"{metric} is {CheckCompiler.Describe(value.Value)}; {history.Count} earlier publication(s), {check.MinHistory} needed to judge", observed: value);
@@ -166,14 +169,14 @@ public sealed class CheckRunner(LadleEngine engine)
 
     private string ResolveDataset(CheckDefinition check, string name)
     {
-        var target = engine.GetDataset(name);
+        var target = project.GetDataset(name);
         if (target.Materialization == Materialization.Table)
         {
-            var current = engine.Catalog.Current(target.Name)
+            var current = catalog.Current(target.Name)
                 ?? throw new DatasetUnavailableException(target.Name, $"check '{check.Name}' needs '{target.Name}', which has no published version yet");
             return DuckDbStore.VersionTable(target.Name, current.Version);
         }
-        if (engine.ConnectorFor(target) is FilesConnector files) return files.Relation(target);
+        if (connectors.For(target) is FilesConnector files) return files.Relation(target);
         throw new InvalidRequestException($"check '{check.Name}' reads '{target.Name}', which lives in another database; give it 'materialization: table'");
     }
 

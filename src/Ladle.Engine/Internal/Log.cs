@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Warning, "Quarantined {Dataset} version {Version}: {Reason}; the previous version stays served")]
     public static partial void Quarantined(ILogger logger, string dataset, long version, string reason);
 
+    [LoggerMessage(1090, LogLevel.Error, "A handler of the version catalog's Changed event failed ({Kind} {Dataset} version {Version}); the change stands")]
+    public static partial void VersionChangeHandlerFailed(ILogger logger, Exception exception, string dataset, long version, string kind);
+
     [LoggerMessage(1005, LogLevel.Warning, "Could not define the store view of {Dataset}: {Reason}")]
     public static partial void ViewFailed(ILogger logger, string dataset, string reason);
 

@@ -1,4 +1,7 @@
+using Ladle.Core.Model;
+using Ladle.Engine.State;
 using Ladle.Engine.Store;
+using Ladle.Engine.Versions;
 
 namespace Ladle.Engine.Retention;
 
@@ -10,24 +13,24 @@ public sealed record RetentionResult(int AuditEntriesDeleted, IReadOnlyList<stri
 /// versions older than their dataset's <c>retention.quarantined</c>. (Old published versions are retired by the
 /// catalog as new ones publish, once no reader holds them.)
 /// </summary>
-public sealed class RetentionEnforcer(LadleEngine engine, TimeProvider? clock = null)
+public sealed class RetentionEnforcer(ProjectDefinition project, IStateStore state, DuckDbStore store, VersionCatalog catalog, TimeProvider? clock = null)
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     public async Task<RetentionResult> RunOnceAsync(CancellationToken cancellationToken)
     {
         var now = _clock.GetUtcNow();
-        var audit = await engine.State.DeleteAuditBeforeAsync(now - engine.Project.Access.AuditRetention, cancellationToken);
+        var audit = await state.DeleteAuditBeforeAsync(now - project.Access.AuditRetention, cancellationToken);
         var dropped = new List<string>();
-        foreach (var version in await engine.State.ListQuarantinedAsync(cancellationToken))
+        foreach (var version in await state.ListQuarantinedAsync(cancellationToken))
         {
-            var dataset = engine.Project.FindDataset(version.Dataset);
+            var dataset = project.FindDataset(version.Dataset);
             var keep = dataset?.KeepQuarantined ?? TimeSpan.Zero;
             if (now - (version.FinishedAt ?? version.StartedAt) < keep) continue;
-            engine.Store.DropVersion(version.Dataset, version.Version);
-            await engine.State.MarkDroppedAsync(version.Dataset, version.Version, cancellationToken);
-            engine.Store.Manifest.MarkDropped(version.Dataset, version.Version);
-            engine.Trust.ForgetQuarantine(version.Dataset, version.Version);
+            store.DropVersion(version.Dataset, version.Version);
+            await state.MarkDroppedAsync(version.Dataset, version.Version, cancellationToken);
+            store.Manifest.MarkDropped(version.Dataset, version.Version);
+            catalog.Dropped(version.Dataset, version.Version);
             dropped.Add(DuckDbStore.VersionTableName(version.Dataset, version.Version));
         }
         return new RetentionResult(audit, dropped);

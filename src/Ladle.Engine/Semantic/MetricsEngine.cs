@@ -7,9 +7,11 @@ using Ladle.Core.Semantic;
 using Ladle.Core.Semantic.Planning;
 using Ladle.Core.Semantic.Queries;
 using Ladle.Core.Semantic.Sql;
+using Ladle.Engine.Internal;
 using Ladle.Engine.Results;
 using Ladle.Engine.Sources;
 using Ladle.Engine.Store;
+using Ladle.Engine.Versions;
 using Microsoft.Extensions.Logging;
 
 namespace Ladle.Engine.Semantic;
@@ -21,21 +23,25 @@ namespace Ladle.Engine.Semantic;
 /// </summary>
 public sealed class MetricsEngine
 {
-    private readonly LadleEngine _engine;
+    private readonly ProjectDefinition _project;
+    private readonly SourceConnectors _connectors;
+    private readonly VersionCatalog _catalog;
     private readonly ILogger _logger;
     private long _queries;
     private long _rollupAnswers;
 
-    internal MetricsEngine(LadleEngine engine, ILogger logger)
+    public MetricsEngine(ProjectDefinition project, DuckDbStore store, SourceConnectors connectors, VersionCatalog catalog, ILogger logger)
     {
-        _engine = engine;
+        _project = project;
+        _connectors = connectors;
+        _catalog = catalog;
         _logger = logger;
-        Rollups = new RollupStore(engine, logger);
+        Rollups = new RollupStore(project.Semantic, store, catalog, logger);
         if (Layer.Models.Count > 0)
             SemanticLog.Loaded(logger, Layer.Models.Count, Layer.Metrics.Count, Layer.Rollups.Count(), Layer.CompileTime.TotalMilliseconds);
     }
 
-    public SemanticLayer Layer => _engine.Project.Semantic;
+    public SemanticLayer Layer => _project.Semantic;
 
     /// <summary>Answers of earlier queries, keyed by the versions they read.</summary>
     public MetricCache Cache { get; } = new();
@@ -64,7 +70,7 @@ public sealed class MetricsEngine
     public MetricExecution Open(MetricPlan plan, IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>? rowFilters = null, bool useRollups = true)
     {
         rowFilters ??= new Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>();
-        var definitions = plan.Datasets.Select(_engine.GetDataset).ToList();
+        var definitions = plan.Datasets.Select(_project.GetDataset).ToList();
         var (connector, engineName) = Target(definitions);
         var dialect = connector.Dialect;
         var leases = new List<IDisposable>();
@@ -76,7 +82,7 @@ public sealed class MetricsEngine
             {
                 if (dataset.Materialization == Materialization.Table)
                 {
-                    var lease = _engine.Catalog.Acquire(dataset.Name, null);
+                    var lease = _catalog.Acquire(dataset.Name, null);
                     leases.Add(lease);
                     read.Add((dataset, lease.Version));
                     relations[dataset.Name] = DuckDbStore.VersionTable(dataset.Name, lease.Version.Version);
@@ -84,7 +90,7 @@ public sealed class MetricsEngine
                 else
                 {
                     read.Add((dataset, null));
-                    relations[dataset.Name] = _engine.ConnectorFor(dataset).Relation(dataset);
+                    relations[dataset.Name] = _connectors.For(dataset).Relation(dataset);
                 }
             }
 
@@ -196,10 +202,10 @@ public sealed class MetricsEngine
 
     private SourceConnector PlaceOf(DatasetDefinition dataset)
     {
-        if (dataset.Materialization == Materialization.Table) return _engine.StoreConnector;
-        var connector = _engine.ConnectorFor(dataset);
+        if (dataset.Materialization == Materialization.Table) return _connectors.Store;
+        var connector = _connectors.For(dataset);
         // The store reads files and runs SQL over datasets itself.
-        return connector is FilesConnector or StoreConnector ? _engine.StoreConnector : connector;
+        return connector is FilesConnector or StoreConnector ? _connectors.Store : connector;
     }
 
     private string CacheKeyOf(MetricPlan plan, IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> read, IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<Filter>>> rowFilters)

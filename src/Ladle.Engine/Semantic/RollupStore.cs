@@ -5,6 +5,7 @@ using Ladle.Core.Model;
 using Ladle.Core.Semantic;
 using Ladle.Core.Semantic.Sql;
 using Ladle.Engine.Store;
+using Ladle.Engine.Versions;
 using Microsoft.Extensions.Logging;
 
 namespace Ladle.Engine.Semantic;
@@ -19,19 +20,23 @@ public sealed class RollupStore
     /// <summary>The store schema holding rollup tables.</summary>
     public const string Schema = "ladle_rollups";
 
-    private readonly LadleEngine _engine;
+    private readonly SemanticLayer _layer;
+    private readonly DuckDbStore _store;
+    private readonly VersionCatalog _catalog;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, byte> _built = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lazy<bool> _loaded;
 
-    internal RollupStore(LadleEngine engine, ILogger logger)
+    internal RollupStore(SemanticLayer layer, DuckDbStore store, VersionCatalog catalog, ILogger logger)
     {
-        _engine = engine;
+        _layer = layer;
+        _store = store;
+        _catalog = catalog;
         _logger = logger;
         _loaded = new Lazy<bool>(Load);
     }
 
-    private SemanticLayer Layer => _engine.Project.Semantic;
+    private SemanticLayer Layer => _layer;
 
     /// <summary>The table name of a rollup for one version of its dataset; the hash ties it to the rollup's definition.</summary>
     public static string TableName(RollupDefinition rollup, string dataset, long version) =>
@@ -63,7 +68,7 @@ public sealed class RollupStore
                 var clock = Stopwatch.StartNew();
                 var table = TableName(rollup, dataset.Name, version);
                 var select = MetricSqlWriter.RollupSelect(rollup, model, SqlDialect.DuckDb, versionTable);
-                using var connection = _engine.Store.Open();
+                using var connection = _store.Open();
                 DuckDbStore.Execute(connection, $"DROP TABLE IF EXISTS {Relation(table)}");
                 using var command = connection.CreateCommand();
                 command.CommandText = $"CREATE TABLE {Relation(table)} AS {select}";
@@ -99,7 +104,7 @@ public sealed class RollupStore
     {
         try
         {
-            using var connection = _engine.Store.Open();
+            using var connection = _store.Open();
             DuckDbStore.Execute(connection, $"DROP TABLE IF EXISTS {Relation(table)}");
             _built.TryRemove(table, out _);
         }
@@ -115,7 +120,7 @@ public sealed class RollupStore
     /// </summary>
     private bool Load()
     {
-        using var connection = _engine.Store.Open();
+        using var connection = _store.Open();
         DuckDbStore.Execute(connection, $"CREATE SCHEMA IF NOT EXISTS {Schema}");
         var tables = new List<string>();
         using (var command = connection.CreateCommand())
@@ -126,7 +131,7 @@ public sealed class RollupStore
         }
         var wanted = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var model in Layer.Models.Where(m => m.Rollups.Count > 0))
-            foreach (var version in _engine.Catalog.Retained(model.Dataset.Name))
+            foreach (var version in _catalog.Retained(model.Dataset.Name))
                 foreach (var rollup in model.Rollups)
                     wanted.Add(TableName(rollup, model.Dataset.Name, version.Version));
         foreach (var table in tables)

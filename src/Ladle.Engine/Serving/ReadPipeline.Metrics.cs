@@ -5,6 +5,7 @@ using Ladle.Core.Policy;
 using Ladle.Core.Queries;
 using Ladle.Core.Semantic.Planning;
 using Ladle.Core.Semantic.Queries;
+using Ladle.Engine.Access;
 using Ladle.Engine.Encoders;
 using Ladle.Engine.Semantic;
 using Ladle.Engine.Sql;

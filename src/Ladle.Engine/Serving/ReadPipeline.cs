@@ -3,6 +3,7 @@ using Ladle.Core.Errors;
 using Ladle.Core.Model;
 using Ladle.Core.Policy;
 using Ladle.Core.Queries;
+using Ladle.Engine.Access;
 using Ladle.Engine.Encoders;
 using Ladle.Engine.Results;
 using Ladle.Engine.Trust;

@@ -24,12 +24,11 @@ public sealed record RejectedRows(string Table, long Rows, string? First, string
 /// </summary>
 internal sealed class FileLoad(FilesConnector connector, DatasetDefinition dataset, ResultSchema source, IReadOnlyList<ResultColumn> columns)
 {
-    public const string RejectsSchema = "ladle_rejects";
+    public const string RejectsSchema = DuckDbStore.RejectsSchema;
     private const string RejectedTemp = "ladle_rejected_rows", ScannedTemp = "ladle_rejected_scans";
 
     /// <summary>The side table of a version's rejected rows.</summary>
-    public static string RejectsTable(string dataset, long version) =>
-        $"{RejectsSchema}.{SqlDialect.DuckDb.Quote(DuckDbStore.VersionTableName(dataset, version))}";
+    public static string RejectsTable(string dataset, long version) => DuckDbStore.RejectsTable(dataset, version);
 
     private bool IsCsv => connector.FormatOf(dataset) == FileFormat.Csv;
 

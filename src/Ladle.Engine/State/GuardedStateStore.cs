@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Ladle.Engine.Checks;
 using Ladle.Engine.Internal;
 using Microsoft.Extensions.Logging;
 

@@ -4,10 +4,10 @@ namespace Ladle.Engine.State;
 public interface ICheckResultStore
 {
     /// <summary>Records the results of one check run.</summary>
-    Task RecordCheckResultsAsync(IReadOnlyList<Checks.CheckResult> results, CancellationToken cancellationToken);
+    Task RecordCheckResultsAsync(IReadOnlyList<CheckResult> results, CancellationToken cancellationToken);
 
     /// <summary>Check results of a dataset, newest first; of one version when <paramref name="version"/> is set.</summary>
-    Task<IReadOnlyList<Checks.CheckResult>> ListCheckResultsAsync(string dataset, long? version, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<CheckResult>> ListCheckResultsAsync(string dataset, long? version, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// A check's measured values on the last published (or since dropped) versions before

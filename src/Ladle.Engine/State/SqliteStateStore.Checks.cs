@@ -6,7 +6,7 @@ namespace Ladle.Engine.State;
 /// <summary>Check results (<see cref="ICheckResultStore"/>) in the <c>check_results</c> table.</summary>
 public sealed partial class SqliteStateStore
 {
-    public async Task RecordCheckResultsAsync(IReadOnlyList<Checks.CheckResult> results, CancellationToken cancellationToken)
+    public async Task RecordCheckResultsAsync(IReadOnlyList<CheckResult> results, CancellationToken cancellationToken)
     {
         if (results.Count == 0) return;
         await using var connection = await OpenAsync(cancellationToken);
@@ -38,7 +38,7 @@ public sealed partial class SqliteStateStore
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<Checks.CheckResult>> ListCheckResultsAsync(string dataset, long? version, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CheckResult>> ListCheckResultsAsync(string dataset, long? version, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -49,17 +49,17 @@ public sealed partial class SqliteStateStore
         command.Parameters.AddWithValue("$version", (object?)version ?? DBNull.Value);
         command.Parameters.AddWithValue("$limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var results = new List<Checks.CheckResult>();
+        var results = new List<CheckResult>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            results.Add(new Checks.CheckResult
+            results.Add(new CheckResult
             {
                 Dataset = reader.GetString(0),
                 Version = reader.IsDBNull(1) ? null : reader.GetInt64(1),
                 Check = reader.GetString(2),
                 Kind = Enum.Parse<Core.Model.CheckKind>(reader.GetString(3).Replace("_", "", StringComparison.Ordinal), ignoreCase: true),
                 Severity = Enum.Parse<Core.Model.CheckSeverity>(reader.GetString(4), ignoreCase: true),
-                Outcome = Enum.Parse<Checks.CheckOutcome>(reader.GetString(5), ignoreCase: true),
+                Outcome = Enum.Parse<CheckOutcome>(reader.GetString(5), ignoreCase: true),
                 FailingRows = reader.GetInt64(6),
                 TotalRows = reader.GetInt64(7),
                 Observed = reader.IsDBNull(8) ? null : reader.GetDouble(8),

@@ -13,6 +13,9 @@ public sealed class DuckDbStore : IDisposable
     /// <summary>The schema that holds one table per retained version.</summary>
     public const string VersionSchema = "ladle_versions";
 
+    /// <summary>Where the rows a load left out (on_bad_rows) are kept, one table per version, dropped with it.</summary>
+    public const string RejectsSchema = "ladle_rejects";
+
     private readonly DuckDBConnection _root;
     private readonly string _connectionString;
 
@@ -100,6 +103,10 @@ public sealed class DuckDbStore : IDisposable
     public static string VersionTable(string dataset, long version) =>
         $"{VersionSchema}.{SqlDialect.DuckDb.Quote(VersionTableName(dataset, version))}";
 
+    /// <summary>The side table of a version's rejected rows.</summary>
+    public static string RejectsTable(string dataset, long version) =>
+        $"{RejectsSchema}.{SqlDialect.DuckDb.Quote(VersionTableName(dataset, version))}";
+
     public static string VersionTableName(string dataset, long version) =>
         $"{dataset.ToLowerInvariant()}__v{version.ToString(CultureInfo.InvariantCulture)}";
 
@@ -131,7 +138,7 @@ public sealed class DuckDbStore : IDisposable
         using var connection = Open();
         Execute(connection, $"DROP TABLE IF EXISTS {VersionTable(dataset, version)}");
         // The rows on_bad_rows left out of the version go with it.
-        Execute(connection, $"DROP TABLE IF EXISTS {Sources.FileLoad.RejectsTable(dataset, version)}");
+        Execute(connection, $"DROP TABLE IF EXISTS {RejectsTable(dataset, version)}");
         // And so do its precomputed masks.
         Masks.Drop(connection, dataset, version);
     }

@@ -1,5 +1,5 @@
 using Ladle.Core.Model;
-using Ladle.Engine.Checks;
+using Ladle.Engine.Results;
 using Ladle.Engine.State;
 
 namespace Ladle.Engine.Trust;
@@ -19,17 +19,16 @@ public sealed record HealthReport(
 /// <summary>Builds health reports from the trust gate and the recorded history.</summary>
 public static class HealthReports
 {
-    public static async Task<HealthReport> BuildAsync(LadleEngine engine, DatasetDefinition dataset, CancellationToken ct)
+    /// <summary>The report of <paramref name="dataset"/>, whose served version and status the caller read from the version catalog.</summary>
+    public static async Task<HealthReport> BuildAsync(DatasetDefinition dataset, DataVersion? served, DataHealth health, IStateStore state, CancellationToken ct)
     {
-        var served = engine.Catalog.Current(dataset.Name);
-        var health = engine.Trust.Evaluate(dataset, served);
         var history = dataset.Materialization == Materialization.Table
-            ? await engine.State.ListVersionsAsync(dataset.Name, 10_000, ct)
+            ? await state.ListVersionsAsync(dataset.Name, 10_000, ct)
             : [];
         var latest = history.FirstOrDefault();
-        var servedChecks = served is null ? [] : await engine.State.ListCheckResultsAsync(dataset.Name, served.Version, 1000, ct);
+        var servedChecks = served is null ? [] : await state.ListCheckResultsAsync(dataset.Name, served.Version, 1000, ct);
         var latestChecks = latest is not null && latest.Version != served?.Version
-            ? await engine.State.ListCheckResultsAsync(dataset.Name, latest.Version, 1000, ct)
+            ? await state.ListCheckResultsAsync(dataset.Name, latest.Version, 1000, ct)
             : (IReadOnlyList<CheckResult>)[];
         SloReport? slo = null;
         if (dataset.Freshness is { } promise)
@@ -37,7 +36,7 @@ public static class HealthReports
             var publications = history.Where(v => v.PublishedAt is not null).Select(v => v.PublishedAt!.Value).ToList();
             slo = SloReport.Compute(promise, publications, DateTimeOffset.UtcNow);
         }
-        var incidents = (await engine.State.ListIncidentsAsync(dataset.Name, 50, ct)).Where(i => i.ResolvedAt is null).ToList();
+        var incidents = (await state.ListIncidentsAsync(dataset.Name, 50, ct)).Where(i => i.ResolvedAt is null).ToList();
         return new HealthReport(dataset.Name, health, served?.Version, served?.PublishedAt, latest, servedChecks, latestChecks, slo, incidents);
     }
 }

@@ -3,6 +3,7 @@ using Ladle.Core.Policy;
 using Ladle.Engine.Access;
 using Ladle.Engine.State;
 using Ladle.Server.Hosting;
+using Ladle.Server.Queries;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,20 +23,22 @@ public static class AccessApi
         return app;
     }
 
-    private static async Task<Ok<EmbedTokenResponse>> CreateEmbedToken(EmbedTokenRequest body, HttpContext context, PrincipalResolver principals, Engine.Serving.ReadPipeline pipeline, EmbedTokens embed)
+    private static async Task<Ok<EmbedTokenResponse>> CreateEmbedToken(EmbedTokenRequest body, HttpContext context, PrincipalResolver principals, Engine.Serving.ReadPipeline pipeline,
+        Core.Model.ProjectDefinition project, EmbedTokens embed)
     {
         var principal = await principals.ResolveAsync(context);
-        var maxTtl = pipeline.Engine.Project.Access.Embed.MaxTtl;
+        var maxTtl = project.Access.Embed.MaxTtl;
         var ttl = maxTtl < TimeSpan.FromMinutes(15) ? maxTtl : TimeSpan.FromMinutes(15);
         if (body.Ttl is { } ttlText && !Durations.TryParse(ttlText, out ttl))
             throw new Core.Errors.InvalidRequestException($"ttl '{(ttlText.Length > 40 ? ttlText[..40] + "…" : ttlText)}' is not a duration ({Durations.Expected}) of at most embed.max_ttl ({maxTtl})", "ttl");
         var request = EmbedGrants.Check(principal,
-            new EmbedRequest(body.Principal ?? "", body.Attributes ?? new Dictionary<string, string>(), body.Datasets, body.Metrics, ttl) { Subject = body.Subject }, pipeline);
+            new EmbedRequest(body.Principal ?? "", body.Attributes ?? new Dictionary<string, string>(), body.Datasets, body.Metrics, ttl) { Subject = body.Subject }, project, pipeline.Policy,
+            embedder => pipeline.MetricsCatalog(embedder).Select(m => m.Name));
         var (token, expires) = embed.Sign(request, DateTimeOffset.UtcNow);
         return TypedResults.Ok(new EmbedTokenResponse(token, expires, request.Principal, request.SubjectOrDefault));
     }
 
-    private static async Task<Ok<AuditResponse>> Audit(HttpContext context, PrincipalResolver principals, Engine.Serving.ReadPipeline pipeline, AuditWriter writer,
+    private static async Task<Ok<AuditResponse>> Audit(HttpContext context, PrincipalResolver principals, Engine.Serving.ReadPipeline pipeline, AuditQueries audit, AuditWriter writer,
         string? principal, string? dataset, string? since, int? limit, CancellationToken ct)
     {
         var caller = await principals.ResolveAsync(context);
@@ -47,7 +50,7 @@ public static class AccessApi
             from = DateTimeOffset.UtcNow - span;
         }
         await writer.FlushAsync();
-        var entries = await pipeline.Engine.State.QueryAuditAsync(new AuditQuery(principal, dataset, from, Math.Clamp(limit ?? 1000, 1, 100_000)), ct);
+        var entries = await audit.QueryAsync(new AuditQuery(principal, dataset, from, Math.Clamp(limit ?? 1000, 1, 100_000)), ct);
         return TypedResults.Ok(new AuditResponse(entries));
     }
 

@@ -4,6 +4,7 @@ using Ladle.Engine;
 using Ladle.Engine.Serving;
 using Ladle.Engine.State;
 using Ladle.Server.Hosting;
+using Ladle.Server.Queries;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -25,23 +26,23 @@ public static class DatasetsApi
         return app;
     }
 
-    private static async Task<Ok<CatalogResponse>> List(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    private static async Task<Ok<CatalogResponse>> List(HttpContext context, ReadPipeline pipeline, DatasetQueries datasets, PrincipalResolver principals)
     {
         var principal = await principals.ResolveAsync(context);
-        var items = pipeline.Catalog(principal).Select(d => Summary(pipeline.Engine, d)).ToList();
+        var items = pipeline.Catalog(principal).Select(d => Summary(datasets, d)).ToList();
         return TypedResults.Ok(new CatalogResponse(items));
     }
 
-    private static async Task<Ok<DatasetDetail>> Get(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
+    private static async Task<Ok<DatasetDetail>> Get(string name, HttpContext context, ReadPipeline pipeline, DatasetQueries datasets, PrincipalResolver principals, CancellationToken ct)
     {
         var principal = await principals.ResolveAsync(context);
         var dataset = pipeline.Describe(principal, name);
         IReadOnlyList<SchemaColumn>? columns = null;
         string? columnsError = null;
-        try { columns = (await pipeline.Engine.GetSchemaAsync(dataset, ct)).Columns; }
+        try { columns = await datasets.ColumnsAsync(dataset, ct); }
         catch (Core.Errors.LadleException e) { columnsError = e.Message; }
         return TypedResults.Ok(new DatasetDetail(
-            Summary(pipeline.Engine, dataset),
+            Summary(datasets, dataset),
             columns?.Select(c => new ColumnInfo(c.Name, c.Type.Name(), c.Description, c.Pii, c.Pii && pipeline.Policy is Engine.Access.AccessPolicy p && p.Masks(principal, c) ? c.Mask.ToString().ToLowerInvariant() : null)).ToList(),
             columnsError,
             dataset.DependsOn,
@@ -50,11 +51,11 @@ public static class DatasetsApi
             dataset.Schedule));
     }
 
-    private static async Task<Ok<VersionsResponse>> Versions(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
+    private static async Task<Ok<VersionsResponse>> Versions(string name, HttpContext context, ReadPipeline pipeline, DatasetQueries datasets, PrincipalResolver principals, CancellationToken ct)
     {
         var principal = await principals.ResolveAsync(context);
         var dataset = pipeline.Describe(principal, name);
-        var versions = await pipeline.Engine.State.ListVersionsAsync(dataset.Name, 100, ct);
+        var versions = await datasets.VersionsAsync(dataset, 100, ct);
         // A version's row count and watermark are taken over every row: a row-filtered principal does not get them.
         var whole = await pipeline.ScopeAsync(principal, dataset, ct) != ReadScope.Filtered;
         return TypedResults.Ok(new VersionsResponse(dataset.Name, versions.Select(v => new VersionInfo(
@@ -98,11 +99,11 @@ public static class DatasetsApi
         }, context.RequestAborted);
     }
 
-    private static DatasetSummary Summary(LadleEngine engine, DatasetDefinition d)
+    private static DatasetSummary Summary(DatasetQueries datasets, DatasetDefinition d)
     {
-        var current = engine.Catalog.Current(d.Name);
+        var (current, health) = datasets.Status(d);
         return new DatasetSummary(d.Name, d.Domain, d.Owner, d.Description, d.Materialization.ToString().ToLowerInvariant(),
-            current?.Version, current?.PublishedAt, engine.Trust.Evaluate(d, current).StatusName);
+            current?.Version, current?.PublishedAt, health.StatusName);
     }
 
     /// <summary>A catalog entry.</summary>

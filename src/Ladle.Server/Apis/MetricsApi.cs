@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Ladle.Core.Semantic;
+using Ladle.Engine.Semantic;
 using Ladle.Engine.Serving;
 using Ladle.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -25,20 +26,18 @@ public static class MetricsApi
         return app;
     }
 
-    private static async Task<Ok<MetricCatalog>> List(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    private static async Task<Ok<MetricCatalog>> List(HttpContext context, ReadPipeline pipeline, MetricsEngine metrics, PrincipalResolver principals)
     {
         var principal = await principals.ResolveAsync(context);
-        var layer = pipeline.Engine.Project.Semantic;
-        return TypedResults.Ok(new MetricCatalog(pipeline.MetricsCatalog(principal).Select(m => Describe(layer, m, pipeline, principal)).ToList()));
+        return TypedResults.Ok(new MetricCatalog(pipeline.MetricsCatalog(principal).Select(m => Describe(metrics, m, pipeline, principal)).ToList()));
     }
 
-    private static async Task<Ok<MetricInfo>> Get(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    private static async Task<Ok<MetricInfo>> Get(string name, HttpContext context, ReadPipeline pipeline, MetricsEngine metrics, PrincipalResolver principals)
     {
         var principal = await principals.ResolveAsync(context);
-        var layer = pipeline.Engine.Project.Semantic;
         var metric = pipeline.MetricsCatalog(principal).FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
             ?? throw new Core.Errors.NotFoundException($"no metric '{name}' ({Core.Loading.Suggest.Hint(name, pipeline.MetricsCatalog(principal).Select(m => m.Name).ToList())})");
-        return TypedResults.Ok(Describe(layer, metric, pipeline, principal));
+        return TypedResults.Ok(Describe(metrics, metric, pipeline, principal));
     }
 
     private static async Task QueryGet(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
@@ -117,15 +116,16 @@ public static class MetricsApi
     /// A metric as this principal may see it: datasets, models and dimensions it may not see are left out, and so
     /// are dimensions no query could use (a live source's beside the store's).
     /// </summary>
-    private static MetricInfo Describe(SemanticLayer layer, MetricDefinition metric, ReadPipeline pipeline, Core.Policy.Principal principal)
+    private static MetricInfo Describe(MetricsEngine metrics, MetricDefinition metric, ReadPipeline pipeline, Core.Policy.Principal principal)
     {
+        var layer = metrics.Layer;
         var measures = layer.MeasuresOf(metric.Name);
         var scope = pipeline.MetricScopeOf(principal);
         var allModels = measures.Select(layer.ModelOf).Distinct().ToList();
         var models = allModels.Where(m => pipeline.Policy.CanSee(principal, m.Dataset)).ToList();
         var times = allModels.Select(m => m.DefaultTime is { } t ? layer.Resolve(layer.ReachOf(m), t, out _, scope.Dimension)?.Dimension : null)
             .OfType<DimensionDefinition>().ToList();
-        var dimensions = allModels.Count == 0 ? [] : pipeline.Engine.Semantic.QueryableDimensions(metric)
+        var dimensions = allModels.Count == 0 ? [] : metrics.QueryableDimensions(metric)
             .Where(d => layer.Resolve(layer.ReachOf(allModels[0]), d, out _, scope.Dimension) is not null).ToList();
         var grains = times.Count == 0 ? [] : times.Select(t => t.Granularities).Aggregate((a, b) => a.Intersect(b).ToList());
         return new MetricInfo(

@@ -1,4 +1,5 @@
 using Ladle.Core.Errors;
+using Ladle.Engine.State;
 using Ladle.Engine;
 using Ladle.Engine.Scheduling;
 using Ladle.Engine.Serving;

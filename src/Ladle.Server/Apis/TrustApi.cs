@@ -1,9 +1,10 @@
 using Ladle.Core.Loading;
 using Ladle.Core.Model;
-using Ladle.Engine.Checks;
 using Ladle.Engine.Serving;
+using Ladle.Engine.State;
 using Ladle.Engine.Trust;
 using Ladle.Server.Hosting;
+using Ladle.Server.Queries;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -28,29 +29,28 @@ public static class TrustApi
         return app;
     }
 
-    private static async Task<Ok<ProjectHealthResponse>> Summary(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, Engine.Access.AuditWriter audit)
+    private static async Task<Ok<ProjectHealthResponse>> Summary(HttpContext context, ReadPipeline pipeline, TrustQueries trust, PrincipalResolver principals, Engine.Access.AuditWriter audit)
     {
         var principal = await principals.ResolveAsync(context);
         var items = new List<DatasetStatusItem>();
         foreach (var dataset in pipeline.Catalog(principal))
         {
-            var served = pipeline.Engine.Catalog.Current(dataset.Name);
-            var health = pipeline.Engine.Trust.Evaluate(dataset, served);
+            var (served, health) = trust.Status(dataset);
             items.Add(new DatasetStatusItem(dataset.Name, health.StatusName, health.Reason, health.Since, served?.Version, served?.PublishedAt));
         }
         var counts = items.GroupBy(i => i.Status).ToDictionary(g => g.Key, g => g.Count());
         var worst = items.Select(i => Enum.Parse<DataStatus>(i.Status, ignoreCase: true)).DefaultIfEmpty(DataStatus.Ok).Max();
         // Reads go on when Ladle cannot write (a full disk), but nothing refreshes and audit entries wait in memory.
-        var writes = WritesInfo.From(pipeline.Engine.Writes, audit);
+        var writes = WritesInfo.From(trust.Writes, audit);
         if (writes.Status != "ok" && worst < DataStatus.Failed) worst = DataStatus.Failed;
-        return TypedResults.Ok(new ProjectHealthResponse(pipeline.Engine.Project.Name, worst.ToString().ToLowerInvariant(), counts, items) { Writes = writes });
+        return TypedResults.Ok(new ProjectHealthResponse(trust.Project, worst.ToString().ToLowerInvariant(), counts, items) { Writes = writes });
     }
 
-    private static async Task<Ok<DatasetHealthResponse>> Health(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
+    private static async Task<Ok<DatasetHealthResponse>> Health(string name, HttpContext context, ReadPipeline pipeline, TrustQueries trust, PrincipalResolver principals, CancellationToken ct)
     {
         var principal = await principals.ResolveAsync(context);
         var dataset = pipeline.Describe(principal, name);
-        var report = await HealthReports.BuildAsync(pipeline.Engine, dataset, ct);
+        var report = await trust.HealthAsync(dataset, ct);
         var scope = await pipeline.ScopeAsync(principal, dataset, ct);
         return TypedResults.Ok(new DatasetHealthResponse(
             report.Dataset,
@@ -68,11 +68,11 @@ public static class TrustApi
             dataset.OnStale.ToString().ToLowerInvariant()));
     }
 
-    private static async Task<Ok<ChecksResponse>> Checks(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, int? limit, long? version, CancellationToken ct)
+    private static async Task<Ok<ChecksResponse>> Checks(string name, HttpContext context, ReadPipeline pipeline, TrustQueries trust, PrincipalResolver principals, int? limit, long? version, CancellationToken ct)
     {
         var principal = await principals.ResolveAsync(context);
         var dataset = pipeline.Describe(principal, name);
-        var results = await pipeline.Engine.State.ListCheckResultsAsync(dataset.Name, version, Math.Clamp(limit ?? 200, 1, 10_000), ct);
+        var results = await trust.ChecksAsync(dataset, version, Math.Clamp(limit ?? 200, 1, 10_000), ct);
         var scope = await pipeline.ScopeAsync(principal, dataset, ct);
         return TypedResults.Ok(new ChecksResponse(dataset.Name, dataset.Checks.Select(c => new CheckDeclared(c.Name, ProjectLoader.Snake(c.Kind), c.Severity.ToString().ToLowerInvariant())).ToList(),
             results.Select(r => CheckInfo.From(r, scope, principal.Name, dataset)).ToList()));
@@ -82,12 +82,12 @@ public static class TrustApi
     /// Checks on demand (what `ladle checks run` asks of a running server): like a refresh, starting work takes the
     /// admin grant. Answers the results of this run; an error check failing is a result, not an HTTP error.
     /// </summary>
-    private static async Task<Ok<ChecksRunResponse>> RunChecks(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, CancellationToken ct)
+    private static async Task<Ok<ChecksRunResponse>> RunChecks(string name, HttpContext context, ReadPipeline pipeline, TrustQueries trust, PrincipalResolver principals, CancellationToken ct)
     {
         var principal = await principals.ResolveAsync(context);
         var dataset = pipeline.Describe(principal, name);
         pipeline.Policy.AuthorizeProject(principal, Core.Policy.DataAction.Admin);
-        var results = await pipeline.Engine.Checks.RunOnServedAsync(dataset, ct);
+        var results = await trust.RunChecksAsync(dataset, ct);
         var scope = await pipeline.ScopeAsync(principal, dataset, ct);
         return TypedResults.Ok(new ChecksRunResponse(dataset.Name, results.FirstOrDefault()?.Version, results.Any(r => r.Blocks),
             results.Select(r => CheckInfo.From(r, scope, principal.Name, dataset)).ToList()));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ladle.Engine.Access;
 using Ladle.Engine.Serving;
 using Microsoft.AspNetCore.Http;
 

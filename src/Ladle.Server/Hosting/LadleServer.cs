@@ -5,6 +5,7 @@ using Ladle.Engine.Alerts;
 using Ladle.Engine.Scheduling;
 using Ladle.Engine.Serving;
 using Ladle.Server.Apis;
+using Ladle.Server.Queries;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,13 +42,15 @@ public static class LadleServer
         builder.Services.AddSingleton(_ => new RateLimits(engine.Project.Access));
         builder.Services.AddSingleton<IServingMetrics, PrometheusServingMetrics>();
         builder.Services.AddSingleton<ReadPipeline>();
+        builder.Services.AddLadleQueries(engine);
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddSingleton<PrincipalResolver>();
         // The dispatcher is registered first so that it stops last: the monitor stops raising alerts, then the
         // dispatcher flushes what is queued within its bounded wait.
         builder.Services.AddSingleton(sp => new AlertDispatcher(engine.Project, options.AlertDelivery, sp.GetRequiredService<ILogger<AlertDispatcher>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertDispatcher>());
-        builder.Services.AddSingleton<IncidentMonitor>();
+        builder.Services.AddSingleton(sp => new IncidentMonitor(engine.Project, engine.Catalog, engine.State, engine.Publisher,
+            sp.GetRequiredService<AlertDispatcher>(), sp.GetRequiredService<ILogger<IncidentMonitor>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentMonitor>());
         // One scheduler per engine: it runs the cron schedules and is the only way runs start while serving.
         builder.Services.AddSingleton(_ => new DatasetScheduler(engine));

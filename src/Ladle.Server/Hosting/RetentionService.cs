@@ -12,7 +12,7 @@ internal sealed partial class RetentionService(LadleEngine engine, ILogger<Reten
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var enforcer = new RetentionEnforcer(engine);
+        var enforcer = new RetentionEnforcer(engine.Project, engine.State, engine.Store, engine.Catalog);
         using var timer = new PeriodicTimer(Every);
         try
         {

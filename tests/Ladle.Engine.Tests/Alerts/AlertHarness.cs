@@ -40,7 +40,7 @@ internal sealed class AlertHarness : IAsyncDisposable
     {
         var engine = await project.OpenAsync();
         var dispatcher = new AlertDispatcher(engine.Project, options ?? Fast, environment: environment);
-        var monitor = new IncidentMonitor(engine, dispatcher);
+        var monitor = new IncidentMonitor(engine.Project, engine.Catalog, engine.State, engine.Publisher, dispatcher);
         await dispatcher.StartAsync(CancellationToken.None);
         await monitor.StartAsync(CancellationToken.None);
         return new AlertHarness(engine, dispatcher, monitor);

@@ -1,6 +1,6 @@
 using Ladle.Core.Model;
 
-namespace Ladle.Engine.Checks;
+namespace Ladle.Engine.State;
 
 /// <summary>How a check ended.</summary>
 public enum CheckOutcome : byte

@@ -1,4 +1,4 @@
-namespace Ladle.Engine.Serving;
+namespace Ladle.Engine.Access;
 
 /// <summary>
 /// One answered or refused request, as the audit trail keeps it. Text that came from a caller is made safe on the
@@ -39,10 +39,4 @@ public interface IAuditSink
     /// a "started, not finished" entry; returns the id its end completes, or null when this sink cannot.
     /// </summary>
     ValueTask<long?> BeginAsync(AuditEntry entry, CancellationToken cancellationToken) => ValueTask.FromResult<long?>(null);
-}
-
-/// <summary>Serving measurements (Prometheus in the server); dataset and format labels arrive already bounded.</summary>
-public interface IServingMetrics
-{
-    void RowsServed(string dataset, string format, string status, long rows, long bytes, TimeSpan duration);
 }

@@ -1,7 +1,8 @@
 using Ladle.Core.Model;
+using Ladle.Engine.State;
 using Ladle.Engine.Store;
 
-namespace Ladle.Engine.State;
+namespace Ladle.Engine.Versions;
 
 /// <summary>What `ladle recover` rebuilt: version records added to (or finished in) the state, and tables found without any record.</summary>
 public sealed record LedgerRecoveryReport(

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Ladle.Engine.Serving;
+namespace Ladle.Engine.Access;
 
 /// <summary>
 /// Makes caller text safe to keep and to show: control characters (ANSI escapes, NUL, line breaks) are written as

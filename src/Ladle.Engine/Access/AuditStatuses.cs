@@ -1,4 +1,4 @@
-namespace Ladle.Engine.Serving;
+namespace Ladle.Engine.Access;
 
 /// <summary>Audit statuses with a meaning of their own (others are "ok" or an error's kind).</summary>
 public static class AuditStatuses
