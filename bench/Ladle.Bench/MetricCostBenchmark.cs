@@ -97,7 +97,7 @@ internal static class MetricCostBenchmark
         using var command = connection.CreateCommand();
         command.CommandText = sql.Text;
         for (var i = 0; i < sql.Parameters.Count; i++)
-            command.Parameters.Add(new DuckDBParameter(Ladle.Engine.Sql.SqlDialect.DuckDb.ParameterName(i), sql.Parameters[i]));
+            command.Parameters.Add(new DuckDBParameter(Ladle.Core.Sql.SqlDialect.DuckDb.ParameterName(i), sql.Parameters[i]));
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {

@@ -1,5 +1,5 @@
 using Ladle.Core.Errors;
-using Ladle.Engine.Checks;
+using Ladle.Engine.State;
 
 namespace Ladle.Engine;
 

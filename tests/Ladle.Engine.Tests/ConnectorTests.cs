@@ -172,7 +172,7 @@ public sealed class SqliteMaskTests
         var dataset = engine.Project.FindDataset("live")!;
         var results = await engine.Checks.RunAsync(dataset, new Checks.CheckTarget(engine.ConnectorFor(dataset), engine.ConnectorFor(dataset).Relation(dataset), null, null), CancellationToken.None);
         var emails = Assert.Single(results, r => r.Check == "emails");
-        Assert.Equal(State.CheckOutcome.Failed, emails.Outcome);
+        Assert.Equal(Ladle.Engine.State.CheckOutcome.Failed, emails.Outcome);
         Assert.Equal(2, emails.FailingRows);
     }
 }

@@ -3,6 +3,7 @@ using Ladle.Core.Errors;
 using Ladle.Engine;
 using Ladle.Engine.Checks;
 using Ladle.Engine.Scheduling;
+using Ladle.Engine.State;
 
 namespace Ladle.Server.Contracts;
 
