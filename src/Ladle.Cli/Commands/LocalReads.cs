@@ -52,7 +52,6 @@ internal sealed class ConsoleSink(string format, int maxRows) : IReadSink
             await QueryCommand.PrintTableAsync(rows, maxRows, cancellationToken);
             return;
         }
-        await using (body)
-            await ResultEncoders.Get(format).WriteAsync(rows, body, new EncodeContext { Name = context.Name }, cancellationToken);
+        await ResultEncoders.Get(format).WriteAsync(rows, body, new EncodeContext { Name = context.Name }, cancellationToken);
     }
 }

@@ -41,7 +41,7 @@ public sealed partial class ReadPipeline
     /// <summary>The rows read must be granted for its action; its scope is the principal's row filters and masks on the dataset.</summary>
     private Dictionary<string, PolicyScope> AuthorizeRows(Principal principal, RowsPlan plan)
     {
-        Policy.Authorize(principal, plan.Dataset, plan.Action);
+        foreach (var read in plan.Reads) Policy.Authorize(principal, plan.Dataset, read.Action);
         var applied = Policy.Apply(principal, plan.Dataset, plan.Schema, plan.Query);
         var scope = ReferenceEquals(applied, plan.Query) ? PolicyScope.Unrestricted
             : new PolicyScope(applied.PolicyFilters, applied.Masks) { MaskKey = applied.MaskKey };
