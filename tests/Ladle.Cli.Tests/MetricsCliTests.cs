@@ -47,4 +47,41 @@ public sealed class MetricsCliTests : IDisposable
         Assert.Equal(1, typo.ExitCode);
         Assert.Contains("no metric 'populaton' (did you mean 'population'?)", typo.Err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Ladle_query_and_ladle_metrics_query_are_audited_as_the_local_principal()
+    {
+        Assert.Equal(0, (await LadleProcess.RunAsync("init", _dir)).ExitCode);
+        Directory.CreateDirectory(Path.Combine(_dir, "models"));
+        await File.WriteAllTextAsync(Path.Combine(_dir, "models", "cities.yaml"), """
+            dataset: cities
+            dimensions:
+              - { name: country }
+            measures:
+              - { name: people, agg: sum, column: population }
+            metrics:
+              - { name: population, measure: people }
+            """);
+        Assert.Equal(0, (await LadleProcess.RunAsync("materialize", "--project", _dir)).ExitCode);
+
+        var sql = await LadleProcess.RunAsync("query", "SELECT count(*) AS n FROM cities", "--format", "csv", "--project", _dir);
+        Assert.Equal(0, sql.ExitCode);
+        Assert.StartsWith("n\n", sql.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        var metrics = await LadleProcess.RunAsync("metrics", "query", "population", "--by", "country", "--project", _dir);
+        Assert.Equal(0, metrics.ExitCode);
+        Assert.Contains("cities v1 ok", metrics.Out, StringComparison.Ordinal);
+        var wrong = await LadleProcess.RunAsync("query", "SELECT nope FROM cities", "--project", _dir);
+        Assert.Equal(1, wrong.ExitCode);
+
+        var (code, audit, error) = await LadleProcess.RunAsync("audit", "--project", _dir);
+        Assert.True(code == 0, error);
+        var lines = audit.Split('\n').Where(l => l.Contains(" cli ", StringComparison.Ordinal)).ToList();
+        // The owner's SQL is kept as its text (the audit's filters column); the metric query as what it asked.
+        Assert.Contains(lines, l => l.Contains(" local ", StringComparison.Ordinal) && l.Contains(" sql ", StringComparison.Ordinal) &&
+                                    l.Contains(" ok ", StringComparison.Ordinal) && l.Contains("count(*) AS n FROM cities", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(" local ", StringComparison.Ordinal) && l.Contains(" metrics ", StringComparison.Ordinal) &&
+                                    l.Contains("cities=1", StringComparison.Ordinal) && l.Contains("metrics=population", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(" sql ", StringComparison.Ordinal) && !l.Contains(" ok ", StringComparison.Ordinal) &&
+                                    l.Contains("SELECT nope", StringComparison.Ordinal));
+    }
 }

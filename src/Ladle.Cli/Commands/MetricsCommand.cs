@@ -4,7 +4,7 @@ using Ladle.Core.Loading;
 using Ladle.Core.Semantic;
 using Ladle.Core.Semantic.Queries;
 using Ladle.Engine;
-using Ladle.Engine.Encoders;
+using Ladle.Engine.Serving;
 using Ladle.Engine.Trust;
 using Spectre.Console;
 
@@ -97,9 +97,9 @@ internal static class MetricsCommand
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
             await using var engine = await LadleEngine.OpenAsync(loaded, cancellationToken: ct);
             var plan = engine.Semantic.Plan(query);
-            await using var execution = engine.Semantic.Open(plan);
             if (parse.GetValue(explain))
             {
+                await using var execution = engine.Semantic.Open(plan);
                 await Console.Out.WriteLineAsync($"-- runs in {execution.Engine}; answered by {execution.AnsweredBy}{(execution.NotCachedReason is { } why ? $"; not cached: {why}" : "")}");
                 foreach (var verdict in execution.Rollups)
                     await Console.Out.WriteLineAsync($"-- rollup {verdict.Rollup} ({verdict.Node}): {(verdict.Used ? "used" : "not used")}, {verdict.Reason}");
@@ -108,18 +108,13 @@ internal static class MetricsCommand
                 await Console.Out.WriteLineAsync(execution.Sql.Text + ";");
                 return CliRunner.Ok;
             }
-            await using var rows = await execution.ReadAsync(ct);
             var chosen = parse.GetValue(format)!;
-            if (chosen != "table")
-            {
-                await using var stdout = Console.OpenStandardOutput();
-                await ResultEncoders.Get(chosen).WriteAsync(rows, stdout, new EncodeContext { Name = "metrics" }, ct);
-                return CliRunner.Ok;
-            }
-            await QueryCommand.PrintTableAsync(rows, int.MaxValue, ct);
-            var statuses = execution.Datasets.Select(d => (d.Dataset, d.Version, Health: engine.Trust.Evaluate(d.Dataset, d.Version))).ToList();
-            var worst = statuses.Max(s => s.Health.Status);
-            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(string.Join(", ", statuses.Select(s => $"{s.Dataset.Name} {(s.Version is { } v ? "v" + v.Version.ToString(CultureInfo.InvariantCulture) : "live")} {s.Health.StatusName}")))}; " +
+            var sink = new ConsoleSink(chosen, int.MaxValue);
+            await LocalReads.ServeAsync(engine, principal => new MetricsRequest { Principal = principal, Interface = LocalReads.Interface, Query = query }, sink, ct);
+            if (chosen != "table") return CliRunner.Ok;
+            var statuses = sink.Answer!.Datasets;
+            var worst = statuses.Count == 0 ? DataStatus.Ok : statuses.Max(s => s.Health.Status);
+            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(string.Join(", ", statuses.Select(s => $"{s.Dataset} {(s.Version is { } v ? "v" + v.ToString(CultureInfo.InvariantCulture) : "live")} {s.Health.StatusName}")))}; " +
                                    $"zone {TimeZones.IdOf(plan.Zone)}{(plan.Range is { } r ? $"; range {Markup.Escape(r.ToString())}" : "")}[/]");
             return worst is DataStatus.Failed or DataStatus.Unavailable ? CliRunner.Failed : CliRunner.Ok;
         }));

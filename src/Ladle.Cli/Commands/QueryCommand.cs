@@ -3,7 +3,6 @@ using System.Globalization;
 using Ladle.Core.Loading;
 using Ladle.Core.Model;
 using Ladle.Engine;
-using Ladle.Engine.Encoders;
 using Spectre.Console;
 
 namespace Ladle.Cli.Commands;
@@ -24,20 +23,9 @@ internal static class QueryCommand
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
             await using var engine = await LadleEngine.OpenAsync(loaded, cancellationToken: ct);
             var text = parse.GetValue(sql)!;
-            Ladle.Engine.Results.ResultStream result;
-            try { result = await engine.QueryStoreAsync(text, ct); }
-            catch (Core.Errors.SourceUnavailableException e) { throw new Core.Errors.InvalidRequestException(e.InnerException?.Message ?? e.Message, "sql"); }
-            await using (result)
-            {
-                var chosen = parse.GetValue(format)!;
-                if (chosen != "table")
-                {
-                    await using var stdout = Console.OpenStandardOutput();
-                    await ResultEncoders.Get(chosen).WriteAsync(result, stdout, new EncodeContext { Name = "query" }, ct);
-                    return CliRunner.Ok;
-                }
-                await PrintTableAsync(result, parse.GetValue(maxRows), ct);
-            }
+            // The owner's SQL is unrestricted, but it goes through the read path like every read, and is audited.
+            await LocalReads.ServeAsync(engine, principal => new Engine.Serving.TrustedSqlRequest { Principal = principal, Interface = LocalReads.Interface, Sql = text },
+                new ConsoleSink(parse.GetValue(format)!, parse.GetValue(maxRows)), ct);
             return CliRunner.Ok;
         }));
         return command;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ladle.Core.Plans;
 using Ladle.Core.Errors;
 using Ladle.Core.Model;
 using Ladle.Core.Policy;
@@ -7,6 +8,7 @@ using Ladle.Core.Semantic.Planning;
 using Ladle.Core.Semantic.Queries;
 using Ladle.Engine.Access;
 using Ladle.Engine.Encoders;
+using Ladle.Engine.Results;
 using Ladle.Engine.Semantic;
 using Ladle.Engine.Sql;
 using Ladle.Engine.Trust;
@@ -15,117 +17,77 @@ namespace Ladle.Engine.Serving;
 
 public sealed partial class ReadPipeline
 {
-    /// <summary>
-    /// Serves a metric query: principal → query (planned against the semantic layer) → policy (every dataset it
-    /// reads must be readable; row filters apply before aggregation) → trust (the worst status of those datasets,
-    /// refusing stale data that refuses) → engine (cache, rollup or one statement, on leased versions) → encoder →
-    /// audit. As with rows, everything that can be refused is decided before <paramref name="begin"/> is called.
-    /// When the client already holds this answer (its entity tag still matches), <paramref name="begin"/> is called
-    /// with <see cref="MetricServeInfo.NotModified"/> and nothing is read.
-    /// </summary>
-    public async Task ServeMetricsAsync(MetricsRequest request, Func<MetricServeInfo, Stream> begin, CancellationToken cancellationToken)
+    /// <summary>A metric query planned against the semantic layer inside the caller's metric scope, its limit capped for paged and limited sinks.</summary>
+    private MetricsPlan PlanMetrics(MetricsRequest request, SinkCapabilities capabilities)
     {
-        var clock = Stopwatch.StartNew();
-        long rows = 0;
-        var bytes = new CountingStream.Counter();
-        var status = "error";
-        IReadOnlyList<string> datasets = [];
-        string? versions = null;
-        IDisposable? exportPlace = null;
-        var format = ResultEncoders.Formats.Contains(request.Format?.Trim().ToLowerInvariant() ?? "json") ? request.Format?.Trim().ToLowerInvariant() ?? "json" : "_invalid";
-        MetricPlan? planned = null;
-        try
+        var maxLimit = capabilities.Paged ? Engine.Project.Server.MaxPageSize : capabilities.MaxRows + 1;
+        var planned = Engine.Semantic.Plan(request.Query, maxLimit, MetricScopeOf(request.Principal));
+        return new MetricsPlan(request.Query, planned, capabilities.Paged ? DataAction.Read : DataAction.Export);
+    }
+
+    /// <summary>Leases the versions the metric query reads and compiles it (MetricSqlWriter: cache, rollup or one statement), each dataset's row filters applied before aggregation.</summary>
+    private OpenedMetrics OpenMetrics(MetricsPlan plan, IReadOnlyDictionary<string, PolicyScope> scopes) =>
+        new(Engine, plan, Engine.Semantic.Open(plan.Planned, RowFiltersOf(scopes)));
+
+    private static Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>> RowFiltersOf(IReadOnlyDictionary<string, PolicyScope> scopes)
+    {
+        var rowFilters = new Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (dataset, scope) in scopes)
+            if (scope.RowFilters.Count > 0) rowFilters[dataset] = scope.RowFilters;
+        return rowFilters;
+    }
+
+    /// <summary>A metric query opened on its engine: answered from the cache, a rollup or one statement.</summary>
+    private sealed class OpenedMetrics(LadleEngine engine, MetricsPlan plan, MetricExecution execution) : OpenedRead
+    {
+        private byte[]? _encoded;
+        private Results.ResultStream? _result;
+
+        public override string Name => "metrics";
+        public override IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> Leased => execution.Datasets;
+        public override string? ETag => execution.ETag;
+        public override string AnsweredBy => execution.AnsweredBy;
+
+        public override Task<long> CountAsync(CancellationToken cancellationToken) => execution.CountAsync(cancellationToken);
+
+        public override async ValueTask PrepareAsync(IReadSink sink, ReadAnswer answer, CancellationToken cancellationToken)
         {
-            var encoder = ResultEncoders.Get(request.Format);
-            var maxLimit = encoder.Format == "json" ? Engine.Project.Server.MaxPageSize
-                : encoder is XlsxEncoder ? XlsxEncoder.MaxRows + 1 : (long?)null;
-            var plan = Engine.Semantic.Plan(request.Query, maxLimit, MetricScopeOf(request.Principal));
-            planned = plan;
-            datasets = plan.Datasets;
-            var action = encoder.Format == "json" ? DataAction.Read : DataAction.Export;
-            await using var execution = Engine.Semantic.Open(plan, await AuthorizeMetricsAsync(request.Principal, plan, action, cancellationToken));
-            var (health, allRead) = JudgeMetrics(execution);
-            versions = string.Join(",", allRead.Select(d => $"{d.Dataset}={(d.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "live")}"));
-            if (encoder.Format != "json") exportPlace = Exports.Enter(request.Principal);
-            // Datasets the caller may not see (a metric granted by name reads them) are not named in the answer, so
-            // such an answer is encoded for it alone, never from or into the encodings kept for everyone.
-            var read = allRead.Where(d => Policy.CanSee(request.Principal, Engine.GetDataset(d.Dataset))).ToList();
-            var sharedEncoding = read.Count == allRead.Count;
-            if (!sharedEncoding && health.Status != DataStatus.Ok)
-                health = health with
-                {
-                    Reason = read.FirstOrDefault(d => d.Health.Status == health.Status) is { } visible
-                        ? $"{visible.Dataset}: {visible.Health.Reason}"
-                        : $"a dataset the metric reads is {health.StatusName}",
-                };
-            // Weak: the same numbers from the same versions with the same status, whether computed or cached.
-            var etag = execution.ETag is { } tag ? $"W/\"{tag.Trim('"')}-{health.StatusName}\"" : null;
-            if (etag is not null && request.IfNoneMatch is { } held && EntityTagMatches(held, etag))
-            {
-                // The client holds this very answer: the versions it was computed from are still the served ones.
-                begin(new MetricServeInfo(health, read, encoder.ContentType, encoder.FileExtension, etag, "client") { NotModified = true });
-                status = "not-modified";
-                return;
-            }
             // A cached answer whose status is ok is the same bytes every time it is asked the same way.
-            if (execution.Lookup() is { } hit && health.Status == DataStatus.Ok && encoder is JsonEncoder or CsvEncoder or NdJsonEncoder)
+            if (execution.Lookup() is { } hit && answer.Status == DataStatus.Ok && sink.Encoder is JsonEncoder or CsvEncoder or NdJsonEncoder)
             {
-                Engine.Semantic.Count(execution);
-                var cachedInfo = new MetricServeInfo(health, read, encoder.ContentType, encoder.FileExtension, etag, execution.AnsweredBy);
-                if (!sharedEncoding || !hit.Encodings.TryGetValue(encoder.Format, out var encoded))
+                var encoder = sink.Encoder;
+                engine.Semantic.Count(execution);
+                if (!answer.Shared || !hit.Encodings.TryGetValue(encoder.Format, out var encoded))
                 {
                     using var buffer = new MemoryStream();
                     await using (var rowsOfHit = new Results.BatchListStream(hit.Schema, hit.Rows))
-                        await encoder.WriteAsync(rowsOfHit, buffer, new EncodeContext { Name = "metrics", Data = MetricsDataBlock(plan, cachedInfo) }, cancellationToken);
+                        await encoder.WriteAsync(rowsOfHit, buffer, new EncodeContext { Name = "metrics", Data = MetricsDataBlock(plan.Planned, answer) }, cancellationToken);
                     encoded = buffer.ToArray();
-                    if (sharedEncoding) execution.KeepEncoding(encoder.Format, encoded);
+                    if (answer.Shared) execution.KeepEncoding(encoder.Format, encoded);
                 }
-                var cachedBody = new CountingStream(begin(cachedInfo), bytes);
-                await cachedBody.WriteAsync(encoded, cancellationToken);
-                await cachedBody.FlushAsync(cancellationToken);
-                rows = hit.Rows.Count;
-                status = "ok";
+                _encoded = encoded;
                 return;
             }
-            // As for rows: a sheet's limit is checked before the response starts, not a million rows in.
-            if (encoder is XlsxEncoder && await execution.CountAsync(cancellationToken) > XlsxEncoder.MaxRows)
-                throw XlsxEncoder.TooManyRows(XlsxEncoder.MaxRows);
-            await using var result = await execution.ReadAsync(cancellationToken);
-            Engine.Semantic.Count(execution);
-            var info = new MetricServeInfo(health, read, encoder.ContentType, encoder.FileExtension, etag, execution.AnsweredBy);
-            var output = begin(info);
-            var body = new CountingStream(output, bytes);
-            var context = new EncodeContext { Name = "metrics", Data = MetricsDataBlock(plan, info) };
-            await encoder.WriteAsync(result, body, context, cancellationToken);
-            await body.FlushAsync(cancellationToken);
-            rows = result.RowsRead;
-            status = "ok";
+            // The statement starts before the answer does, so its errors are still refusals.
+            _result = await execution.ReadAsync(cancellationToken);
+            engine.Semantic.Count(execution);
         }
-        catch (Exception e) when ((e is not LadleException && EngineErrors.IsEngineError(e)) || EngineErrors.IsDataError(e))
+
+        public override async Task<long> WriteAsync(IReadSink sink, ReadAnswer answer, Stream body, CancellationToken cancellationToken)
         {
-            // The engine's words can quote the row at fault: they never leave here, in the answer or in a log.
-            var failure = MetricsFailed(planned, e);
-            status = failure.Kind;
-            throw failure;
-        }
-        catch (LadleException e)
-        {
-            status = e.Kind;
-            throw;
-        }
-        catch (OperationCanceledException)
-        {
-            status = "cancelled";
-            throw;
-        }
-        finally
-        {
-            exportPlace?.Dispose();
-            Audit.Record(new AuditEntry(DateTimeOffset.UtcNow, request.Principal.Name, request.Interface, string.Join(",", datasets),
-                "metrics", Describe(request.Query), rows, bytes.Bytes, status, clock.Elapsed)
+            if (_encoded is not null)
             {
-                Format = format, Version = versions, Subject = request.Principal.Subject,
-            });
+                await body.WriteAsync(_encoded, cancellationToken);
+                return execution.Lookup()!.Rows.Count;
+            }
+            await sink.WriteAsync(_result!, body, new EncodeContext { Name = "metrics", Data = MetricsDataBlock(plan.Planned, answer) }, cancellationToken);
+            return _result!.RowsRead;
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            if (_result is not null) await _result.DisposeAsync();
+            await execution.DisposeAsync();
         }
     }
 
@@ -138,13 +100,13 @@ public sealed partial class ReadPipeline
         // Explain shows the SQL and every dataset read, so it needs sight of all of them (a metric granted by name is not enough).
         if (plan.Datasets.Any(d => !Policy.CanSee(principal, Engine.GetDataset(d))))
             throw new ForbiddenException($"explain shows the SQL and the datasets a query reads, and principal '{principal.Name}' may not see all of them; ask without explain");
-        var rowFilters = await AuthorizeMetricsAsync(principal, plan, DataAction.Read, cancellationToken);
+        var scopes = await AuthorizeMetricsAsync(principal, plan, DataAction.Read, cancellationToken);
         // Compiling is writing the SQL for the engine (and looking up the cache), not the policy step before it.
         clock.Restart();
-        await using var execution = Engine.Semantic.Open(plan, rowFilters);
+        await using var execution = Engine.Semantic.Open(plan, RowFiltersOf(scopes));
         var compiled = clock.Elapsed.TotalMilliseconds;
         {
-            var (_, read) = JudgeMetrics(execution, refuse: false);
+            var (_, read) = Judge(execution.Datasets, named: true, refuse: false);
             var cached = execution.IsCached;
             return new MetricExplanation(
                 plan.Metrics.Select(m => m.Name).ToList(), execution.Engine, DialectOf(execution), execution.Sql.Text, execution.Sql.Parameters,
@@ -205,7 +167,7 @@ public sealed partial class ReadPipeline
     /// the min/max of a column masked for the principal is refused, as those would show its clear values. A
     /// refusal names the metric or dimension asked for, never a dataset the caller may not see.
     /// </summary>
-    private async Task<Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>> AuthorizeMetricsAsync(Principal principal, MetricPlan plan, DataAction action, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, PolicyScope>> AuthorizeMetricsAsync(Principal principal, MetricPlan plan, DataAction action, CancellationToken cancellationToken)
     {
         var layer = Engine.Project.Semantic;
         var scope = MetricScopeOf(principal);
@@ -231,7 +193,7 @@ public sealed partial class ReadPipeline
             foreach (var dimension in used.Where(d => !scope.Dimension(d)))
                 throw new InvalidRequestException($"no dimension '{dimension.Name}' can be reached from model '{node.Model.Name}'", "dimensions");
         }
-        var rowFilters = new Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>(StringComparer.OrdinalIgnoreCase);
+        var scopes = new Dictionary<string, PolicyScope>(StringComparer.OrdinalIgnoreCase);
         var masked = new Dictionary<string, IReadOnlyDictionary<string, MaskKind>>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in plan.Datasets)
         {
@@ -249,7 +211,7 @@ public sealed partial class ReadPipeline
             masked[dataset.Name] = applied.Masks;
             // Several grants with different filters mean "rows of any of them", as for dataset rows.
             var filters = exempt.Contains(dataset.Name) ? OwnMetricRows(principal, plan, dataset, schema, applied.PolicyFilters) : applied.PolicyFilters;
-            if (filters.Count > 0) rowFilters[dataset.Name] = filters;
+            scopes[dataset.Name] = new PolicyScope(filters, applied.Masks) { MaskKey = applied.MaskKey };
         }
         // An expression (a dimension's or measure's sql:, a measure's filter:) is masked like every column it reads:
         // Ladle cannot tell what an expression shows of its input, so one reading a masked column is refused whatever
@@ -284,7 +246,7 @@ public sealed partial class ReadPipeline
                     throw new ForbiddenException($"measure '{measure.Name}' returns values of column '{returned}', which is masked for principal '{principal.Name}' (PII)");
             }
         }
-        return rowFilters;
+        return scopes;
     }
 
     /// <summary>
@@ -344,27 +306,8 @@ public sealed partial class ReadPipeline
         return new QueryFailedException($"the engine could not compute {what}: {EngineErrors.Describe(e is SourceUnavailableException { InnerException: { } inner } ? inner : e)}; {look}");
     }
 
-    /// <summary>The trust gate for several datasets: each leased version's status, the worst of them stated, stale data that refuses refused.</summary>
-    private (DataHealth Worst, IReadOnlyList<DatasetRead> Read) JudgeMetrics(MetricExecution execution, bool refuse = true)
-    {
-        var read = new List<DatasetRead>();
-        DataHealth worst = DataHealth.Ok;
-        foreach (var (dataset, version) in execution.Datasets)
-        {
-            var health = Engine.Trust.Evaluate(dataset, version);
-            if (refuse && health.Status == DataStatus.Stale && dataset.OnStale == OnStale.Refuse) throw new DatasetStaleException(dataset.Name, health);
-            read.Add(new DatasetRead(dataset.Name, dataset.Materialization.ToString().ToLowerInvariant(), version?.Version, version?.PublishedAt, health));
-            if (health.Status > worst.Status)
-                worst = health with { Reason = $"{dataset.Name}: {health.Reason}" };
-        }
-        return (worst, read);
-    }
-
-    private static bool EntityTagMatches(string header, string etag) =>
-        header.Split(',', StringSplitOptions.TrimEntries).Any(t => t == "*" || t == etag || "W/" + t == etag);
-
     /// <summary>The status block of a JSON metric answer.</summary>
-    public static Dictionary<string, object?> MetricsDataBlock(MetricPlan plan, MetricServeInfo info) => new()
+    public static Dictionary<string, object?> MetricsDataBlock(MetricPlan plan, ReadAnswer info) => new()
     {
         ["metrics"] = plan.Metrics.Select(m => m.Name).ToList(),
         ["status"] = info.Health.StatusName,
@@ -383,7 +326,4 @@ public sealed partial class ReadPipeline
             ["status_reason"] = d.Health.Reason,
         }).ToList(),
     };
-
-    private static string Describe(MetricQuery query) =>
-        $"metrics={string.Join(",", query.Metrics)};by={string.Join(",", query.Dimensions)};grain={query.Granularity};range={query.Range};zone={query.Zone};filters={string.Join(";", query.Filters)}";
 }

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Ladle.Core.Errors;
 using Ladle.Core.Model;
+using Ladle.Core.Plans;
 using Ladle.Core.Policy;
-using Ladle.Core.Queries;
 using Ladle.Engine.Access;
 using Ladle.Engine.Encoders;
 using Ladle.Engine.Results;
@@ -11,17 +11,15 @@ using Ladle.Engine.Trust;
 namespace Ladle.Engine.Serving;
 
 /// <summary>
-/// The read path of DESIGN.md, for rows and metric queries: principal → query → policy → rate limits → trust
-/// gate → engine (DuckDB's own export, or a result stream → encoder) → audit and metrics. The REST API and the
-/// CLI through a running server are adapters that call this; none can skip a step.
+/// The read path of DESIGN.md, for every kind of read: a request becomes a <see cref="QueryPlan"/>, and
+/// <see cref="ServeAsync"/> takes it through rate limit → authorization of every read → policy scope per dataset →
+/// leased versions → trust gate → compile → execute → sink → audit and metrics. The REST API and the CLI are
+/// adapters that call this with a sink of their own; none can skip a step.
 /// </summary>
 public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAuditSink audit, IServingMetrics? metrics = null, Access.RateLimits? limits = null)
 {
     public LadleEngine Engine { get; } = engine;
     public IAccessPolicy Policy { get; } = policy;
-
-    /// <summary>For the other parts of the pipeline (metric queries), which cannot see the constructor's parameters.</summary>
-    private IAuditSink Audit => audit;
 
     /// <summary>Bounds the exports streaming at once (server.max_exports, server.max_exports_per_principal).</summary>
     public ExportGate Exports { get; } = new(engine.Project.Server.MaxExports, engine.Project.Server.MaxExportsPerPrincipal);
@@ -40,95 +38,58 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
     }
 
     /// <summary>
-    /// Serves rows: everything that can be refused is checked before <paramref name="begin"/> is called, so an
-    /// error becomes a clean status code; then the rows stream into the body <paramref name="begin"/> returns.
+    /// Serves one read into <paramref name="sink"/>. Everything that can be refused (rate limit, grants, policy,
+    /// stale data, a sheet's row limit, the statement itself) is decided before the sink's
+    /// <see cref="IReadSink.Begin"/>, so a refusal is a clean status; an error after it propagates, and an HTTP
+    /// sink's connection is aborted. When the client already holds the answer (its entity tag still matches), the
+    /// sink is begun with <see cref="ReadAnswer.NotModified"/> and nothing is read. Every read, answered or refused,
+    /// is audited and measured once, here.
     /// </summary>
-    public async Task ServeRowsAsync(RowsRequest request, Func<ServeInfo, Stream> begin, CancellationToken cancellationToken)
+    public async Task ServeAsync(ReadRequest request, IReadSink sink, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var format = string.IsNullOrWhiteSpace(request.Format) ? "json" : request.Format.Trim().ToLowerInvariant();
-        if (!ResultEncoders.Formats.Contains(format)) format = "_invalid";
+        var principal = request.Principal;
         long rows = 0;
         var bytes = new CountingStream.Counter();
         var status = "error";
-        string filters = string.Join(";", request.Filters);
+        QueryPlan? plan = null;
+        string? versions = null;
         long? started = null;
-        long? versionRead = null;
-        IDisposable? exportPlace = null;
+        IDisposable? exportSlot = null;
         try
         {
-            var encoder = ResultEncoders.Get(request.Format);
-            var dataset = Describe(request.Principal, request.Dataset);
-            var paged = encoder.Format == "json";
-            Policy.Authorize(request.Principal, dataset, paged ? DataAction.Read : DataAction.Export);
-            if (!paged) exportPlace = Exports.Enter(request.Principal);
-            var schema = await Engine.GetSchemaAsync(dataset, cancellationToken);
-            var settings = Engine.Project.Server;
-            var query = RowsRequestParser.Parse(dataset.Name, schema, request.Columns, request.Filters, request.Order,
-                request.Limit, request.Cursor, paged ? settings.MaxPageSize : null);
-            if (paged && query.Limit is null) query = query with { Limit = settings.DefaultPageSize };
-            if (!string.IsNullOrWhiteSpace(request.Version))
+            // Rows of every kind (a metric answer's too) count against the principal's rows per minute.
+            limits?.CheckRows(principal);
+            var capabilities = sink.Capabilities;
+            plan = await PlanAsync(request, capabilities, cancellationToken);
+            var scopes = await AuthorizeAsync(principal, plan, cancellationToken);
+            if (capabilities.Bulk) exportSlot = Exports.Enter(principal);
+            await using var read = await OpenAsync(plan, scopes, capabilities, cancellationToken);
+            var answer = Judge(principal, plan, read);
+            versions = AuditVersion(plan, answer);
+            if (answer.ETag is { } etag && request.IfNoneMatch is { } held && EntityTagMatches(held, etag))
             {
-                if (!long.TryParse(request.Version, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pinned) || pinned < 1)
-                    throw new InvalidRequestException($"version must be a version number such as 3, not '{request.Version}'", "version");
-                if (query.PinnedVersion is { } fromCursor && fromCursor != pinned)
-                    throw new InvalidRequestException($"the cursor reads version {fromCursor}, not {pinned}; drop one of them", "version");
-                if (dataset.Materialization != Materialization.Table)
-                    throw new InvalidRequestException($"'{dataset.Name}' is live: it has no versions", "version");
-                query = query with { PinnedVersion = pinned };
+                // The client holds this very answer: the versions it was computed from are still the served ones.
+                sink.Begin(answer with { NotModified = true });
+                status = "not-modified";
+                return;
             }
-            if (query.PinnedVersion is { } asked && Engine.Trust.Quarantine(dataset.Name, asked) is not null && !MayInspectQuarantine(request.Principal, dataset))
-                throw new ForbiddenException(
-                    $"version {asked} of '{dataset.Name}' is quarantined: only its owner ({dataset.Owner ?? "none set"}) and admins may read it; the served version answers without version=");
-            if (encoder is XlsxEncoder && (query.Limit is null || query.Limit > XlsxEncoder.MaxRows))
-                query = query with { Limit = XlsxEncoder.MaxRows + 1 };
-            var userQuery = query;
-            limits?.CheckRows(request.Principal);
-            query = Policy.Apply(request.Principal, dataset, schema, query);
-
-            if (encoder is INativeFormat native && await Engine.TryOpenNativeExportAsync(dataset, query, cancellationToken) is { } export)
-            {
-                // Data DuckDB holds is encoded by DuckDB itself, straight into the response.
-                await using (export)
-                {
-                    var info = Judge(dataset, export.Version, encoder);
-                    versionRead = export.Version?.Version;
-                    started = await BeginExportAsync(request, filters, format, versionRead, cancellationToken);
-                    var body = new CountingStream(begin(info), bytes);
-                    rows = await export.CopyToAsync(native, body, cancellationToken);
-                    await body.FlushAsync(cancellationToken);
-                }
-            }
-            else
-            {
-                await using var result = await Engine.ReadRowsAsync(dataset, query, cancellationToken);
-                var version = result.Version;
-                // A sheet holds about a million rows: count the same rows of the same version first, so a longer
-                // result is refused with a 400 before the response starts rather than cut off a million rows in.
-                if (encoder is XlsxEncoder &&
-                    await Engine.CountRowsAsync(dataset, query with { PinnedVersion = version?.Version ?? query.PinnedVersion }, cancellationToken) > XlsxEncoder.MaxRows)
-                    throw XlsxEncoder.TooManyRows(XlsxEncoder.MaxRows);
-                var info = Judge(dataset, version, encoder);
-                versionRead = version?.Version;
-                if (!paged) started = await BeginExportAsync(request, filters, format, versionRead, cancellationToken);
-                var body = new CountingStream(begin(info), bytes);
-                var context = new EncodeContext
-                {
-                    Name = dataset.Name,
-                    Data = DataBlock(info, dataset),
-                    NextCursor = written => NextCursor(userQuery, written, version),
-                };
-                await encoder.WriteAsync(result, body, context, cancellationToken);
-                await body.FlushAsync(cancellationToken);
-                rows = result.RowsRead;
-            }
+            // A sheet holds about a million rows: the same rows of the same versions are counted first, so a longer
+            // answer is refused with a 400 before it starts rather than cut off a million rows in.
+            if (capabilities.MaxRows is { } most && await read.CountAsync(cancellationToken) > most)
+                throw XlsxEncoder.TooManyRows(most);
+            await read.PrepareAsync(sink, answer, cancellationToken);
+            if (capabilities.Bulk) started = await BeginAuditAsync(request, plan, sink.Format, versions, cancellationToken);
+            var body = new CountingStream(sink.Begin(answer), bytes);
+            rows = await read.WriteAsync(sink, answer, body, cancellationToken);
+            await body.FlushAsync(cancellationToken);
             status = "ok";
         }
-        catch (Exception e) when (e is not LadleException && Sql.EngineErrors.IsEngineError(e))
+        catch (Exception e) when (IsEngineFailure(request, e))
         {
-            // Raised while rows stream (a value that does not convert): the engine's words can quote it, so they
-            // reach neither the answer nor the log.
-            var failure = new QueryFailedException($"reading dataset '{request.Dataset}' failed: {Sql.EngineErrors.Describe(e)}; a value may not fit the declared type of one of its columns");
+            // Raised by the engine (a value that does not convert, say): its words can quote the row at fault, so
+            // they reach neither the answer nor the log; the failure names what to look at instead.
+            var failure = EngineFailure(request, plan, e);
             status = failure.Kind;
             throw failure;
         }
@@ -144,70 +105,177 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
         }
         finally
         {
-            exportPlace?.Dispose();
-            limits?.CountRows(request.Principal, rows);
-            audit.Record(new AuditEntry(DateTimeOffset.UtcNow, request.Principal.Name, request.Interface, request.Dataset,
-                "read", filters, rows, bytes.Bytes, status, clock.Elapsed)
+            exportSlot?.Dispose();
+            limits?.CountRows(principal, rows);
+            var (action, target, text) = AuditOf(request, plan);
+            audit.Record(new AuditEntry(DateTimeOffset.UtcNow, principal.Name, request.Interface, target, action, text, rows, bytes.Bytes, status, clock.Elapsed)
             {
-                Started = started, Format = format, Version = versionRead?.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                Subject = request.Principal.Subject,
+                Started = started, Format = sink.Format, Version = versions, Subject = principal.Subject,
             });
-            // Names and formats come from requests: unknown ones share one label value so the series stay bounded.
-            var label = Engine.Project.FindDataset(request.Dataset)?.Name ?? "_unknown";
-            metrics?.RowsServed(label, format, status, rows, bytes.Bytes, clock.Elapsed);
+            metrics?.RowsServed(MetricLabel(request, plan), sink.Format, status, rows, bytes.Bytes, clock.Elapsed);
         }
     }
 
-    /// <summary>
-    /// An export can stream for minutes: its start is audited before the first byte, durably, so a process killed
-    /// mid-way still leaves who was reading what (the entry recorded at the end completes it).
-    /// </summary>
-    private ValueTask<long?> BeginExportAsync(RowsRequest request, string filters, string format, long? version, CancellationToken cancellationToken) =>
-        audit.BeginAsync(new AuditEntry(DateTimeOffset.UtcNow, request.Principal.Name, request.Interface, request.Dataset,
-            "read", filters, 0, 0, AuditStatuses.Started, TimeSpan.Zero)
-        {
-            Format = format, Version = version?.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            Subject = request.Principal.Subject,
-        }, cancellationToken);
-
-    /// <summary>
-    /// A quarantined version holds rows that failed checks: admins and the dataset's owner (a principal whose name,
-    /// or whose access.yaml attribute 'email', is its <c>owner</c>) may inspect it; an embed token never.
-    /// </summary>
-    private bool MayInspectQuarantine(Principal principal, DatasetDefinition dataset)
+    /// <summary>The request made a plan, typed against the project; what the caller may not see answers as unknown (404).</summary>
+    private async ValueTask<QueryPlan> PlanAsync(ReadRequest request, SinkCapabilities capabilities, CancellationToken cancellationToken) => request switch
     {
-        if (Policy.IsAdmin(principal)) return true;
-        if (principal.Method == AuthMethod.Embed || dataset.Owner is not { Length: > 0 } owner) return false;
-        return string.Equals(principal.Name, owner, StringComparison.OrdinalIgnoreCase) ||
-               (Engine.Project.Access.Principals.TryGetValue(principal.Name, out var definition) &&
-                definition.Attributes.TryGetValue("email", out var email) && string.Equals(email, owner, StringComparison.OrdinalIgnoreCase));
-    }
-
-    /// <summary>
-    /// The trust gate: the status of the version actually leased, so the status stated is the status of these
-    /// rows; a stale dataset that refuses when stale is refused here, before anything is sent.
-    /// </summary>
-    private ServeInfo Judge(DatasetDefinition dataset, DataVersion? version, IResultEncoder encoder)
-    {
-        var health = Engine.Trust.Evaluate(dataset, version);
-        if (health.Status == DataStatus.Stale && dataset.OnStale == OnStale.Refuse) throw new DatasetStaleException(dataset.Name, health);
-        return new ServeInfo(dataset.Name, health, version?.Version, version?.PublishedAt, encoder.ContentType, encoder.FileExtension);
-    }
-
-    private static string? NextCursor(RowsQuery query, long written, DataVersion? version) =>
-        query.Limit is { } limit && written >= limit && limit > 0
-            ? new Cursor(version?.Version, query.Offset + written, Cursor.Hash(query)) { PublishedAt = version?.PublishedAt.ToUnixTimeMilliseconds() }.Encode()
-            : null;
-
-    /// <summary>The status block every JSON answer carries.</summary>
-    public static Dictionary<string, object?> DataBlock(ServeInfo info, DatasetDefinition dataset) => new()
-    {
-        ["dataset"] = info.Dataset,
-        ["materialization"] = dataset.Materialization.ToString().ToLowerInvariant(),
-        ["version"] = info.Version,
-        ["published_at"] = info.PublishedAt,
-        ["status"] = info.Health.StatusName,
-        ["status_reason"] = info.Health.Reason,
-        ["status_since"] = info.Health.Since,
+        RowsRequest rows => await PlanRowsAsync(rows, capabilities, cancellationToken),
+        MetricsRequest metric => PlanMetrics(metric, capabilities),
+        TrustedSqlRequest sql => PlanTrustedSql(sql),
+        _ => throw new InvalidRequestException($"the pipeline does not serve {request.GetType().Name} yet", "request"),
     };
+
+    /// <summary>Authorizes every read of the plan and returns each dataset's policy scope (row filters, masks).</summary>
+    private async ValueTask<IReadOnlyDictionary<string, PolicyScope>> AuthorizeAsync(Principal principal, QueryPlan plan, CancellationToken cancellationToken) => plan switch
+    {
+        RowsPlan rows => AuthorizeRows(principal, rows),
+        MetricsPlan metric => await AuthorizeMetricsAsync(principal, metric.Planned, metric.Action, cancellationToken),
+        TrustedSqlPlan => AuthorizeTrustedSql(principal),
+        _ => throw new InvalidOperationException($"no authorization for plans of kind {plan.Kind}"),
+    };
+
+    /// <summary>Leases the versions the plan reads and compiles it for the engine that holds them.</summary>
+    private async ValueTask<OpenedRead> OpenAsync(QueryPlan plan, IReadOnlyDictionary<string, PolicyScope> scopes, SinkCapabilities capabilities, CancellationToken cancellationToken) => plan switch
+    {
+        RowsPlan rows => await OpenRowsAsync(rows, scopes, capabilities, cancellationToken),
+        MetricsPlan metric => OpenMetrics(metric, scopes),
+        TrustedSqlPlan sql => await OpenTrustedSqlAsync(sql, cancellationToken),
+        _ => throw new InvalidOperationException($"no engine opens plans of kind {plan.Kind}"),
+    };
+
+    /// <summary>
+    /// The trust gate: the status of each version actually leased (so the status stated is the status of these
+    /// rows), the worst one stated, stale data that refuses when stale refused here, before anything is sent.
+    /// Datasets the caller may not see (a metric granted by name reads them) are not named in the answer, which is
+    /// then the caller's alone.
+    /// </summary>
+    private ReadAnswer Judge(Principal principal, QueryPlan plan, OpenedRead read)
+    {
+        var (worst, all) = Judge(read.Leased, plan.Kind != PlanKind.Rows);
+        var visible = all;
+        for (var i = 0; i < all.Count; i++)
+        {
+            if (Policy.CanSee(principal, Engine.GetDataset(all[i].Dataset))) continue;
+            visible = all.Where(d => Policy.CanSee(principal, Engine.GetDataset(d.Dataset))).ToList();
+            if (worst.Status != DataStatus.Ok)
+                worst = worst with
+                {
+                    Reason = visible.FirstOrDefault(d => d.Health.Status == worst.Status) is { } seen
+                        ? $"{seen.Dataset}: {seen.Health.Reason}"
+                        : $"a dataset the metric reads is {worst.StatusName}",
+                };
+            break;
+        }
+        // Weak: the same numbers from the same versions with the same status, whether computed or cached.
+        var etag = read.ETag is { } tag ? $"W/\"{tag.Trim('"')}-{worst.StatusName}\"" : null;
+        return new ReadAnswer(plan, worst, visible)
+        {
+            Name = read.Name, ETag = etag, AnsweredBy = read.AnsweredBy, Shared = ReferenceEquals(visible, all),
+        };
+    }
+
+    /// <summary>Each leased version's status; the worst one (naming its dataset when <paramref name="named"/>), and stale data that refuses refused unless only explained.</summary>
+    private (DataHealth Worst, IReadOnlyList<DatasetRead> Read) Judge(IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> leased, bool named, bool refuse = true)
+    {
+        var read = new DatasetRead[leased.Count];
+        var worst = DataHealth.Ok;
+        for (var i = 0; i < leased.Count; i++)
+        {
+            var (dataset, version) = leased[i];
+            var health = Engine.Trust.Evaluate(dataset, version);
+            if (refuse && health.Status == DataStatus.Stale && dataset.OnStale == OnStale.Refuse) throw new DatasetStaleException(dataset.Name, health);
+            read[i] = new DatasetRead(dataset.Name, dataset.Materialization.ToString().ToLowerInvariant(), version?.Version, version?.PublishedAt, health);
+            // An answer about one dataset's rows states its reason as it is; an answer over several says whose it is.
+            if (health.Status > worst.Status) worst = named ? health with { Reason = $"{dataset.Name}: {health.Reason}" } : health;
+        }
+        return (worst, read);
+    }
+
+    /// <summary>
+    /// A bulk read can stream for minutes: its start is audited before the first byte, durably, so a process
+    /// killed mid-way still leaves who was reading what (the entry recorded at the end completes it).
+    /// </summary>
+    private ValueTask<long?> BeginAuditAsync(ReadRequest request, QueryPlan plan, string format, string? version, CancellationToken cancellationToken)
+    {
+        var (action, target, text) = AuditOf(request, plan);
+        return audit.BeginAsync(new AuditEntry(DateTimeOffset.UtcNow, request.Principal.Name, request.Interface, target, action, text, 0, 0, AuditStatuses.Started, TimeSpan.Zero)
+        {
+            Format = format, Version = version, Subject = request.Principal.Subject,
+        }, cancellationToken);
+    }
+
+    /// <summary>What the audit keeps of a read: the plan's words, or the request's when it did not make a plan.</summary>
+    private static (string Action, string Target, string Text) AuditOf(ReadRequest request, QueryPlan? plan) => request switch
+    {
+        // Rows are audited under the name asked, planned or not, so refusals and answers read alike.
+        RowsRequest rows => ("read", rows.Dataset, plan?.AuditText ?? string.Join(";", rows.Filters)),
+        _ when plan is not null => (plan.AuditAction, plan.AuditTarget, plan.AuditText),
+        MetricsRequest metric => ("metrics", "", MetricsPlan.Describe(metric.Query)),
+        TrustedSqlRequest sql => ("sql", "", sql.Sql),
+        _ => ("read", "", ""),
+    };
+
+    /// <summary>The version the audit records: a rows read's version number, else dataset=version pairs.</summary>
+    private static string? AuditVersion(QueryPlan plan, ReadAnswer answer) =>
+        plan.Kind == PlanKind.Rows ? answer.Datasets[0].Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) : answer.Versions is { Length: > 0 } v ? v : null;
+
+    /// <summary>The dataset label of the serving metrics: names come from requests, so unknown ones share one value and the series stay bounded.</summary>
+    private string MetricLabel(ReadRequest request, QueryPlan? plan) => request switch
+    {
+        RowsRequest rows => Engine.Project.FindDataset(rows.Dataset)?.Name ?? "_unknown",
+        TrustedSqlRequest => "_sql",
+        _ => plan is { AuditTarget: { Length: > 0 } target } ? target : "_unknown",
+    };
+
+    private static bool IsEngineFailure(ReadRequest request, Exception e) => request switch
+    {
+        // A metric's expressions can fail on data the statement reads even where the engine raised a Ladle error.
+        MetricsRequest => (e is not LadleException && Sql.EngineErrors.IsEngineError(e)) || Sql.EngineErrors.IsDataError(e),
+        _ => e is not LadleException && Sql.EngineErrors.IsEngineError(e),
+    };
+
+    private static LadleException EngineFailure(ReadRequest request, QueryPlan? plan, Exception e) => request switch
+    {
+        MetricsRequest => MetricsFailed((plan as MetricsPlan)?.Planned, e),
+        // The owner's own SQL: the engine's words are its answer.
+        TrustedSqlRequest => new InvalidRequestException(e.Message, "sql"),
+        RowsRequest rows => new QueryFailedException($"reading dataset '{rows.Dataset}' failed: {Sql.EngineErrors.Describe(e)}; a value may not fit the declared type of one of its columns"),
+        _ => new QueryFailedException($"the read failed: {Sql.EngineErrors.Describe(e)}"),
+    };
+
+    private static bool EntityTagMatches(string header, string etag)
+    {
+        foreach (var tag in header.Split(',', StringSplitOptions.TrimEntries))
+            if (tag == "*" || tag == etag || "W/" + tag == etag) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// A plan opened on its engine: versions leased and the statement compiled (a rows read's already started).
+    /// Each kind of plan has one; the pipeline calls them in the same order for all.
+    /// </summary>
+    private abstract class OpenedRead : IAsyncDisposable
+    {
+        /// <summary>The answer's name (dataset, metrics, query).</summary>
+        public abstract string Name { get; }
+
+        /// <summary>Each dataset read with the version leased for it (null: live).</summary>
+        public abstract IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> Leased { get; }
+
+        /// <summary>The answer's identity when it can be revalidated (metrics), else null.</summary>
+        public virtual string? ETag => null;
+
+        public virtual string AnsweredBy => "query";
+
+        /// <summary>How many rows the answer has, counted where it runs, for sinks with a row limit.</summary>
+        public abstract Task<long> CountAsync(CancellationToken cancellationToken);
+
+        /// <summary>What may still fail before the first byte (starting the statement, encoding a cached answer).</summary>
+        public virtual ValueTask PrepareAsync(IReadSink sink, ReadAnswer answer, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        /// <summary>Writes the answer into the body the sink began; returns the rows written.</summary>
+        public abstract Task<long> WriteAsync(IReadSink sink, ReadAnswer answer, Stream body, CancellationToken cancellationToken);
+
+        public abstract ValueTask DisposeAsync();
+    }
 }

@@ -78,25 +78,9 @@ public static class DatasetsApi
             Limit = q["limit"],
             Cursor = q["cursor"],
             Version = q["version"],
-            Format = q["format"],
         };
         context.Items[AuditMiddleware.AuditedKey] = true;
-        await pipeline.ServeRowsAsync(request, info =>
-        {
-            var response = context.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = info.ContentType;
-            response.Headers["Ladle-Data-Status"] = info.Health.StatusName;
-            if (info.Health.Status != Engine.Trust.DataStatus.Ok && info.Health.Reason is { } reason)
-                response.Headers["Ladle-Data-Status-Reason"] = Uri.EscapeDataString(reason);
-            if (info.Health.Status == Engine.Trust.DataStatus.Stale && pipeline.Engine.GetDataset(info.Dataset).OnStale == OnStale.Warn)
-                response.Headers.Warning = $"110 ladle \"Response is Stale\"";
-            response.Headers["Ladle-Dataset-Version"] = info.Version?.ToString(CultureInfo.InvariantCulture) ?? "live";
-            if (info.PublishedAt is { } at) response.Headers["Ladle-Published-At"] = at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
-            if (info.FileExtension != "json")
-                response.Headers.ContentDisposition = $"attachment; filename=\"{info.Dataset}.{info.FileExtension}\"";
-            return response.Body;
-        }, context.RequestAborted);
+        await pipeline.ServeAsync(request, new HttpReadSink(context, q["format"], pipeline.Engine.Project), context.RequestAborted);
     }
 
     private static DatasetSummary Summary(DatasetQueries datasets, DatasetDefinition d)

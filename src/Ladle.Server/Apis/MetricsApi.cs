@@ -78,38 +78,9 @@ public static class MetricsApi
             Principal = principal,
             Interface = "rest",
             Query = parsed.Query,
-            Format = parsed.Format,
             IfNoneMatch = context.Request.Headers.IfNoneMatch.ToString() is { Length: > 0 } tag ? tag : null,
         };
-        await pipeline.ServeMetricsAsync(request, info =>
-        {
-            var response = context.Response;
-            response.Headers["Ladle-Data-Status"] = info.Health.StatusName;
-            if (info.Health.Status != Engine.Trust.DataStatus.Ok && info.Health.Reason is { } reason)
-                response.Headers["Ladle-Data-Status-Reason"] = Uri.EscapeDataString(reason);
-            response.Headers["Ladle-Datasets"] = info.Versions;
-            if (info.ETag is { } etag)
-            {
-                response.Headers.ETag = etag;
-                // Always revalidate: the answer changes exactly when a dataset it read publishes, which no max-age can know.
-                response.Headers.CacheControl = "private, no-cache";
-            }
-            else response.Headers.CacheControl = "no-store";
-            if (info.NotModified)
-            {
-                response.StatusCode = StatusCodes.Status304NotModified;
-                return Stream.Null;
-            }
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = info.ContentType;
-            response.Headers["Ladle-Answered-By"] = info.AnsweredBy;
-            if (info.Datasets.Any(d => d.Health.Status == Engine.Trust.DataStatus.Stale &&
-                                       pipeline.Engine.GetDataset(d.Dataset).OnStale == Core.Model.OnStale.Warn))
-                response.Headers.Warning = "110 ladle \"Response is Stale\"";
-            if (info.FileExtension != "json")
-                response.Headers.ContentDisposition = $"attachment; filename=\"metrics.{info.FileExtension}\"";
-            return response.Body;
-        }, context.RequestAborted);
+        await pipeline.ServeAsync(request, new HttpReadSink(context, parsed.Format, pipeline.Engine.Project), context.RequestAborted);
     }
 
     /// <summary>
