@@ -48,14 +48,13 @@ public sealed class NativeExport : IAsyncDisposable
     /// </remarks>
     public async Task<long> CopyToAsync(INativeFormat format, Stream output, CancellationToken cancellationToken)
     {
-        var options = format.DuckDbCopyOptions;
         var pipe = _store.NewPipePath();
         Fifo.Create(pipe);
         try
         {
             using var connection = _store.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = $"COPY (SELECT {Projection(format)} FROM ({Statement.Text}) AS exported) TO {SqlDialect.Literal(pipe)} ({options})";
+            command.CommandText = CopySql(format, pipe);
             for (var i = 0; i < Statement.Parameters.Count; i++)
                 command.Parameters.Add(new DuckDBParameter(SqlDialect.DuckDb.ParameterName(i), Statement.Parameters[i]));
             await using var guard = new StatementGuard(cancellationToken, _timeout);
@@ -99,6 +98,10 @@ public sealed class NativeExport : IAsyncDisposable
             File.Delete(pipe);
         }
     }
+
+    /// <summary>The COPY statement that writes this export in <paramref name="format"/> to <paramref name="target"/> (a pipe, or a file in the benchmark).</summary>
+    public string CopySql(INativeFormat format, string target) =>
+        $"COPY (SELECT {Projection(format)} FROM ({Statement.Text}) AS exported) TO {SqlDialect.Literal(target)} ({format.DuckDbCopyOptions})";
 
     /// <summary>
     /// Reads the pipe with blocking reads on this (dedicated) thread into <paramref name="writer"/>; waiting for the
