@@ -46,7 +46,7 @@ internal static class MetricCostBenchmark
         using var httpScope = http;
 
         var query = new MetricQuery { Metrics = ["revenue"], Dimensions = ["region"] };
-        Ladle.Core.Semantic.Sql.CompiledMetricSql sql;
+        Ladle.Core.Sql.SqlStatement sql;
         await using (var probe = engine.Semantic.Open(engine.Semantic.Plan(query)))
         {
             if (probe.AnsweredBy != "query") throw new InvalidOperationException($"expected the rows to answer, got {probe.AnsweredBy}");
@@ -91,7 +91,7 @@ internal static class MetricCostBenchmark
         return 0;
     }
 
-    private static void DuckOnce(LadleEngine engine, Ladle.Core.Semantic.Sql.CompiledMetricSql sql)
+    private static void DuckOnce(LadleEngine engine, Ladle.Core.Sql.SqlStatement sql)
     {
         using var connection = engine.Store.Open();
         using var command = connection.CreateCommand();

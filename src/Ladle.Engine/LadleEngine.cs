@@ -3,6 +3,7 @@ using Ladle.Core.Model;
 using Ladle.Core.Queries;
 using Ladle.Engine.Internal;
 using Ladle.Engine.Results;
+using Ladle.Engine.Serving;
 using Ladle.Engine.Sources;
 using Ladle.Engine.Sql;
 using Ladle.Engine.State;
@@ -15,7 +16,7 @@ namespace Ladle.Engine;
 
 /// <summary>
 /// One loaded project at work: its store, state, sources and published versions. Every interface reads through
-/// <see cref="ReadRowsAsync"/> and every publication goes through <see cref="Publisher"/>.
+/// <see cref="Reader"/> and every publication goes through <see cref="Publisher"/>.
 /// </summary>
 public sealed partial class LadleEngine : IAsyncDisposable
 {
@@ -39,6 +40,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
         Checks = new Checks.CheckRunner(project, Connectors, Catalog, state);
         Semantic = new Semantic.MetricsEngine(project, store, Connectors, Catalog, loggers.CreateLogger("Ladle.Semantic"));
         Publisher = new Publisher(project, store, state, Connectors, Catalog, Checks, Semantic, writes, loggers.CreateLogger("Ladle.Publisher"));
+        Reader = new DatasetReader(project, store, Connectors, Catalog, Schemas);
     }
 
     public ProjectDefinition Project { get; }
@@ -68,7 +70,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
     public StoreConnector StoreConnector => Connectors.Store;
 
     /// <summary>Where the engine's parts log, so background work (the scheduler) logs beside publication.</summary>
-    internal ILoggerFactory Loggers { get; }
+    public ILoggerFactory Loggers { get; }
     /// <summary>Metric queries over the project's semantic layer: planning, execution, cache and rollups.</summary>
     public Semantic.MetricsEngine Semantic { get; }
 
@@ -141,145 +143,24 @@ public sealed partial class LadleEngine : IAsyncDisposable
     public Task<DatasetSchema> GetSchemaAsync(DatasetDefinition dataset, CancellationToken cancellationToken) =>
         Schemas.GetAsync(dataset, cancellationToken);
 
-    /// <summary>
-    /// Streams rows of a dataset. Table datasets read the published version (leased until the stream is
-    /// disposed); live datasets push the whole query down to their source.
-    /// </summary>
-    public async Task<ResultStream> ReadRowsAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken)
-    {
-        var schema = await GetSchemaAsync(dataset, cancellationToken);
-        var projection = query.Columns.Count > 0 ? query.Columns : schema.Names.ToList();
-        // A hashed or partially masked column is text whatever its type was.
-        var resultSchema = new ResultSchema(projection.Select(n =>
-        {
-            var column = schema.Find(n)!;
-            var type = query.Masks.TryGetValue(n, out var mask) && mask != MaskKind.Redact ? LadleType.String : column.Type;
-            return new ResultColumn(column.Name, type);
-        }).ToList());
+    /// <summary>Reads of datasets and SQL over the store: rows, counts and native exports of leased versions.</summary>
+    public DatasetReader Reader { get; }
 
-        if (dataset.Materialization == Materialization.Table)
-        {
-            var (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
-            try
-            {
-                var (source, precomputed) = Store.Masks.For(dataset.Name, version.Version, relation, query);
-                var statement = SelectBuilder.Build(SqlDialect.DuckDb, source, schema, query, dataset.PrimaryKey, precomputed);
-                var inner = await StoreConnector.QueryAsync(statement, resultSchema, cancellationToken);
-                return new OwnedResultStream(inner, lease) { Version = version };
-            }
-            catch
-            {
-                lease?.Dispose();
-                throw;
-            }
-        }
+    /// <inheritdoc cref="DatasetReader.ReadRowsAsync"/>
+    public Task<ResultStream> ReadRowsAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken) =>
+        Reader.ReadRowsAsync(dataset, query, cancellationToken);
 
-        var connector = ConnectorFor(dataset);
-        var live = SelectBuilder.Build(connector.Dialect, connector.Relation(dataset), schema, query, dataset.PrimaryKey);
-        return await connector.QueryAsync(live, resultSchema, cancellationToken);
-    }
+    /// <inheritdoc cref="DatasetReader.CountRowsAsync"/>
+    public Task<long> CountRowsAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken) =>
+        Reader.CountRowsAsync(dataset, query, cancellationToken);
 
-    /// <summary>
-    /// How many rows <paramref name="query"/> answers, counted where the data is (the same statement, policy and
-    /// version as a read of it); a query with a limit counts at most that many.
-    /// </summary>
-    public async Task<long> CountRowsAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken)
-    {
-        var schema = await GetSchemaAsync(dataset, cancellationToken);
-        var counted = new ResultSchema([new ResultColumn("n", LadleType.Integer)]);
-        SourceConnector connector;
-        SqlStatement statement;
-        IDisposable? lease = null;
-        if (dataset.Materialization == Materialization.Table)
-        {
-            (var relation, var version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
-            connector = StoreConnector;
-            var (source, precomputed) = Store.Masks.For(dataset.Name, version.Version, relation, query);
-            statement = SelectBuilder.Build(SqlDialect.DuckDb, source, schema, query, dataset.PrimaryKey, precomputed);
-        }
-        else
-        {
-            connector = ConnectorFor(dataset);
-            statement = SelectBuilder.Build(connector.Dialect, connector.Relation(dataset), schema, query, dataset.PrimaryKey);
-        }
-        using (lease)
-        {
-            await using var result = await connector.QueryAsync(statement with { Text = $"SELECT count(*) AS n FROM ({statement.Text}) AS counted" }, counted, cancellationToken);
-            var batch = await result.ReadAsync(cancellationToken);
-            return batch is { Count: > 0 } && !batch.Columns[0].Nulls[0] ? batch.Columns[0].Int64s[0] : 0;
-        }
-    }
+    /// <inheritdoc cref="DatasetReader.TryOpenNativeExportAsync"/>
+    public Task<NativeExport?> TryOpenNativeExportAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken) =>
+        Reader.TryOpenNativeExportAsync(dataset, query, cancellationToken);
 
-    /// <summary>
-    /// The rows query as an export DuckDB can encode itself, when the data is in DuckDB's reach (published
-    /// versions, SQL over datasets, files); null otherwise. The statement is bound once here, so an error
-    /// (a missing file) is raised before any byte of the answer is sent.
-    /// </summary>
-    public async Task<NativeExport?> TryOpenNativeExportAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken)
-    {
-        if (!NativeExport.Supported) return null;
-        var connector = ConnectorFor(dataset);
-        if (dataset.Materialization != Materialization.Table && connector is not (Sources.StoreConnector or FilesConnector)) return null;
-        var schema = await GetSchemaAsync(dataset, cancellationToken);
-        IDisposable? lease = null;
-        try
-        {
-            string relation;
-            DataVersion? version = null;
-            if (dataset.Materialization == Materialization.Table) (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
-            else relation = connector.Relation(dataset);
-            IReadOnlyDictionary<string, string>? precomputed = null;
-            if (version is not null) (relation, precomputed) = Store.Masks.For(dataset.Name, version.Version, relation, query);
-            var statement = SelectBuilder.Build(SqlDialect.DuckDb, relation, schema, query, dataset.PrimaryKey, precomputed);
-            ResultSchema columns;
-            await using (var probe = await StoreConnector.QueryAsync(statement with { Text = $"SELECT * FROM ({statement.Text}) AS bound LIMIT 0" }, null, cancellationToken))
-                columns = probe.Schema;
-            return new NativeExport(Store, statement, columns, version, lease, Project.Server.StatementTimeout);
-        }
-        catch
-        {
-            lease?.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// The table to read for a table dataset: the served version (leased), a retained one a cursor pinned
-    /// (leased), or a quarantined one its owner asked to inspect (kept until retention, so not leased).
-    /// </summary>
-    private (string Relation, DataVersion Version, IDisposable? Lease) OpenVersion(DatasetDefinition dataset, long? pinned, long? pinnedPublishedAt = null)
-    {
-        if (pinned is { } v && Catalog.Quarantine(dataset.Name, v) is { } quarantined)
-        {
-            var inspected = new DataVersion(dataset.Name, v, quarantined.At);
-            RefuseOtherVersion(inspected, pinnedPublishedAt);
-            return (DuckDbStore.VersionTable(dataset.Name, v), inspected, null);
-        }
-        var lease = Catalog.Acquire(dataset.Name, pinned);
-        try
-        {
-            RefuseOtherVersion(lease.Version, pinnedPublishedAt);
-        }
-        catch
-        {
-            lease.Dispose();
-            throw;
-        }
-        return (DuckDbStore.VersionTable(dataset.Name, lease.Version.Version), lease.Version, lease);
-    }
-
-    /// <summary>A cursor names its version by number and publication time: the same number published another time is other data.</summary>
-    private static void RefuseOtherVersion(DataVersion version, long? pinnedPublishedAt)
-    {
-        if (pinnedPublishedAt is { } at && version.PublishedAt.ToUnixTimeMilliseconds() != at)
-            throw new GoneException(
-                $"the cursor was issued for another version {version.Version} of dataset '{version.Dataset}' (published " +
-                $"{DateTimeOffset.FromUnixTimeMilliseconds(at).UtcDateTime:yyyy-MM-dd HH:mm:ss}Z), which is no longer served; start again without the cursor");
-    }
-
-    /// <summary>Runs trusted SQL (from the CLI's owner) in the store, where every dataset is a view.</summary>
+    /// <inheritdoc cref="DatasetReader.QueryStoreAsync"/>
     public Task<ResultStream> QueryStoreAsync(string sql, CancellationToken cancellationToken) =>
-        StoreConnector.QueryAsync(new SqlStatement(sql, []), null, cancellationToken);
+        Reader.QueryStoreAsync(sql, cancellationToken);
 
     private void DropVersion(string dataset, long version)
     {

@@ -69,7 +69,7 @@ public sealed class BadSourceDataTests
         await using var engine = await p.OpenAsync();
         Assert.True((await engine.Publisher.MaterializeAsync(["orders"], "cli", null, CancellationToken.None))[0].Published);
         Damage(p.PathOf("data/orders/part-1.parquet"), how);
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         await scheduler.StartAsync(CancellationToken.None);
         try
         {
@@ -105,7 +105,7 @@ public sealed class BadSourceDataTests
         await using var engine = await p.OpenAsync();
         // The share is unmounted: the whole folder of the source is not there.
         Directory.Move(p.PathOf("data"), p.PathOf("data-unmounted"));
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         await scheduler.StartAsync(CancellationToken.None);
         try
         {
@@ -159,7 +159,7 @@ public sealed class BadSourceDataTests
         p.Write("data/cities.csv", Cities);
         p.Dataset("cities", CitiesDataset());
         await using var engine = await p.OpenAsync();
-        var scheduler = new DatasetScheduler(engine, new FakeTimeProvider(Start));
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, new FakeTimeProvider(Start));
         await scheduler.StartAsync(CancellationToken.None);
         try
         {

@@ -20,7 +20,7 @@ internal static class LocalReads
     {
         var policy = new AccessPolicy(engine.Project, MaskKey.Load(Path.GetDirectoryName(engine.Project.StatePath)!), devAnonymousIsAdmin: false);
         await using var audit = new AuditWriter(engine.State, NullLogger<AuditWriter>.Instance);
-        var pipeline = new ReadPipeline(engine, policy, audit);
+        var pipeline = new ReadPipeline(engine.Project, engine.Reader, engine.Schemas, engine.Semantic, engine.Trust, policy, audit);
         await pipeline.ServeAsync(request(Principal.Local), sink, ct);
     }
 }

@@ -2,8 +2,10 @@ using Cronos;
 using Ladle.Core.Model;
 using Ladle.Engine.Internal;
 using Ladle.Engine.State;
+using Ladle.Engine.Versions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ladle.Engine.Scheduling;
 
@@ -19,7 +21,9 @@ public sealed class DatasetScheduler : IHostedService
     /// <summary>The trigger of a run that replaces one Ladle's stopping interrupted.</summary>
     public const string RecoveryTrigger = "recovery";
 
-    private readonly LadleEngine _engine;
+    private readonly ProjectDefinition _project;
+    private readonly VersionCatalog _catalog;
+    private readonly IVersionLedger _versions;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RunQueue _queue;
@@ -30,14 +34,21 @@ public sealed class DatasetScheduler : IHostedService
     private Task _loop = Task.CompletedTask;
     private long _sleepingUntilTicks;
 
-    public DatasetScheduler(LadleEngine engine, TimeProvider? time = null)
+    /// <summary>
+    /// A scheduler over the project's table datasets: it reads the catalog (is a version served?) and the ledger
+    /// (the newest attempt), and every run goes through <paramref name="publisher"/>.
+    /// </summary>
+    public DatasetScheduler(ProjectDefinition project, VersionCatalog catalog, IVersionLedger versions, Publisher publisher,
+        TimeProvider? time = null, ILogger? logger = null)
     {
-        _engine = engine;
+        _project = project;
+        _catalog = catalog;
+        _versions = versions;
         _time = time ?? TimeProvider.System;
-        _logger = engine.Loggers.CreateLogger("Ladle.Scheduler");
-        _queue = new RunQueue(engine, _time, _logger);
+        _logger = logger ?? NullLogger.Instance;
+        _queue = new RunQueue(project, catalog, publisher, _time, _logger);
         // The loader validated every schedule, so parsing cannot fail here.
-        _schedules = engine.Project.Datasets
+        _schedules = project.Datasets
             .Where(d => d.Materialization == Materialization.Table && d.Schedule is not null)
             .Select(d => (d, CronExpression.Parse(d.Schedule!)))
             .ToList();
@@ -49,7 +60,7 @@ public sealed class DatasetScheduler : IHostedService
     /// </summary>
     public QueuedRun Request(string dataset, string trigger)
     {
-        var name = _engine.GetDataset(dataset).Name;
+        var name = _project.GetDataset(dataset).Name;
         return _queue.Request([name], trigger, joinBuilding: false).Single(r => r.Run.Dataset == name);
     }
 
@@ -109,8 +120,8 @@ public sealed class DatasetScheduler : IHostedService
         var missed = new List<string>();
         foreach (var (dataset, cron) in _schedules)
         {
-            if (_engine.Catalog.Current(dataset.Name) is null) continue;
-            var latest = (await _engine.State.ListVersionsAsync(dataset.Name, 1, cancellationToken)).FirstOrDefault();
+            if (_catalog.Current(dataset.Name) is null) continue;
+            var latest = (await _versions.ListVersionsAsync(dataset.Name, 1, cancellationToken)).FirstOrDefault();
             if (latest is null || latest.Status == VersionStatus.Interrupted) continue;
             var due = cron.GetNextOccurrence(latest.StartedAt, TimeZoneInfo.Utc);
             if (due is null || due > now) continue;
@@ -128,10 +139,10 @@ public sealed class DatasetScheduler : IHostedService
     private async Task RunInterruptedAsync(CancellationToken cancellationToken)
     {
         var owed = new List<string>();
-        foreach (var dataset in _engine.Project.Datasets.Where(d => d.Materialization == Materialization.Table))
+        foreach (var dataset in _project.Datasets.Where(d => d.Materialization == Materialization.Table))
         {
-            if (_engine.Catalog.Current(dataset.Name) is null) continue;
-            var latest = (await _engine.State.ListVersionsAsync(dataset.Name, 1, cancellationToken)).FirstOrDefault();
+            if (_catalog.Current(dataset.Name) is null) continue;
+            var latest = (await _versions.ListVersionsAsync(dataset.Name, 1, cancellationToken)).FirstOrDefault();
             if (latest?.Status != VersionStatus.Interrupted) continue;
             Log.RerunInterrupted(_logger, dataset.Name, latest.Version, RecoveryTrigger);
             owed.Add(dataset.Name);

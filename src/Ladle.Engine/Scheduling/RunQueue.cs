@@ -1,6 +1,7 @@
 using Ladle.Core.Errors;
 using Ladle.Core.Model;
 using Ladle.Engine.Internal;
+using Ladle.Engine.Versions;
 using Microsoft.Extensions.Logging;
 
 namespace Ladle.Engine.Scheduling;
@@ -17,7 +18,9 @@ internal sealed class RunQueue
     // slow source must not hold up every other dataset.
     private const int MaxConcurrentBuilds = 2;
 
-    private readonly LadleEngine _engine;
+    private readonly ProjectDefinition _project;
+    private readonly VersionCatalog _catalog;
+    private readonly Publisher _publisher;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
@@ -26,9 +29,11 @@ internal sealed class RunQueue
     private readonly SemaphoreSlim _builders = new(MaxConcurrentBuilds, MaxConcurrentBuilds);
     private readonly CancellationTokenSource _stopping = new();
 
-    public RunQueue(LadleEngine engine, TimeProvider time, ILogger logger)
+    public RunQueue(ProjectDefinition project, VersionCatalog catalog, Publisher publisher, TimeProvider time, ILogger logger)
     {
-        _engine = engine;
+        _project = project;
+        _catalog = catalog;
+        _publisher = publisher;
         _time = time;
         _logger = logger;
     }
@@ -49,13 +54,13 @@ internal sealed class RunQueue
     /// </summary>
     public IReadOnlyList<QueuedRun> Request(IReadOnlyCollection<string> names, string trigger, bool joinBuilding)
     {
-        var named = names.Select(_engine.GetDataset).ToList();
+        var named = names.Select(_project.GetDataset).ToList();
         if (named.FirstOrDefault(d => d.Materialization != Materialization.Table) is { } live)
             throw new InvalidRequestException(
                 $"dataset '{live.Name}' is live: live datasets are read from their source on every request; nothing to refresh");
         var wanted = new HashSet<string>(named.Select(d => d.Name), StringComparer.OrdinalIgnoreCase);
-        var datasets = _engine.Project.WithDependencies(wanted)
-            .Where(d => wanted.Contains(d.Name) || (d.Materialization == Materialization.Table && _engine.Catalog.Current(d.Name) is null))
+        var datasets = _project.WithDependencies(wanted)
+            .Where(d => wanted.Contains(d.Name) || (d.Materialization == Materialization.Table && _catalog.Current(d.Name) is null))
             .ToList();
 
         var admitted = new List<QueuedRun>(datasets.Count);
@@ -99,7 +104,7 @@ internal sealed class RunQueue
     {
         lock (_lock)
         {
-            return _engine.Project.Datasets
+            return _project.Datasets
                 .Select(d => _slots.GetValueOrDefault(d.Name))
                 .SelectMany(s => new[] { s?.Current, s?.Next })
                 .OfType<DatasetRun>()
@@ -205,7 +210,7 @@ internal sealed class RunQueue
     /// <summary>Builds the dataset; a failure at the source is tried again after 1, 2, 4… times retry_backoff.</summary>
     private async Task<RunOutcome> BuildAsync(DatasetRun run)
     {
-        var settings = _engine.Project.Server;
+        var settings = _project.Server;
         for (var retry = 0; ; retry++)
         {
             RunOutcome result;
@@ -213,7 +218,7 @@ internal sealed class RunQueue
             try
             {
                 run.AttemptStarted();
-                result = await _engine.Publisher.MaterializeOneAsync(run.Definition, run.Trigger, null, _stopping.Token);
+                result = await _publisher.MaterializeOneAsync(run.Definition, run.Trigger, null, _stopping.Token);
             }
             finally
             {
@@ -243,7 +248,7 @@ internal sealed class RunQueue
     /// <summary>Derived data follows its inputs: table datasets without a schedule of their own are rebuilt.</summary>
     private void Cascade(DatasetDefinition published)
     {
-        var dependents = _engine.Project.Datasets
+        var dependents = _project.Datasets
             .Where(d => d.Materialization == Materialization.Table && d.Schedule is null &&
                         d.DependsOn.Contains(published.Name, StringComparer.OrdinalIgnoreCase))
             .Select(d => d.Name)

@@ -21,14 +21,14 @@ public sealed class MetricExecution : IAsyncDisposable
     private CachedAnswer? _cached;
     private bool _looked;
 
-    private readonly Lazy<(CompiledMetricSql Sql, IReadOnlyList<RollupVerdict> Rollups)> _compiled;
+    private readonly Lazy<(SqlStatement Sql, IReadOnlyList<RollupVerdict> Rollups)> _compiled;
 
     internal MetricExecution(MetricsEngine metrics, MetricPlan plan, SourceConnector connector, string engine,
-        Func<(CompiledMetricSql, IReadOnlyList<RollupVerdict>)> compile,
+        Func<(SqlStatement, IReadOnlyList<RollupVerdict>)> compile,
         IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> datasets, IReadOnlyList<IDisposable> leases,
         string? cacheKey, string? notCached)
     {
-        _compiled = new Lazy<(CompiledMetricSql, IReadOnlyList<RollupVerdict>)>(compile);
+        _compiled = new Lazy<(SqlStatement, IReadOnlyList<RollupVerdict>)>(compile);
         _metrics = metrics;
         _connector = connector;
         _leases = leases;
@@ -48,7 +48,7 @@ public sealed class MetricExecution : IAsyncDisposable
     public string Engine { get; }
 
     /// <summary>The statement (compiled on first use: a cache hit never needs it).</summary>
-    public CompiledMetricSql Sql => _compiled.Value.Sql;
+    public SqlStatement Sql => _compiled.Value.Sql;
 
     /// <summary>Every dataset read, with the published version leased for it (null for live datasets).</summary>
     public IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> Datasets { get; }
@@ -88,8 +88,7 @@ public sealed class MetricExecution : IAsyncDisposable
     public async Task<ResultStream> ReadAsync(CancellationToken cancellationToken)
     {
         if (Lookup() is { } hit) return new BatchListStream(hit.Schema, hit.Rows);
-        var statement = new SqlStatement(Sql.Text, Sql.Parameters);
-        var result = await _connector.QueryAsync(statement, Schema, cancellationToken);
+        var result = await _connector.QueryAsync(Sql, Schema, cancellationToken);
         if (CacheKey is null) return result;
         var key = CacheKey;
         var datasets = Datasets.Select(d => d.Dataset.Name).ToList();

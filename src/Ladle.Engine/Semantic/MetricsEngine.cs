@@ -101,7 +101,7 @@ public sealed class MetricsEngine
             else key = CacheKeyOf(plan, read, rowFilters);
 
             // Which rollup answers and the SQL are worked out only when the rows are read or explained: a cache hit needs neither.
-            (CompiledMetricSql, IReadOnlyList<RollupVerdict>) Compile()
+            (SqlStatement, IReadOnlyList<RollupVerdict>) Compile()
             {
                 var verdicts = new List<RollupVerdict>();
                 var rollups = new Dictionary<PlanNode, RollupSource>();

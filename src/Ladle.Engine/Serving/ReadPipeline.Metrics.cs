@@ -7,6 +7,7 @@ using Ladle.Core.Queries;
 using Ladle.Core.Semantic.Planning;
 using Ladle.Core.Semantic.Queries;
 using Ladle.Engine.Access;
+using Ladle.Engine.Internal;
 using Ladle.Engine.Encoders;
 using Ladle.Engine.Results;
 using Ladle.Engine.Semantic;
@@ -20,14 +21,14 @@ public sealed partial class ReadPipeline
     /// <summary>A metric query planned against the semantic layer inside the caller's metric scope, its limit capped for paged and limited sinks.</summary>
     private MetricsPlan PlanMetrics(MetricsRequest request, SinkCapabilities capabilities)
     {
-        var maxLimit = capabilities.Paged ? Engine.Project.Server.MaxPageSize : capabilities.MaxRows + 1;
-        var planned = Engine.Semantic.Plan(request.Query, maxLimit, MetricScopeOf(request.Principal));
+        var maxLimit = capabilities.Paged ? _project.Server.MaxPageSize : capabilities.MaxRows + 1;
+        var planned = _semantic.Plan(request.Query, maxLimit, MetricScopeOf(request.Principal));
         return new MetricsPlan(request.Query, planned, capabilities.Paged ? DataAction.Read : DataAction.Export);
     }
 
     /// <summary>Leases the versions the metric query reads and compiles it (MetricSqlWriter: cache, rollup or one statement), each dataset's row filters applied before aggregation.</summary>
     private OpenedMetrics OpenMetrics(MetricsPlan plan, IReadOnlyDictionary<string, PolicyScope> scopes) =>
-        new(Engine, plan, Engine.Semantic.Open(plan.Planned, RowFiltersOf(scopes)));
+        new(_semantic, plan, _semantic.Open(plan.Planned, RowFiltersOf(scopes)));
 
     private static Dictionary<string, IReadOnlyList<IReadOnlyList<Filter>>> RowFiltersOf(IReadOnlyDictionary<string, PolicyScope> scopes)
     {
@@ -38,7 +39,7 @@ public sealed partial class ReadPipeline
     }
 
     /// <summary>A metric query opened on its engine: answered from the cache, a rollup or one statement.</summary>
-    private sealed class OpenedMetrics(LadleEngine engine, MetricsPlan plan, MetricExecution execution) : OpenedRead
+    private sealed class OpenedMetrics(MetricsEngine semantic, MetricsPlan plan, MetricExecution execution) : OpenedRead
     {
         private byte[]? _encoded;
         private Results.ResultStream? _result;
@@ -56,7 +57,7 @@ public sealed partial class ReadPipeline
             if (execution.Lookup() is { } hit && answer.Status == DataStatus.Ok && sink.Encoder is JsonEncoder or CsvEncoder or NdJsonEncoder)
             {
                 var encoder = sink.Encoder;
-                engine.Semantic.Count(execution);
+                semantic.Count(execution);
                 if (!answer.Shared || !hit.Encodings.TryGetValue(encoder.Format, out var encoded))
                 {
                     using var buffer = new MemoryStream();
@@ -70,7 +71,7 @@ public sealed partial class ReadPipeline
             }
             // The statement starts before the answer does, so its errors are still refusals.
             _result = await execution.ReadAsync(cancellationToken);
-            engine.Semantic.Count(execution);
+            semantic.Count(execution);
         }
 
         public override async Task<long> WriteAsync(IReadSink sink, ReadAnswer answer, Stream body, CancellationToken cancellationToken)
@@ -95,15 +96,15 @@ public sealed partial class ReadPipeline
     public async Task<MetricExplanation> ExplainMetricsAsync(Principal principal, MetricQuery query, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var plan = Engine.Semantic.Plan(query, Engine.Project.Server.MaxPageSize, MetricScopeOf(principal));
+        var plan = _semantic.Plan(query, _project.Server.MaxPageSize, MetricScopeOf(principal));
         var planned = clock.Elapsed.TotalMilliseconds;
         // Explain shows the SQL and every dataset read, so it needs sight of all of them (a metric granted by name is not enough).
-        if (plan.Datasets.Any(d => !Policy.CanSee(principal, Engine.GetDataset(d))))
+        if (plan.Datasets.Any(d => !Policy.CanSee(principal, _project.GetDataset(d))))
             throw new ForbiddenException($"explain shows the SQL and the datasets a query reads, and principal '{principal.Name}' may not see all of them; ask without explain");
         var scopes = await AuthorizeMetricsAsync(principal, plan, DataAction.Read, cancellationToken);
         // Compiling is writing the SQL for the engine (and looking up the cache), not the policy step before it.
         clock.Restart();
-        await using var execution = Engine.Semantic.Open(plan, RowFiltersOf(scopes));
+        await using var execution = _semantic.Open(plan, RowFiltersOf(scopes));
         var compiled = clock.Elapsed.TotalMilliseconds;
         {
             var (_, read) = Judge(execution.Datasets, named: true, refuse: false);
@@ -120,7 +121,7 @@ public sealed partial class ReadPipeline
     /// token narrows them to the metrics it names, or, naming none, to those over the datasets it names.
     /// </summary>
     public IEnumerable<Core.Semantic.MetricDefinition> MetricsCatalog(Principal principal) =>
-        Engine.Project.Semantic.Metrics.Where(m => MayQueryMetric(principal, m));
+        _project.Semantic.Metrics.Where(m => MayQueryMetric(principal, m));
 
     /// <summary>
     /// What a principal may name in a metric query: the metrics of its catalog, and dimensions of datasets it may
@@ -130,7 +131,7 @@ public sealed partial class ReadPipeline
     public MetricScope MetricScopeOf(Principal principal)
     {
         if (Policy.IsAdmin(principal)) return MetricScope.All;
-        var layer = Engine.Project.Semantic;
+        var layer = _project.Semantic;
         var own = new HashSet<string>(layer.Metrics.Where(m => MayQueryMetric(principal, m) && IsOwnMetric(principal, m.Name))
             .SelectMany(m => layer.MeasuresOf(m.Name)).Select(m => m.Model), StringComparer.OrdinalIgnoreCase);
         return new MetricScope(m => MayQueryMetric(principal, m), r =>
@@ -141,7 +142,7 @@ public sealed partial class ReadPipeline
 
     private bool MayQueryMetric(Principal principal, Core.Semantic.MetricDefinition metric)
     {
-        var layer = Engine.Project.Semantic;
+        var layer = _project.Semantic;
         var datasets = layer.MeasuresOf(metric.Name).Select(layer.ModelOf).Select(m => m.Dataset).Distinct().ToList();
         if (principal.AllowedMetrics is { } listed)
         {
@@ -169,7 +170,7 @@ public sealed partial class ReadPipeline
     /// </summary>
     private async Task<Dictionary<string, PolicyScope>> AuthorizeMetricsAsync(Principal principal, MetricPlan plan, DataAction action, CancellationToken cancellationToken)
     {
-        var layer = Engine.Project.Semantic;
+        var layer = _project.Semantic;
         var scope = MetricScopeOf(principal);
         foreach (var metric in plan.Metrics)
         {
@@ -197,7 +198,7 @@ public sealed partial class ReadPipeline
         var masked = new Dictionary<string, IReadOnlyDictionary<string, MaskKind>>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in plan.Datasets)
         {
-            var dataset = Engine.GetDataset(name);
+            var dataset = _project.GetDataset(name);
             // A dataset read for a metric not granted by name, or for a dimension, must be readable like its rows;
             // dimensions were checked above, so one not visible here is a metric's own dataset: name the metric.
             if (!exempt.Contains(dataset.Name))
@@ -206,7 +207,7 @@ public sealed partial class ReadPipeline
                     throw new NotFoundException($"no metric '{string.Join("', '", plan.Metrics.Select(m => m.Name))}' this principal may read");
                 Policy.Authorize(principal, dataset, DataAction.Read);
             }
-            var schema = await Engine.GetSchemaAsync(dataset, cancellationToken);
+            var schema = await _schemas.GetAsync(dataset, cancellationToken);
             var applied = Policy.Apply(principal, dataset, schema, new RowsQuery { Dataset = dataset.Name });
             masked[dataset.Name] = applied.Masks;
             // Several grants with different filters mean "rows of any of them", as for dataset rows.
@@ -257,7 +258,7 @@ public sealed partial class ReadPipeline
     private IReadOnlyList<IReadOnlyList<Filter>> OwnMetricRows(Principal principal, MetricPlan plan, DatasetDefinition dataset, DatasetSchema schema,
         IReadOnlyList<IReadOnlyList<Filter>> datasetFilters)
     {
-        var layer = Engine.Project.Semantic;
+        var layer = _project.Semantic;
         // Through dataset grants (an embed token's 'embed' grants included): null when none covers the dataset.
         var viaDataset = Policy.CanSee(principal with { AllowedDatasets = null }, dataset) ? datasetFilters : null;
         var answers = new List<(string Metric, IReadOnlyList<IReadOnlyList<Filter>> Groups)>();

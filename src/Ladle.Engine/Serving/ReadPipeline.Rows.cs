@@ -15,8 +15,8 @@ public sealed partial class ReadPipeline
     private async Task<RowsPlan> PlanRowsAsync(RowsRequest request, SinkCapabilities capabilities, CancellationToken cancellationToken)
     {
         var dataset = Describe(request.Principal, request.Dataset);
-        var schema = await Engine.GetSchemaAsync(dataset, cancellationToken);
-        var settings = Engine.Project.Server;
+        var schema = await _schemas.GetAsync(dataset, cancellationToken);
+        var settings = _project.Server;
         var query = RowsRequestParser.Parse(dataset.Name, schema, request.Columns, request.Filters, request.Order,
             request.Limit, request.Cursor, capabilities.Paged ? settings.MaxPageSize : null);
         if (capabilities.Paged && query.Limit is null) query = query with { Limit = settings.DefaultPageSize };
@@ -30,7 +30,7 @@ public sealed partial class ReadPipeline
                 throw new InvalidRequestException($"'{dataset.Name}' is live: it has no versions", "version");
             query = query with { PinnedVersion = pinned };
         }
-        if (query.PinnedVersion is { } asked && Engine.Trust.Quarantine(dataset.Name, asked) is not null && !MayInspectQuarantine(request.Principal, dataset))
+        if (query.PinnedVersion is { } asked && _trust.Quarantine(dataset.Name, asked) is not null && !MayInspectQuarantine(request.Principal, dataset))
             throw new ForbiddenException(
                 $"version {asked} of '{dataset.Name}' is quarantined: only its owner ({dataset.Owner ?? "none set"}) and admins may read it; the served version answers without version=");
         if (capabilities.MaxRows is { } most && (query.Limit is null || query.Limit > most))
@@ -55,9 +55,9 @@ public sealed partial class ReadPipeline
     private async Task<OpenedRead> OpenRowsAsync(RowsPlan plan, IReadOnlyDictionary<string, PolicyScope> scopes, SinkCapabilities capabilities, CancellationToken cancellationToken)
     {
         var query = plan.Scoped(scopes[plan.Dataset.Name]);
-        if (capabilities.NativeCopy is { } native && await Engine.TryOpenNativeExportAsync(plan.Dataset, query, cancellationToken) is { } export)
+        if (capabilities.NativeCopy is { } native && await _reader.TryOpenNativeExportAsync(plan.Dataset, query, cancellationToken) is { } export)
             return new OpenedRows(this, plan, query, export.Version, native, export, null);
-        var result = await Engine.ReadRowsAsync(plan.Dataset, query, cancellationToken);
+        var result = await _reader.ReadRowsAsync(plan.Dataset, query, cancellationToken);
         return new OpenedRows(this, plan, query, result.Version, null, null, result);
     }
 
@@ -70,7 +70,7 @@ public sealed partial class ReadPipeline
         if (Policy.IsAdmin(principal)) return true;
         if (principal.Method == AuthMethod.Embed || dataset.Owner is not { Length: > 0 } owner) return false;
         return string.Equals(principal.Name, owner, StringComparison.OrdinalIgnoreCase) ||
-               (Engine.Project.Access.Principals.TryGetValue(principal.Name, out var definition) &&
+               (_project.Access.Principals.TryGetValue(principal.Name, out var definition) &&
                 definition.Attributes.TryGetValue("email", out var email) && string.Equals(email, owner, StringComparison.OrdinalIgnoreCase));
     }
 
@@ -100,7 +100,7 @@ public sealed partial class ReadPipeline
         public override IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> Leased { get; } = [(plan.Dataset, version)];
 
         public override Task<long> CountAsync(CancellationToken cancellationToken) =>
-            pipeline.Engine.CountRowsAsync(plan.Dataset, scoped with { PinnedVersion = version?.Version ?? scoped.PinnedVersion }, cancellationToken);
+            pipeline._reader.CountRowsAsync(plan.Dataset, scoped with { PinnedVersion = version?.Version ?? scoped.PinnedVersion }, cancellationToken);
 
         public override async Task<long> WriteAsync(IReadSink sink, ReadAnswer answer, Stream body, CancellationToken cancellationToken)
         {

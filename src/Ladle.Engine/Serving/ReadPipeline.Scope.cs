@@ -30,7 +30,7 @@ public sealed partial class ReadPipeline
     public async Task<ReadScope> ScopeAsync(Principal principal, DatasetDefinition dataset, CancellationToken cancellationToken)
     {
         DatasetSchema schema;
-        try { schema = await Engine.GetSchemaAsync(dataset, cancellationToken); }
+        try { schema = await _schemas.GetAsync(dataset, cancellationToken); }
         catch (LadleException)
         {
             // Nothing published yet and no declared columns: the declared ones (none) still bind filters and masks.

@@ -25,7 +25,7 @@ public sealed partial class ReadPipeline
     {
         try
         {
-            return new OpenedSql(await Engine.QueryStoreAsync(plan.Sql, cancellationToken));
+            return new OpenedSql(await _reader.QueryStoreAsync(plan.Sql, cancellationToken));
         }
         catch (SourceUnavailableException e)
         {

@@ -4,9 +4,12 @@ using Ladle.Core.Model;
 using Ladle.Core.Plans;
 using Ladle.Core.Policy;
 using Ladle.Engine.Access;
+using Ladle.Engine.Internal;
 using Ladle.Engine.Encoders;
 using Ladle.Engine.Results;
+using Ladle.Engine.Semantic;
 using Ladle.Engine.Trust;
+using Ladle.Engine.Versions;
 
 namespace Ladle.Engine.Serving;
 
@@ -16,22 +19,32 @@ namespace Ladle.Engine.Serving;
 /// leased versions → trust gate → compile → execute → sink → audit and metrics. The REST API and the CLI are
 /// adapters that call this with a sink of their own; none can skip a step.
 /// </summary>
-public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy policy, IAuditSink audit, IServingMetrics? metrics = null, Access.RateLimits? limits = null)
+/// <remarks>
+/// It takes only the parts a read uses — the project, the reader of datasets, their schemas, the metrics engine and
+/// the trust registry — never the engine that composes them.
+/// </remarks>
+public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReader reader, DatasetSchemas schemas, MetricsEngine semantic,
+    TrustRegistry trust, IAccessPolicy policy, IAuditSink audit, IServingMetrics? metrics = null, Access.RateLimits? limits = null)
 {
-    public LadleEngine Engine { get; } = engine;
+    private readonly ProjectDefinition _project = project;
+    private readonly DatasetReader _reader = reader;
+    private readonly DatasetSchemas _schemas = schemas;
+    private readonly MetricsEngine _semantic = semantic;
+    private readonly TrustRegistry _trust = trust;
+
     public IAccessPolicy Policy { get; } = policy;
 
     /// <summary>Bounds the exports streaming at once (server.max_exports, server.max_exports_per_principal).</summary>
-    public ExportGate Exports { get; } = new(engine.Project.Server.MaxExports, engine.Project.Server.MaxExportsPerPrincipal);
+    public ExportGate Exports { get; } = new(project.Server.MaxExports, project.Server.MaxExportsPerPrincipal);
 
     /// <summary>The datasets a principal may see, in dependency order.</summary>
     public IEnumerable<DatasetDefinition> Catalog(Principal principal) =>
-        Engine.Project.Datasets.Where(d => Policy.CanSee(principal, d));
+        _project.Datasets.Where(d => Policy.CanSee(principal, d));
 
     /// <summary>A dataset the principal may see, or 404 (the same answer as for one that does not exist).</summary>
     public DatasetDefinition Describe(Principal principal, string name)
     {
-        var dataset = Engine.Project.FindDataset(name);
+        var dataset = _project.FindDataset(name);
         if (dataset is not null && Policy.CanSee(principal, dataset)) return dataset;
         var visible = Catalog(principal).Select(d => d.Name).ToList();
         throw new NotFoundException($"no dataset '{name}' ({Core.Loading.Suggest.Hint(name, visible)})");
@@ -155,8 +168,8 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
         var visible = all;
         for (var i = 0; i < all.Count; i++)
         {
-            if (Policy.CanSee(principal, Engine.GetDataset(all[i].Dataset))) continue;
-            visible = all.Where(d => Policy.CanSee(principal, Engine.GetDataset(d.Dataset))).ToList();
+            if (Policy.CanSee(principal, _project.GetDataset(all[i].Dataset))) continue;
+            visible = all.Where(d => Policy.CanSee(principal, _project.GetDataset(d.Dataset))).ToList();
             if (worst.Status != DataStatus.Ok)
                 worst = worst with
                 {
@@ -182,7 +195,7 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
         for (var i = 0; i < leased.Count; i++)
         {
             var (dataset, version) = leased[i];
-            var health = Engine.Trust.Evaluate(dataset, version);
+            var health = _trust.Evaluate(dataset, version);
             if (refuse && health.Status == DataStatus.Stale && dataset.OnStale == OnStale.Refuse) throw new DatasetStaleException(dataset.Name, health);
             read[i] = new DatasetRead(dataset.Name, dataset.Materialization.ToString().ToLowerInvariant(), version?.Version, version?.PublishedAt, health);
             // An answer about one dataset's rows states its reason as it is; an answer over several says whose it is.
@@ -222,7 +235,7 @@ public sealed partial class ReadPipeline(LadleEngine engine, IAccessPolicy polic
     /// <summary>The dataset label of the serving metrics: names come from requests, so unknown ones share one value and the series stay bounded.</summary>
     private string MetricLabel(ReadRequest request, QueryPlan? plan) => request switch
     {
-        RowsRequest rows => Engine.Project.FindDataset(rows.Dataset)?.Name ?? "_unknown",
+        RowsRequest rows => _project.FindDataset(rows.Dataset)?.Name ?? "_unknown",
         TrustedSqlRequest => "_sql",
         _ => plan is { AuditTarget: { Length: > 0 } target } ? target : "_unknown",
     };

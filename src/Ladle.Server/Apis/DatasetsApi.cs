@@ -64,7 +64,7 @@ public static class DatasetsApi
             whole ? null : $"row_count and watermark: they are computed over every row of '{dataset.Name}', and principal '{principal.Name}' reads it through a row filter"));
     }
 
-    private static async Task Rows(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    private static async Task Rows(string name, HttpContext context, ReadPipeline pipeline, ProjectDefinition project, PrincipalResolver principals)
     {
         var q = context.Request.Query;
         var request = new RowsRequest
@@ -80,7 +80,7 @@ public static class DatasetsApi
             Version = q["version"],
         };
         context.Items[AuditMiddleware.AuditedKey] = true;
-        await pipeline.ServeAsync(request, new HttpReadSink(context, q["format"], pipeline.Engine.Project), context.RequestAborted);
+        await pipeline.ServeAsync(request, new HttpReadSink(context, q["format"], project), context.RequestAborted);
     }
 
     private static DatasetSummary Summary(DatasetQueries datasets, DatasetDefinition d)

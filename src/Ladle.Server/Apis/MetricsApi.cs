@@ -40,14 +40,14 @@ public static class MetricsApi
         return TypedResults.Ok(Describe(metrics, metric, pipeline, principal));
     }
 
-    private static async Task QueryGet(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    private static async Task QueryGet(HttpContext context, ReadPipeline pipeline, Core.Model.ProjectDefinition project, PrincipalResolver principals)
     {
         var principal = await principals.ResolveAsync(context);
         var parsed = MetricQueryBody.FromQueryString(context.Request.Query);
-        await AnswerAsync(context, pipeline, principal, parsed);
+        await AnswerAsync(context, pipeline, project, principal, parsed);
     }
 
-    private static async Task QueryPost(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)
+    private static async Task QueryPost(HttpContext context, ReadPipeline pipeline, Core.Model.ProjectDefinition project, PrincipalResolver principals)
     {
         // Who asks comes first: an unauthenticated body is never read, let alone parsed (its size is capped too).
         var principal = await principals.ResolveAsync(context);
@@ -61,10 +61,10 @@ public static class MetricsApi
         {
             throw new Core.Errors.InvalidRequestException($"the body is not valid JSON: {e.Message}", "body");
         }
-        await AnswerAsync(context, pipeline, principal, MetricQueryBody.FromJson(body));
+        await AnswerAsync(context, pipeline, project, principal, MetricQueryBody.FromJson(body));
     }
 
-    private static async Task AnswerAsync(HttpContext context, ReadPipeline pipeline, Core.Policy.Principal principal, MetricQueryBody.Parsed parsed)
+    private static async Task AnswerAsync(HttpContext context, ReadPipeline pipeline, Core.Model.ProjectDefinition project, Core.Policy.Principal principal, MetricQueryBody.Parsed parsed)
     {
         if (parsed.Explain)
         {
@@ -80,7 +80,7 @@ public static class MetricsApi
             Query = parsed.Query,
             IfNoneMatch = context.Request.Headers.IfNoneMatch.ToString() is { Length: > 0 } tag ? tag : null,
         };
-        await pipeline.ServeAsync(request, new HttpReadSink(context, parsed.Format, pipeline.Engine.Project), context.RequestAborted);
+        await pipeline.ServeAsync(request, new HttpReadSink(context, parsed.Format, project), context.RequestAborted);
     }
 
     /// <summary>

@@ -41,7 +41,8 @@ public static class LadleServer
         builder.Services.AddSingleton(_ => new EmbedTokens(engine.Project));
         builder.Services.AddSingleton(_ => new RateLimits(engine.Project.Access));
         builder.Services.AddSingleton<IServingMetrics, PrometheusServingMetrics>();
-        builder.Services.AddSingleton<ReadPipeline>();
+        builder.Services.AddSingleton(sp => new ReadPipeline(engine.Project, engine.Reader, engine.Schemas, engine.Semantic, engine.Trust,
+            sp.GetRequiredService<IAccessPolicy>(), sp.GetRequiredService<IAuditSink>(), sp.GetRequiredService<IServingMetrics>(), sp.GetRequiredService<RateLimits>()));
         builder.Services.AddLadleQueries(engine);
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddSingleton<PrincipalResolver>();
@@ -53,7 +54,8 @@ public static class LadleServer
             sp.GetRequiredService<AlertDispatcher>(), sp.GetRequiredService<ILogger<IncidentMonitor>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentMonitor>());
         // One scheduler per engine: it runs the cron schedules and is the only way runs start while serving.
-        builder.Services.AddSingleton(_ => new DatasetScheduler(engine));
+        builder.Services.AddSingleton(_ => new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher,
+            logger: engine.Loggers.CreateLogger("Ladle.Scheduler")));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DatasetScheduler>());
 
         var app = builder.Build();

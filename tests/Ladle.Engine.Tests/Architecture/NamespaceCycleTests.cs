@@ -40,6 +40,22 @@ public sealed class NamespaceCycleTests
         Assert.Contains(graph.Edges[("Ladle.Engine", "Ladle.Engine.Sources")], e => e.Contains("FilesConnector", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void No_part_outside_the_engine_root_takes_the_engine_in_a_constructor()
+    {
+        // The engine composes its parts and hands each what it uses; a part that took the engine back would make it
+        // the hub every part reaches through again.
+        var assembly = typeof(LadleEngine).Assembly;
+        var offenders = assembly.GetTypes()
+            .Where(t => t.Namespace is { } ns && ns.StartsWith("Ladle.Engine.", StringComparison.Ordinal))
+            .SelectMany(t => t.GetConstructors(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)
+                .Where(c => c.GetParameters().Any(p => p.ParameterType == typeof(LadleEngine)))
+                .Select(c => $"{t.FullName}({string.Join(", ", c.GetParameters().Select(p => p.ParameterType.Name))})"))
+            .ToList();
+        Assert.True(offenders.Count == 0, "constructors that take LadleEngine:\n" + string.Join("\n", offenders));
+        Assert.Contains(assembly.GetTypes(), t => t.Namespace == "Ladle.Engine.Serving" && t.GetConstructors().Length > 0);
+    }
+
     private sealed class NamespaceGraph
     {
         /// <summary>Edge (from, to) with examples "Type → Type" that make it.</summary>

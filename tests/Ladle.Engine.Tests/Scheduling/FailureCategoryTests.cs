@@ -47,7 +47,7 @@ public sealed class FailureCategoryTests(PostgresFixture pg) : IClassFixture<Pos
         p.Dataset("orders", "source: warehouse\nsql: SELEC 1 AS id\n");
         var time = new FakeTimeProvider(Start);
         await using var engine = await p.OpenAsync();
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         await scheduler.StartAsync(CancellationToken.None);
         try
         {
@@ -80,7 +80,7 @@ public sealed class FailureCategoryTests(PostgresFixture pg) : IClassFixture<Pos
         p.Dataset("orders", "source: warehouse\nsql: SELECT NULL::int AS id\nchecks:\n  - name: ids_present\n    type: not_null\n    column: id\n");
         var time = new FakeTimeProvider(Start);
         await using var engine = await p.OpenAsync();
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         await scheduler.StartAsync(CancellationToken.None);
         try
         {
@@ -109,7 +109,7 @@ public sealed class FailureCategoryTests(PostgresFixture pg) : IClassFixture<Pos
         p.Dataset("totals", "sql: select sum(no_such_column) as total from orders\n");
         var time = new FakeTimeProvider(Start);
         await using var engine = await p.OpenAsync();
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         await scheduler.StartAsync(CancellationToken.None);
         try
         {
@@ -139,7 +139,7 @@ public sealed class FailureCategoryTests(PostgresFixture pg) : IClassFixture<Pos
         p.Dataset("orders", "source: warehouse\ntable: public.orders\n");
         var time = new FakeTimeProvider(Start);
         await using var engine = await p.OpenAsync();
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         await scheduler.StartAsync(CancellationToken.None);
         try
         {

@@ -75,7 +75,7 @@ public sealed class SchedulerTests
         p.Dataset("hourly", "source: files\ntable: orders.csv\nschedule: '0 * * * *'\n");
         var time = new FakeTimeProvider(Start);
         await using var engine = await p.OpenAsync();
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         await scheduler.StartAsync(CancellationToken.None);
         try
         {
@@ -114,7 +114,7 @@ public sealed class SchedulerTests
         p.Dataset("items", "source: crm\ntable: items\nschedule: '* * * * *'\n");
         var time = new FakeTimeProvider(Start);
         await using var engine = await p.OpenAsync();
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         var hold = LockExclusively(p.PathOf("data/crm.sqlite"));
         await scheduler.StartAsync(CancellationToken.None);
         try
@@ -165,7 +165,7 @@ public sealed class SchedulerTests
         p.Dataset("items", "source: crm\ntable: items\n");
         var time = new FakeTimeProvider(Start);
         await using var engine = await p.OpenAsync();
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         await scheduler.StartAsync(CancellationToken.None);
         try
         {
@@ -205,7 +205,7 @@ public sealed class SchedulerTests
         p.Dataset("items", "source: crm\ntable: items\n");
         var time = new FakeTimeProvider(Start);
         await using var engine = await p.OpenAsync();
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         await scheduler.StartAsync(CancellationToken.None);
         try
         {
@@ -235,7 +235,7 @@ public sealed class SchedulerTests
         p.Dataset("typed", "source: files\ntable: orders.csv\ncolumns:\n  - name: id\n    type: integer\n  - name: price\n    type: decimal\n");
         var time = new FakeTimeProvider(Start);
         await using var engine = await p.OpenAsync();
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         await scheduler.StartAsync(CancellationToken.None);
         try
         {
@@ -278,7 +278,7 @@ public sealed class SchedulerTests
         await using var engine = await p.OpenAsync();
         Assert.All(await engine.Publisher.MaterializeAsync([], "cli", null, CancellationToken.None), r => Assert.True(r.Published, r.Error));
         WriteOrders(p, 200);
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         await scheduler.StartAsync(CancellationToken.None);
         try
         {
@@ -313,7 +313,7 @@ public sealed class SchedulerTests
         p.Dataset("item_count", "sql: select count(*) as n from items\n");
         var time = new FakeTimeProvider(Start);
         await using var engine = await p.OpenAsync();
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         await scheduler.StartAsync(CancellationToken.None);
         try
         {
@@ -344,7 +344,7 @@ public sealed class SchedulerTests
 
         // Two hours later: the hourly schedule came due while nothing ran.
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(2));
-        var scheduler = new DatasetScheduler(engine, time);
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, time);
         await scheduler.StartAsync(CancellationToken.None);
         try
         {
@@ -372,7 +372,7 @@ public sealed class SchedulerTests
             await first.State.BeginVersionAsync("orders", "schedule", DateTimeOffset.UtcNow, CancellationToken.None);
         }
         await using var engine = await p.OpenAsync();
-        var scheduler = new DatasetScheduler(engine, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, new FakeTimeProvider(DateTimeOffset.UtcNow));
         await scheduler.StartAsync(CancellationToken.None);
         try
         {
@@ -394,7 +394,7 @@ public sealed class SchedulerTests
         CreateItems(p, 10);
         p.Dataset("items", "source: crm\ntable: items\n");
         await using var engine = await p.OpenAsync();
-        var scheduler = new DatasetScheduler(engine, new FakeTimeProvider(Start));
+        var scheduler = new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher, new FakeTimeProvider(Start));
         await scheduler.StartAsync(CancellationToken.None);
         // Locked before the run starts: taken after, a fast run could read its ten rows and publish first.
         var hold = LockExclusively(p.PathOf("data/crm.sqlite"));

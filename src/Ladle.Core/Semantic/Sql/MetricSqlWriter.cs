@@ -41,12 +41,12 @@ public sealed partial class MetricSqlWriter
     /// adds per dataset (groups of conditions, one per grant: a row shows when one group holds), applied to that dataset's rows before anything is aggregated; <paramref name="rollups"/>
     /// are the nodes a rollup answers.
     /// </summary>
-    public static CompiledMetricSql Write(MetricPlan plan, SqlDialect dialect, Func<string, string> relationOf,
+    public static SqlStatement Write(MetricPlan plan, SqlDialect dialect, Func<string, string> relationOf,
         IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyList<Filter>>>? rowFilters = null, IReadOnlyDictionary<PlanNode, RollupSource>? rollups = null)
     {
         var writer = new MetricSqlWriter(plan, dialect, relationOf, rowFilters, rollups);
         var text = writer.Statement();
-        return new CompiledMetricSql(text, writer._parameters.Values);
+        return new SqlStatement(text, writer._parameters.Values);
     }
 
     private string Bind(object value) => _parameters.Bind(value);
