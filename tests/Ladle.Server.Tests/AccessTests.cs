@@ -307,6 +307,9 @@ public sealed class AccessTests(AccessFixture fixture) : IClassFixture<AccessFix
             Assert.Equal(HttpStatusCode.Forbidden, export.StatusCode);
             Assert.Contains("may not export dataset 'orders'", await export.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+        // The grant is decided before the request's parameters are looked at: a bad filter changes nothing.
+        using var badExport = await fixture.GetAsync("/api/v1/datasets/orders/rows?format=csv&filter=no_such_column:eq:1", fixture.Tokens["bob"]);
+        Assert.Equal(HttpStatusCode.Forbidden, badExport.StatusCode);
         using var audit = await fixture.GetAsync("/api/v1/audit", fixture.Tokens["bob"]);
         Assert.Equal(HttpStatusCode.Forbidden, audit.StatusCode);
 

@@ -15,6 +15,8 @@ public sealed partial class ReadPipeline
     private async Task<RowsPlan> PlanRowsAsync(RowsRequest request, SinkCapabilities capabilities, CancellationToken cancellationToken)
     {
         var dataset = Describe(request.Principal, request.Dataset);
+        // The grant comes before the parameters: a principal without it learns nothing from how they parse.
+        Policy.Authorize(request.Principal, dataset, capabilities.Paged ? DataAction.Read : DataAction.Export);
         var schema = await _schemas.GetAsync(dataset, cancellationToken);
         var settings = _project.Server;
         var query = RowsRequestParser.Parse(dataset.Name, schema, request.Columns, request.Filters, request.Order,
