@@ -28,7 +28,7 @@ public static class LadleServer
         builder.WebHost.UseUrls(address.ToUrl());
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
         builder.Services.AddProblemDetails();
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = Contracts.ApiJson.Options.PropertyNamingPolicy);
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(options);
