@@ -3,7 +3,15 @@ using Ladle.Core.Model;
 namespace Ladle.Engine.Results;
 
 /// <summary>A column of a result: its name and logical type.</summary>
-public sealed record ResultColumn(string Name, LadleType Type);
+public sealed record ResultColumn(string Name, LadleType Type)
+{
+    /// <summary>
+    /// The engine's own type name where it says more than <see cref="Type"/> (DuckDB's INTEGER, UUID, INTERVAL,
+    /// DECIMAL(18,2), …), so an interface with a richer type system (the PostgreSQL wire protocol) states it
+    /// exactly; null when only the logical type is known.
+    /// </summary>
+    public string? EngineType { get; init; }
+}
 
 /// <summary>The columns of a result, in order.</summary>
 public sealed class ResultSchema(IReadOnlyList<ResultColumn> columns)

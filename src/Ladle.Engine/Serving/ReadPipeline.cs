@@ -135,6 +135,7 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         RowsRequest rows => await PlanRowsAsync(rows, capabilities, cancellationToken),
         MetricsRequest metric => PlanMetrics(metric, capabilities),
         TrustedSqlRequest sql => PlanTrustedSql(sql),
+        SqlRequest sql => PlanSql(sql),
         _ => throw new InvalidRequestException($"the pipeline does not serve {request.GetType().Name} yet", "request"),
     };
 
