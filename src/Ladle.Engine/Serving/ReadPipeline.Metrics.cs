@@ -62,7 +62,7 @@ public sealed partial class ReadPipeline
                 {
                     using var buffer = new MemoryStream();
                     await using (var rowsOfHit = new Results.BatchListStream(hit.Schema, hit.Rows))
-                        await encoder.WriteAsync(rowsOfHit, buffer, new EncodeContext { Name = "metrics", Data = MetricsDataBlock(plan.Planned, answer) }, cancellationToken);
+                        await encoder.WriteAsync(rowsOfHit, buffer, new EncodeContext { Name = "metrics", Data = MetricsDataBlock(plan.Planned, answer with { AnsweredBy = execution.AnsweredBy }) }, cancellationToken);
                     encoded = buffer.ToArray();
                     if (answer.Shared) execution.KeepEncoding(encoder.Format, encoded);
                 }

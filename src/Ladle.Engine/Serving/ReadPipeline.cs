@@ -92,6 +92,8 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
             if (capabilities.MaxRows is { } most && await read.CountAsync(cancellationToken) > most)
                 throw XlsxEncoder.TooManyRows(most);
             await read.PrepareAsync(sink, answer, cancellationToken);
+            // What answered is known once the cache was looked up: asked before, it compiled the statement a hit never runs.
+            answer = answer with { AnsweredBy = read.AnsweredBy };
             if (capabilities.Bulk) started = await BeginAuditAsync(request, plan, sink.Format, versions, cancellationToken);
             var body = new CountingStream(sink.Begin(answer), bytes);
             rows = await read.WriteAsync(sink, answer, body, cancellationToken);
@@ -184,7 +186,7 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         var etag = read.ETag is { } tag ? $"W/\"{tag.Trim('"')}-{worst.StatusName}\"" : null;
         return new ReadAnswer(plan, worst, visible)
         {
-            Name = read.Name, ETag = etag, AnsweredBy = read.AnsweredBy, Shared = ReferenceEquals(visible, all),
+            Name = read.Name, ETag = etag, Shared = ReferenceEquals(visible, all),
         };
     }
 
