@@ -146,6 +146,24 @@ public sealed class MetricsApiTests(MetricsServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_repeated_query_says_the_cache_answered_it_in_its_header_and_body()
+    {
+        // A query no other test asks, so the first answer is computed here.
+        const string url = "/api/v1/metrics/query?metrics=orders&dimensions=region&granularity=year";
+        using var first = await Http.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.NotEqual("cache", first.Headers.GetValues("Ladle-Answered-By").Single());
+
+        using var again = await Http.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("cache", again.Headers.GetValues("Ladle-Answered-By").Single());
+        var body = await again.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("cache", body.GetProperty("data").GetProperty("answered_by").GetString());
+        using var third = await Http.GetAsync(url);
+        Assert.Equal("cache", (await third.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data").GetProperty("answered_by").GetString());
+    }
+
+    [Fact]
     public async Task Explain_shows_the_sql_and_what_answers()
     {
         const string query = """{"metrics": ["revenue"], "dimensions": ["region"], "time": {"granularity": "month"}, "explain": true}""";
