@@ -289,16 +289,18 @@ public sealed class Publisher
     private static string SourceName(string column, ResultSchema source) => source.Columns[source.IndexOf(column)].Name;
 
     /// <summary>
-    /// The column as the store should hold it: always cast to the declared type's physical type, since one Ladle
-    /// type covers several DuckDB types (a SUM is HUGEINT, a literal DECIMAL(18,3)) and every export writes the
-    /// stored type. A timestamp is kept as the source has it: casting a zoned one would read the session's zone.
+    /// The column as the store should hold it: cast to the declared type's physical type, since one Ladle type
+    /// covers several DuckDB types (a SUM is HUGEINT) and every export writes the stored type. A timestamp is kept as
+    /// the source has it: casting a zoned one would read the session's zone. A decimal that is already a DECIMAL keeps
+    /// its precision and scale (DECIMAL(12,2) stays so, and exports as such); anything else declared decimal becomes
+    /// DECIMAL(38,10).
     /// </summary>
     private static string Projection(ResultColumn column, ResultSchema source)
     {
         var sourceColumn = source.Columns[source.IndexOf(column.Name)];
         var quoted = SqlDialect.DuckDb.Quote(sourceColumn.Name);
         var alias = SqlDialect.DuckDb.Quote(column.Name);
-        return sourceColumn.Type == LadleType.Timestamp && column.Type == LadleType.Timestamp
+        return sourceColumn.Type == column.Type && column.Type is LadleType.Timestamp or LadleType.Decimal
             ? $"{quoted} AS {alias}"
             : $"CAST({quoted} AS {SqlDialect.DuckDb.TypeName(column.Type)}) AS {alias}";
     }

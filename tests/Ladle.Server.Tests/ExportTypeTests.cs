@@ -31,6 +31,8 @@ public sealed class ExportTypeTests : IAsyncLifetime
         LoopbackServer.File(root, "datasets/typed.yaml", "name: typed\nsource: files\ntable: typed.csv\n" + Columns);
         // A SUM of BIGINT is HUGEINT in DuckDB; the contract says integer.
         LoopbackServer.File(root, "datasets/typed_totals.yaml", "name: typed_totals\nsql: select s, sum(i) as units from typed group by s\ncolumns:\n  - { name: s, type: string }\n  - { name: units, type: integer }\n");
+        // DECIMAL(12,2) as the source computes it: stored, and exported, with that precision and scale.
+        LoopbackServer.File(root, "datasets/typed_prices.yaml", "name: typed_prices\nsql: select s, cast(m as decimal(12,2)) as price from typed\ncolumns:\n  - { name: s, type: string }\n  - { name: price, type: decimal }\n");
         LoopbackServer.File(root, "datasets/typed_live.yaml", "name: typed_live\nsource: lake\ntable: typed\nmaterialization: live\n" + Columns);
         using var duck = new DuckDBConnection($"Data Source={Path.Combine(root, "data", "lake.duckdb")}");
         duck.Open();
@@ -52,7 +54,7 @@ public sealed class ExportTypeTests : IAsyncLifetime
     }
 
     /// <summary>The physical and logical type of each column of a Parquet file, as DuckDB's parquet_schema() reads them.</summary>
-    private static Dictionary<string, (string Physical, string Converted, string Logical)> ParquetTypes(byte[] body)
+    private static Dictionary<string, (string Physical, string Converted, string Logical, long? Precision, long? Scale)> ParquetTypes(byte[] body)
     {
         var file = Path.Combine(Path.GetTempPath(), $"ladle-export-types-{Guid.NewGuid():N}.parquet");
         File.WriteAllBytes(file, body);
@@ -61,11 +63,13 @@ public sealed class ExportTypeTests : IAsyncLifetime
             using var duck = new DuckDBConnection("Data Source=:memory:");
             duck.Open();
             using var command = duck.CreateCommand();
-            command.CommandText = $"SELECT name, type, converted_type, logical_type FROM parquet_schema('{file}') WHERE type IS NOT NULL";
+            command.CommandText = $"SELECT name, type, converted_type, logical_type, precision, scale FROM parquet_schema('{file}') WHERE type IS NOT NULL";
             using var reader = command.ExecuteReader();
-            var types = new Dictionary<string, (string, string, string)>();
+            var types = new Dictionary<string, (string, string, string, long?, long?)>();
             while (reader.Read())
-                types[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? "" : reader.GetString(2), reader.IsDBNull(3) ? "" : reader.GetString(3));
+                types[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? "" : reader.GetString(2), reader.IsDBNull(3) ? "" : reader.GetString(3),
+                    reader.IsDBNull(4) ? null : Convert.ToInt64(reader.GetValue(4), System.Globalization.CultureInfo.InvariantCulture),
+                    reader.IsDBNull(5) ? null : Convert.ToInt64(reader.GetValue(5), System.Globalization.CultureInfo.InvariantCulture));
             return types;
         }
         finally
@@ -97,6 +101,19 @@ public sealed class ExportTypeTests : IAsyncLifetime
         var types = ParquetTypes(await ExportAsync("typed_totals", "parquet"));
 
         Assert.Equal("INT64", types["units"].Physical);
+    }
+
+    [Fact]
+    public async Task A_decimal_keeps_the_precision_and_scale_it_is_stored_with_in_parquet_and_csv()
+    {
+        var types = ParquetTypes(await ExportAsync("typed_prices", "parquet"));
+        Assert.Equal(("INT64", "DECIMAL", (long?)12, (long?)2), (types["price"].Physical, types["price"].Converted, types["price"].Precision, types["price"].Scale));
+
+        using var reader = CsvReader.Create(new MemoryStream(await ExportAsync("typed_prices", "csv")), new CsvReaderOptions(), false);
+        reader.ReadHeader();
+        var prices = new List<string>();
+        while (reader.Read()) prices.Add(reader.GetString("price"));
+        Assert.Equal(["2.25", "3.75"], prices);
     }
 
     [Theory]

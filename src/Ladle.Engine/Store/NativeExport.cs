@@ -136,12 +136,19 @@ public sealed class NativeExport : IAsyncDisposable
 
     /// <summary>
     /// Every column as its declared type (integer is BIGINT even where the store computed a HUGEINT, which Parquet
-    /// would write as DOUBLE), and timestamps as UTC instants, as the managed encoders write them.
+    /// would write as DOUBLE), and timestamps as UTC instants, as the managed encoders write them. A decimal keeps
+    /// the precision and scale it is stored with (the source's own, see Publisher): CSV writes its stored scale and
+    /// Parquet the narrowest physical type that holds it, where widening to DECIMAL(38,10) cost both size and time.
     /// </summary>
     private string Projection(INativeFormat format) => string.Join(", ", Columns.Columns.Select(c =>
     {
         var quoted = SqlDialect.DuckDb.Quote(c.Name);
-        var value = c.Type == Core.Model.LadleType.Timestamp ? format.DuckDbTimestamp(quoted) : $"CAST({quoted} AS {SqlDialect.DuckDb.TypeName(c.Type)})";
+        var value = c.Type switch
+        {
+            Core.Model.LadleType.Timestamp => format.DuckDbTimestamp(quoted),
+            Core.Model.LadleType.Decimal => quoted,
+            _ => $"CAST({quoted} AS {SqlDialect.DuckDb.TypeName(c.Type)})",
+        };
         return $"{value} AS {quoted}";
     }));
 
