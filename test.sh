@@ -19,6 +19,24 @@ if [ -z "$(find_pg_bin)" ] || [ ! -e "$(find_pg_bin)/initdb" ]; then
 fi
 PG_BIN="$(find_pg_bin)"
 
+# The real clients the wire-protocol tests drive (tests/clients): Debian's psycopg2, pandas and SQLAlchemy for
+# Debian's own python3, pgjdbc with a JDK (`java Client.java` compiles in memory, which a bare JRE cannot), and
+# node-postgres from npm. Quiet, and only what is missing: a machine that has them spends no time here.
+client_pkgs=""
+/usr/bin/python3 -c 'import psycopg2, pandas, sqlalchemy' 2>/dev/null || client_pkgs="$client_pkgs python3-psycopg2 python3-pandas python3-sqlalchemy"
+[ -e /usr/share/java/postgresql.jar ] || client_pkgs="$client_pkgs libpostgresql-jdbc-java"
+command -v javac >/dev/null || client_pkgs="$client_pkgs default-jdk-headless"
+command -v node >/dev/null || client_pkgs="$client_pkgs nodejs npm"
+if [ -n "$client_pkgs" ]; then
+  echo "== installing the real clients:$client_pkgs"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $client_pkgs >/dev/null
+fi
+if [ ! -d tests/clients/node/node_modules/pg ]; then
+  echo "== installing node-postgres (tests/clients/node)"
+  (cd tests/clients/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
 # PostgreSQL refuses to run as root: run it as the 'postgres' user the package created.
 run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 

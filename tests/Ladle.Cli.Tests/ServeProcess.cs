@@ -25,13 +25,14 @@ internal sealed class ServeProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    public static async Task<ServeProcess> StartAsync(string project, bool dev = true)
+    public static async Task<ServeProcess> StartAsync(string project, bool dev = true, IReadOnlyList<string>? extraArgs = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "ladle.dll"), "serve", "--project", project, "--http", $"127.0.0.1:{port}" })
             start.ArgumentList.Add(a);
         if (dev) start.ArgumentList.Add("--dev");
+        foreach (var a in extraArgs ?? []) start.ArgumentList.Add(a);
         start.Environment["NO_COLOR"] = "1";
         var serve = new ServeProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
         serve._process.OutputDataReceived += (_, e) => serve.Append(e.Data);
@@ -81,7 +82,8 @@ internal sealed class ServeProcess : IAsyncDisposable
         lock (_output) _output.AppendLine(line);
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

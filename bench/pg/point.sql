@@ -1,0 +1,2 @@
+\set id random(:lo, :hi)
+SELECT * FROM orders WHERE order_id = :id;

@@ -1,0 +1,68 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Ladle.Cli.Tests.Clients;
+
+/// <summary>
+/// `ladle serve --dev --pg 127.0.0.1:PORT` over a copy of tests/clients/project, started by the first test that
+/// asks for it, once both datasets are published.
+/// </summary>
+public sealed class LadleClientsFixture : IAsyncLifetime
+{
+    // Assumptions to check at merge: --dev trusts any user on loopback as the local owner, and the database is the
+    // project's name. Change them here if the listener says otherwise.
+    private const string DevUser = "ladle";
+    private const string DatabaseName = "clients";
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "ladle-clients-" + Guid.NewGuid().ToString("N"));
+    private ServeProcess? _serve;
+    private ClientEndpoint? _endpoint;
+
+    public ClientEndpoint Endpoint => _endpoint ?? throw new InvalidOperationException("Call StartAsync first.");
+
+    public async Task StartAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (_endpoint is not null) return;
+            foreach (var file in Directory.EnumerateFiles(ClientsProject.Folder, "*", SearchOption.AllDirectories))
+            {
+                var target = Path.Combine(_root, Path.GetRelativePath(ClientsProject.Folder, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+            var port = ServeProcess.FreePort();
+            _serve = await ServeProcess.StartAsync(_root, dev: true, extraArgs: ["--pg", $"127.0.0.1:{port}"]);
+            await WaitPublishedAsync("orders");
+            await WaitPublishedAsync("customers");
+            _endpoint = new ClientEndpoint("127.0.0.1", port, DevUser, null, "disable", DatabaseName);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task WaitPublishedAsync(string dataset)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            var answer = await _serve!.Http.GetFromJsonAsync<JsonElement>($"/api/v1/datasets/{dataset}");
+            if (answer.TryGetProperty("version", out var version) && version.ValueKind == JsonValueKind.Number) return;
+            await Task.Delay(100);
+        }
+        Assert.Fail($"{dataset} was not published within two minutes:\n{_serve!.Output}");
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_serve is not null) await _serve.DisposeAsync();
+        _gate.Dispose();
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+}
