@@ -23,6 +23,29 @@ public sealed class ScramTests
     }
 
     [Fact]
+    public void With_several_verifiers_of_one_salt_the_one_whose_password_the_client_holds_matches()
+    {
+        var salt = Convert.FromBase64String("W22ZaJ0SNY7soEsUEjb6gQ==");
+        var exchange = new ScramServerExchange("user", [ScramVerifier.Create("other", 4096, salt), ScramVerifier.Create("pencil", 4096, salt)])
+        {
+            ServerNonceForTests = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0",
+        };
+        Assert.Equal(-1, exchange.MatchedVerifier);
+        exchange.HandleClientFirst("n,,n=user,r=rOprNGfwEbeRWgbNEkqO"u8);
+        Assert.True(exchange.TryHandleClientFinal(
+            "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="u8,
+            out var serverFinal));
+        Assert.Equal(1, exchange.MatchedVerifier);
+        Assert.Equal("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=", Encoding.UTF8.GetString(serverFinal));
+    }
+
+    [Fact]
+    public void Verifiers_of_different_salts_cannot_share_an_exchange()
+    {
+        Assert.Throws<ArgumentException>(() => new ScramServerExchange("user", [ScramVerifier.Create("a"), ScramVerifier.Create("b")]));
+    }
+
+    [Fact]
     public void A_proof_from_another_password_fails_without_a_server_signature()
     {
         var verifier = ScramVerifier.Create("not pencil", 4096, Convert.FromBase64String("W22ZaJ0SNY7soEsUEjb6gQ=="));

@@ -18,11 +18,15 @@ internal static class ServeCommand
         var project = CliOptions.Project();
         var http = CliOptions.Http();
         var dev = CliOptions.Dev();
-        var command = new Command("serve", "Serve the project's datasets over HTTP.") { project, http, dev };
+        var pg = new Option<string?>("--pg")
+        {
+            Description = "Also serve SQL over the PostgreSQL wire protocol on host:port, e.g. 127.0.0.1:5433 (default: server.postgres.listen).",
+        };
+        var command = new Command("serve", "Serve the project's datasets over HTTP (and SQL over the PostgreSQL wire protocol with --pg).") { project, http, dev, pg };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
-            await ServeAsync(loaded, new LadleServerOptions { Http = parse.GetValue(http), Dev = parse.GetValue(dev) }, ct);
+            await ServeAsync(loaded, new LadleServerOptions { Http = parse.GetValue(http), Dev = parse.GetValue(dev), Postgres = parse.GetValue(pg) }, ct);
             return CliRunner.Ok;
         }));
         return command;
@@ -36,6 +40,14 @@ internal static class ServeCommand
         await using var host = await LadleServerHost.StartAsync(engine, options, logging => logging.SetMinimumLevel(LogLevel.Warning), cancellationToken);
         var address = ListenAddress.Parse(options.Http ?? project.Server.Http);
         AnsiConsole.MarkupLine($"Serving [bold]{Markup.Escape(project.Name)}[/] on [link]{address.ToUrl()}[/]  (catalog: {address.ToUrl()}/api/v1/datasets)");
+        if (host.Postgres is { } postgres)
+        {
+            var endpoint = postgres.EndPoint;
+            AnsiConsole.MarkupLine($"PostgreSQL wire protocol on [bold]{Markup.Escape(endpoint.ToString())}[/]  (psql \"host={Markup.Escape(endpoint.Address.ToString())} port={endpoint.Port} user=<principal> sslmode=require\", password: an API token)");
+            AnsiConsole.MarkupLine(postgres.CertificateFingerprint is { } fingerprint
+                ? $"  TLS certificate SHA-256 {fingerprint}{(postgres.Settings.Tls.IsSelfSigned ? " (self-signed, under .ladle/)" : "")}"
+                : "  [yellow]TLS is off (server.postgres.tls: off): passwords are protected by SCRAM, data is not encrypted.[/]");
+        }
         if (options.Dev) AnsiConsole.MarkupLine("[yellow]--dev: requests are served without authentication. Do not expose this server.[/]");
         if (project.Alerts.Count > 0)
         {

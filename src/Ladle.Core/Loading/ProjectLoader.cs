@@ -22,7 +22,9 @@ public static partial class ProjectLoader
     private static readonly string[] ProjectKeys = ["name", "description", "sources", "server", "store", "state", "alerts"];
     private static readonly string[] SourceKeys = ["kind", "path", "format", "connection_env", "description"];
     private static readonly string[] ServerKeys = ["http", "default_page_size", "max_page_size", "retain_versions", "status_interval", "run_retries", "retry_backoff",
-        "statement_timeout", "max_exports", "max_exports_per_principal", "max_concurrent_reads"];
+        "statement_timeout", "max_exports", "max_exports_per_principal", "max_concurrent_reads", "postgres"];
+    private static readonly string[] PostgresKeys = ["listen", "require_tls", "tls", "auth"];
+    private static readonly string[] TlsKeys = ["certificate", "key"];
     private static readonly string[] DatasetKeys =
     [
         "name", "domain", "owner", "description", "source", "table", "sql", "depends_on", "columns",
@@ -62,7 +64,7 @@ public static partial class ProjectLoader
             description = map.String("description");
             if (map.String("store") is { } store) storePath = Path.GetFullPath(Path.Combine(root, store));
             (state, statePath) = ReadState(map, root, state, statePath, diagnostics);
-            if (map.Map("server") is { } serverNode) server = ReadServer(new YamlMap(serverNode, ProjectFile, diagnostics, "server", ServerKeys), diagnostics);
+            if (map.Map("server") is { } serverNode) server = ReadServer(new YamlMap(serverNode, ProjectFile, diagnostics, "server", ServerKeys), root, diagnostics);
             if (map.Map("sources") is { } sourcesNode)
             {
                 foreach (var (key, value) in sourcesNode.Children)
@@ -134,7 +136,7 @@ public static partial class ProjectLoader
         }
     }
 
-    private static ServerSettings ReadServer(YamlMap map, DiagnosticBag diagnostics)
+    private static ServerSettings ReadServer(YamlMap map, string root, DiagnosticBag diagnostics)
     {
         var defaults = new ServerSettings();
         return new ServerSettings
@@ -151,7 +153,76 @@ public static partial class ProjectLoader
             MaxExports = map.Int("max_exports", 1, 1000) ?? defaults.MaxExports,
             MaxExportsPerPrincipal = map.Int("max_exports_per_principal", 1, 1000) ?? defaults.MaxExportsPerPrincipal,
             MaxConcurrentReads = map.Int("max_concurrent_reads", 1, 1024) ?? defaults.MaxConcurrentReads,
+            Postgres = map.Map("postgres") is { } postgres
+                ? ReadPostgres(new YamlMap(postgres, ProjectFile, diagnostics, "server.postgres", PostgresKeys), root, diagnostics)
+                : defaults.Postgres,
         };
+    }
+
+    private static PostgresSettings ReadPostgres(YamlMap map, string root, DiagnosticBag diagnostics)
+    {
+        var listen = map.String("listen");
+        if (listen is not null && !IsHostPort(listen))
+            diagnostics.Add(map.At(map.Node("listen")!), $"'listen' in server.postgres is '{listen}', not host:port", "write e.g. 127.0.0.1:5433");
+        var auth = PostgresAuth.ScramSha256;
+        if (map.String("auth") is { } authText)
+        {
+            switch (authText)
+            {
+                case "scram-sha-256": auth = PostgresAuth.ScramSha256; break;
+                case "password": auth = PostgresAuth.Password; break;
+                default:
+                    diagnostics.Add(map.At(map.Node("auth")!), $"unknown 'auth' '{authText}' in server.postgres",
+                        "write scram-sha-256 (the default) or password (cleartext, accepted on TLS connections only)");
+                    break;
+            }
+        }
+        return new PostgresSettings
+        {
+            Listen = listen,
+            RequireTls = map.Bool("require_tls") ?? false,
+            Tls = ReadTls(map, root, diagnostics),
+            Auth = auth,
+        };
+    }
+
+    private static bool IsHostPort(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        return colon > 0 && int.TryParse(text[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && port is >= 0 and <= 65535;
+    }
+
+    /// <summary><c>tls:</c> is a mapping of PEM files, or <c>off</c>; without it a self-signed certificate is generated.</summary>
+    private static PostgresTls ReadTls(YamlMap map, string root, DiagnosticBag diagnostics)
+    {
+        switch (map.Node("tls"))
+        {
+            case null:
+                return PostgresTls.SelfSigned;
+            case YamlScalarNode:
+                return map.Bool("tls") is false ? PostgresTls.Off : PostgresTls.SelfSigned;
+            case YamlMappingNode node:
+                var tls = new YamlMap(node, ProjectFile, diagnostics, "server.postgres.tls", TlsKeys);
+                string? File(string key)
+                {
+                    if (tls.String(key, required: true) is not { } relative) return null;
+                    var path = Path.GetFullPath(Path.Combine(root, relative));
+                    if (!System.IO.File.Exists(path))
+                    {
+                        diagnostics.Add(tls.At(tls.Node(key)!), $"the TLS {key} file '{relative}' does not exist ({path})",
+                            "give the path of a PEM file, relative to the project; or remove 'tls' to use a generated self-signed certificate");
+                        return null;
+                    }
+                    return path;
+                }
+                var certificate = File("certificate");
+                var key = File("key");
+                return certificate is null || key is null ? PostgresTls.SelfSigned : new PostgresTls(certificate, key);
+            case var other:
+                diagnostics.Add(map.At(other), $"'tls' in server.postgres must be a mapping with 'certificate' and 'key', or off, not a {YamlMap.Describe(other)}");
+                return PostgresTls.SelfSigned;
+        }
     }
 
     private static TimeSpan? ReadStatementTimeout(YamlMap map, DiagnosticBag diagnostics)

@@ -41,4 +41,7 @@ public sealed record ServerSettings
 
     /// <summary>Exports streaming at once for one principal; more are answered 429.</summary>
     public int MaxExportsPerPrincipal { get; init; } = 4;
+
+    /// <summary>The PostgreSQL wire-protocol listener (<c>server.postgres:</c>).</summary>
+    public PostgresSettings Postgres { get; init; } = new();
 }

@@ -19,6 +19,9 @@ public sealed class TokenService(ProjectDefinition project, ITokenStore state, T
     private readonly ConcurrentDictionary<string, DateTimeOffset> _touched = new();
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
+    /// <summary>The salts of the SCRAM verifiers made with each token.</summary>
+    public ScramSalts Salts { get; } = new(Path.GetDirectoryName(project.StatePath)!);
+
     /// <summary>True when the text has the shape of a Ladle API token.</summary>
     public static bool LooksLikeToken(string text) => text.StartsWith(Prefix, StringComparison.Ordinal);
 
@@ -31,9 +34,12 @@ public sealed class TokenService(ProjectDefinition project, ITokenStore state, T
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
         var salt = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
         var now = _clock.GetUtcNow();
-        var record = new TokenRecord(id, definition.Name, salt, Hash(salt, secret), now, lifetime is { } l ? now + l : null, null, null, description);
+        var token = $"{Prefix}{id}_{secret}";
+        // The wire protocol's password is the token; its verifier lets SCRAM check it without the token crossing the wire.
+        var verifier = Protocol.Postgres.Scram.ScramVerifier.Create(token, salt: Salts.For(definition.Name)).ToString();
+        var record = new TokenRecord(id, definition.Name, salt, Hash(salt, secret), now, lifetime is { } l ? now + l : null, null, null, description, verifier);
         await state.AddTokenAsync(record, ct);
-        return ($"{Prefix}{id}_{secret}", record);
+        return (token, record);
     }
 
     /// <summary>The principal a token stands for, or 401 saying why not.</summary>
@@ -48,6 +54,16 @@ public sealed class TokenService(ProjectDefinition project, ITokenStore state, T
         var expected = System.Text.Encoding.ASCII.GetBytes(record?.Hash ?? UnknownHash);
         var matches = CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(Hash(record?.Salt ?? UnknownSalt, parts[2])), expected);
         if (record is null || !matches) throw new UnauthorizedException(InvalidToken);
+        return await PrincipalOfAsync(record, ct);
+    }
+
+    /// <summary>The tokens of <paramref name="principal"/> that carry a SCRAM verifier, whatever their state (checked once one matches).</summary>
+    public async Task<IReadOnlyList<TokenRecord>> ScramTokensAsync(string principal, CancellationToken ct) =>
+        (await state.ListTokensAsync(ct)).Where(t => t.ScramVerifier is not null && string.Equals(t.Principal, principal, StringComparison.Ordinal)).ToList();
+
+    /// <summary>The principal a token proven by its holder stands for, or 401 when it is revoked, expired or its principal is gone.</summary>
+    public async Task<Principal> PrincipalOfAsync(TokenRecord record, CancellationToken ct)
+    {
         var now = _clock.GetUtcNow();
         if (record.RevokedAt is { } revoked) throw new UnauthorizedException($"the token was revoked at {revoked.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
         if (record.ExpiresAt is { } expires && expires <= now) throw new UnauthorizedException($"the token expired at {expires.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");

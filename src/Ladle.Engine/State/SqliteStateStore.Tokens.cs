@@ -8,16 +8,16 @@ public sealed partial class SqliteStateStore
 {
     public Task AddTokenAsync(TokenRecord token, CancellationToken cancellationToken) =>
         ExecuteAsync(
-            "INSERT INTO tokens (id, principal, salt, hash, created_at, expires_at, description) VALUES ($id, $principal, $salt, $hash, $created, $expires, $description)",
+            "INSERT INTO tokens (id, principal, salt, hash, created_at, expires_at, description, scram_verifier) VALUES ($id, $principal, $salt, $hash, $created, $expires, $description, $scram)",
             cancellationToken,
             ("$id", token.Id), ("$principal", token.Principal), ("$salt", token.Salt), ("$hash", token.Hash), ("$created", Format(token.CreatedAt)),
-            ("$expires", token.ExpiresAt is { } e ? Format(e) : null), ("$description", token.Description));
+            ("$expires", token.ExpiresAt is { } e ? Format(e) : null), ("$description", token.Description), ("$scram", token.ScramVerifier));
 
     public async Task<TokenRecord?> FindTokenAsync(string id, CancellationToken cancellationToken) =>
-        (await QueryTokensAsync("SELECT * FROM tokens WHERE id = $id", cancellationToken, ("$id", id))).FirstOrDefault();
+        (await QueryTokensAsync("SELECT id, principal, salt, hash, created_at, expires_at, revoked_at, last_used_at, description, scram_verifier FROM tokens WHERE id = $id", cancellationToken, ("$id", id))).FirstOrDefault();
 
     public Task<IReadOnlyList<TokenRecord>> ListTokensAsync(CancellationToken cancellationToken) =>
-        QueryTokensAsync("SELECT * FROM tokens ORDER BY created_at DESC", cancellationToken);
+        QueryTokensAsync("SELECT id, principal, salt, hash, created_at, expires_at, revoked_at, last_used_at, description, scram_verifier FROM tokens ORDER BY created_at DESC", cancellationToken);
 
     public async Task<bool> RevokeTokenAsync(string id, DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -44,7 +44,7 @@ public sealed partial class SqliteStateStore
         {
             DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : DateTimeOffset.Parse(reader.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
             tokens.Add(new TokenRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), At(4)!.Value, At(5), At(6), At(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8)));
+                reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : reader.GetString(9)));
         }
         return tokens;
     }

@@ -103,7 +103,8 @@ public sealed partial class SqliteStateStore : IStateStore
                 expires_at   TEXT,
                 revoked_at   TEXT,
                 last_used_at TEXT,
-                description  TEXT
+                description  TEXT,
+                scram_verifier TEXT
             );
             CREATE TABLE IF NOT EXISTS audit (
                 at          TEXT NOT NULL,
@@ -158,6 +159,15 @@ public sealed partial class SqliteStateStore : IStateStore
         {
             await using var alter = connection.CreateCommand();
             alter.CommandText = "ALTER TABLE audit ADD COLUMN subject TEXT";
+            await alter.ExecuteNonQueryAsync(cancellationToken);
+        }
+        // State files from before the wire protocol: their tokens have no SCRAM verifier (and cannot sign in over it).
+        await using var scramColumn = connection.CreateCommand();
+        scramColumn.CommandText = "SELECT count(*) FROM pragma_table_info('tokens') WHERE name = 'scram_verifier'";
+        if ((long)(await scramColumn.ExecuteScalarAsync(cancellationToken))! == 0)
+        {
+            await using var alter = connection.CreateCommand();
+            alter.CommandText = "ALTER TABLE tokens ADD COLUMN scram_verifier TEXT";
             await alter.ExecuteNonQueryAsync(cancellationToken);
         }
         Internal.PrivateFiles.Restrict(_path);

@@ -22,6 +22,7 @@ public sealed class ScramServerExchange
 
     private readonly string _user;
     private readonly ScramVerifier _verifier;
+    private readonly ScramVerifier[] _candidates;
     private readonly bool _mock;
     private State _state = State.AwaitingClientFirst;
     private string _gs2Header = "";
@@ -31,16 +32,43 @@ public sealed class ScramServerExchange
 
     /// <summary>Starts an exchange for <paramref name="user"/> whose verifier is <paramref name="verifier"/>.</summary>
     public ScramServerExchange(string user, ScramVerifier verifier)
-        : this(user, verifier, mock: false)
+        : this(user, [verifier], mock: false)
     {
     }
 
-    private ScramServerExchange(string user, ScramVerifier verifier, bool mock)
+    /// <summary>
+    /// Starts an exchange for <paramref name="user"/> who may hold any of several passwords (a principal's API
+    /// tokens): the verifiers share one salt and iteration count, since the server sends those before the proof says
+    /// which password the client holds. <see cref="MatchedVerifier"/> tells which one matched.
+    /// </summary>
+    public ScramServerExchange(string user, IReadOnlyList<ScramVerifier> verifiers)
+        : this(user, [.. verifiers], mock: false)
     {
+    }
+
+    private ScramServerExchange(string user, ScramVerifier[] verifiers, bool mock)
+    {
+        if (verifiers.Length == 0)
+        {
+            throw new ArgumentException("An exchange needs at least one verifier; use ForUnknownUser for a user without any.", nameof(verifiers));
+        }
+
+        foreach (var verifier in verifiers)
+        {
+            if (verifier.Iterations != verifiers[0].Iterations || !verifier.Salt.SequenceEqual(verifiers[0].Salt))
+            {
+                throw new ArgumentException("The verifiers of one exchange must share their salt and iteration count.", nameof(verifiers));
+            }
+        }
+
         _user = user;
-        _verifier = verifier;
+        _verifier = verifiers[0];
+        _candidates = verifiers;
         _mock = mock;
     }
+
+    /// <summary>The index of the verifier the client's proof matched, after <see cref="TryHandleClientFinal"/> returned true; -1 before.</summary>
+    public int MatchedVerifier { get; private set; } = -1;
 
     private enum State
     {
@@ -57,7 +85,7 @@ public sealed class ScramServerExchange
     public static ScramServerExchange ForUnknownUser(string user, ReadOnlySpan<byte> mockSecret)
     {
         var salt = HMACSHA256.HashData(mockSecret, Encoding.UTF8.GetBytes(user))[..ScramVerifier.DefaultSaltLength];
-        return new ScramServerExchange(user, ScramVerifier.Unmatchable(salt), mock: true);
+        return new ScramServerExchange(user, [ScramVerifier.Unmatchable(salt)], mock: true);
     }
 
     /// <summary>The FATAL 28P01 error to send when the exchange fails: the same text whatever the reason.</summary>
@@ -172,22 +200,31 @@ public sealed class ScramServerExchange
         }
 
         var authMessage = Encoding.UTF8.GetBytes($"{_clientFirstBare},{_serverFirst},{withoutProof}");
-        var clientSignature = HMACSHA256.HashData(_verifier.StoredKey, authMessage);
         Span<byte> clientKey = stackalloc byte[SHA256.HashSizeInBytes];
-        for (var i = 0; i < clientKey.Length; i++)
+        Span<byte> storedKey = stackalloc byte[SHA256.HashSizeInBytes];
+        var matched = -1;
+        for (var candidate = 0; candidate < _candidates.Length; candidate++)
         {
-            clientKey[i] = (byte)(proof[i] ^ clientSignature[i]);
+            var clientSignature = HMACSHA256.HashData(_candidates[candidate].StoredKey, authMessage);
+            for (var i = 0; i < clientKey.Length; i++)
+            {
+                clientKey[i] = (byte)(proof[i] ^ clientSignature[i]);
+            }
+
+            SHA256.HashData(clientKey, storedKey);
+            if (CryptographicOperations.FixedTimeEquals(storedKey, _candidates[candidate].StoredKey) && matched < 0)
+            {
+                matched = candidate;
+            }
         }
 
-        Span<byte> storedKey = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(clientKey, storedKey);
-        var matches = CryptographicOperations.FixedTimeEquals(storedKey, _verifier.StoredKey);
-        if (!matches || _mock)
+        if (matched < 0 || _mock)
         {
             return false;
         }
 
-        var serverSignature = HMACSHA256.HashData(_verifier.ServerKey, authMessage);
+        MatchedVerifier = matched;
+        var serverSignature = HMACSHA256.HashData(_candidates[matched].ServerKey, authMessage);
         serverFinalMessage = Encoding.UTF8.GetBytes("v=" + Convert.ToBase64String(serverSignature));
         return true;
     }

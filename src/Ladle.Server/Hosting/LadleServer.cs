@@ -25,7 +25,7 @@ public static class LadleServer
         var builder = WebApplication.CreateSlimBuilder();
         if (logging is not null) logging(builder.Logging);
         var address = ListenAddress.Parse(options.Http ?? engine.Project.Server.Http);
-        builder.WebHost.UseUrls(address.ToUrl());
+        Postgres.PgListenerSetup.Listen(builder, engine, options, address);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = Contracts.ApiJson.Options.PropertyNamingPolicy);

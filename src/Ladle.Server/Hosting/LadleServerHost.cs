@@ -27,6 +27,7 @@ public sealed class LadleServerHost : IAsyncDisposable
     private LadleServerHost(WebApplication app, string url, IDisposable announcement, IReadOnlyList<QueuedRun> startupBuilds)
     {
         _app = app;
+        Postgres = app.Services.GetService<Ladle.Server.Postgres.PgListener>();
         Url = url;
         _announcement = announcement;
         StartupBuilds = startupBuilds;
@@ -34,6 +35,9 @@ public sealed class LadleServerHost : IAsyncDisposable
 
     /// <summary>The address the server answers at, as bound (a port of 0 is resolved).</summary>
     public string Url { get; }
+
+    /// <summary>The PostgreSQL wire-protocol listener (where it answers, its TLS fingerprint); null when not configured.</summary>
+    public Ladle.Server.Postgres.PgListener? Postgres { get; }
 
     /// <summary>The host's services (the scheduler, the alert dispatcher, the audit writer).</summary>
     public IServiceProvider Services => _app.Services;
@@ -57,7 +61,8 @@ public sealed class LadleServerHost : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+        var postgres = app.Services.GetService<Ladle.Server.Postgres.PgListener>();
+        var url = Ladle.Server.Postgres.PgListenerSetup.HttpUrl(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [], postgres)
             ?? ListenAddress.Parse(options.Http ?? engine.Project.Server.Http).ToUrl();
         var announcement = LadleServerAnnouncement.Announce(engine.Project, url, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ladle.Server"));
 

@@ -6,6 +6,9 @@ public sealed record LadleServerOptions
     /// <summary>host:port to listen on; null takes the project's server.http.</summary>
     public string? Http { get; init; }
 
+    /// <summary>host:port for the PostgreSQL wire protocol (<c>--pg</c>); null takes the project's server.postgres.listen, if any.</summary>
+    public string? Postgres { get; init; }
+
     /// <summary>Allow unauthenticated requests (local development only).</summary>
     public bool Dev { get; init; }
 

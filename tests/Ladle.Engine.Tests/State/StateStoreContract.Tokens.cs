@@ -7,7 +7,7 @@ public abstract partial class StateStoreContract
     [Fact]
     public async Task A_token_is_found_by_its_id_with_every_field_and_tokens_list_newest_first()
     {
-        var expiring = Token("aaa", At(0)) with { ExpiresAt = At(3600), Description = "dashboards" };
+        var expiring = Token("aaa", At(0)) with { ExpiresAt = At(3600), Description = "dashboards", ScramVerifier = "SCRAM-SHA-256$4096:c2FsdA==$a2V5:a2V5" };
         await Store.AddTokenAsync(expiring, None);
         await Store.AddTokenAsync(Token("bbb", At(10)), None);
         await Store.AddTokenAsync(Token("ccc", At(5)), None);

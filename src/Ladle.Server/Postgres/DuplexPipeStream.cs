@@ -1,0 +1,37 @@
+using System.IO.Pipelines;
+
+namespace Ladle.Server.Postgres;
+
+/// <summary>A connection's transport as one stream, for the TLS handshake and everything after it (SslStream reads and writes one stream).</summary>
+internal sealed class DuplexPipeStream(IDuplexPipe transport) : Stream
+{
+    private readonly Stream _input = transport.Input.AsStream(leaveOpen: true);
+    private readonly Stream _output = transport.Output.AsStream(leaveOpen: true);
+
+    public override bool CanRead => true;
+    public override bool CanWrite => true;
+    public override bool CanSeek => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => _input.Read(buffer, offset, count);
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _input.ReadAsync(buffer, offset, count, cancellationToken);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _input.ReadAsync(buffer, cancellationToken);
+    public override void Write(byte[] buffer, int offset, int count) => _output.Write(buffer, offset, count);
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _output.WriteAsync(buffer, offset, count, cancellationToken);
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => _output.WriteAsync(buffer, cancellationToken);
+    public override void Flush() => _output.Flush();
+    public override Task FlushAsync(CancellationToken cancellationToken) => _output.FlushAsync(cancellationToken);
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _input.Dispose();
+            _output.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}
