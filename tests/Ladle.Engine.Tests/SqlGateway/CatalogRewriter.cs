@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using DuckDB.NET.Data;
 using Ladle.Core.Policy;
 using Ladle.Engine.SqlGateway;
+using Ladle.Engine.SqlGateway.Catalog;
 
 namespace Ladle.Engine.Tests.SqlGateway;
 
@@ -16,6 +17,7 @@ internal sealed class CatalogRewriter(DuckDBConnection connection, ISqlCatalog c
     {
         var tree = Parse(catalog.Normalize(sql));
         var statements = (JsonArray)tree["statements"]!;
+        foreach (var statement in statements) NameColumns(statement!["node"]);
         Walk(statements, principal);
         return Scalar($"SELECT json_deserialize_sql({Literal(tree.ToJsonString())})");
     }
@@ -51,6 +53,16 @@ internal sealed class CatalogRewriter(DuckDBConnection connection, ISqlCatalog c
         _ => value.ToString(),
     };
 
+    // PostgreSQL's names for unnamed output columns (version, format_type, ?column?), from the statement as written.
+    private static void NameColumns(JsonNode? node)
+    {
+        if (Str(node?["type"]) == "SET_OPERATION_NODE") { NameColumns(node!["left"]); return; }
+        if (node?["select_list"] is not JsonArray list) return;
+        foreach (var entry in list.OfType<JsonObject>())
+            if (Str(entry["alias"]) is "" && Str(entry["class"]) is not ("STAR" or "COLUMNS"))
+                entry["alias"] = PgColumnNames.Figure(entry);
+    }
+
     private JsonNode? Walk(JsonNode? node, Principal principal)
     {
         if (node is JsonArray array)
@@ -63,6 +75,10 @@ internal sealed class CatalogRewriter(DuckDBConnection connection, ISqlCatalog c
         foreach (var key in obj.Select(p => p.Key).ToList())
             if (Walk(obj[key], principal) is var replaced && !ReferenceEquals(replaced, obj[key])) obj[key] = replaced;
 
+        // FROM generate_series(…) s: in PostgreSQL s is also the one column's name; DuckDB needs it said.
+        if (Str(obj["type"]) == "TABLE_FUNCTION" && Str(obj["alias"]) is { Length: > 0 } functionAlias
+            && obj["column_name_alias"] is JsonArray { Count: 0 } names)
+            names.Add(functionAlias);
         if (Str(obj["type"]) == "BASE_TABLE"
             && catalog.Relation(Optional(obj["schema_name"]), (string)obj["table_name"]!, principal) is { } relation)
         {

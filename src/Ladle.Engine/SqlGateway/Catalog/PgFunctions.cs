@@ -38,6 +38,8 @@ internal sealed class PgFunctions(Func<Principal, PgCatalogScope> scopes, string
         return name switch
         {
             "version" => Constant(PgSql.Text(banner)),
+            "~*" => Macro("regex_imatch"),
+            "!~*" => Macro("regex_not_imatch"),
             "current_database" or "current_catalog" => Constant(PgSql.Text(scopes(principal).Database)),
             "current_schema" => Constant(PgSql.Text(PgCatalogModel.PublicSchema)),
             "current_schemas" => Macro("current_schemas", SearchPath(scopes(principal))),

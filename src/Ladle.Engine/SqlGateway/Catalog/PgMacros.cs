@@ -52,6 +52,8 @@ internal static class PgMacros
         yield return Macro("quote_ident(s)", "CASE WHEN regexp_full_match(s, '[a-z_][a-z0-9_$]*') THEN s ELSE '\"' || replace(s, '\"', '\"\"') || '\"' END");
         yield return Macro("array_upper(a, d)", "CASE WHEN d = 1 AND len(a) > 0 THEN len(a) END");
         yield return Macro("array_lower(a, d)", "CASE WHEN d = 1 AND len(a) > 0 THEN 1 END");
+        yield return Macro("regex_imatch(a, p)", "regexp_matches(a, p, 'i')");
+        yield return Macro("regex_not_imatch(a, p)", "NOT regexp_matches(a, p, 'i')");
         yield return Macro("null_text(a)", "CAST(NULL AS VARCHAR)");
         yield return Macro("null_text(a, b)", "CAST(NULL AS VARCHAR)");
         yield return Macro("false_of(a)", "false");

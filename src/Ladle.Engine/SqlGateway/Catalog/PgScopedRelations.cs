@@ -53,11 +53,12 @@ internal sealed class PgScopedRelations(PgCatalogScope scope)
         var rows = new List<IReadOnlyDictionary<string, string>>();
         foreach (var t in scope.Tables)
         {
+            // reloptions is empty rather than NULL: DuckDB's NULL || list is NULL where PostgreSQL's is the list (psql's \d+).
             rows.Add(Row(("oid", Oid(t.Oid)), ("relname", PgSql.Text(t.Name)), ("relnamespace", Oid(t.Namespace)),
                 ("reltype", Oid(t.RowType)), ("relowner", Oid(t.Owner)), ("relam", Oid(PgOids.HeapAm)), ("reltuples", "-1"),
                 ("relhasindex", PgSql.Bool(t.Key is not null)), ("relpersistence", "'p'"), ("relkind", "'r'"),
                 ("relnatts", PgSql.Number(t.Columns?.Count ?? 0)), ("relispopulated", "true"), ("relreplident", "'d'"),
-                ("relfilenode", Oid(t.Oid))));
+                ("relfilenode", Oid(t.Oid)), ("reloptions", "[]")));
             if (t.Key is { } key)
                 rows.Add(Row(("oid", Oid(key.IndexOid)), ("relname", PgSql.Text(key.Name)), ("relnamespace", Oid(t.Namespace)),
                     ("relowner", Oid(t.Owner)), ("relam", Oid(PgOids.BtreeAm)), ("reltuples", "-1"), ("relpersistence", "'p'"),
@@ -188,6 +189,7 @@ internal sealed class PgScopedRelations(PgCatalogScope scope)
             ["ordinal_position"] = "a.attnum",
             ["is_nullable"] = "CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END",
             ["data_type"] = $"CASE WHEN t.typcategory = 'A' THEN 'ARRAY' ELSE {f}.format_type(a.atttypid, NULL) END",
+            ["character_octet_length"] = "CASE WHEN a.atttypid IN (25, 1042, 1043) THEN 1073741824 END",
             ["numeric_precision"] = "CASE a.atttypid WHEN 21 THEN 16 WHEN 23 THEN 32 WHEN 20 THEN 64 WHEN 700 THEN 24 WHEN 701 THEN 53 " +
                 "WHEN 1700 THEN CASE WHEN a.atttypmod >= 4 THEN ((a.atttypmod - 4) >> 16) & 65535 END END",
             ["numeric_precision_radix"] = "CASE WHEN a.atttypid IN (21, 23, 20, 700, 701) THEN 2 WHEN a.atttypid = 1700 THEN 10 END",
@@ -220,9 +222,9 @@ internal sealed class PgScopedRelations(PgCatalogScope scope)
             ("table_catalog", PgSql.Text(scope.Database)), ("table_schema", PgSql.Text(t.Schema)), ("table_name", PgSql.Text(t.Name)),
             ("column_name", PgSql.Text(c)), ("ordinal_position", PgSql.Number(i + 1))))).ToList());
 
-    /// <summary>pg_get_indexdef's text for a primary key's index.</summary>
+    /// <summary>pg_get_indexdef's text for a primary key's index (the table unqualified: every schema is on the search path).</summary>
     public static string IndexDefinition(PgTable t) =>
-        $"CREATE UNIQUE INDEX {QuoteIdent(t.Key!.Name)} ON {QuoteIdent(t.Schema)}.{QuoteIdent(t.Name)} USING btree ({string.Join(", ", t.Key.ColumnNames.Select(QuoteIdent))})";
+        $"CREATE UNIQUE INDEX {QuoteIdent(t.Key!.Name)} ON {QuoteIdent(t.Name)} USING btree ({string.Join(", ", t.Key.ColumnNames.Select(QuoteIdent))})";
 
     /// <summary>pg_get_constraintdef's text for a primary key.</summary>
     public static string ConstraintDefinition(PgTable t) => $"PRIMARY KEY ({string.Join(", ", t.Key!.ColumnNames.Select(QuoteIdent))})";

@@ -32,16 +32,17 @@ internal static class PgSql
         if (rows.Count == 0) return $"SELECT {casts} WHERE false";
         foreach (var key in rows.SelectMany(r => r.Keys).Distinct())
             if (columns.All(c => c.Name != key)) throw new InvalidOperationException($"catalog relation {relation} has no column {key}");
-        var values = string.Join(",\n", rows.Select(r => "(" + string.Join(", ", columns.Select(c => r.TryGetValue(c.Name, out var v) ? v : Default(c.Type))) + ")"));
+        var values = string.Join(",\n", rows.Select(r => "(" + string.Join(", ", columns.Select(c => r.TryGetValue(c.Name, out var v) ? v : Default(relation, c.Type))) + ")"));
         return $"SELECT {casts} FROM (VALUES {values}) AS v({string.Join(", ", columns.Select(c => Identifier(c.Name)))})";
     }
 
     /// <summary>Every column of <paramref name="relation"/> as an expression over the given ones, defaults for the rest.</summary>
     public static string Project(string relation, IReadOnlyDictionary<string, string> expressions) =>
         string.Join(", ", (PgRelationShapes.Columns(relation) ?? throw new InvalidOperationException($"no shape for catalog relation {relation}"))
-            .Select(c => $"CAST({(expressions.TryGetValue(c.Name, out var e) ? e : Default(c.Type))} AS {c.Type}) AS {Identifier(c.Name)}"));
+            .Select(c => $"CAST({(expressions.TryGetValue(c.Name, out var e) ? e : Default(relation, c.Type))} AS {c.Type}) AS {Identifier(c.Name)}"));
 
-    private static string Default(string type) => type switch
+    // pg_catalog's columns are NOT NULL; information_schema's say NULL for what does not apply.
+    private static string Default(string relation, string type) => relation.StartsWith("information_schema.", StringComparison.Ordinal) ? Null : type switch
     {
         "BOOLEAN" => "false",
         "UINTEGER" or "INTEGER" or "SMALLINT" or "BIGINT" or "FLOAT" or "DOUBLE" => "0",

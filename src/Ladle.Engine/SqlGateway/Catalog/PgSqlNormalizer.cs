@@ -7,7 +7,8 @@ namespace Ladle.Engine.SqlGateway.Catalog;
 /// Rewrites the PostgreSQL spellings clients send that DuckDB's parser refuses or misreads, before parsing:
 /// <c>OPERATOR(pg_catalog.~)</c> → <c>~</c>; <c>COLLATE pg_catalog.default</c> (and "C", "POSIX") dropped;
 /// <c>::pg_catalog.text</c> → <c>::text</c>; <c>'orders'::regclass</c> → <c>pg_catalog.to_regclass('orders')</c>
-/// (a name becomes its OID; an OID cast to regclass becomes its name through the catalog's Cast). String literals,
+/// (a name becomes its OID; an OID cast to regclass becomes its name through the catalog's Cast); the literal pattern of
+/// <c>~</c> and <c>!~</c> wrapped so that DuckDB's whole-text match finds it anywhere, as PostgreSQL does. String literals,
 /// quoted identifiers and comments are never changed: they are masked while the rules run.
 /// </summary>
 internal static partial class PgSqlNormalizer
@@ -20,10 +21,21 @@ internal static partial class PgSqlNormalizer
         var segments = new List<string>();
         var text = Mask(sql, segments);
         text = Operator().Replace(text, m => " " + m.Groups["op"].Value + " ");
+        text = RegexMatch().Replace(text, m => m.Groups["op"].Value + " " + Partial(m.Groups["literal"].Value, segments));
         text = LiteralCast().Replace(text, m => $"pg_catalog.to_{m.Groups["type"].Value.ToLowerInvariant()}({m.Groups["literal"].Value})");
         text = Collate().Replace(text, m => IsBuiltinCollation(m.Groups["name"].Value, segments) ? "" : m.Value);
         text = QualifiedType().Replace(text, m => m.Groups["head"].Value);
         return Unmask(text, segments);
+    }
+
+    // PostgreSQL's ~ finds the pattern anywhere; DuckDB's ~ must match the whole text. A literal pattern is wrapped so
+    // that matching all of the text means finding it somewhere (anchors inside still anchor at the ends).
+    private static string Partial(string placeholder, List<string> segments)
+    {
+        var literal = segments[int.Parse(placeholder.AsSpan(2, placeholder.Length - 3), System.Globalization.CultureInfo.InvariantCulture)];
+        if (literal.Length < 2 || literal[0] != '\'' || literal[^1] != '\'') return placeholder;
+        segments.Add("'(?s:.*)(?:" + literal[1..^1] + ")(?s:.*)'");
+        return $"{Open}L{segments.Count - 1}{Close}";
     }
 
     private static bool IsBuiltinCollation(string name, List<string> segments)
@@ -121,6 +133,9 @@ internal static partial class PgSqlNormalizer
 
     [GeneratedRegex(@"\bOPERATOR\s*\(\s*(?:pg_catalog\s*\.\s*)?(?<op>[-+*/<>=~!@#%^&|`?]+)\s*\)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Operator();
+
+    [GeneratedRegex(@"(?<![~!#@^&|`?<>=*/+-])(?<op>!?~)\s*(?<literal>\u0001L\d+\u0002)", RegexOptions.CultureInvariant)]
+    private static partial Regex RegexMatch();
 
     [GeneratedRegex(@"(?<literal>\u0001L\d+\u0002)\s*::\s*(?:pg_catalog\s*\.\s*)?(?<type>regclass|regtype|regproc|regprocedure|regnamespace|regrole)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex LiteralCast();
