@@ -12,6 +12,30 @@ public sealed class SqliteStateStoreTests : StateStoreContract
 
     protected override IStateStore Open(TimeProvider clock) => new SqliteStateStore(StatePath, clock);
 
+    [Fact]
+    public async Task Tokens_of_a_state_file_from_before_scram_verifiers_are_kept_without_one()
+    {
+        Directory.CreateDirectory(_folder);
+        await using (var old = new SqliteConnection($"Data Source={Path.Combine(_folder, "old.db")};Pooling=false"))
+        {
+            await old.OpenAsync();
+            await using var create = old.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE tokens (id TEXT PRIMARY KEY, principal TEXT NOT NULL, salt TEXT NOT NULL, hash TEXT NOT NULL, created_at TEXT NOT NULL,
+                    expires_at TEXT, revoked_at TEXT, last_used_at TEXT, description TEXT);
+                INSERT INTO tokens VALUES ('abc', 'alice', 's', 'h', '2026-01-01T00:00:00.0000000Z', NULL, NULL, NULL, 'old');
+                """;
+            await create.ExecuteNonQueryAsync();
+        }
+        var store = new SqliteStateStore(Path.Combine(_folder, "old.db"), TimeProvider.System);
+        await store.InitializeAsync(CancellationToken.None);
+        var kept = await store.FindTokenAsync("abc", CancellationToken.None);
+        Assert.Equal("alice", kept!.Principal);
+        Assert.Null(kept.ScramVerifier);
+        await store.AddTokenAsync(kept with { Id = "def", ScramVerifier = "SCRAM-SHA-256$4096:c2FsdA==$a2V5:a2V5" }, CancellationToken.None);
+        Assert.Equal("SCRAM-SHA-256$4096:c2FsdA==$a2V5:a2V5", (await store.FindTokenAsync("def", CancellationToken.None))!.ScramVerifier);
+    }
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
