@@ -251,6 +251,66 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Values_of_engine_only_types_are_served_as_text_with_their_engine_type()
+    {
+        var answer = await SqlAsync(M42, """
+            SELECT '6b1f0b3a-2d5e-4c1a-9f3e-0a1b2c3d4e5f'::UUID AS u, INTERVAL '14 months 3 days 04:05:06.5' AS i, INTERVAL '2 hours' AS h,
+                   'ab'::BLOB AS b, [1, 2] AS l, {'a': 1, 'b': 'z'} AS s, 170141183460469231731687303715884105727::HUGEINT AS big,
+                   18446744073709551615::UBIGINT AS ubig, TIME '10:00:01' AS t, 3::INTEGER AS n, 2.50::DECIMAL(18,2) AS d
+            """);
+        Assert.Equal(["UUID", "INTERVAL", "INTERVAL", "BLOB", "LIST", "STRUCT", "HUGEINT", "UBIGINT", "TIME", "INTEGER", "DECIMAL"], answer.Columns.Select(c => c.EngineType));
+        Assert.Equal(
+            ["6b1f0b3a-2d5e-4c1a-9f3e-0a1b2c3d4e5f", "1 year 2 mons 3 days 04:05:06.5", "02:00:00", "YWI=", "[1, 2]", "{'a': 1, 'b': 'z'}",
+             "170141183460469231731687303715884105727", 18446744073709551615m, "10:00:01", 3L, 2.50m],
+            Assert.Single(answer.Rows));
+    }
+
+    [Theory]
+    [InlineData("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT sum(n) FROM r", "15")]
+    [InlineData("SELECT count(*) FROM (SELECT order_id FROM orders UNION ALL SELECT order_id FROM retail.orders)", "40")]
+    [InlineData("SELECT count(*) FROM merchants WHERE merchant_id IN (SELECT merchant_id FROM orders)", "1")]
+    [InlineData("SELECT count(*) FROM orders o, LATERAL (SELECT o.amount * 2 AS d) x", "20")]
+    [InlineData("SELECT max(rn) FROM (SELECT row_number() OVER (PARTITION BY merchant_id ORDER BY order_id) AS rn FROM orders)", "20")]
+    [InlineData("SELECT order_id FROM orders ORDER BY order_id DESC LIMIT 1 OFFSET 1", "57")]
+    [InlineData("SELECT 'a; DROP TABLE x -- not a comment /* nor this */' AS s", "a; DROP TABLE x -- not a comment /* nor this */")]
+    [InlineData("WITH orders AS (SELECT 1 AS order_id) SELECT count(*) FROM orders", "1")]
+    [InlineData("SELECT count(DISTINCT orders.merchant_id) FROM orders", "1")]
+    [InlineData("FROM orders SELECT count(*)", "20")]
+    [InlineData("SELECT count(*) FROM shop.retail.orders JOIN main.merchants USING (merchant_id)", "20")]
+    [InlineData("SELECT list_sum(list_transform([1, 2, 3], x -> x * 2))", "12")]
+    [InlineData("SELECT count(*) FROM range(3) r, generate_series(1, 2) g, unnest([1, 2]) u", "12")]
+    public async Task Tricky_statements_round_trip_through_the_rewrite_and_stay_in_scope(string sql, string expected)
+    {
+        var answer = await SqlAsync(M42, sql);
+        Assert.Equal(expected, Convert.ToString(Assert.Single(answer.Rows)[0], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Parameters_bind_to_their_numbers_beside_the_row_filters_values()
+    {
+        var answer = await SqlAsync(M42, "SELECT count(*) FROM orders WHERE order_id > $1 AND merchant_id IN (SELECT merchant_id FROM merchants WHERE merchant_id = $2)", 30L, 42L);
+        Assert.Equal(10L, Assert.Single(answer.Rows)[0]);
+        var missing = await Assert.ThrowsAsync<InvalidRequestException>(() => SqlAsync(M42, "SELECT count(*) FROM orders WHERE order_id > $1 AND order_id < $2", 30L));
+        Assert.Equal("parameters", missing.Parameter);
+        await Assert.ThrowsAsync<InvalidRequestException>(() => SqlAsync(M42, "SELECT $name"));
+    }
+
+    [Fact]
+    public async Task A_statement_running_past_the_statement_timeout_is_stopped()
+    {
+        await using var server = await LoopbackServer.StartAsync(root =>
+            LoopbackServer.File(root, "ladle.yaml", "name: slow\nserver:\n  statement_timeout: 1s\n"));
+        var sink = new CollectingSink();
+        var request = new SqlRequest
+        {
+            Principal = Principal.Local, Interface = "pg",
+            Sql = "SELECT sum(a.range * b.range) FROM range(100000000) a, range(100000000) b",
+        };
+        await Assert.ThrowsAsync<StatementTimeoutException>(() =>
+            server.Services.GetRequiredService<ReadPipeline>().ServeAsync(request, sink, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Explain_and_values_are_served()
     {
         var values = await SqlAsync(M42, "VALUES (1, 'a'), (2, 'b')");

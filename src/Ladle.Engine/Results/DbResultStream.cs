@@ -34,7 +34,11 @@ public sealed class DbResultStream : ResultStream
         _batch = new ColumnBatch(schema);
         _getters = new Action<DbDataReader, int, ColumnVector, int>[schema.Columns.Count];
         for (var i = 0; i < _getters.Length; i++)
-            _getters[i] = dynamicTypes ? Dynamic : ValueGetters.For(reader.GetFieldType(i), schema.Columns[i].Type);
+            _getters[i] = dynamicTypes ? Dynamic
+                // DuckDB's intervals with months have no TimeSpan: they are read as the engine's own interval.
+                : reader is DuckDB.NET.Data.DuckDBDataReader && reader.GetFieldType(i) == typeof(TimeSpan) && schema.Columns[i].Type == LadleType.String
+                    ? static (r, i, v, row) => ValueGetters.SetConverted(v, row, r.GetFieldValue<DuckDB.NET.Native.DuckDBInterval>(i))
+                : ValueGetters.For(reader.GetFieldType(i), schema.Columns[i].Type);
     }
 
     public override async ValueTask<ColumnBatch?> ReadAsync(CancellationToken cancellationToken)
@@ -106,7 +110,7 @@ internal static class ValueGetters
         switch (v.Type)
         {
             case LadleType.String:
-                v.Strings[row] = value switch
+                v.Strings[row] = EngineText.TryFormat(value) ?? value switch
                 {
                     string s => s,
                     DateTime dt => dt.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", inv).TrimEnd('.'),
