@@ -70,7 +70,8 @@ internal sealed class PgScopedRelations(PgCatalogScope scope)
 
     /// <summary>
     /// Declared columns as literal rows; a dataset without declared columns has them read from the store's
-    /// <c>main.&lt;dataset&gt;</c> view (the served version's table) when the statement runs.
+    /// <c>main.&lt;dataset&gt;</c> view (the served version's table) when the statement runs. The store is found by
+    /// that view, not by current_database(): the gateway runs statements from a sandbox database.
     /// </summary>
     private string Attributes()
     {
@@ -108,7 +109,7 @@ internal sealed class PgScopedRelations(PgCatalogScope scope)
             ["attcollation"] = $"CASE WHEN {typeOid} = 25 THEN 100 ELSE 0 END",
         });
         var names = string.Join(", ", discovered.Select(t => PgSql.Text(t.Name.ToLowerInvariant())));
-        return $"{declared} UNION ALL SELECT {fromStore} FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND lower(table_name) IN ({names})";
+        return $"{declared} UNION ALL SELECT {fromStore} FROM duckdb_columns() WHERE database_name <> '{PgStaticRelations.Database}' AND schema_name = 'main' AND lower(table_name) IN ({names})";
     }
 
     private string Indexes() => PgSql.Rows("pg_catalog.pg_index", scope.Tables.Where(t => t.Key is not null).Select(t => (IReadOnlyDictionary<string, string>)Row(
