@@ -116,6 +116,41 @@ public sealed class MaterializeWhileServingTests : IDisposable
         Assert.Contains("live", live.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Query_runs_on_the_running_server_as_the_owner_and_answers_as_it_does_locally()
+    {
+        Assert.Equal(0, (await LadleProcess.RunAsync("init", _dir)).ExitCode);
+        Assert.Equal(0, (await LadleProcess.RunAsync("materialize", "--project", _dir)).ExitCode);
+        const string sql = "select country, count(*) as n from cities group by country order by country";
+        var local = await LadleProcess.RunAsync("query", sql, "--project", _dir, "--format", "csv");
+        Assert.True(local.ExitCode == 0, local.Out + local.Err);
+        var localJson = await LadleProcess.RunAsync("query", sql, "--project", _dir, "--format", "json");
+
+        await using var serve = await ServeProcess.StartAsync(_dir, dev: false);
+        var served = await LadleProcess.RunAsync("query", sql, "--project", _dir, "--format", "csv");
+        Assert.True(served.ExitCode == 0, served.Out + served.Err + serve.Output);
+        Assert.Equal(local.Out, served.Out);
+        Assert.Contains("asking it", served.Err, StringComparison.Ordinal);
+        Assert.Equal(localJson.Out, (await LadleProcess.RunAsync("query", sql, "--project", _dir, "--format", "json")).Out);
+        var table = await LadleProcess.RunAsync("query", sql, "--project", _dir);
+        Assert.True(table.ExitCode == 0, table.Out + table.Err);
+        Assert.Contains("country", table.Out, StringComparison.Ordinal);
+        Assert.Contains("row(s)", table.Out, StringComparison.Ordinal);
+
+        var wrong = await LadleProcess.RunAsync("query", "select nope from cities", "--project", _dir);
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("nope", wrong.Err, StringComparison.Ordinal);
+
+        // Nobody else gets there: not without the owner key, not with a wrong one.
+        foreach (var key in new string?[] { null, "0123456789abcdef0123456789abcdef" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sql") { Content = new StringContent(sql) };
+            if (key is not null) request.Headers.Add("Ladle-Owner-Key", key);
+            using var response = await serve.Http.SendAsync(request);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, response.StatusCode);
+        }
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);

@@ -21,12 +21,20 @@ internal static class QueryCommand
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
-            await using var engine = await LadleEngine.OpenAsync(loaded, cancellationToken: ct);
             var text = parse.GetValue(sql)!;
-            // The owner's SQL is unrestricted, but it goes through the read path like every read, and is audited.
-            await LocalReads.ServeAsync(engine, principal => new Engine.Serving.TrustedSqlRequest { Principal = principal, Interface = LocalReads.Interface, Sql = text },
-                new ConsoleSink(parse.GetValue(format)!, parse.GetValue(maxRows)), ct);
-            return CliRunner.Ok;
+            return await RunningServer.OpenOrAskAsync(loaded,
+                async engine =>
+                {
+                    // The owner's SQL is unrestricted, but it goes through the read path like every read, and is audited.
+                    await LocalReads.ServeAsync(engine, principal => new Engine.Serving.TrustedSqlRequest { Principal = principal, Interface = LocalReads.Interface, Sql = text },
+                        new ConsoleSink(parse.GetValue(format)!, parse.GetValue(maxRows)), ct);
+                    return CliRunner.Ok;
+                },
+                async server =>
+                {
+                    await RemoteQuery.RunAsync(loaded, server, text, parse.GetValue(format)!, parse.GetValue(maxRows), ct);
+                    return CliRunner.Ok;
+                }, ct, quiet: true);
         }));
         return command;
     }

@@ -80,7 +80,7 @@ internal sealed record RunningServer(string Url, int Pid, DateTimeOffset Started
     /// the one place CLI commands decide between the two.
     /// </summary>
     public static async Task<int> OpenOrAskAsync(ProjectDefinition project, Func<Engine.LadleEngine, Task<int>> locally,
-        Func<RunningServer, Task<int>> remotely, CancellationToken cancellationToken)
+        Func<RunningServer, Task<int>> remotely, CancellationToken cancellationToken, bool quiet = false)
     {
         Engine.LadleEngine engine;
         try
@@ -89,7 +89,9 @@ internal sealed record RunningServer(string Url, int Pid, DateTimeOffset Started
         }
         catch (Engine.Store.StoreBusyException) when (Find(project) is { } server)
         {
-            Spectre.Console.AnsiConsole.MarkupLine($"The store is held by [bold]ladle serve[/] (process {server.Pid}, {Spectre.Console.Markup.Escape(server.Url)}): asking it to run them.");
+            // Output that is data (a query's csv) must not start with a note: it goes to stderr then.
+            if (quiet) await Console.Error.WriteLineAsync($"The store is held by ladle serve (process {server.Pid}, {server.Url}): asking it.");
+            else Spectre.Console.AnsiConsole.MarkupLine($"The store is held by [bold]ladle serve[/] (process {server.Pid}, {Spectre.Console.Markup.Escape(server.Url)}): asking it to run them.");
             return await remotely(server);
         }
         await using (engine) return await locally(engine);

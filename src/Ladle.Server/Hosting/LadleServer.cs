@@ -73,6 +73,7 @@ public static class LadleServer
         app.MapAccessApi();
         app.MapRefreshApi();
         app.MapMetricsApi();
+        app.MapOwnerSqlApi();
         app.MapMetrics("/metrics");
         return app;
     }
