@@ -310,6 +310,54 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
             server.Services.GetRequiredService<ReadPipeline>().ServeAsync(request, sink, CancellationToken.None));
     }
 
+    /// <summary>A stand-in for the synthetic pg_catalog (pgcatalog implements the real one): one relation, one function, one cast.</summary>
+    private sealed class TinyCatalog : Engine.SqlGateway.ISqlCatalog
+    {
+        public List<string> Asked { get; } = [];
+        public string Normalize(string sql) => sql.Replace("OPERATOR(pg_catalog.~)", "~", StringComparison.Ordinal);
+
+        public string? Relation(string? schema, string name, Principal principal) =>
+            (schema is null or "pg_catalog") && name == "pg_namespace" ? $"SELECT * FROM (VALUES ('retail'), ('{principal.Name}')) AS n(nspname)" : null;
+
+        public Engine.SqlGateway.SqlFunctionRewrite? Function(string? schema, string name, int arguments, Principal principal)
+        {
+            Asked.Add(name);
+            return name switch
+            {
+                "version" => new(null, [], "'PostgreSQL 15.0 (Ladle)'"),
+                "obj_description" => new("main.concat", ["' for '", $"'{principal.Name}'"]),
+                _ => null,
+            };
+        }
+
+        public Engine.SqlGateway.SqlFunctionRewrite? Cast(string? schema, string typeName, Principal principal) =>
+            typeName == "regclass" ? new("main.upper", []) : null;
+
+        public IReadOnlyList<string> Setup => [];
+    }
+
+    [Fact]
+    public async Task Catalog_relations_functions_and_casts_are_rewritten_by_the_sql_catalog()
+    {
+        var catalog = new TinyCatalog();
+        fixture.Pipeline.SqlCatalog = catalog;
+        try
+        {
+            var answer = await SqlAsync(M42, """
+                SELECT version(), obj_description(n.nspname), 'orders'::regclass, count(*) OVER () AS n
+                FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.~) 'm4.*'
+                """);
+            Assert.Equal(["PostgreSQL 15.0 (Ladle)", "m42 for m42", "ORDERS", 1L], Assert.Single(answer.Rows));
+            Assert.Equal("version", answer.Columns[0].Name);
+            Assert.DoesNotContain("~", catalog.Asked);
+            await Assert.ThrowsAsync<NotFoundException>(() => SqlAsync(M42, "SELECT * FROM pg_catalog.pg_class"));
+        }
+        finally
+        {
+            fixture.Pipeline.SqlCatalog = null;
+        }
+    }
+
     [Fact]
     public async Task Explain_and_values_are_served()
     {

@@ -215,7 +215,9 @@ internal sealed class SqlTreeChecker(ProjectDefinition project, IAccessPolicy po
         var name = Text(call, "function_name");
         var schema = Text(call, "schema");
         var arguments = (call["children"] as JsonArray)?.Count ?? 0;
-        if (catalog?.Function(schema.Length == 0 ? null : schema, name, arguments, principal) is { } rewrite)
+        // Operators (+, ~~, ||) are calls in the tree; the catalog rewrites functions, and OPERATOR(…) spellings in Normalize.
+        var isOperator = call["is_operator"] is JsonValue op && op.TryGetValue<bool>(out var flag) && flag;
+        if (!isOperator && catalog?.Function(schema.Length == 0 ? null : schema, name, arguments, principal) is { } rewrite)
             return Apply(call, rewrite, name);
         SqlFunctionRules.CheckScalar(Text(call, "catalog"), schema, name);
         return false;
