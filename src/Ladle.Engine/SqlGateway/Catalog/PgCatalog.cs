@@ -1,0 +1,73 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Ladle.Core.Model;
+using Ladle.Core.Policy;
+
+namespace Ladle.Engine.SqlGateway.Catalog;
+
+/// <summary>
+/// The synthetic PostgreSQL 15 catalog of a project, per principal: <c>pg_catalog</c> relations and functions and
+/// <c>information_schema</c> views generated from the datasets (a schema per domain, a table per dataset, columns
+/// with their types and descriptions, declared primary keys), showing only the datasets the principal may see
+/// (<see cref="IAccessPolicy.CanSee"/>). Relations are SELECTs over literal rows; types, settings and the catalog's
+/// functions live once in the in-memory <c>ladle_pg</c> database (<see cref="Setup"/>).
+/// </summary>
+public sealed class PgCatalog : ISqlCatalog
+{
+    /// <summary>The PostgreSQL version the catalog speaks for (server_version).</summary>
+    public const string ServerVersion = "15.18";
+
+    private readonly PgCatalogModel _model;
+    private readonly IAccessPolicy _policy;
+    private readonly string _banner;
+
+    public PgCatalog(ProjectDefinition project, IAccessPolicy policy)
+    {
+        _model = new PgCatalogModel(project);
+        _policy = policy;
+        var version = typeof(PgCatalog).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "dev";
+        _banner = $"PostgreSQL {ServerVersion} (Ladle {version}) on {RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}-{OsName()}, 64-bit";
+        Setup = [$"ATTACH IF NOT EXISTS ':memory:' AS {PgStaticRelations.Database}", .. PgStaticRelations.Create(ServerVersion), .. PgMacros.Create()];
+    }
+
+    /// <summary>version()'s answer.</summary>
+    public string Banner => _banner;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Setup { get; }
+
+    /// <inheritdoc />
+    public string Normalize(string sql) => PgSqlNormalizer.Normalize(sql);
+
+    /// <inheritdoc />
+    public string? Relation(string? schema, string name, Principal principal)
+    {
+        var relation = name.ToLowerInvariant();
+        var space = schema?.ToLowerInvariant();
+        if (space is null or PgCatalogModel.PgCatalogSchema)
+        {
+            if (PgRelationShapes.Columns("pg_catalog." + relation) is null) return null;
+            if (PgStaticRelations.Names.Contains(relation)) return $"SELECT * FROM {PgStaticRelations.Schema}.{relation}";
+            return new PgScopedRelations(Scope(principal)).PgCatalog(relation) ?? PgSql.Rows("pg_catalog." + relation, []);
+        }
+        if (space == PgCatalogModel.InformationSchema)
+        {
+            if (PgRelationShapes.Columns("information_schema." + relation) is null) return null;
+            return new PgScopedRelations(Scope(principal)).InformationSchema(relation) ?? PgSql.Rows("information_schema." + relation, []);
+        }
+        return null;
+    }
+
+    /// <inheritdoc />
+    public SqlFunctionRewrite? Function(string? schema, string name, int arguments, Principal principal) =>
+        new PgFunctions(Scope, _banner).Rewrite(schema?.ToLowerInvariant(), name.ToLowerInvariant(), arguments, principal);
+
+    /// <inheritdoc />
+    public SqlFunctionRewrite? Cast(string? schema, string typeName, Principal principal) =>
+        new PgFunctions(Scope, _banner).Cast(schema?.ToLowerInvariant(), typeName.ToLowerInvariant(), principal);
+
+    private PgCatalogScope Scope(Principal principal) => new(_model, principal, _policy);
+
+    private static string OsName() =>
+        RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? "pc-linux-gnu" : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "apple-darwin" : "pc-windows";
+}
