@@ -304,10 +304,90 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
         var request = new SqlRequest
         {
             Principal = Principal.Local, Interface = "pg",
-            Sql = "SELECT sum(a.range * b.range) FROM range(100000000) a, range(100000000) b",
+            Sql = "SELECT sum(a * b) FROM range(100000000) a, range(100000000) b",
         };
         await Assert.ThrowsAsync<StatementTimeoutException>(() =>
             server.Services.GetRequiredService<ReadPipeline>().ServeAsync(request, sink, CancellationToken.None));
+    }
+
+    /// <summary>A stand-in for the synthetic pg_catalog (pgcatalog implements the real one): one relation, one function, one cast.</summary>
+    private sealed class TinyCatalog : Engine.SqlGateway.ISqlCatalog
+    {
+        public List<string> Asked { get; } = [];
+        public string Normalize(string sql) => sql.Replace("OPERATOR(pg_catalog.~)", "~", StringComparison.Ordinal);
+
+        public string? Relation(string? schema, string name, Principal principal) =>
+            (schema is null or "pg_catalog") && name == "pg_namespace" ? $"SELECT * FROM (VALUES ('retail'), ('{principal.Name}')) AS n(nspname)" : null;
+
+        public Engine.SqlGateway.SqlFunctionRewrite? Function(string? schema, string name, int arguments, Principal principal)
+        {
+            Asked.Add(name);
+            return name switch
+            {
+                "version" => new(null, [], "'PostgreSQL 15.0 (Ladle)'"),
+                "obj_description" => new("main.concat", ["' for '", $"'{principal.Name}'"]),
+                _ => null,
+            };
+        }
+
+        public Engine.SqlGateway.SqlFunctionRewrite? Cast(string? schema, string typeName, Principal principal) =>
+            typeName == "regclass" ? new("main.upper", []) : null;
+
+        public IReadOnlyList<string> Setup => [];
+    }
+
+    [Fact]
+    public async Task Catalog_relations_functions_and_casts_are_rewritten_by_the_sql_catalog()
+    {
+        var catalog = new TinyCatalog();
+        fixture.Pipeline.SqlCatalog = catalog;
+        try
+        {
+            var answer = await SqlAsync(M42, """
+                SELECT version(), obj_description(n.nspname), 'orders'::regclass, count(*) OVER () AS n
+                FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.~) 'm4.*'
+                """);
+            Assert.Equal(["PostgreSQL 15.0 (Ladle)", "m42 for m42", "ORDERS", 1L], Assert.Single(answer.Rows));
+            Assert.Equal("version", answer.Columns[0].Name);
+            Assert.DoesNotContain("~", catalog.Asked);
+            await Assert.ThrowsAsync<NotFoundException>(() => SqlAsync(M42, "SELECT * FROM pg_catalog.pg_class"));
+        }
+        finally
+        {
+            fixture.Pipeline.SqlCatalog = null;
+        }
+    }
+
+    [Fact]
+    public async Task Unnamed_columns_get_postgresql_names()
+    {
+        var aggregate = await SqlAsync(M42, "SELECT count(*), 1 + 1, sum(amount) FROM orders");
+        Assert.Equal(["count", "?column?", "sum"], aggregate.Columns.Select(c => c.Name));
+        var rows = await SqlAsync(M42, "SELECT order_id, s FROM orders, generate_series(1, 1) s WHERE order_id = 3");
+        Assert.Equal(["order_id", "s"], rows.Columns.Select(c => c.Name));
+    }
+
+    [Fact]
+    public async Task With_the_synthetic_catalog_a_principal_lists_only_the_tables_it_may_see()
+    {
+        fixture.Pipeline.SqlCatalog = new Engine.SqlGateway.Catalog.PgCatalog(fixture.Server.Engine.Project, fixture.Pipeline.Policy);
+        try
+        {
+            const string tables = "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'v') AND n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' ORDER BY 1";
+            var seen = (await SqlAsync(M42, tables)).Rows.Select(r => (string)r[0]!).ToList();
+            Assert.Contains("orders", seen);
+            Assert.DoesNotContain("ledger", seen);
+            Assert.Contains("ledger", (await SqlAsync(Root, tables)).Rows.Select(r => (string)r[0]!));
+            var version = await SqlAsync(M42, "SELECT version()");
+            Assert.StartsWith("PostgreSQL 15", (string)Assert.Single(version.Rows)[0]!, StringComparison.Ordinal);
+            Assert.Equal("version", version.Columns[0].Name);
+            // Datasets still read inside the principal's scope beside the catalog.
+            Assert.Equal(20L, Assert.Single((await SqlAsync(M42, "SELECT count(*) FROM orders")).Rows)[0]);
+        }
+        finally
+        {
+            fixture.Pipeline.SqlCatalog = null;
+        }
     }
 
     [Fact]

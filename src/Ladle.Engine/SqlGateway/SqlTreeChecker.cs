@@ -49,7 +49,26 @@ internal sealed class SqlTreeChecker(ProjectDefinition project, IAccessPolicy po
     public int Parameters => _parameters;
 
     /// <summary>Checks (and rewrites in place) one parsed statement: <c>{"node": …, "named_param_map": …}</c>.</summary>
-    public void Check(JsonObject statement) => Statement(statement, Scope.Empty, false);
+    public void Check(JsonObject statement)
+    {
+        NameColumns(statement["node"] as JsonObject);
+        Statement(statement, Scope.Empty, false);
+    }
+
+    /// <summary>The answer's unnamed columns get PostgreSQL's names (count, version, ?column?), figured from the statement as written.</summary>
+    private static void NameColumns(JsonObject? node)
+    {
+        if (Text(node, "type") == "SET_OPERATION_NODE")
+        {
+            NameColumns(node!["left"] as JsonObject);
+            return;
+        }
+        if (node?["select_list"] is not JsonArray list) return;
+        foreach (var entry in list.OfType<JsonObject>())
+            if (Text(entry, "alias").Length == 0 && Text(entry, "class") is not ("STAR" or "COLUMNS"))
+                // DuckDB's parser reads count(*) as count_star(); PostgreSQL names that column count.
+                entry["alias"] = Text(entry, "function_name") == "count_star" ? "count" : Catalog.PgColumnNames.Figure(entry);
+    }
 
     private void Statement(JsonNode? statement, Scope scope, bool condition)
     {
@@ -116,6 +135,8 @@ internal sealed class SqlTreeChecker(ProjectDefinition project, IAccessPolicy po
             case "TABLE_FUNCTION":
                 var function = table["function"] as JsonObject;
                 SqlFunctionRules.CheckTable(Text(function, "schema"), Text(function, "function_name"));
+                // FROM generate_series(1, 3) s: in PostgreSQL s also names the one column; DuckDB needs it said.
+                if (Text(table, "alias") is { Length: > 0 } alias && table["column_name_alias"] is JsonArray { Count: 0 } names) names.Add(alias);
                 Any(function?["children"], scope, condition);
                 return;
             case "JOIN":
@@ -215,7 +236,9 @@ internal sealed class SqlTreeChecker(ProjectDefinition project, IAccessPolicy po
         var name = Text(call, "function_name");
         var schema = Text(call, "schema");
         var arguments = (call["children"] as JsonArray)?.Count ?? 0;
-        if (catalog?.Function(schema.Length == 0 ? null : schema, name, arguments, principal) is { } rewrite)
+        // Operators (+, ~~, ||) are calls in the tree; the catalog rewrites functions, and OPERATOR(…) spellings in Normalize.
+        var isOperator = call["is_operator"] is JsonValue op && op.TryGetValue<bool>(out var flag) && flag;
+        if (!isOperator && catalog?.Function(schema.Length == 0 ? null : schema, name, arguments, principal) is { } rewrite)
             return Apply(call, rewrite, name);
         SqlFunctionRules.CheckScalar(Text(call, "catalog"), schema, name);
         return false;
