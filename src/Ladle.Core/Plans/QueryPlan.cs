@@ -15,6 +15,9 @@ public enum PlanKind : byte
 
     /// <summary>SQL from the project's owner at the CLI: unrestricted, but audited.</summary>
     TrustedSql,
+
+    /// <summary>A principal's SQL statement (the PostgreSQL wire protocol): every dataset it names read inside its policy scope.</summary>
+    Sql,
 }
 
 /// <summary>What a read does with a dataset's rows, which decides what its policy scope must allow.</summary>

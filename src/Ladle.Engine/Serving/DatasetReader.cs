@@ -14,7 +14,7 @@ namespace Ladle.Engine.Serving;
 /// disposed), a live dataset's source (the whole query pushed down), and trusted SQL over the store. The read
 /// pipeline compiles and executes through it; it holds only the store, the connectors, the catalog and the schemas.
 /// </summary>
-public sealed class DatasetReader(ProjectDefinition project, DuckDbStore store, SourceConnectors connectors, VersionCatalog catalog, DatasetSchemas schemas)
+public sealed partial class DatasetReader(ProjectDefinition project, DuckDbStore store, SourceConnectors connectors, VersionCatalog catalog, DatasetSchemas schemas)
 {
     private readonly ProjectDefinition _project = project;
     private readonly DuckDbStore _store = store;

@@ -14,22 +14,6 @@ public sealed partial class ReadPipeline
     private static TrustedSqlPlan PlanTrustedSql(TrustedSqlRequest request) =>
         string.IsNullOrWhiteSpace(request.Sql) ? throw new InvalidRequestException("the SQL is empty; give a statement such as SELECT * FROM orders", "sql") : new TrustedSqlPlan(request.Sql);
 
-    /// <summary>
-    /// A principal's SQL statement. Until the SQL gateway (policy-scoped relations, the synthetic catalog, the
-    /// sandbox) is in, only the project's owner may run it, as trusted SQL.
-    /// </summary>
-    private static TrustedSqlPlan PlanSql(SqlRequest request) =>
-        PlanTrustedSql(new TrustedSqlRequest { Sql = request.Sql, Principal = request.Principal, Interface = request.Interface });
-
-    /// <summary>What <paramref name="sql"/> would answer (its columns), without running it.</summary>
-    public async Task<SqlDescription> DescribeSqlAsync(Principal principal, string sql, CancellationToken cancellationToken)
-    {
-        AuthorizeTrustedSql(principal);
-        var plan = PlanTrustedSql(new TrustedSqlRequest { Sql = sql, Principal = principal, Interface = "describe" });
-        await using var result = await _reader.QueryStoreAsync($"SELECT * FROM ({plan.Sql}) AS q LIMIT 0", cancellationToken);
-        return new SqlDescription(result.Schema.Columns, []);
-    }
-
     /// <summary>Raw SQL is the project owner's alone: the machine's own user at the CLI, never a token, whatever its roles.</summary>
     private IReadOnlyDictionary<string, PolicyScope> AuthorizeTrustedSql(Principal principal) =>
         principal.Method == AuthMethod.Local && Policy.IsAdmin(principal)

@@ -135,7 +135,7 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         RowsRequest rows => await PlanRowsAsync(rows, capabilities, cancellationToken),
         MetricsRequest metric => PlanMetrics(metric, capabilities),
         TrustedSqlRequest sql => PlanTrustedSql(sql),
-        SqlRequest sql => PlanSql(sql),
+        SqlRequest sql => await PlanSqlAsync(sql, capabilities, cancellationToken),
         _ => throw new InvalidRequestException($"the pipeline does not serve {request.GetType().Name} yet", "request"),
     };
 
@@ -145,6 +145,7 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         RowsPlan rows => AuthorizeRows(principal, rows),
         MetricsPlan metric => await AuthorizeMetricsAsync(principal, metric.Planned, metric.Action, cancellationToken),
         TrustedSqlPlan => AuthorizeTrustedSql(principal),
+        SqlPlan sql => await AuthorizeSqlAsync(principal, sql, cancellationToken),
         _ => throw new InvalidOperationException($"no authorization for plans of kind {plan.Kind}"),
     };
 
@@ -154,6 +155,7 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         RowsPlan rows => await OpenRowsAsync(rows, scopes, capabilities, cancellationToken),
         MetricsPlan metric => OpenMetrics(metric, scopes),
         TrustedSqlPlan sql => await OpenTrustedSqlAsync(sql, cancellationToken),
+        SqlPlan sql => await OpenSqlAsync(sql, scopes, cancellationToken),
         _ => throw new InvalidOperationException($"no engine opens plans of kind {plan.Kind}"),
     };
 
@@ -226,6 +228,7 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         _ when plan is not null => (plan.AuditAction, plan.AuditTarget, plan.AuditText),
         MetricsRequest metric => ("metrics", "", MetricsPlan.Describe(metric.Query)),
         TrustedSqlRequest sql => ("sql", "", sql.Sql),
+        SqlRequest sql => ("sql", "", sql.Sql),
         _ => ("read", "", ""),
     };
 
@@ -237,7 +240,7 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
     private string MetricLabel(ReadRequest request, QueryPlan? plan) => request switch
     {
         RowsRequest rows => _project.FindDataset(rows.Dataset)?.Name ?? "_unknown",
-        TrustedSqlRequest => "_sql",
+        TrustedSqlRequest or SqlRequest => "_sql",
         _ => plan is { AuditTarget: { Length: > 0 } target } ? target : "_unknown",
     };
 
@@ -253,6 +256,7 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         MetricsRequest => MetricsFailed((plan as MetricsPlan)?.Planned, e),
         // The owner's own SQL: the engine's words are its answer.
         TrustedSqlRequest => new InvalidRequestException(e.Message, "sql"),
+        SqlRequest => SqlFailed(e),
         RowsRequest rows => new QueryFailedException($"reading dataset '{rows.Dataset}' failed: {Sql.EngineErrors.Describe(e)}; a value may not fit the declared type of one of its columns"),
         _ => new QueryFailedException($"the read failed: {Sql.EngineErrors.Describe(e)}"),
     };

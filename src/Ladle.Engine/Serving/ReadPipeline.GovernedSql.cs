@@ -1,0 +1,158 @@
+using Ladle.Core.Errors;
+using Ladle.Core.Model;
+using Ladle.Core.Plans;
+using Ladle.Core.Policy;
+using Ladle.Core.Queries;
+using Ladle.Engine.Encoders;
+using Ladle.Engine.Internal;
+using Ladle.Engine.Results;
+using Ladle.Engine.SqlGateway;
+using Ladle.Engine.Sql;
+
+namespace Ladle.Engine.Serving;
+
+public sealed partial class ReadPipeline
+{
+    /// <summary>
+    /// The relations, functions and types a principal's SQL may use besides datasets (the synthetic pg_catalog);
+    /// null: datasets and CTEs only.
+    /// </summary>
+    public ISqlCatalog? SqlCatalog { get; set; }
+
+    /// <summary>What <paramref name="sql"/> would answer (its columns) and the engine's type of each $n, without running it.</summary>
+    public async Task<SqlDescription> DescribeSqlAsync(Principal principal, string sql, CancellationToken cancellationToken)
+    {
+        var plan = await PlanGovernedSqlAsync(principal, sql, [], DataAction.Read, cancellationToken);
+        var scopes = await AuthorizeSqlAsync(principal, plan, cancellationToken);
+        var composed = await ComposeSqlAsync(plan, scopes, cancellationToken);
+        try
+        {
+            var governed = _reader.Governed;
+            var (columns, types) = await StatementGuard.Dedicated(() => governed.Describe(composed.Sql, plan.StatementKind, plan.ParameterCount, composed.PolicyValues));
+            return new SqlDescription(columns, types);
+        }
+        finally
+        {
+            Release(composed.Leases);
+        }
+    }
+
+    /// <summary>A principal's statement parsed by the engine and checked by the SQL gateway: what it reads, and how.</summary>
+    private Task<SqlPlan> PlanSqlAsync(SqlRequest request, SinkCapabilities capabilities, CancellationToken cancellationToken) =>
+        PlanGovernedSqlAsync(request.Principal, request.Sql, request.Parameters, SqlPlan.ActionFor(capabilities.Bulk), cancellationToken);
+
+    private async Task<SqlPlan> PlanGovernedSqlAsync(Principal principal, string sql, IReadOnlyList<object?> parameters, DataAction action, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(sql)) throw new InvalidRequestException("the SQL is empty; give a statement such as SELECT * FROM orders", "sql");
+        cancellationToken.ThrowIfCancellationRequested();
+        var catalog = SqlCatalog;
+        var governed = _reader.Governed;
+        return await StatementGuard.Dedicated(() =>
+        {
+            governed.Setup(catalog);
+            return governed.Plan(sql, catalog?.Normalize(sql) ?? sql, parameters, _project, Policy, catalog, principal, action);
+        });
+    }
+
+    /// <summary>
+    /// Every dataset the statement reads must be granted; its scope is the principal's row filters and masks, as for
+    /// rows. Filtering, grouping or joining on a column masked for the principal is refused, as REST refuses a filter
+    /// on one (by name: a column of that name in any such condition, wherever it comes from).
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, PolicyScope>> AuthorizeSqlAsync(Principal principal, SqlPlan plan, CancellationToken cancellationToken)
+    {
+        var scopes = new Dictionary<string, PolicyScope>(StringComparer.OrdinalIgnoreCase);
+        foreach (var read in plan.Reads)
+        {
+            var dataset = _project.GetDataset(read.Dataset);
+            Policy.Authorize(principal, dataset, read.Action);
+            if (dataset.Materialization != Materialization.Table) throw DatasetReader.LiveOverSql(dataset);
+            var schema = await _schemas.GetAsync(dataset, cancellationToken);
+            var applied = Policy.Apply(principal, dataset, schema, new RowsQuery { Dataset = dataset.Name });
+            var scope = applied.PolicyFilters.Count == 0 && applied.Masks.Count == 0 ? PolicyScope.Unrestricted
+                : new PolicyScope(applied.PolicyFilters, applied.Masks) { MaskKey = applied.MaskKey };
+            foreach (var column in plan.ConditionColumns)
+                if (scope.Masks.ContainsKey(column.Name))
+                    throw new ForbiddenException(
+                        $"column '{column.Name}' of '{dataset.Name}' is masked for principal '{principal.Name}' (PII); filtering, grouping or joining on it needs a role with 'pii: true'");
+            scopes[dataset.Name] = scope;
+        }
+        return scopes;
+    }
+
+    /// <summary>Leases the version of every dataset read, scoped by policy, and runs the statement over them in the sandbox.</summary>
+    private async Task<OpenedRead> OpenSqlAsync(SqlPlan plan, IReadOnlyDictionary<string, PolicyScope> scopes, CancellationToken cancellationToken)
+    {
+        if (plan.Parameters.Count != plan.ParameterCount)
+            throw new InvalidRequestException($"the statement uses {plan.ParameterCount} parameter(s) ($1…${plan.ParameterCount}); {plan.Parameters.Count} value(s) were bound", "parameters");
+        var composed = await ComposeSqlAsync(plan, scopes, cancellationToken);
+        try
+        {
+            var leases = composed.Leases;
+            var result = await _reader.Governed.QueryAsync(composed.Sql, [.. plan.Parameters, .. composed.PolicyValues], () => Release(leases), cancellationToken);
+            return new OpenedGovernedSql(result, composed.Leased);
+        }
+        catch
+        {
+            Release(composed.Leases);
+            throw;
+        }
+    }
+
+    private sealed record ComposedSql(string Sql, List<object> PolicyValues, List<(DatasetDefinition Dataset, DataVersion? Version)> Leased, List<IDisposable> Leases);
+
+    private async Task<ComposedSql> ComposeSqlAsync(SqlPlan plan, IReadOnlyDictionary<string, PolicyScope> scopes, CancellationToken cancellationToken)
+    {
+        var leases = new List<IDisposable>();
+        var leased = new List<(DatasetDefinition Dataset, DataVersion? Version)>();
+        var scoped = new Dictionary<string, SqlStatement>(StringComparer.OrdinalIgnoreCase);
+        try
+        {
+            foreach (var read in plan.Reads)
+            {
+                var dataset = _project.GetDataset(read.Dataset);
+                var (select, version, lease) = await _reader.OpenScopedAsync(dataset, scopes[dataset.Name], cancellationToken);
+                if (lease is not null) leases.Add(lease);
+                leased.Add((dataset, version));
+                scoped[dataset.Name] = select;
+            }
+            var governed = _reader.Governed;
+            var (sql, values) = await StatementGuard.Dedicated(() => governed.Compose(plan, scoped));
+            return new ComposedSql(sql, values, leased, leases);
+        }
+        catch
+        {
+            Release(leases);
+            throw;
+        }
+    }
+
+    private static void Release(List<IDisposable> leases)
+    {
+        foreach (var lease in leases) lease.Dispose();
+        leases.Clear();
+    }
+
+    /// <summary>An engine error while a principal's statement ran: the statement's fault in the engine's words, never a row's values.</summary>
+    private static LadleException SqlFailed(Exception e) =>
+        EngineErrors.IsDataError(e)
+            ? new QueryFailedException($"the statement failed: {EngineErrors.Describe(e)}", e)
+            : new InvalidRequestException(EngineErrors.Describe(e), "sql");
+
+    private sealed class OpenedGovernedSql(ResultStream result, IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> leased) : OpenedRead
+    {
+        public override string Name => "query";
+        public override IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> Leased => leased;
+
+        public override Task<long> CountAsync(CancellationToken cancellationToken) =>
+            throw new InvalidRequestException("SQL answers are not counted ahead; ask for csv, json or ndjson", "format");
+
+        public override async Task<long> WriteAsync(IReadSink sink, ReadAnswer answer, Stream body, CancellationToken cancellationToken)
+        {
+            await sink.WriteAsync(result, body, new EncodeContext { Name = "query" }, cancellationToken);
+            return result.RowsRead;
+        }
+
+        public override ValueTask DisposeAsync() => result.DisposeAsync();
+    }
+}

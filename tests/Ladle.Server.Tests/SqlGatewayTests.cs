@@ -1,0 +1,274 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Ladle.Core.Errors;
+using Ladle.Core.Policy;
+using Ladle.Engine.State;
+using Ladle.Engine.Access;
+using Ladle.Engine.Encoders;
+using Ladle.Engine.Results;
+using Ladle.Engine.Serving;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ladle.Server.Tests;
+
+/// <summary>
+/// A principal's SQL through the pipeline the wire protocol calls (ReadPipeline.ServeAsync with a SqlRequest),
+/// on a real store: the same rows REST gives the same principal, masks and row filters included; hostile
+/// statements refused; unseen datasets missing.
+/// </summary>
+public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFixture<SqlGatewayTests.Fixture>
+{
+    public sealed class Fixture : IAsyncLifetime
+    {
+        public LoopbackServer Server { get; private set; } = null!;
+        public Dictionary<string, string> Tokens { get; } = [];
+
+        public async Task InitializeAsync()
+        {
+            Server = await LoopbackServer.StartAsync(root =>
+            {
+                LoopbackServer.File(root, "ladle.yaml", "name: shop\nsources:\n  files:\n    kind: files\n    path: data\n");
+                var orders = new StringBuilder("order_id,merchant_id,customer_email,customer_phone,amount\n");
+                for (var i = 1; i <= 60; i++) orders.Append(CultureInfo.InvariantCulture, $"{i},{(i % 3 == 0 ? 42 : i % 3 == 1 ? 7 : 99)},buyer{i}@example.com,+351 912 000 {i:000},{i}.50\n");
+                LoopbackServer.File(root, "data/orders.csv", orders.ToString());
+                LoopbackServer.File(root, "data/merchants.csv", "merchant_id,name\n7,Seven Shop\n42,Answer Store\n99,Ninety Nine\n");
+                LoopbackServer.File(root, "data/ledger.csv", "entry,amount\n1,1000000\n");
+                LoopbackServer.File(root, "data/live.csv", "merchant_id,x\n42,1\n");
+                LoopbackServer.File(root, "datasets/orders.yaml", """
+                    name: orders
+                    domain: retail
+                    source: files
+                    table: orders.csv
+                    materialization: table
+                    primary_key: [order_id]
+                    columns:
+                      - { name: order_id, type: integer }
+                      - { name: merchant_id, type: integer }
+                      - { name: customer_email, type: string, pii: true, mask: partial }
+                      - { name: customer_phone, type: string, pii: true, mask: hash }
+                      - { name: amount, type: decimal }
+                    """);
+                LoopbackServer.File(root, "datasets/merchants.yaml", "name: merchants\ndomain: retail\nsource: files\ntable: merchants.csv\nmaterialization: table\n");
+                LoopbackServer.File(root, "datasets/ledger.yaml", "name: ledger\ndomain: finance\nsource: files\ntable: ledger.csv\nmaterialization: table\n");
+                LoopbackServer.File(root, "datasets/live_things.yaml", "name: live_things\ndomain: retail\nsource: files\ntable: live.csv\nmaterialization: live\n");
+                LoopbackServer.File(root, "access.yaml", """
+                    roles:
+                      merchant:
+                        grants:
+                          - { actions: [read, export], datasets: [orders, merchants, live_things], row_filter: "merchant_id = {{ principal.merchant_id }}" }
+                      admin:
+                        admin: true
+                    principals:
+                      m42: { kind: service, roles: [merchant], attributes: { merchant_id: 42 } }
+                      root: { roles: [admin] }
+                    """);
+            }, dev: false);
+            var tokens = new TokenService(Server.Engine.Project, Server.Engine.State);
+            foreach (var principal in new[] { "m42", "root" })
+                Tokens[principal] = (await tokens.CreateAsync(principal, null, "test", CancellationToken.None)).Token;
+        }
+
+        public ReadPipeline Pipeline => Server.Services.GetRequiredService<ReadPipeline>();
+
+        public async Task DisposeAsync() => await Server.DisposeAsync();
+    }
+
+    private static readonly Principal M42 = new("m42", new Dictionary<string, string> { ["merchant_id"] = "42" }) { Method = AuthMethod.Token };
+    private static readonly Principal Root = new("root", new Dictionary<string, string>()) { Method = AuthMethod.Token };
+
+    /// <summary>Collects an answer's columns and rows, as the wire sink would stream them.</summary>
+    private sealed class CollectingSink : IReadSink
+    {
+        public string Format => "pg";
+        public SinkCapabilities Capabilities { get; } = new() { Unbounded = true };
+        public IResultEncoder? Encoder => null;
+        public ReadAnswer? Answer { get; private set; }
+        public IReadOnlyList<ResultColumn> Columns { get; private set; } = [];
+        public List<object?[]> Rows { get; } = [];
+
+        public Stream Begin(ReadAnswer answer)
+        {
+            Answer = answer;
+            return Stream.Null;
+        }
+
+        public async Task WriteAsync(ResultStream rows, Stream body, EncodeContext context, CancellationToken cancellationToken)
+        {
+            Columns = rows.Schema.Columns;
+            while (await rows.ReadAsync(cancellationToken) is { } batch)
+                for (var r = 0; r < batch.Count; r++)
+                    Rows.Add(batch.Columns.Select(c => c.GetValue(r)).ToArray());
+        }
+    }
+
+    private async Task<CollectingSink> SqlAsync(Principal principal, string sql, params object?[] parameters)
+    {
+        var sink = new CollectingSink();
+        await fixture.Pipeline.ServeAsync(new SqlRequest { Principal = principal, Interface = "pg", Sql = sql, Parameters = parameters }, sink, CancellationToken.None);
+        return sink;
+    }
+
+    private async Task<JsonElement[]> RestRowsAsync(string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/datasets/orders/rows?limit=1000");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await fixture.Server.Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("rows").EnumerateArray().ToArray();
+    }
+
+    [Fact]
+    public async Task Row_filtered_masked_principal_gets_over_sql_exactly_the_rows_rest_gives_it()
+    {
+        var rest = await RestRowsAsync(fixture.Tokens["m42"]);
+        var sql = await SqlAsync(M42, "SELECT order_id, merchant_id, customer_email, customer_phone, amount FROM orders ORDER BY order_id");
+
+        Assert.Equal(20, sql.Rows.Count);
+        Assert.Equal(rest.Length, sql.Rows.Count);
+        for (var i = 0; i < rest.Length; i++)
+        {
+            Assert.Equal(rest[i].GetProperty("order_id").GetInt64(), sql.Rows[i][0]);
+            Assert.Equal(42L, sql.Rows[i][1]);
+            Assert.Equal(rest[i].GetProperty("customer_email").GetString(), sql.Rows[i][2]);
+            Assert.Equal(rest[i].GetProperty("customer_phone").GetString(), sql.Rows[i][3]);
+            Assert.Equal(rest[i].GetProperty("amount").GetDecimal(), Convert.ToDecimal(sql.Rows[i][4], CultureInfo.InvariantCulture));
+        }
+        Assert.All(sql.Rows, r => Assert.StartsWith("b***@", (string)r[2]!, StringComparison.Ordinal));
+        Assert.Equal("orders", Assert.Single(sql.Answer!.Datasets).Dataset);
+        Assert.Equal("INTEGER", sql.Columns[0].EngineType is "BIGINT" or "INTEGER" ? "INTEGER" : sql.Columns[0].EngineType);
+    }
+
+    [Fact]
+    public async Task Joins_ctes_aggregates_and_windows_run_inside_the_principals_scope()
+    {
+        var joined = await SqlAsync(M42, """
+            WITH mine AS (SELECT o.merchant_id, o.amount FROM retail.orders AS o)
+            SELECT m.name, count(*) AS n, sum(mine.amount) AS total, max(count(*)) OVER () AS most
+            FROM mine JOIN public.merchants m ON m.merchant_id = mine.merchant_id
+            GROUP BY m.name
+            """);
+        var row = Assert.Single(joined.Rows);
+        Assert.Equal("Answer Store", row[0]);
+        Assert.Equal(20L, row[1]);
+
+        var all = await SqlAsync(Root, "SELECT count(*) FROM orders WHERE amount > $1", 0m);
+        Assert.Equal(60L, Assert.Single(all.Rows)[0]);
+
+        var quoted = await SqlAsync(M42, "SELECT 'it''s' AS \"Odd \"\"Name\"\"\", \"orders\".order_id FROM \"orders\" WHERE order_id = $1", 3L);
+        Assert.Equal(["it's", 3L], Assert.Single(quoted.Rows));
+        Assert.Equal("Odd \"Name\"", quoted.Columns[0].Name);
+
+        var other = await SqlAsync(M42, "SELECT * FROM orders WHERE order_id = $1", 1L);
+        Assert.Empty(other.Rows);
+    }
+
+    [Theory]
+    [InlineData("SELECT * FROM ledger")]
+    [InlineData("SELECT * FROM finance.ledger")]
+    [InlineData("SELECT * FROM nothing_here")]
+    [InlineData("SELECT * FROM ladle_versions.orders__v1")]
+    [InlineData("SELECT * FROM main.ledger")]
+    [InlineData("SELECT * FROM shop.main.ledger")]
+    [InlineData("SELECT * FROM '/etc/passwd'")]
+    [InlineData("WITH orders AS (SELECT * FROM orders) SELECT * FROM ledger")]
+    [InlineData("SELECT * FROM (WITH ledger AS (SELECT 1) SELECT 1), ledger")]
+    public async Task Unseen_internal_and_missing_relations_all_answer_relation_does_not_exist(string sql)
+    {
+        var e = await Assert.ThrowsAsync<NotFoundException>(() => SqlAsync(M42, sql));
+        Assert.Contains("does not exist", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("1000000", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SELECT * FROM read_csv('/etc/passwd')", "read_csv")]
+    [InlineData("SELECT * FROM duckdb_tables()", "duckdb_tables")]
+    [InlineData("SELECT getenv('HOME')", "getenv")]
+    [InlineData("SELECT current_setting('memory_limit')", "current_setting")]
+    [InlineData("SELECT * FROM query('SELECT * FROM ledger')", "query")]
+    [InlineData("SELECT * FROM glob('/*')", "glob")]
+    [InlineData("COPY (SELECT 1) TO '/tmp/x.csv'", "COPY")]
+    [InlineData("ATTACH '/tmp/other.duckdb' AS other", "ATTACH")]
+    [InlineData("PRAGMA database_list", "PRAGMA")]
+    [InlineData("SET memory_limit = '1TB'", "SET")]
+    [InlineData("INSTALL httpfs", "INSTALL")]
+    [InlineData("CALL duckdb_settings()", "CALL")]
+    [InlineData("INSERT INTO orders VALUES (1)", "INSERT")]
+    [InlineData("DROP TABLE orders", "DROP")]
+    [InlineData("SELECT 1; DROP TABLE orders", "")]
+    [InlineData("SELECT 1; SELECT 2", "one statement")]
+    [InlineData("/* hidden */ DELETE FROM orders -- ; SELECT 1", "DELETE")]
+    public async Task Hostile_statements_are_refused_with_a_clear_error(string sql, string named)
+    {
+        var e = await Assert.ThrowsAnyAsync<LadleException>(() => SqlAsync(Root, sql));
+        Assert.True(e is InvalidRequestException or ForbiddenException, e.GetType().Name + ": " + e.Message);
+        Assert.Contains(named, e.Message, StringComparison.Ordinal);
+        // The store is untouched.
+        Assert.Equal(60L, Assert.Single((await SqlAsync(Root, "SELECT count(*) FROM orders")).Rows)[0]);
+    }
+
+    [Theory]
+    [InlineData("SELECT count(*) FROM orders WHERE customer_email LIKE 'buyer3%'")]
+    [InlineData("SELECT customer_phone, count(*) FROM orders GROUP BY customer_phone")]
+    [InlineData("SELECT 1 FROM orders a JOIN orders b ON a.customer_email = b.customer_email")]
+    public async Task Filtering_grouping_or_joining_on_a_masked_column_is_refused_as_in_rest(string sql)
+    {
+        var e = await Assert.ThrowsAsync<ForbiddenException>(() => SqlAsync(M42, sql));
+        Assert.Contains("is masked for principal 'm42'", e.Message, StringComparison.Ordinal);
+        // An admin sees PII in clear and may.
+        await SqlAsync(Root, sql);
+    }
+
+    [Fact]
+    public async Task Live_dataset_is_refused_with_the_reason()
+    {
+        var e = await Assert.ThrowsAsync<InvalidRequestException>(() => SqlAsync(M42, "SELECT * FROM live_things"));
+        Assert.Contains("live", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Engine_errors_are_the_statements_without_row_values()
+    {
+        var e = await Assert.ThrowsAsync<InvalidRequestException>(() => SqlAsync(M42, "SELECT no_such_column FROM orders"));
+        Assert.Contains("no_such_column", e.Message, StringComparison.Ordinal);
+        var data = await Assert.ThrowsAnyAsync<LadleException>(() => SqlAsync(M42, "SELECT CAST(customer_email AS INTEGER) FROM orders"));
+        Assert.DoesNotContain("example.com", data.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Describe_gives_columns_with_engine_types_and_parameter_types_without_running()
+    {
+        var description = await fixture.Pipeline.DescribeSqlAsync(M42, "SELECT order_id, amount, customer_email, uuid() AS u FROM orders WHERE order_id = $1 AND amount > 0 OR $2 = 'x'", CancellationToken.None);
+        Assert.Equal(["order_id", "amount", "customer_email", "u"], description.Columns.Select(c => c.Name));
+        Assert.Equal("UUID", description.Columns[3].EngineType);
+        Assert.Equal("VARCHAR", description.Columns[2].EngineType);
+        Assert.Equal(2, description.ParameterTypes.Count);
+        Assert.Equal("BIGINT", description.ParameterTypes[0]);
+        Assert.Equal("VARCHAR", description.ParameterTypes[1]);
+    }
+
+    [Fact]
+    public async Task Explain_and_values_are_served()
+    {
+        var values = await SqlAsync(M42, "VALUES (1, 'a'), (2, 'b')");
+        Assert.Equal(2, values.Rows.Count);
+        var explain = await SqlAsync(M42, "EXPLAIN SELECT * FROM orders");
+        Assert.NotEmpty(explain.Rows);
+    }
+
+    [Fact]
+    public async Task Every_statement_is_audited_with_its_interface_datasets_and_text()
+    {
+        await SqlAsync(M42, "SELECT count(*) AS audited_marker FROM orders");
+        await Assert.ThrowsAsync<NotFoundException>(() => SqlAsync(M42, "SELECT 1 AS refused_marker FROM ledger"));
+        await fixture.Server.Services.GetRequiredService<AuditWriter>().FlushAsync();
+        var audit = (await fixture.Server.Engine.State.QueryAuditAsync(new AuditQuery(Principal: "m42", Limit: 10_000), CancellationToken.None)).ToList();
+        var ok = Assert.Single(audit, e => e.Filters.Contains("audited_marker", StringComparison.Ordinal));
+        Assert.Equal(("pg", "sql", "orders", "ok", 1L), (ok.Interface, ok.Action, ok.Target, ok.Status, ok.Rows));
+        var refused = Assert.Single(audit, e => e.Filters.Contains("refused_marker", StringComparison.Ordinal));
+        Assert.Equal(("pg", "not-found"), (refused.Interface, refused.Status));
+    }
+}
