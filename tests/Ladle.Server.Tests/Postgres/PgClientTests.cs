@@ -35,6 +35,54 @@ public sealed class PgClientTests(PgWireFixture fixture) : IClassFixture<PgWireF
     }
 
     [Fact]
+    public async Task Npgsql_reads_every_served_type_in_binary_with_its_postgresql_type()
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT 1::smallint AS i2, 2::integer AS i4, 3::bigint AS i8, 1.5::real AS f4, 2.5::double AS f8, 1.23::decimal(10,2) AS n,
+                   true AS b, 'x' AS t, DATE '2024-01-02' AS d, TIMESTAMP '2024-01-02 03:04:05' AS ts,
+                   TIMESTAMPTZ '2024-01-02 03:04:05+00' AS tz, INTERVAL '1 day 2 hours' AS iv,
+                   'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid AS u, '\xDE\xAD'::blob AS bytes
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+
+        Assert.Equal(["smallint", "integer", "bigint", "real", "double precision", "numeric", "boolean", "text", "date",
+            "timestamp without time zone", "timestamp with time zone", "interval", "uuid", "bytea"],
+            Enumerable.Range(0, reader.FieldCount).Select(reader.GetDataTypeName));
+        Assert.Equal((short)1, reader.GetInt16(0));
+        Assert.Equal(2, reader.GetInt32(1));
+        Assert.Equal(3L, reader.GetInt64(2));
+        Assert.Equal(1.5f, reader.GetFloat(3));
+        Assert.Equal(2.5, reader.GetDouble(4));
+        Assert.Equal(1.23m, reader.GetDecimal(5));
+        Assert.True(reader.GetBoolean(6));
+        Assert.Equal("x", reader.GetString(7));
+        Assert.Equal(new DateOnly(2024, 1, 2), reader.GetFieldValue<DateOnly>(8));
+        Assert.Equal(new DateTime(2024, 1, 2, 3, 4, 5), reader.GetDateTime(9));
+        Assert.Equal(new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc), reader.GetFieldValue<DateTime>(10));
+        Assert.Equal(TimeSpan.FromHours(26), reader.GetTimeSpan(11));
+        Assert.Equal(Guid.Parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), reader.GetGuid(12));
+        Assert.Equal(new byte[] { 0xde, 0xad }, reader.GetFieldValue<byte[]>(13));
+    }
+
+    [Fact]
+    public async Task Prepared_statements_bind_parameters_of_several_types()
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM orders WHERE order_id <= $1 AND region = $2 AND amount >= $3 AND ordered_at >= $4", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = 30L });
+        command.Parameters.Add(new NpgsqlParameter { Value = "EU" });
+        command.Parameters.Add(new NpgsqlParameter { Value = 0m });
+        command.Parameters.Add(new NpgsqlParameter { Value = new DateTime(2020, 1, 1), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Timestamp });
+        await command.PrepareAsync();
+        Assert.Equal(10L, Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+
+        command.Parameters[0].Value = 60L;
+        Assert.Equal(20L, Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task A_prepared_statement_is_described_once_and_runs_again()
     {
         await using var connection = await OpenAsync();
