@@ -140,8 +140,9 @@ internal sealed class PgWireSink(PipeWriter output, IPgRowFormat format) : IRead
     private async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         var flushed = await _output.FlushAsync(cancellationToken);
+        // The connection is gone: the statement stops, and so does the session (an IOException ends it).
         if (flushed.IsCanceled || flushed.IsCompleted)
-            throw new OperationCanceledException("the client closed the connection while rows were being sent");
+            throw new IOException("the client closed the connection while rows were being sent");
     }
 
     private async Task SuspendAsync(CancellationToken cancellationToken)

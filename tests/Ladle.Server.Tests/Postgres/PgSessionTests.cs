@@ -1,11 +1,11 @@
-using static Ladle.Server.Tests.Postgres.PgRawClient;
+using static Ladle.Server.Tests.Postgres.PgWireClient;
 
 namespace Ladle.Server.Tests.Postgres;
 
 /// <summary>The query protocol over a real loopback socket, message by message, for what drivers do not show.</summary>
 public sealed class PgSessionTests(PgWireFixture fixture) : IClassFixture<PgWireFixture>
 {
-    private Task<PgRawClient> ConnectAsync() => PgRawClient.ConnectAsync(fixture.Listener.Port);
+    private Task<PgWireClient> ConnectAsync() => PgWireClient.ConnectAsync(fixture.Listener.Port);
 
     [Fact]
     public async Task Several_statements_in_one_query_are_answered_each_in_turn()

@@ -107,6 +107,29 @@ public sealed class PgWireTypesTests
         Assert.Equal("0A000", Assert.Throws<PgWireException>(() => PgWireParameters.Decode(0, PgFormatCode.Binary, [1, 2])).SqlState);
     }
 
+    [Fact]
+    public async Task A_dataset_that_is_not_ok_is_named_in_a_warning_before_the_rows()
+    {
+        var pipe = new Pipe();
+        var sink = new PgWireSink(pipe.Writer, new PgWireDataRows([], describe: true));
+        var answer = new Engine.Serving.ReadAnswer(new Core.Plans.TrustedSqlPlan("SELECT 1"), Engine.Trust.DataHealth.Ok,
+        [
+            new("orders", "table", 3, DateTimeOffset.UnixEpoch, Engine.Trust.DataHealth.Ok),
+            new("customers", "table", 5, DateTimeOffset.UnixEpoch, new Engine.Trust.DataHealth(Engine.Trust.DataStatus.Stale, "older than its freshness promise of 1h")),
+        ]) { Name = "query" };
+
+        sink.Begin(answer);
+        await pipe.Writer.FlushAsync();
+        await pipe.Writer.CompleteAsync();
+        var bytes = (await pipe.Reader.ReadAsync()).Buffer.ToArray();
+
+        Assert.Equal((byte)'N', bytes[0]);
+        Assert.Equal(1 + BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(1)), bytes.Length);
+        var text = System.Text.Encoding.UTF8.GetString(bytes);
+        Assert.Contains("dataset \"customers\" is stale: older than its freshness promise of 1h", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("orders", text, StringComparison.Ordinal);
+    }
+
     /// <summary>The sink's one DataRow for <paramref name="rows"/>, each value's bytes (null for NULL).</summary>
     private static async Task<byte[]?[]> WriteOneRowAsync(ResultStream rows, PgFormatCode format)
     {

@@ -5,7 +5,7 @@ using System.Text;
 namespace Ladle.Server.Tests.Postgres;
 
 /// <summary>One backend message as received: its type byte and body.</summary>
-public sealed record PgReply(char Type, byte[] Body)
+public sealed record PgWireReply(char Type, byte[] Body)
 {
     /// <summary>The body as text (CommandComplete's tag, an ErrorResponse's fields) without the terminators.</summary>
     public string Text => Encoding.UTF8.GetString(Body).TrimEnd('\0');
@@ -50,14 +50,14 @@ public sealed record PgReply(char Type, byte[] Body)
 }
 
 /// <summary>A raw protocol client for what drivers do not send (several statements in one Query, row limits, bad frames).</summary>
-public sealed class PgRawClient : IAsyncDisposable
+public sealed class PgWireClient : IAsyncDisposable
 {
     private readonly TcpClient _tcp = new() { NoDelay = true };
     private NetworkStream _stream = null!;
 
-    public static async Task<PgRawClient> ConnectAsync(int port)
+    public static async Task<PgWireClient> ConnectAsync(int port)
     {
-        var client = new PgRawClient();
+        var client = new PgWireClient();
         await client._tcp.ConnectAsync("127.0.0.1", port);
         client._stream = client._tcp.GetStream();
         var body = new List<byte>();
@@ -73,12 +73,12 @@ public sealed class PgRawClient : IAsyncDisposable
     public Task SendAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
 
     /// <summary>Reads messages until ReadyForQuery (included).</summary>
-    public async Task<List<PgReply>> ReadUntilReadyAsync() => await ReadUntilAsync('Z');
+    public async Task<List<PgWireReply>> ReadUntilReadyAsync() => await ReadUntilAsync('Z');
 
     /// <summary>Reads messages until one of type <paramref name="last"/> (included).</summary>
-    public async Task<List<PgReply>> ReadUntilAsync(char last)
+    public async Task<List<PgWireReply>> ReadUntilAsync(char last)
     {
-        var replies = new List<PgReply>();
+        var replies = new List<PgWireReply>();
         while (true)
         {
             var reply = await ReadAsync() ?? throw new IOException($"the server closed the connection before '{last}'; got {Types(replies)}");
@@ -88,17 +88,17 @@ public sealed class PgRawClient : IAsyncDisposable
     }
 
     /// <summary>The next message, or null when the server closed the connection.</summary>
-    public async Task<PgReply?> ReadAsync()
+    public async Task<PgWireReply?> ReadAsync()
     {
         var header = new byte[5];
         if (!await FillAsync(header)) return null;
         var body = new byte[BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1)) - 4];
         if (!await FillAsync(body)) return null;
-        return new PgReply((char)header[0], body);
+        return new PgWireReply((char)header[0], body);
     }
 
     /// <summary>The type bytes of <paramref name="replies"/>, e.g. "TDCZ".</summary>
-    public static string Types(IEnumerable<PgReply> replies) => string.Concat(replies.Select(r => r.Type));
+    public static string Types(IEnumerable<PgWireReply> replies) => string.Concat(replies.Select(r => r.Type));
 
     public static byte[] Query(string sql) => Message('Q', CString(sql));
 
