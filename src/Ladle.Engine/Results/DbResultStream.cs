@@ -115,6 +115,8 @@ internal static class ValueGetters
                     string s => s,
                     DateTime dt => dt.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", inv).TrimEnd('.'),
                     byte[] bytes => Convert.ToBase64String(bytes),
+                    // DuckDB hands a BLOB over as a stream: its bytes, in the one spelling bytes have in a string column.
+                    Stream stream => Convert.ToBase64String(ReadAll(stream)),
                     IFormattable f => f.ToString(null, inv),
                     _ => value.ToString(),
                 };
@@ -151,6 +153,13 @@ internal static class ValueGetters
                 };
                 break;
         }
+    }
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     /// <summary>The Ladle type a provider's .NET field type serves as.</summary>

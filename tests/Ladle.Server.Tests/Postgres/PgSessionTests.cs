@@ -1,0 +1,270 @@
+using static Ladle.Server.Tests.Postgres.PgWireClient;
+
+namespace Ladle.Server.Tests.Postgres;
+
+/// <summary>The query protocol over a real loopback socket, message by message, for what drivers do not show.</summary>
+public sealed class PgSessionTests(PgWireFixture fixture) : IClassFixture<PgWireFixture>
+{
+    private Task<PgWireClient> ConnectAsync() => PgWireClient.ConnectAsync(fixture.Listener.Port);
+
+    [Fact]
+    public async Task Several_statements_in_one_query_are_answered_each_in_turn()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync(Query("SELECT 1 AS a; SELECT 'x' AS b, 2 AS c"));
+        var replies = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("TDCTDCZ", Types(replies));
+        Assert.Equal(string.Join("|", new[] { "1" }), replies[1].Row);
+        Assert.Equal("SELECT 1", replies[2].Text);
+        Assert.Equal(string.Join("|", new[] { "x", "2" }), replies[4].Row);
+        Assert.Equal((byte)'I', replies[^1].Body[0]);
+    }
+
+    [Fact]
+    public async Task Semicolons_inside_strings_dollar_quotes_and_comments_do_not_split_statements()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync(Query("SELECT 'a;b' AS s; SELECT $$c;d$$ AS t -- one; comment\n; /* two; /* nested; */ */ SELECT E'e\\';f' AS u;"));
+        var replies = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("TDCTDCTDCZ", Types(replies));
+        Assert.Equal(string.Join("|", new[] { "a;b" }), replies[1].Row);
+        Assert.Equal(string.Join("|", new[] { "c;d" }), replies[4].Row);
+        Assert.Equal(string.Join("|", new[] { "e';f" }), replies[7].Row);
+    }
+
+    [Fact]
+    public async Task An_empty_query_is_answered_with_EmptyQueryResponse()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync(Query(" ; -- nothing here\n"));
+
+        Assert.Equal("IZ", Types(await client.ReadUntilReadyAsync()));
+    }
+
+    [Fact]
+    public async Task An_error_skips_the_rest_of_the_query_and_the_session_goes_on()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync(Query("SELECT 1; SELECT * FROM no_such_table; SELECT 3"));
+        var replies = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("TDCEZ", Types(replies));
+        Assert.Equal("42P01", replies[3].Field('C'));
+        Assert.Equal("ERROR", replies[3].Field('V'));
+
+        await client.SendAsync(Query("SELECT 4 AS d"));
+        Assert.Equal("TDCZ", Types(await client.ReadUntilReadyAsync()));
+    }
+
+    [Fact]
+    public async Task Execute_with_a_row_limit_suspends_the_portal_and_the_next_execute_continues_it()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync([
+            .. Parse("", "SELECT range AS n FROM range(10) ORDER BY n"), .. Bind("", "", []), .. Describe('P', ""),
+            .. Execute("", 4), .. Execute("", 4), .. Execute("", 4), .. Sync()]);
+        var replies = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("12T" + "DDDDs" + "DDDDs" + "DDC" + "Z", Types(replies));
+        Assert.Equal(Enumerable.Range(0, 10).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            replies.Where(r => r.Type == 'D').Select(r => r.Values[0]));
+        Assert.Equal("SELECT 2", replies[^2].Text);
+    }
+
+    [Fact]
+    public async Task A_suspended_portal_in_a_transaction_block_continues_after_sync()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync(Query("BEGIN"));
+        Assert.Equal("CZ", Types(await client.ReadUntilReadyAsync()));
+        await client.SendAsync([.. Parse("s1", "SELECT range AS n FROM range(5)"), .. Bind("c1", "s1", []), .. Execute("c1", 3), .. Sync()]);
+        var first = await client.ReadUntilReadyAsync();
+        Assert.Equal("12DDDsZ", Types(first));
+        Assert.Equal((byte)'T', first[^1].Body[0]);
+
+        await client.SendAsync([.. Execute("c1", 3), .. Sync()]);
+        var rest = await client.ReadUntilReadyAsync();
+        Assert.Equal("DDCZ", Types(rest));
+        Assert.Equal(string.Join("|", new[] { "3" }), rest[0].Row);
+
+        await client.SendAsync(Query("COMMIT"));
+        var commit = await client.ReadUntilReadyAsync();
+        Assert.Equal("COMMIT", commit[0].Text);
+        Assert.Equal((byte)'I', commit[^1].Body[0]);
+    }
+
+    [Fact]
+    public async Task After_an_error_the_extended_protocol_discards_messages_until_sync()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync([
+            .. Parse("", "SELECT * FROM no_such_table"), .. Bind("", "", []), .. Describe('P', ""), .. Execute("", 0),
+            .. Parse("", "SELECT 1"), .. Bind("", "", []), .. Execute("", 0), .. Sync(),
+            .. Parse("", "SELECT 2 AS two"), .. Bind("", "", []), .. Execute("", 0), .. Sync()]);
+        var failed = await client.ReadUntilReadyAsync();
+        Assert.Equal("12EZ", Types(failed));
+        Assert.Equal("42P01", failed[2].Field('C'));
+
+        var next = await client.ReadUntilReadyAsync();
+        Assert.Equal("12DCZ", Types(next));
+        Assert.Equal(string.Join("|", new[] { "2" }), next[2].Row);
+    }
+
+    [Fact]
+    public async Task Unknown_statements_and_portals_are_errors_with_their_sqlstate()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync([.. Bind("", "nope", []), .. Sync(), .. Execute("nope", 0), .. Sync(), .. Parse("dup", "SELECT 1"), .. Parse("dup", "SELECT 2"), .. Sync()]);
+
+        Assert.Equal("26000", (await client.ReadUntilReadyAsync())[0].Field('C'));
+        Assert.Equal("34000", (await client.ReadUntilReadyAsync())[0].Field('C'));
+        var duplicate = await client.ReadUntilReadyAsync();
+        Assert.Equal("1EZ", Types(duplicate));
+        Assert.Equal("42P05", duplicate[1].Field('C'));
+    }
+
+    [Fact]
+    public async Task Transaction_status_follows_begin_failure_and_rollback()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync(Query("BEGIN READ ONLY"));
+        Assert.Equal((byte)'T', (await client.ReadUntilReadyAsync())[^1].Body[0]);
+
+        await client.SendAsync(Query("SELECT * FROM no_such_table"));
+        Assert.Equal((byte)'E', (await client.ReadUntilReadyAsync())[^1].Body[0]);
+
+        await client.SendAsync(Query("SELECT 1"));
+        var ignored = await client.ReadUntilReadyAsync();
+        Assert.Equal("25P02", ignored[0].Field('C'));
+
+        await client.SendAsync(Query("COMMIT"));
+        var ended = await client.ReadUntilReadyAsync();
+        Assert.Equal("ROLLBACK", ended[0].Text);
+        Assert.Equal((byte)'I', ended[^1].Body[0]);
+
+        await client.SendAsync(Query("ROLLBACK"));
+        var warned = await client.ReadUntilReadyAsync();
+        Assert.Equal("NCZ", Types(warned));
+        Assert.Equal("25P01", warned[0].Field('C'));
+    }
+
+    [Fact]
+    public async Task Session_parameters_are_set_shown_and_reset_as_postgresql_does()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync(Query("SET application_name = 'notebook'; SET extra_float_digits = 3; SET search_path TO crm, \"Retail\"; SHOW application_name; SHOW search_path"));
+        var replies = await client.ReadUntilReadyAsync();
+        Assert.Equal("SCCCTDCTDCZ", Types(replies));
+        Assert.Equal("application_name\0notebook", replies[0].Text);
+        Assert.Equal(string.Join("|", new[] { "notebook" }), replies[5].Row);
+        Assert.Equal(string.Join("|", new[] { "crm, \"Retail\"" }), replies[8].Row);
+
+        await client.SendAsync(Query("SET client_encoding = 'LATIN1'"));
+        var encoding = await client.ReadUntilReadyAsync();
+        Assert.Equal("22023", encoding[0].Field('C'));
+
+        await client.SendAsync(Query("SET no_such_setting = 1"));
+        Assert.Equal("42704", (await client.ReadUntilReadyAsync())[0].Field('C'));
+
+        await client.SendAsync(Query("SET server_version = '99'"));
+        Assert.Equal("55P02", (await client.ReadUntilReadyAsync())[0].Field('C'));
+
+        await client.SendAsync(Query("SET my.option = 'v'; SHOW my.option; SET TIME ZONE 'Europe/Paris'; SHOW TimeZone; RESET ALL; SHOW application_name"));
+        var more = await client.ReadUntilReadyAsync();
+        Assert.Contains(more, r => r.Type == 'D' && r.Values[0] == "v");
+        Assert.Contains(more, r => r.Type == 'D' && r.Values[0] == "Europe/Paris");
+        Assert.Equal(string.Join("|", new[] { "" }), more.Last(r => r.Type == 'D').Row);
+
+        await client.SendAsync(Query("SHOW ALL"));
+        var all = await client.ReadUntilReadyAsync();
+        Assert.Contains(all, r => r.Type == 'D' && r.Values[0] == "DateStyle" && r.Values[1] == "ISO, MDY");
+        Assert.Equal($"SHOW", all[^2].Text);
+    }
+
+    [Fact]
+    public async Task Discard_all_drops_prepared_statements_and_settings()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync([.. Parse("kept", "SELECT 1"), .. Sync()]);
+        await client.ReadUntilReadyAsync();
+        await client.SendAsync(Query("SET application_name = 'x'; DISCARD ALL"));
+        var discarded = await client.ReadUntilReadyAsync();
+        Assert.Equal("DISCARD ALL", discarded[^2].Text);
+
+        await client.SendAsync([.. Bind("", "kept", []), .. Sync()]);
+        Assert.Equal("26000", (await client.ReadUntilReadyAsync())[0].Field('C'));
+    }
+
+    [Fact]
+    public async Task Copy_to_stdout_in_csv_sends_a_header_and_one_copydata_per_row()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync(Query("COPY (SELECT order_id, note FROM orders WHERE order_id IN (7, 11, 12) ORDER BY order_id) TO STDOUT WITH (FORMAT csv, HEADER)"));
+        var replies = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("HddddcCZ", Types(replies));
+        Assert.Equal(["order_id,note\n", "7,\"has, comma and \"\"quote\"\"\"\n", "11,\n", "12,plain\n"],
+            replies.Where(r => r.Type == 'd').Select(r => System.Text.Encoding.UTF8.GetString(r.Body)));
+        Assert.Equal("COPY 3", replies[^2].Text);
+    }
+
+    [Fact]
+    public async Task Copy_into_ladle_or_to_a_server_file_is_refused()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync(Query("COPY orders FROM STDIN"));
+        Assert.Equal("25006", (await client.ReadUntilReadyAsync())[0].Field('C'));
+
+        await client.SendAsync(Query("COPY orders TO '/tmp/out.csv'"));
+        Assert.Equal("42501", (await client.ReadUntilReadyAsync())[0].Field('C'));
+    }
+
+    [Fact]
+    public async Task A_broken_frame_gets_a_fatal_error_and_the_next_connection_works()
+    {
+        await using (var client = await ConnectAsync())
+        {
+            await client.SendAsync([(byte)'Q', 0, 0, 0, 2]);
+            var reply = await client.ReadAsync();
+            Assert.NotNull(reply);
+            Assert.Equal('E', reply.Type);
+            Assert.Equal("FATAL", reply.Field('V'));
+            Assert.Equal("08P01", reply.Field('C'));
+            Assert.Null(await client.ReadAsync());
+        }
+
+        await using var next = await ConnectAsync();
+        await next.SendAsync(Query("SELECT 1"));
+        Assert.Equal("TDCZ", Types(await next.ReadUntilReadyAsync()));
+    }
+
+    [Fact]
+    public async Task Statements_are_audited_as_the_pg_interface()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync(Query("SELECT order_id /* audit-marker */ FROM orders WHERE order_id <= 5"));
+        await client.ReadUntilReadyAsync();
+
+        var audit = await fixture.WireAuditAsync();
+        Assert.Contains(audit, e => e.Filters.Contains("audit-marker", StringComparison.Ordinal) && e.Rows == 5 && e.Status == "ok" && e.Principal == "local");
+    }
+
+    [Fact]
+    public async Task A_connection_cut_mid_stream_stops_the_query()
+    {
+        var ended = fixture.Listener.Ended;
+        await using (var client = await ConnectAsync())
+        {
+            await client.SendAsync(Query("SELECT range AS n, repeat('x', 200) AS pad FROM range(50000000)"));
+            Assert.Equal('T', (await client.ReadAsync())!.Type);
+            Assert.Equal('D', (await client.ReadAsync())!.Type);
+        }
+
+        // The server stops sending and frees the statement's export slot; nothing waits for fifty million rows.
+        for (var i = 0; i < 600 && (fixture.Listener.Ended == ended || fixture.Pipeline.Exports.Running > 0); i++) await Task.Delay(100);
+        Assert.True(fixture.Listener.Ended > ended, "the session did not end after its connection was cut");
+        Assert.Equal(0, fixture.Pipeline.Exports.Running);
+    }
+}
