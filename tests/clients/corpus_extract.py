@@ -13,7 +13,7 @@ import psycopg2
 PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+ \[(\d+)\] (\w+):  (.*)$")
 STATEMENT = re.compile(r"^(?:statement|execute [^:]+): (.*)$", re.S)
 PARAMETER = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')")
-DATA = re.compile(r"(?i)\bfrom\s+orders\b|CAST\(1 AS int2\)|^SELECT 1 AS one$")
+DATA = re.compile(r"(?i)\bfrom\s+(orders|customers)\b|CAST\(1 AS int2\)|^SELECT 1 AS one$")
 
 
 def messages(lines):

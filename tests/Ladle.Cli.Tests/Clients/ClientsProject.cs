@@ -21,6 +21,10 @@ public static class ClientsProject
     /// <summary>Every order, ordered by order_id, as canonical text.</summary>
     public static IReadOnlyList<string?[]> Orders { get; } = ReadOrders();
 
+    /// <summary>Every customer, ordered by customer_id (all text, no NULLs).</summary>
+    public static IReadOnlyList<string?[]> Customers { get; } =
+        ParseCsv(File.ReadAllText(Path.Combine(Folder, "data", "customers.csv"))).Skip(1).Select(r => r.Select(v => (string?)v).ToArray()).ToList();
+
     public static IEnumerable<string?[]> Project(IEnumerable<string?[]> rows, params string[] columns) =>
         rows.Select(r => columns.Select(c => r[Array.IndexOf(OrderColumns, c)]).ToArray());
 

@@ -45,13 +45,32 @@ public sealed class LadleClientsFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>A new API token for <paramref name="principal"/> of the project's access.yaml (`ladle tokens create`).</summary>
+    public async Task<string> CreateTokenAsync(string principal)
+    {
+        var (exit, output, error) = await LadleProcess.RunAsync("tokens", "create", "--principal", principal, "--project", _root);
+        Assert.True(exit == 0, $"ladle tokens create failed: {error}");
+        return output.Trim();
+    }
+
+    /// <summary>What REST answers <paramref name="token"/>'s principal for a dataset's rows, as CSV records.</summary>
+    public async Task<List<string[]>> RestCsvAsync(string dataset, string order, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/datasets/{dataset}/rows?format=csv&order={order}:asc");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await _serve!.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"REST answered {(int)response.StatusCode}: {body}");
+        return ClientsProject.ParseCsv(body);
+    }
+
     private async Task WaitPublishedAsync(string dataset)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (DateTime.UtcNow < deadline)
         {
             var answer = await _serve!.Http.GetFromJsonAsync<JsonElement>($"/api/v1/datasets/{dataset}");
-            if (answer.TryGetProperty("version", out var version) && version.ValueKind == JsonValueKind.Number) return;
+            if (answer.TryGetProperty("dataset", out var about) && about.TryGetProperty("version", out var version) && version.ValueKind == JsonValueKind.Number) return;
             await Task.Delay(100);
         }
         Assert.Fail($"{dataset} was not published within two minutes:\n{_serve!.Output}");

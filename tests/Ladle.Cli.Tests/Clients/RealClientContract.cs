@@ -130,6 +130,7 @@ public abstract class RealClientContract
             ClientHarness.Rows(ClientHarness.Step(output, "pg.parameters")["rows"]));
         AssertRows(ClientsProject.Project(ClientsProject.Orders.Where(r => r[1] == "8"), "order_id", "express", "ordered_at"),
             ClientHarness.Rows(ClientHarness.Step(output, "pg.prepared")["rows"]));
+        AssertRows(ClientsProject.Customers, ClientHarness.Rows(ClientHarness.Step(output, "pg.customers")["rows"]));
     }
 
     private static bool IsFooter(string line) => System.Text.RegularExpressions.Regex.IsMatch(line, @"^\(\d+ rows?\)$");
@@ -146,7 +147,7 @@ public abstract class RealClientContract
     private static void AssertColumns(JsonNode? columns, IEnumerable<string> types) =>
         Assert.Equal(ClientsProject.OrderColumns.Zip(types, (c, t) => c + ":" + t), Strings(columns).Select(c => c[0] + ":" + c[1]));
 
-    private static void AssertRows(IEnumerable<string?[]> expected, IEnumerable<string?[]> actual)
+    protected static void AssertRows(IEnumerable<string?[]> expected, IEnumerable<string?[]> actual)
     {
         var e = expected.Select(r => string.Join('|', r.Select(c => c ?? "<null>"))).ToList();
         var a = actual.Select(r => string.Join('|', r.Select(c => c ?? "<null>"))).ToList();

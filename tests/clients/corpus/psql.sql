@@ -44,7 +44,7 @@ SELECT c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c
 FROM pg_catalog.pg_class c
  LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid)
 LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid)
-WHERE c.oid = '16465';
+WHERE c.oid = '16700';
 -- ladle:query {"results": [[["attname", 19], ["format_type", 25], ["pg_get_expr", 25], ["attnotnull", 16], ["attcollation", 19], ["attidentity", 18], ["attgenerated", 18]]], "parameters": []}
 SELECT a.attname,
   pg_catalog.format_type(a.atttypid, a.atttypmod),
@@ -57,14 +57,14 @@ SELECT a.attname,
   a.attidentity,
   a.attgenerated
 FROM pg_catalog.pg_attribute a
-WHERE a.attrelid = '16465' AND a.attnum > 0 AND NOT a.attisdropped
+WHERE a.attrelid = '16700' AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum;
 -- ladle:query {"results": [[["relname", 19], ["indisprimary", 16], ["indisunique", 16], ["indisclustered", 16], ["indisvalid", 16], ["pg_get_indexdef", 25], ["pg_get_constraintdef", 25], ["contype", 18], ["condeferrable", 16], ["condeferred", 16], ["indisreplident", 16], ["reltablespace", 26]]], "parameters": []}
 SELECT c2.relname, i.indisprimary, i.indisunique, i.indisclustered, i.indisvalid, pg_catalog.pg_get_indexdef(i.indexrelid, 0, true),
   pg_catalog.pg_get_constraintdef(con.oid, true), contype, condeferrable, condeferred, i.indisreplident, c2.reltablespace
 FROM pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_index i
   LEFT JOIN pg_catalog.pg_constraint con ON (conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x'))
-WHERE c.oid = '16465' AND c.oid = i.indrelid AND i.indexrelid = c2.oid
+WHERE c.oid = '16700' AND c.oid = i.indrelid AND i.indexrelid = c2.oid
 ORDER BY i.indisprimary DESC, c2.relname;
 -- ladle:query {"results": [[["polname", 19], ["polpermissive", 16], ["array_to_string", 25], ["pg_get_expr", 25], ["pg_get_expr", 25], ["cmd", 25]]], "parameters": []}
 SELECT pol.polname, pol.polpermissive,
@@ -78,7 +78,7 @@ SELECT pol.polname, pol.polpermissive,
     WHEN 'd' THEN 'DELETE'
     END AS cmd
 FROM pg_catalog.pg_policy pol
-WHERE pol.polrelid = '16465' ORDER BY 1;
+WHERE pol.polrelid = '16700' ORDER BY 1;
 -- ladle:query {"results": [[["oid", 26], ["stxrelid", 2205], ["nsp", 25], ["stxname", 19], ["columns", 25], ["ndist_enabled", 16], ["deps_enabled", 16], ["mcv_enabled", 16], ["stxstattarget", 23]]], "parameters": []}
 SELECT oid, stxrelid::pg_catalog.regclass, stxnamespace::pg_catalog.regnamespace::pg_catalog.text AS nsp, stxname,
 pg_catalog.pg_get_statisticsobjdef_columns(oid) AS columns,
@@ -87,7 +87,7 @@ pg_catalog.pg_get_statisticsobjdef_columns(oid) AS columns,
   'm' = any(stxkind) AS mcv_enabled,
 stxstattarget
 FROM pg_catalog.pg_statistic_ext
-WHERE stxrelid = '16465'
+WHERE stxrelid = '16700'
 ORDER BY nsp, stxname;
 -- ladle:query {"results": [[["pubname", 19], ["?column?", 25], ["?column?", 25]]], "parameters": []}
 SELECT pubname
@@ -96,7 +96,7 @@ SELECT pubname
 FROM pg_catalog.pg_publication p
      JOIN pg_catalog.pg_publication_namespace pn ON p.oid = pn.pnpubid
      JOIN pg_catalog.pg_class pc ON pc.relnamespace = pn.pnnspid
-WHERE pc.oid ='16465' and pg_catalog.pg_relation_is_publishable('16465')
+WHERE pc.oid ='16700' and pg_catalog.pg_relation_is_publishable('16700')
 UNION
 SELECT pubname
      , pg_get_expr(pr.prqual, c.oid)
@@ -108,22 +108,22 @@ SELECT pubname
         ELSE NULL END) FROM pg_catalog.pg_publication p
      JOIN pg_catalog.pg_publication_rel pr ON p.oid = pr.prpubid
      JOIN pg_catalog.pg_class c ON c.oid = pr.prrelid
-WHERE pr.prrelid = '16465'
+WHERE pr.prrelid = '16700'
 UNION
 SELECT pubname
      , NULL
      , NULL
 FROM pg_catalog.pg_publication p
-WHERE p.puballtables AND pg_catalog.pg_relation_is_publishable('16465')
+WHERE p.puballtables AND pg_catalog.pg_relation_is_publishable('16700')
 ORDER BY 1;
 -- ladle:query {"results": [[["oid", 2205]]], "parameters": []}
 SELECT c.oid::pg_catalog.regclass
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
-WHERE c.oid = i.inhparent AND i.inhrelid = '16465'
+WHERE c.oid = i.inhparent AND i.inhrelid = '16700'
   AND c.relkind != 'p' AND c.relkind != 'I'
 ORDER BY inhseqno;
 -- ladle:query {"results": [[["oid", 2205], ["relkind", 18], ["inhdetachpending", 16], ["pg_get_expr", 25]]], "parameters": []}
 SELECT c.oid::pg_catalog.regclass, c.relkind, inhdetachpending, pg_catalog.pg_get_expr(c.relpartbound, c.oid)
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
-WHERE c.oid = i.inhrelid AND i.inhparent = '16465'
+WHERE c.oid = i.inhrelid AND i.inhparent = '16700'
 ORDER BY pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT', c.oid::pg_catalog.regclass::pg_catalog.text;

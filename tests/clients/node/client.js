@@ -74,6 +74,8 @@ async function main() {
     await client.query({ ...named, values: [8] });
     const again = await client.query({ ...named, values: [8] });
     emit('pg.prepared', { rows: rows(again) });
+    const customers = await client.query({ text: 'SELECT customer_id, name, email, country FROM customers ORDER BY customer_id', rowMode: 'array' });
+    emit('pg.customers', { rows: rows(customers) });
   } finally {
     await client.end();
   }
