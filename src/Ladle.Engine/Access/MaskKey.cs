@@ -11,7 +11,7 @@ public static class MaskKey
     public static string Load(string stateDirectory)
     {
         if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } fromEnvironment) return fromEnvironment;
-        return Internal.KeyFile.ReadOrCreate(Path.Combine(stateDirectory, "mask.key"), "mask key",
+        return KeyFile.ReadOrCreate(Path.Combine(stateDirectory, "mask.key"), "mask key",
             $"set {Variable}, or delete the file to generate a new key (hashed values then change)");
     }
 }

@@ -12,7 +12,7 @@ public static class OwnerKey
 
     /// <summary>The key of the project whose state lives in <paramref name="stateDirectory"/>, made on first use.</summary>
     public static string Load(string stateDirectory) =>
-        Internal.KeyFile.ReadOrCreate(Path.Combine(stateDirectory, "owner.key"), "owner key", "delete it to generate a new one");
+        KeyFile.ReadOrCreate(Path.Combine(stateDirectory, "owner.key"), "owner key", "delete it to generate a new one");
 
     /// <summary>True when <paramref name="given"/> is the key, compared in constant time.</summary>
     public static bool Matches(string stateDirectory, string? given) =>

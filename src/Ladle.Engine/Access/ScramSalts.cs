@@ -14,7 +14,7 @@ public sealed class ScramSalts
     private readonly Lazy<byte[]> _key;
 
     public ScramSalts(string stateDirectory) =>
-        _key = new(() => Convert.FromHexString(Internal.KeyFile.ReadOrCreate(Path.Combine(stateDirectory, "scram.key"), "SCRAM salt key",
+        _key = new(() => Convert.FromHexString(KeyFile.ReadOrCreate(Path.Combine(stateDirectory, "scram.key"), "SCRAM salt key",
             "delete it to generate a new one (tokens made before then must be made again to sign in over the wire protocol)")));
 
     /// <summary>The key the mock exchange of an unknown user derives its salt from.</summary>

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Ladle.Engine.Internal;
+namespace Ladle.Engine.Access;
 
 /// <summary>A 256-bit secret kept in a file of the state directory, readable by its owner only, made on first use.</summary>
 internal static class KeyFile
