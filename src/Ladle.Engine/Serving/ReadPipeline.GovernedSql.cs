@@ -50,7 +50,8 @@ public sealed partial class ReadPipeline
         return await StatementGuard.Dedicated(() =>
         {
             governed.Setup(catalog);
-            return governed.Plan(sql, catalog?.Normalize(sql) ?? sql, parameters, _project, Policy, catalog, principal, action);
+            // Unnamed columns get PostgreSQL's names (the wire protocol's clients read them).
+            return governed.Plan(sql, catalog?.Normalize(sql) ?? sql, parameters, _project, Policy, catalog, principal, action, SqlGateway.Catalog.PgColumnNames.Figure);
         });
     }
 

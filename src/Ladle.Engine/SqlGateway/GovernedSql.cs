@@ -38,7 +38,7 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
 
     /// <summary>Parses, checks and plans one statement for <paramref name="principal"/> (blocking: call on a dedicated thread).</summary>
     public SqlPlan Plan(string original, string normalized, IReadOnlyList<object?> parameters, ProjectDefinition project, IAccessPolicy policy,
-        ISqlCatalog? catalog, Principal principal, DataAction action)
+        ISqlCatalog? catalog, Principal principal, DataAction action, Func<JsonNode, string>? nameColumn = null)
     {
         if (string.IsNullOrWhiteSpace(normalized))
             throw new InvalidRequestException("the SQL is empty; give a statement such as SELECT * FROM orders", "sql");
@@ -55,7 +55,7 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
         var statements = (JsonArray)root["statements"]!;
         if (statements.Count != 1)
             throw new InvalidRequestException($"send one statement at a time: the text holds {statements.Count}", "sql");
-        var checker = new SqlTreeChecker(project, policy, catalog, principal, sql => Statement(connection, sql));
+        var checker = new SqlTreeChecker(project, policy, catalog, principal, sql => Statement(connection, sql), nameColumn);
         checker.Check((JsonObject)statements[0]!);
         if (parameters.Count > checker.Parameters && checker.Parameters > 0 || parameters.Count > 0 && parameters.Count < checker.Parameters)
             throw new InvalidRequestException($"the statement uses {checker.Parameters} parameter(s) ($1…${checker.Parameters}); {parameters.Count} value(s) were bound", "parameters");

@@ -15,7 +15,8 @@ namespace Ladle.Engine.SqlGateway;
 /// for <see cref="SqlTreeComposer"/>; catalog relations, calls and casts the catalog rewrites are rewritten here;
 /// every other call is checked by <see cref="SqlFunctionRules"/>.
 /// </summary>
-internal sealed class SqlTreeChecker(ProjectDefinition project, IAccessPolicy policy, ISqlCatalog? catalog, Principal principal, Func<string, JsonObject> parse)
+internal sealed class SqlTreeChecker(ProjectDefinition project, IAccessPolicy policy, ISqlCatalog? catalog, Principal principal, Func<string, JsonObject> parse,
+    Func<JsonNode, string>? nameColumn = null)
 {
     /// <summary>The schema a marked dataset reference carries in place of the one written (no name a principal's reference keeps after checking).</summary>
     public const string DatasetMarker = "\u0001ladle_dataset";
@@ -56,18 +57,18 @@ internal sealed class SqlTreeChecker(ProjectDefinition project, IAccessPolicy po
     }
 
     /// <summary>The answer's unnamed columns get PostgreSQL's names (count, version, ?column?), figured from the statement as written.</summary>
-    private static void NameColumns(JsonObject? node)
+    private void NameColumns(JsonObject? node)
     {
         if (Text(node, "type") == "SET_OPERATION_NODE")
         {
             NameColumns(node!["left"] as JsonObject);
             return;
         }
-        if (node?["select_list"] is not JsonArray list) return;
+        if (node?["select_list"] is not JsonArray list || nameColumn is null) return;
         foreach (var entry in list.OfType<JsonObject>())
             if (Text(entry, "alias").Length == 0 && Text(entry, "class") is not ("STAR" or "COLUMNS"))
                 // DuckDB's parser reads count(*) as count_star(); PostgreSQL names that column count.
-                entry["alias"] = Text(entry, "function_name") == "count_star" ? "count" : Catalog.PgColumnNames.Figure(entry);
+                entry["alias"] = Text(entry, "function_name") == "count_star" ? "count" : nameColumn(entry);
     }
 
     private void Statement(JsonNode? statement, Scope scope, bool condition)
