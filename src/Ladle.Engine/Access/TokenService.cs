@@ -23,6 +23,9 @@ public sealed class TokenService(ProjectDefinition project, ITokenStore state, T
     public ScramSalts Salts { get; } = new(Path.GetDirectoryName(project.StatePath)!);
 
     /// <summary>True when the text has the shape of a Ladle API token.</summary>
+    /// <summary>True when <paramref name="name"/> is a principal of access.yaml (who must then sign in, even where --dev trusts the rest).</summary>
+    public bool IsPrincipal(string name) => project.Access.Principals.ContainsKey(name);
+
     public static bool LooksLikeToken(string text) => text.StartsWith(Prefix, StringComparison.Ordinal);
 
     /// <summary>Issues a token for a principal of access.yaml; the secret is returned once and never again.</summary>

@@ -136,6 +136,12 @@ internal sealed class SqlTreeChecker(ProjectDefinition project, IAccessPolicy po
             case "TABLE_FUNCTION":
                 var function = table["function"] as JsonObject;
                 SqlFunctionRules.CheckTable(Text(function, "schema"), Text(function, "function_name"));
+                // pg_catalog.generate_series (psql writes it so) is DuckDB's own: the sandbox's default database has no pg_catalog.
+                if (function is not null)
+                {
+                    function["schema"] = "";
+                    function["catalog"] = "";
+                }
                 // FROM generate_series(1, 3) s: in PostgreSQL s also names the one column; DuckDB needs it said.
                 if (Text(table, "alias") is { Length: > 0 } alias && table["column_name_alias"] is JsonArray { Count: 0 } names) names.Add(alias);
                 Any(function?["children"], scope, condition);

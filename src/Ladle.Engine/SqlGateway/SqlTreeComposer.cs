@@ -34,8 +34,10 @@ internal static class SqlTreeComposer
                 var name = obj["table_name"]?.GetValue<string>() ?? "";
                 if (schema != SqlTreeChecker.DatasetMarker)
                 {
-                    // After checking, only CTE names remain unqualified; a qualified name here is a checker's bug, not a read.
-                    if (schema.Length > 0 || (obj["catalog_name"]?.GetValue<string>() ?? "").Length > 0)
+                    // After checking, a principal's references are CTE names (unqualified) or marked datasets; only the
+                    // catalog's own relations, grafted in by the checker, name a database (the checker refuses any
+                    // database but the project's, whose datasets it marks). Anything else is a checker's bug, not a read.
+                    if (schema.Length > 0 && (obj["catalog_name"]?.GetValue<string>() ?? "").Length == 0)
                         throw new InvalidOperationException($"the SQL gateway left a qualified relation unchecked: {schema}.{name}");
                     break;
                 }

@@ -42,7 +42,11 @@ public static class LadleServer
         builder.Services.AddSingleton(_ => new RateLimits(engine.Project.Access));
         builder.Services.AddSingleton<IServingMetrics, PrometheusServingMetrics>();
         builder.Services.AddSingleton(sp => new ReadPipeline(engine.Project, engine.Reader, engine.Schemas, engine.Semantic, engine.Trust,
-            sp.GetRequiredService<IAccessPolicy>(), sp.GetRequiredService<IAuditSink>(), sp.GetRequiredService<IServingMetrics>(), sp.GetRequiredService<RateLimits>()));
+            sp.GetRequiredService<IAccessPolicy>(), sp.GetRequiredService<IAuditSink>(), sp.GetRequiredService<IServingMetrics>(), sp.GetRequiredService<RateLimits>())
+        {
+            // SQL clients read the project's catalog as PostgreSQL's, each principal only its datasets.
+            SqlCatalog = new Engine.SqlGateway.Catalog.PgCatalog(engine.Project, sp.GetRequiredService<IAccessPolicy>()),
+        });
         builder.Services.AddLadleQueries(engine);
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddSingleton<PrincipalResolver>();

@@ -6,8 +6,8 @@ namespace Ladle.Server.Postgres;
 /// </summary>
 public static class PgServerParameters
 {
-    /// <summary>The PostgreSQL version Ladle answers as: its protocol, catalog and functions follow 15.</summary>
-    public const string ServerVersion = "15.8";
+    /// <summary>The PostgreSQL version Ladle answers as: its protocol, catalog and functions follow 15 (the catalog's version, so version() and server_version agree).</summary>
+    public const string ServerVersion = Engine.SqlGateway.Catalog.PgCatalog.ServerVersion;
 
     /// <summary>The parameters and their values for a session of <paramref name="info"/>, in the order they are sent.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> For(PgSessionInfo info) =>

@@ -171,7 +171,8 @@ internal sealed class PgWireColumn
                 if (binary) ByteaCodec.WriteBinary(writer, bytes); else ByteaCodec.WriteText(writer, bytes);
                 break;
             case PgTypeOid.Interval:
-                var interval = PgInterval.FromTimeSpan(TimeSpan.Parse(vector.Strings[row]!, CultureInfo.InvariantCulture));
+                // The engine's intervals reach a string vector in PostgreSQL's own spelling (1 year 2 mons 3 days 04:05:06).
+                var interval = IntervalCodec.ReadText(System.Text.Encoding.UTF8.GetBytes(vector.Strings[row]!));
                 if (binary) IntervalCodec.WriteBinary(writer, interval); else IntervalCodec.WriteText(writer, interval);
                 break;
             case PgTypeOid.Json:

@@ -12,7 +12,7 @@ namespace Ladle.Server.Postgres;
 internal sealed class PgWireSettings
 {
     /// <summary>The server_version the wire reports (a plain 15.x number, which clients parse).</summary>
-    public const string ServerVersion = "15.8";
+    public const string ServerVersion = PgServerParameters.ServerVersion;
 
     private static readonly Setting[] Known =
     [
@@ -40,7 +40,7 @@ internal sealed class PgWireSettings
         new("search_path", "\"$user\", public", "Sets the schema search order for names that are not schema-qualified."),
         new("server_encoding", "UTF8", "Shows the server (database) character set encoding.", Report: true, ReadOnly: true),
         new("server_version", ServerVersion, "Shows the server version.", Report: true, ReadOnly: true),
-        new("server_version_num", "150008", "Shows the server version as an integer.", ReadOnly: true),
+        new("server_version_num", "150018", "Shows the server version as an integer.", ReadOnly: true),
         new("session_authorization", "", "Sets the session user name.", Report: true, ReadOnly: true),
         new("standard_conforming_strings", "on", "Causes '...' strings to treat backslashes literally.", Report: true, Validate: v => Only(Boolean(v), "standard_conforming_strings", "on")),
         new("statement_timeout", "0", "Sets the maximum allowed duration of any statement.", Validate: ValidateTimeout),

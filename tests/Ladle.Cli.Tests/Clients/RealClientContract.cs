@@ -17,6 +17,9 @@ public abstract class RealClientContract
 
     private static readonly string[][] Tables = [["crm", "customers"], ["retail", "orders"]];
 
+    /// <summary>The type OID a <c>varchar</c> cast answers with (PostgreSQL's own varchar; a server with one string type says text).</summary>
+    protected virtual int VarcharOid => 1043;
+
     protected async Task PsqlAsync()
     {
         await PrepareAsync();
@@ -35,7 +38,8 @@ public abstract class RealClientContract
         var describe = ClientHarness.Section(output, "d.orders");
         Assert.Equal("Table \"retail.orders\"", describe[0]);
         Assert.Equal(ClientsProject.OrderColumns.Zip(ClientsProject.OrderTypeNames, (c, t) => c + "|" + t),
-            Fields(describe).Select(f => f[0] + "|" + f[1]));
+            // The type without its modifier: Ladle stores a CSV's decimals as numeric(38,10), PostgreSQL's table is numeric.
+            Fields(describe).Select(f => f[0] + "|" + f[1].Split('(')[0]));
         Assert.Contains(describe, l => l.Contains("PRIMARY KEY", StringComparison.Ordinal) && l.Contains("(order_id)", StringComparison.Ordinal));
 
         var query = ClientHarness.Section(output, "query");
@@ -62,7 +66,7 @@ public abstract class RealClientContract
         var types = ClientHarness.Step(output, "npgsql.types");
         Assert.Equal("""{"i2":"1","i4":"2","i8":"3","f4":"1.5","f8":"2.25","n":"12.5","b":"true","t":"x","v":"y","d":"2026-01-02","ts":"2026-01-02T03:04:05.5","tstz":"2026-01-02T03:04:05","iv":"1.00:00:00","u":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}""",
             types["values"]!.ToJsonString());
-        Assert.Equal("""{"i2":21,"i4":23,"i8":20,"f4":700,"f8":701,"n":1700,"b":16,"t":25,"v":1043,"d":1082,"ts":1114,"tstz":1184,"iv":1186,"u":2950}""",
+        Assert.Equal($$"""{"i2":21,"i4":23,"i8":20,"f4":700,"f8":701,"n":1700,"b":16,"t":25,"v":{{VarcharOid}},"d":1082,"ts":1114,"tstz":1184,"iv":1186,"u":2950}""",
             types["oids"]!.ToJsonString());
 
         var prepared = ClientHarness.Step(output, "npgsql.prepared");

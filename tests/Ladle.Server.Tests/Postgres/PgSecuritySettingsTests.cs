@@ -53,7 +53,7 @@ public sealed class PgSecuritySettingsTests
     }
 
     [Fact]
-    public async Task Dev_trusts_loopback_as_the_local_owner_and_sends_the_statuses_clients_need_but_asks_others_for_a_token()
+    public async Task Dev_trusts_loopback_as_the_local_owner_and_sends_the_statuses_clients_need_but_asks_principals_and_others_for_a_token()
     {
         await using var pg = await PgServer.StartAsync("tls: off", dev: true, listen: "0.0.0.0:0");
 
@@ -65,7 +65,7 @@ public sealed class PgSecuritySettingsTests
             var frames = await client.ReadAllAsync(until: 'K');
             Assert.Equal(('R', 0), (frames[0].Type, frames[0].Body.Int32()));
             var statuses = frames.Where(f => f.Type == 'S').ToDictionary(f => f.Body.CString(), f => f.Body.CString());
-            Assert.Equal("15.8", statuses["server_version"]);
+            Assert.Equal("15.18", statuses["server_version"]);
             Assert.Equal("UTF8", statuses["server_encoding"]);
             Assert.Equal("UTF8", statuses["client_encoding"]);
             Assert.Equal("ISO, MDY", statuses["DateStyle"]);
@@ -78,6 +78,14 @@ public sealed class PgSecuritySettingsTests
             Assert.Equal("whoever", statuses["session_authorization"]);
             var keys = Assert.Single(frames, f => f.Type == 'K').Body;
             Assert.NotEqual(0, keys.Int32());
+        }
+
+        // A user naming a principal of access.yaml signs in even from loopback, so its filters and masks apply.
+        await using (var principal = await pg.RawAsync())
+        {
+            await principal.SendAsync(new TestFrontendWriter().Startup(3, 0, ("user", "alice")));
+            var (asked, request) = (await principal.ReadAsync())!.Value;
+            Assert.Equal(('R', 10), (asked, request.Int32()));
         }
 
         // The same --dev server asks a client from another address for a token.

@@ -53,7 +53,7 @@ public sealed class PgWireTypesTests
             new ResultColumn("missing", LadleType.String),
         ]);
         var instant = new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc);
-        var rows = new BatchListStream(schema, [[(short)7, 70_000, 1.5, 1.23m, instant, uuid.ToString(), Convert.ToBase64String([0xde, 0xad]), TimeSpan.FromHours(26).ToString(), "{\"a\":1}", null]]);
+        var rows = new BatchListStream(schema, [[(short)7, 70_000, 1.5, 1.23m, instant, uuid.ToString(), Convert.ToBase64String([0xde, 0xad]), "1 day 02:00:00", "{\"a\":1}", null]]);
 
         var values = await WriteOneRowAsync(rows, PgFormatCode.Binary);
 
