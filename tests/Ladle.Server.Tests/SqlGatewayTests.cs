@@ -187,7 +187,7 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
     [InlineData("SELECT * FROM read_csv('/etc/passwd')", "read_csv")]
     [InlineData("SELECT * FROM duckdb_tables()", "duckdb_tables")]
     [InlineData("SELECT getenv('HOME')", "getenv")]
-    [InlineData("SELECT current_setting('memory_limit')", "current_setting")]
+    [InlineData("SELECT * FROM duckdb_settings()", "duckdb_settings")]
     [InlineData("SELECT * FROM query('SELECT * FROM ledger')", "query")]
     [InlineData("SELECT * FROM glob('/*')", "glob")]
     [InlineData("COPY (SELECT 1) TO '/tmp/x.csv'", "COPY")]

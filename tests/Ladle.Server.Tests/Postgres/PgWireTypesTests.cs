@@ -76,7 +76,7 @@ public sealed class PgWireTypesTests
             new ResultColumn("b", LadleType.Boolean), new ResultColumn("tz", LadleType.Timestamp) { EngineType = "TIMESTAMPTZ" },
             new ResultColumn("bytes", LadleType.String) { EngineType = "BLOB" }, new ResultColumn("iv", LadleType.String) { EngineType = "INTERVAL" },
         ]);
-        var rows = new BatchListStream(schema, [[true, new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc), Convert.ToBase64String([0xde, 0xad]), TimeSpan.FromHours(26).ToString()]]);
+        var rows = new BatchListStream(schema, [[true, new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc), Convert.ToBase64String([0xde, 0xad]), "1 day 02:00:00"]]);
 
         var values = await WriteOneRowAsync(rows, PgFormatCode.Text);
 
