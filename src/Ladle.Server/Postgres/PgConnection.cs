@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
@@ -211,51 +212,27 @@ internal sealed partial class PgConnection(
 
     private bool IsLoopback => _remote is IPEndPoint { Address: var address } && IPAddress.IsLoopback(address);
 
-    private async Task<StartupPacket?> ReadStartupPacketAsync(CancellationToken ct)
-    {
-        while (true)
-        {
-            var result = await _input.ReadAsync(ct);
-            var buffer = result.Buffer;
-            StartupPacket? packet;
-            int consumed;
-            try
-            {
-                if (StartupParser.TryParse(buffer, Limits, out packet, out consumed, out _))
-                {
-                    _input.AdvanceTo(buffer.GetPosition(consumed));
-                    return packet;
-                }
-            }
-            catch (PgProtocolException)
-            {
-                _input.AdvanceTo(buffer.End);
-                throw;
-            }
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                _input.AdvanceTo(buffer.End);
-                return null;
-            }
-            _input.AdvanceTo(buffer.Start, buffer.End);
-        }
-    }
+    private Task<StartupPacket?> ReadStartupPacketAsync(CancellationToken ct) => ReadFrameAsync<StartupPacket>(StartupParser.TryParse, ct);
 
     /// <summary>The next typed message, or null when the client left.</summary>
-    private async Task<FrontendMessage?> ReadMessageAsync(CancellationToken ct)
+    private Task<FrontendMessage?> ReadMessageAsync(CancellationToken ct) => ReadFrameAsync<FrontendMessage>(FrontendParser.TryParse, ct);
+
+    private delegate bool FrameParser<T>(in ReadOnlySequence<byte> buffer, PgProtocolLimits limits,
+        [NotNullWhen(true)] out T? frame, out int consumed, out int needed) where T : class;
+
+    /// <summary>The next frame <paramref name="parse"/> reads, or null when the client left; a frame that cannot be trusted is consumed and thrown.</summary>
+    private async Task<T?> ReadFrameAsync<T>(FrameParser<T> parse, CancellationToken ct) where T : class
     {
         while (true)
         {
             var result = await _input.ReadAsync(ct);
             var buffer = result.Buffer;
-            FrontendMessage? message;
-            int consumed;
             try
             {
-                if (FrontendParser.TryParse(buffer, Limits, out message, out consumed, out _))
+                if (parse(buffer, Limits, out var frame, out var consumed, out _))
                 {
                     _input.AdvanceTo(buffer.GetPosition(consumed));
-                    return message;
+                    return frame;
                 }
             }
             catch (PgProtocolException)
