@@ -95,6 +95,37 @@ public sealed class ExportTypeTests : IAsyncLifetime
         Assert.Matches("isAdjustedToUTC=(1|true)", types["stamp"].Logical);
     }
 
+    [Theory]
+    [InlineData("typed")]
+    [InlineData("typed_live")]
+    public async Task Parquet_timestamps_are_the_stored_instants_to_the_microsecond(string dataset)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"ladle-instants-{Guid.NewGuid():N}.parquet");
+        File.WriteAllBytes(file, await ExportAsync(dataset, "parquet"));
+        try
+        {
+            using var duck = new DuckDBConnection("Data Source=:memory:");
+            duck.Open();
+            using var command = duck.CreateCommand();
+            command.CommandText = $"SELECT epoch_us(stamp) FROM read_parquet('{file}') ORDER BY s";
+            var micros = new List<long>();
+            using (var reader = command.ExecuteReader())
+                while (reader.Read()) micros.Add(reader.GetInt64(0));
+            long Micros(DateTime utc) => (utc - DateTime.UnixEpoch).Ticks / 10;
+            Assert.Equal(
+                [Micros(new DateTime(2026, 5, 1, 10, 15, 30, DateTimeKind.Utc)), Micros(new DateTime(2026, 5, 2, 11, 0, 0, 500, DateTimeKind.Utc))],
+                micros);
+
+            // A reader that prunes row groups by their statistics must still find the row (wrong min/max would skip it).
+            command.CommandText = $"SELECT count(*) FROM read_parquet('{file}') WHERE stamp >= TIMESTAMPTZ '2026-05-02 00:00:00+00'";
+            Assert.Equal(1L, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public async Task An_integer_computed_as_hugeint_is_stored_and_exported_as_int64()
     {

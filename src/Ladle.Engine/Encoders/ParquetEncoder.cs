@@ -44,8 +44,12 @@ public sealed class ParquetEncoder : IResultEncoder, INativeFormat
     /// <summary>DuckDB's own writer keeps the columns' exact decimal and timestamp types.</summary>
     public string DuckDbCopyOptions => "FORMAT parquet, COMPRESSION snappy";
 
-    /// <summary>TIMESTAMPTZ, which DuckDB writes as TIMESTAMP(isAdjustedToUTC=true, MICROS), as the managed writer does.</summary>
-    public string DuckDbTimestamp(string column) => $"timezone('UTC', make_timestamp(epoch_us({column})))";
+    /// <summary>
+    /// TIMESTAMPTZ, which DuckDB writes as TIMESTAMP(isAdjustedToUTC=true, MICROS), as the managed writer does.
+    /// <c>make_timestamptz(micros)</c> is the same instant as <c>timezone('UTC', …)</c> but plain arithmetic: the
+    /// ICU conversion cost three times DuckDB's whole COPY of the column.
+    /// </summary>
+    public string DuckDbTimestamp(string column) => $"make_timestamptz(epoch_us({column}))";
 
     public async Task WriteAsync(ResultStream result, Stream output, EncodeContext context, CancellationToken cancellationToken)
     {
@@ -110,6 +114,7 @@ public sealed class ParquetEncoder : IResultEncoder, INativeFormat
 
         // Disposing the writer writes the footer. It is done only here, on success: after a failure the
         // body must not end as a well-formed file that silently lacks rows.
+        ParquetTimestampStatistics.Drop(writer, gathering.Where(c => c.Field is DateTimeDataField).Select(c => c.Field.Name).ToHashSet(StringComparer.Ordinal));
         await writer.DisposeAsync().ConfigureAwait(false);
     }
 
