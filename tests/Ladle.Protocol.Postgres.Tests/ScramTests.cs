@@ -39,6 +39,33 @@ public sealed class ScramTests
         Assert.Equal("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=", Encoding.UTF8.GetString(serverFinal));
     }
 
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(5, 4)]
+    [InlineData(20, 0)]
+    [InlineData(20, 19)]
+    [InlineData(0, -1)]
+    public void An_exchange_checks_as_many_verifiers_whether_the_principal_has_one_token_or_many_or_none(int tokens, int holder)
+    {
+        // The work of checking a proof must not tell how many tokens the principal holds, nor which one matched.
+        var salt = Convert.FromBase64String("W22ZaJ0SNY7soEsUEjb6gQ==");
+        var verifiers = Enumerable.Range(0, tokens).Select(i => ScramVerifier.Create(i == holder ? "pencil" : "token" + i, 4096, salt)).ToList();
+        var exchange = tokens == 0
+            ? ScramServerExchange.ForUnknownUser("user", "mock-secret"u8)
+            : new ScramServerExchange("user", verifiers);
+        exchange.ServerNonceForTests = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
+        var serverFirst = Encoding.UTF8.GetString(exchange.HandleClientFirst("n,,n=user,r=rOprNGfwEbeRWgbNEkqO"u8));
+        Assert.StartsWith("r=rOprNGfwEbeRWgbNEkqO", serverFirst, StringComparison.Ordinal);
+
+        // RFC 7677's proof for the password "pencil" with this salt and these nonces.
+        var matched = exchange.TryHandleClientFinal(
+            "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="u8, out _);
+
+        Assert.Equal(holder >= 0, matched);
+        Assert.Equal(holder, exchange.MatchedVerifier);
+        Assert.Equal(ScramServerExchange.VerifierSlots, exchange.ProofChecks);
+    }
+
     [Fact]
     public void Verifiers_of_different_salts_cannot_share_an_exchange()
     {

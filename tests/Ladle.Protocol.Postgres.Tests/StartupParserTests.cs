@@ -67,6 +67,18 @@ public sealed class StartupParserTests
         Assert.Contains("invalid length of startup packet", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(0x51FFFFFF)]
+    [InlineData(-16)]
+    public void A_lying_length_is_refused_from_its_own_four_bytes_without_waiting_for_the_code(int length)
+    {
+        // Found by the listener fuzz test: a GSSENCRequest then 'Q' 0xFFFFFFF0 left the server waiting for three more bytes.
+        byte[] bytes = [(byte)(length >> 24), (byte)(length >> 16), (byte)(length >> 8), (byte)length];
+        var error = Assert.Throws<PgProtocolException>(() => StartupParser.TryParse(new ReadOnlySequence<byte>(bytes), Limits, out _, out _, out _));
+        Assert.Contains("invalid length of startup packet", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_ssl_request_with_a_body_is_refused()
     {

@@ -43,6 +43,12 @@ public interface IReadSink
 
     /// <summary>Writes the rows into the body <see cref="Begin"/> returned.</summary>
     Task WriteAsync(ResultStream rows, Stream body, EncodeContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Bytes the sink sent without going through the body <see cref="Begin"/> returned (the wire protocol writes its
+    /// messages straight into the connection); audit and metrics add them to the body's.
+    /// </summary>
+    long BytesSentPastBody => 0;
 }
 
 /// <summary>A sink of one of the encoders' formats (json, csv, ndjson, parquet, xlsx), written into a byte stream.</summary>

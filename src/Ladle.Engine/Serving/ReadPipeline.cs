@@ -123,6 +123,7 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
             exportSlot?.Dispose();
             limits?.CountRows(principal, rows);
             var (action, target, text) = AuditOf(request, plan);
+            bytes.Bytes += sink.BytesSentPastBody;
             audit.Record(new AuditEntry(DateTimeOffset.UtcNow, principal.Name, request.Interface, target, action, text, rows, bytes.Bytes, status, clock.Elapsed)
             {
                 Started = started, Format = sink.Format, Version = versions, Subject = principal.Subject,

@@ -23,20 +23,27 @@ public static class StartupParser
     {
         packet = null;
         consumed = 0;
+        Span<byte> header = stackalloc byte[HeaderSize];
+        // The length is checked from its own four bytes: a client that lies in it is refused without waiting for more.
+        if (buffer.Length >= 4)
+        {
+            buffer.Slice(0, 4).CopyTo(header);
+            var claimed = BinaryPrimitives.ReadInt32BigEndian(header);
+            if (claimed < HeaderSize || claimed > limits.MaxStartupPacketSize)
+            {
+                PgProtocolException.ThrowViolation($"invalid length of startup packet: {claimed} (expected {HeaderSize} to {limits.MaxStartupPacketSize} bytes)");
+            }
+        }
+
         if (buffer.Length < HeaderSize)
         {
             needed = HeaderSize;
             return false;
         }
 
-        Span<byte> header = stackalloc byte[HeaderSize];
         buffer.Slice(0, HeaderSize).CopyTo(header);
         var length = BinaryPrimitives.ReadInt32BigEndian(header);
         var code = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
-        if (length < HeaderSize || length > limits.MaxStartupPacketSize)
-        {
-            PgProtocolException.ThrowViolation($"invalid length of startup packet: {length} (expected {HeaderSize} to {limits.MaxStartupPacketSize} bytes)");
-        }
 
         // Fixed-size requests are checked from the header, so a lying length is refused at once.
         var fixedLength = code switch

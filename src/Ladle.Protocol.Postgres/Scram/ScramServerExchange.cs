@@ -17,6 +17,13 @@ public sealed class ScramServerExchange
     /// <summary>The mechanism name to offer in AuthenticationSASL.</summary>
     public const string Mechanism = "SCRAM-SHA-256";
 
+    /// <summary>
+    /// How many verifiers every exchange checks a proof against, whatever the principal holds: fewer are padded with
+    /// decoys that match nothing, so the time an exchange takes says nothing of how many tokens the principal has
+    /// (only a principal with more than this many makes its exchanges longer).
+    /// </summary>
+    public const int VerifierSlots = 32;
+
     private const int ServerNonceBytes = 18;
     private const int MaxNonceLength = 1024;
 
@@ -63,9 +70,14 @@ public sealed class ScramServerExchange
 
         _user = user;
         _verifier = verifiers[0];
-        _candidates = verifiers;
+        _candidates = verifiers.Length >= VerifierSlots
+            ? verifiers
+            : [.. verifiers, .. Enumerable.Range(0, VerifierSlots - verifiers.Length).Select(_ => ScramVerifier.Unmatchable(verifiers[0].Salt.ToArray(), verifiers[0].Iterations))];
         _mock = mock;
     }
+
+    /// <summary>How many verifiers the last client-final-message's proof was checked against (each one costs the same).</summary>
+    internal int ProofChecks { get; private set; }
 
     /// <summary>The index of the verifier the client's proof matched, after <see cref="TryHandleClientFinal"/> returned true; -1 before.</summary>
     public int MatchedVerifier { get; private set; } = -1;
@@ -203,8 +215,10 @@ public sealed class ScramServerExchange
         Span<byte> clientKey = stackalloc byte[SHA256.HashSizeInBytes];
         Span<byte> storedKey = stackalloc byte[SHA256.HashSizeInBytes];
         var matched = -1;
+        // Every candidate is checked, decoys included, even after a match: the work is the same whichever token (if any) matches.
         for (var candidate = 0; candidate < _candidates.Length; candidate++)
         {
+            ProofChecks++;
             var clientSignature = HMACSHA256.HashData(_candidates[candidate].StoredKey, authMessage);
             for (var i = 0; i < clientKey.Length; i++)
             {

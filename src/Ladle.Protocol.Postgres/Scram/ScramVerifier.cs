@@ -73,8 +73,8 @@ public sealed class ScramVerifier
     /// A verifier no password matches, for the mock exchange of an unknown user: random keys, no PBKDF2, so the
     /// exchange costs what a real one costs (the real verifier is precomputed) and timing does not tell them apart.
     /// </summary>
-    internal static ScramVerifier Unmatchable(byte[] salt) =>
-        new(salt, MinIterations, RandomNumberGenerator.GetBytes(KeyLength), RandomNumberGenerator.GetBytes(KeyLength));
+    internal static ScramVerifier Unmatchable(byte[] salt, int iterations = MinIterations) =>
+        new(salt, iterations, RandomNumberGenerator.GetBytes(KeyLength), RandomNumberGenerator.GetBytes(KeyLength));
 
     /// <summary>Reads PostgreSQL's form; throws <see cref="FormatException"/> saying which part is wrong.</summary>
     public static ScramVerifier Parse(string text)

@@ -78,7 +78,7 @@ internal sealed partial class PgConnection(
 
     private async Task RunSessionAsync(PgSessionInfo info, CancellationToken cancellationToken)
     {
-        var session = new PgSession(pipeline, info, logger);
+        var session = new PgSession(pipeline, info, logger) { ClientGone = connection.ConnectionClosed };
         var (processId, secretKey) = cancels.Register(session);
         try
         {
@@ -243,6 +243,8 @@ internal sealed partial class PgConnection(
             if (result.IsCompleted || result.IsCanceled)
             {
                 _input.AdvanceTo(buffer.End);
+                if (result.IsCompleted && buffer.Length > 0)
+                    throw new PgProtocolException(PgSqlState.ProtocolViolation, $"incomplete message from client: the connection ended {buffer.Length} byte(s) into a message");
                 return null;
             }
             _input.AdvanceTo(buffer.Start, buffer.End);

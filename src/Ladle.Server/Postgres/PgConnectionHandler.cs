@@ -18,8 +18,17 @@ public sealed class PgConnectionHandler(
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping, connection.ConnectionClosed);
-        var pg = new PgConnection(listener, cancels, pipeline, tokens, limits, audit, _logger, connection, lifetime.ApplicationStopping);
-        await pg.RunAsync(stopping.Token);
+        listener.Opened();
+        try
+        {
+            // Not linked to ConnectionClosed, which fires as soon as the client stops sending: what it sent before is
+            // still answered (and a frame it left unfinished is an error it hears about); its statements stop with it.
+            var pg = new PgConnection(listener, cancels, pipeline, tokens, limits, audit, _logger, connection, lifetime.ApplicationStopping);
+            await pg.RunAsync(lifetime.ApplicationStopping);
+        }
+        finally
+        {
+            listener.Closed();
+        }
     }
 }

@@ -40,6 +40,15 @@ public sealed class PgListener : IDisposable
 
     internal ListenOptions? Bound { get; set; }
 
+    private int _connections;
+
+    /// <summary>Wire connections open now, from accept to close (start-up, authentication and session alike).</summary>
+    public int OpenConnections => Volatile.Read(ref _connections);
+
+    internal void Opened() => Interlocked.Increment(ref _connections);
+
+    internal void Closed() => Interlocked.Decrement(ref _connections);
+
     /// <summary>The IP address to bind <paramref name="host"/> to: localhost is the IPv4 loopback, a name that is not an address is any.</summary>
     internal static IPAddress IPAddressOf(string host) =>
         string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback

@@ -134,7 +134,7 @@ public sealed partial class PgSession
     private async Task DescribeStatementAsync(PgWireStatement statement)
     {
         if (statement.Columns is not null) return;
-        var description = await _pipeline.DescribeSqlAsync(Info.Principal, statement.Query, _connection);
+        var description = await _pipeline.DescribeSqlAsync(Info.Principal, statement.Query, _running);
         for (var i = 0; i < statement.ParameterTypes.Length; i++)
         {
             if (statement.ParameterTypes[i] != 0 || i >= description.ParameterTypes.Count) continue;

@@ -13,6 +13,9 @@ public sealed partial class PgSession
     private PgWireSettings? _settings;
     private PipeWriter _output = null!;
     private CancellationToken _connection;
+
+    // What statements run under: the connection's token and the client's leaving.
+    private CancellationToken _running;
     private TransactionStatus _status = TransactionStatus.Idle;
 
     // After an error in the extended protocol, messages are discarded until Sync.
@@ -28,6 +31,8 @@ public sealed partial class PgSession
     {
         _output = output;
         _connection = cancellationToken;
+        using var statements = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ClientGone);
+        _running = statements.Token;
         try
         {
             ReadyForQuery.Write(_output, _status);
@@ -55,6 +60,7 @@ public sealed partial class PgSession
                     return;
                 }
 
+                var partial = buffer.Length;
                 input.AdvanceTo(buffer.Start, buffer.End);
                 foreach (var message in messages)
                 {
@@ -62,6 +68,14 @@ public sealed partial class PgSession
                 }
 
                 messages.Clear();
+                if (read.IsCompleted && partial > 0)
+                {
+                    // The client stopped sending inside a frame: say so before closing, as for any broken frame.
+                    await FatalAsync(new PgProtocolException(PgSqlState.ProtocolViolation,
+                        $"incomplete message from client: the connection ended {partial} byte(s) into a message"));
+                    return;
+                }
+
                 if (read.IsCompleted || read.IsCanceled) return;
             }
         }
@@ -176,7 +190,7 @@ public sealed partial class PgSession
         return !flushed.IsCompleted && !flushed.IsCanceled;
     }
 
-    private PgWirePortal.Context RunContext() => new(_pipeline, Info.Principal, _output, _connection, Settings.StatementTimeout);
+    private PgWirePortal.Context RunContext() => new(_pipeline, Info.Principal, _output, _running, Settings.StatementTimeout);
 
     /// <summary>Runs a step of <paramref name="portal"/> as the statement CancelRequest stops.</summary>
     private async Task<T> AsCurrentAsync<T>(PgWirePortal portal, Func<Task<T>> step)

@@ -29,6 +29,12 @@ public sealed partial class PgSession(ReadPipeline pipeline, PgSessionInfo info,
 
     public PgSessionInfo Info { get; } = info;
 
+    /// <summary>
+    /// Fires when the client's side of the connection is gone: it stops the statement running (and any later one), while
+    /// what the client sent before leaving is still read and answered, as PostgreSQL does.
+    /// </summary>
+    public CancellationToken ClientGone { get; init; }
+
     /// <summary>Runs the query protocol over the connection's pipes until Terminate, a closed connection or <paramref name="cancellationToken"/>.</summary>
     public partial Task RunAsync(PipeReader input, PipeWriter output, CancellationToken cancellationToken);
 

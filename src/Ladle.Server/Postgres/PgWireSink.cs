@@ -40,6 +40,8 @@ internal sealed class PgWireSink(PipeWriter output, IPgRowFormat format) : IRead
     internal const int FlushThreshold = 64 * 1024;
 
     private readonly PipeWriter _output = output;
+    // What the statement writes goes through here, so its audit entry says how many bytes it sent.
+    private readonly PgCountingWriter _counted = new(output);
     private readonly IPgRowFormat _format = format;
     private readonly TaskCompletionSource _described = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource<bool> _step = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -52,6 +54,8 @@ internal sealed class PgWireSink(PipeWriter output, IPgRowFormat format) : IRead
     public SinkCapabilities Capabilities { get; } = new() { Unbounded = true };
 
     public IResultEncoder? Encoder => null;
+
+    public long BytesSentPastBody => _counted.Bytes;
 
     /// <summary>The result's columns, once the engine has stated them.</summary>
     public PgWireColumn[]? Columns { get; private set; }
@@ -88,7 +92,7 @@ internal sealed class PgWireSink(PipeWriter output, IPgRowFormat format) : IRead
         {
             if (dataset.Health.Status == DataStatus.Ok) continue;
             // The client shows this beside the rows, as REST states it in headers: these rows are not fully trusted.
-            NoticeResponse.Write(_output, new PgErrorFields("WARNING", "01000",
+            NoticeResponse.Write(_counted, new PgErrorFields("WARNING", "01000",
                 $"dataset \"{dataset.Dataset}\" is {dataset.Health.StatusName}: {dataset.Health.Reason ?? "see its trust status"}",
                 Detail: dataset.Version is { } v ? $"served version {v}" : null));
         }
@@ -101,7 +105,7 @@ internal sealed class PgWireSink(PipeWriter output, IPgRowFormat format) : IRead
         var columns = rows.Schema.Columns.Select(PgWireColumn.Of).ToArray();
         Columns = columns;
         _described.TrySetResult();
-        if (_budget != 0) _format.Start(columns, _output);
+        if (_budget != 0) _format.Start(columns, _counted);
         var started = _budget != 0;
         while (await rows.ReadAsync(cancellationToken) is { } batch)
         {
@@ -112,12 +116,12 @@ internal sealed class PgWireSink(PipeWriter output, IPgRowFormat format) : IRead
                     await SuspendAsync(cancellationToken);
                     if (!started)
                     {
-                        _format.Start(columns, _output);
+                        _format.Start(columns, _counted);
                         started = true;
                     }
                 }
 
-                _format.WriteRow(batch, row, _output);
+                _format.WriteRow(batch, row, _counted);
                 RowsThisStep++;
                 RowsSent++;
                 if (_output.CanGetUnflushedBytes && _output.UnflushedBytes >= FlushThreshold) await FlushAsync(cancellationToken);
@@ -130,10 +134,10 @@ internal sealed class PgWireSink(PipeWriter output, IPgRowFormat format) : IRead
         {
             // Nothing was sent before the end: the statement's preamble is still owed, but only once an Execute owns the connection.
             if (_budget == 0) await SuspendUntilOwnedAsync(cancellationToken);
-            _format.Start(columns, _output);
+            _format.Start(columns, _counted);
         }
 
-        _format.End(_output);
+        _format.End(_counted);
     }
 
     /// <summary>Sends what is buffered; a client that has gone away stops the statement.</summary>

@@ -73,6 +73,27 @@ internal sealed class PgRawClient : IAsyncDisposable
         return frames;
     }
 
+    /// <summary>Frames up to and including the first of type <paramref name="last"/>.</summary>
+    public Task<List<(char Type, TestBackendReader.BodyReader Body)>> ReadUntilAsync(char last) => ReadAllAsync(last);
+
+    /// <summary>Shuts the sending side: the client has sent all it will.</summary>
+    public void ShutdownSend() => _tcp.Client.Shutdown(SocketShutdown.Send);
+
+    /// <summary>Start-up and SCRAM as <paramref name="user"/> with <paramref name="token"/>, up to the first ReadyForQuery.</summary>
+    public async Task SignInAsync(string user, string token)
+    {
+        await SendAsync(new TestFrontendWriter().Startup(3, 0, ("user", user), ("database", "wire")));
+        Assert.Equal('R', (await ReadAsync())!.Value.Type);
+        var nonce = "rawclient" + Environment.TickCount64.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await SendAsync(new TestFrontendWriter().SaslInitial("SCRAM-SHA-256", PgScramClient.ClientFirst(nonce)));
+        var (_, body) = (await ReadAsync())!.Value;
+        Assert.Equal(11, body.Int32());
+        var serverFirst = System.Text.Encoding.UTF8.GetString(body.Rest());
+        await SendAsync(new TestFrontendWriter().Raw('p', new PgScramClient(token).ClientFinal(serverFirst, nonce)));
+        var frames = await ReadUntilAsync('Z');
+        Assert.Equal('Z', frames[^1].Type);
+    }
+
     /// <summary>True when the server closed the connection without sending anything more.</summary>
     public async Task<bool> ClosedAsync() => await _stream.ReadAsync(new byte[1]) == 0;
 

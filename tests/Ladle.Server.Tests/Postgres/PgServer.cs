@@ -22,7 +22,8 @@ public sealed class PgServer : IAsyncDisposable
 
     public TokenService Tokens { get; private set; } = null!;
 
-    public static async Task<PgServer> StartAsync(string postgresYaml = "", bool dev = false, string listen = "127.0.0.1:0")
+    /// <param name="accessExtra">YAML appended to access.yaml (rate limits, say).</param>
+    public static async Task<PgServer> StartAsync(string postgresYaml = "", bool dev = false, string listen = "127.0.0.1:0", string accessExtra = "")
     {
         var server = await LoopbackServer.StartAsync(root =>
         {
@@ -49,7 +50,7 @@ public sealed class PgServer : IAsyncDisposable
                   alice: { roles: [reader] }
                   bob: { roles: [reader] }
                   root: { roles: [admin] }
-                """);
+                """ + (accessExtra.Length > 0 ? "\n" + accessExtra : ""));
         }, dev: dev, postgres: listen);
         return new PgServer(server) { Tokens = new TokenService(server.Engine.Project, server.Engine.State) };
     }

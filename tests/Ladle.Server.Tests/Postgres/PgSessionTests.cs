@@ -252,6 +252,21 @@ public sealed class PgSessionTests(PgWireFixture fixture) : IClassFixture<PgWire
     }
 
     [Fact]
+    public async Task A_statement_is_audited_with_the_bytes_it_sent()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync(Query("SELECT order_id, region /* bytes-marker */ FROM orders WHERE order_id <= 7"));
+        var replies = await client.ReadUntilReadyAsync();
+        // What the statement's answer took on the wire: its RowDescription and DataRows, each with its five-byte header.
+        var sent = replies.Where(r => r.Type is 'T' or 'D').Sum(r => 5L + r.Body.Length);
+
+        var audit = await fixture.WireAuditAsync();
+        var entry = Assert.Single(audit, e => e.Filters.Contains("bytes-marker", StringComparison.Ordinal));
+        Assert.Equal(7, entry.Rows);
+        Assert.Equal(sent, entry.Bytes);
+    }
+
+    [Fact]
     public async Task A_connection_cut_mid_stream_stops_the_query()
     {
         var ended = fixture.Listener.Ended;
