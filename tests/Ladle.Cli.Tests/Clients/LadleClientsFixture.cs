@@ -18,6 +18,10 @@ public sealed class LadleClientsFixture : IAsyncLifetime
     private readonly string _root = Path.Combine(Path.GetTempPath(), "ladle-clients-" + Guid.NewGuid().ToString("N"));
     private ServeProcess? _serve;
     private ClientEndpoint? _endpoint;
+    private string? _principalToken;
+
+    /// <summary>tests/clients/project/access.yaml's principal: orders filtered to its region, customers' pii email masked.</summary>
+    public const string Principal = "eu_analyst";
 
     public ClientEndpoint Endpoint => _endpoint ?? throw new InvalidOperationException("Call StartAsync first.");
 
@@ -38,6 +42,25 @@ public sealed class LadleClientsFixture : IAsyncLifetime
             await WaitPublishedAsync("orders");
             await WaitPublishedAsync("customers");
             _endpoint = new ClientEndpoint("127.0.0.1", port, DevUser, null, "disable", DatabaseName);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The endpoint as tests/clients/project's row-filtered, masked principal eu_analyst: TLS required, its password an
+    /// API token (SCRAM-SHA-256). One token for the fixture's life.
+    /// </summary>
+    public async Task<(ClientEndpoint Endpoint, string Token)> PrincipalAsync()
+    {
+        await StartAsync();
+        await _gate.WaitAsync();
+        try
+        {
+            _principalToken ??= await CreateTokenAsync(Principal);
+            return (Endpoint with { User = Principal, Password = _principalToken, SslMode = "require" }, _principalToken);
         }
         finally
         {

@@ -22,13 +22,13 @@ public sealed class LadleRealClientTests(LadleClientsFixture ladle) : RealClient
     [Fact]
     public Task Psycopg2_and_pandas_through_SQLAlchemy_read_the_rows() => PythonAsync();
 
-    [Fact(Skip = "pgjdbc's getPrimaryKeys calls information_schema._pg_expandarray, a set-returning function the synthetic catalog does not have yet (issue 9 open)")]
+    [Fact]
     public Task Pgjdbc_lists_tables_and_columns_and_reads_the_rows() => JavaAsync();
 
     [Fact]
     public Task Node_postgres_reads_the_rows_with_parameters() => NodeAsync();
 
-    [Fact(Skip = "catalog columns typed oid, name and \"char\" reach the wire as int8 and text (DuckDB has no such types), and pgjdbc's _pg_expandarray is missing: 22 of 30 captured statements differ in type OIDs (issue 9 open)")]
+    [Fact(Skip = "catalog columns typed oid, name and \"char\" reach the wire as int8 and text (DuckDB has no such types): captured statements differ in type OIDs (issue 9 open)")]
     public async Task Ladle_answers_every_captured_catalog_query_with_PostgreSQL_15s_shape()
     {
         await ladle.StartAsync();
@@ -36,23 +36,78 @@ public sealed class LadleRealClientTests(LadleClientsFixture ladle) : RealClient
     }
 
     [Fact]
-    public async Task A_row_filtered_masked_principal_reads_over_TLS_with_SCRAM_what_REST_answers_it()
+    public Task Psql_over_TLS_with_SCRAM_as_a_row_filtered_masked_principal_reads_what_REST_answers_it() =>
+        AsPrincipalAsync(ClientHarness.Psql, output =>
+        {
+            Assert.Contains(ClientHarness.Section(output, "conninfo"), l => l.StartsWith("SSL connection (protocol: TLS", StringComparison.Ordinal));
+            return [
+            ("orders", PsqlRows(output, "query", ClientsProject.OrderColumns)),
+            ("customers", PsqlRows(output, "customers", CustomerColumns))];
+        });
+
+    [Fact]
+    public Task Npgsql_over_TLS_with_SCRAM_as_a_row_filtered_masked_principal_reads_what_REST_answers_it() =>
+        AsPrincipalAsync(ClientHarness.Npgsql, output => [
+            ("orders", Step(output, "npgsql.rows")),
+            ("customers", Step(output, "npgsql.customers"))]);
+
+    [Fact]
+    public Task Psycopg2_and_pandas_over_TLS_with_SCRAM_as_a_row_filtered_masked_principal_read_what_REST_answers_it() =>
+        AsPrincipalAsync(ClientHarness.Python, output => [
+            ("orders", Step(output, "psycopg2.rows")),
+            ("customers", Step(output, "psycopg2.customers")),
+            ("orders", Step(output, "pandas.rows")),
+            ("customers", Step(output, "pandas.customers"))]);
+
+    [Fact]
+    public Task Pgjdbc_over_TLS_with_SCRAM_as_a_row_filtered_masked_principal_reads_what_REST_answers_it() =>
+        AsPrincipalAsync(ClientHarness.Java, output => [
+            ("orders", Step(output, "jdbc.rows")),
+            ("customers", Step(output, "jdbc.customers"))]);
+
+    [Fact]
+    public Task Node_postgres_over_TLS_with_SCRAM_as_a_row_filtered_masked_principal_reads_what_REST_answers_it() =>
+        AsPrincipalAsync(ClientHarness.Node, output => [
+            ("orders", Step(output, "pg.rows")),
+            ("customers", Step(output, "pg.customers"))]);
+
+    private static readonly string[] CustomerColumns = ["customer_id", "name", "email", "country"];
+
+    /// <summary>
+    /// Runs <paramref name="client"/> over TLS (sslmode=require) with SCRAM-SHA-256 as eu_analyst, whose orders are
+    /// row-filtered to EU and whose customers' email is masked, and asserts every dataset read it printed equals what
+    /// REST answers the same principal, row for row.
+    /// </summary>
+    private async Task AsPrincipalAsync(string client, Func<string, IEnumerable<(string Dataset, List<string?[]> Rows)>> reads)
     {
-        await ladle.StartAsync();
-        var token = await ladle.CreateTokenAsync("eu_analyst");
-        var principal = ladle.Endpoint with { User = "eu_analyst", Password = token, SslMode = "require" };
-        var output = await ClientHarness.RunAsync(ClientHarness.Node, principal);
+        var (endpoint, token) = await ladle.PrincipalAsync();
+        var output = await ClientHarness.RunAsync(client, endpoint);
 
-        var orders = await ladle.RestCsvAsync("orders", "order_id", token);
-        var rest = orders.Skip(1).Select(r => ClientsProject.OrderColumns.Select(c => Canonical(c, r[Array.IndexOf(orders[0], c)])).ToArray()).ToList();
-        Assert.Equal(ClientsProject.Orders.Count(r => r[2] == "EU"), rest.Count); // the row filter holds on REST
-        AssertRows(rest, ClientHarness.Rows(ClientHarness.Step(output, "pg.rows")["rows"]));
+        var orders = await RestAsync("orders", "order_id", ClientsProject.OrderColumns, token);
+        Assert.Equal(ClientsProject.Orders.Count(r => r[2] == "EU"), orders.Count); // the row filter holds on REST
+        Assert.True(orders.Count < ClientsProject.Orders.Count);
+        var customers = await RestAsync("customers", "customer_id", CustomerColumns, token);
+        Assert.NotEmpty(customers);
+        Assert.All(customers, c => Assert.Null(c[2])); // email is pii: redacted for a principal without clearance
+        foreach (var (dataset, rows) in reads(output))
+            AssertRows(dataset == "orders" ? orders : customers, rows);
+    }
 
-        string[] customerColumns = ["customer_id", "name", "email", "country"];
-        var customers = await ladle.RestCsvAsync("customers", "customer_id", token);
-        var restCustomers = customers.Skip(1).Select(r => customerColumns.Select(c => Canonical(c, r[Array.IndexOf(customers[0], c)])).ToArray()).ToList();
-        Assert.All(restCustomers, c => Assert.Null(c[2])); // email is pii: redacted for a principal without clearance
-        AssertRows(restCustomers, ClientHarness.Rows(ClientHarness.Step(output, "pg.customers")["rows"]));
+    private async Task<List<string?[]>> RestAsync(string dataset, string order, string[] columns, string token)
+    {
+        var csv = await ladle.RestCsvAsync(dataset, order, token);
+        return csv.Skip(1).Select(r => columns.Select(c => Canonical(c, r[Array.IndexOf(csv[0], c)])).ToArray()).ToList();
+    }
+
+    private static List<string?[]> Step(string output, string step) => ClientHarness.Rows(ClientHarness.Step(output, step)["rows"]);
+
+    /// <summary>psql's unaligned rows of a section: after the header, without the footer, NULL printed as &lt;null&gt;.</summary>
+    private static List<string?[]> PsqlRows(string output, string section, string[] columns)
+    {
+        var lines = ClientHarness.Section(output, section);
+        Assert.Equal(string.Join('|', columns), lines[0]);
+        return lines.Skip(1).Where(l => !System.Text.RegularExpressions.Regex.IsMatch(l, @"^\(\d+ rows?\)$"))
+            .Select(l => l.Split('|').Select((v, i) => ClientsProject.Canonical(columns[i], v)).ToArray()).ToList();
     }
 
     // REST's CSV: an empty field is NULL, timestamps are UTC instants ending in Z.

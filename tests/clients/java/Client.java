@@ -62,6 +62,10 @@ public final class Client {
             try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(ROWS)) {
                 emit("jdbc.rows", rows(rs, true));
             }
+            try (Statement statement = connection.createStatement();
+                    ResultSet rs = statement.executeQuery("SELECT customer_id, name, email, country FROM customers ORDER BY customer_id")) {
+                emit("jdbc.customers", rows(rs, false));
+            }
             try (PreparedStatement statement = connection.prepareStatement(
                     "SELECT order_id, amount, note FROM orders WHERE order_id = ? OR region = ? ORDER BY order_id")) {
                 // Run more than pgjdbc's prepareThreshold (5) times, so the server-side named statement is used too.

@@ -73,6 +73,10 @@ await using (var connection = new NpgsqlConnection(builder.ConnectionString))
         Emit("npgsql.types", new { values, oids });
     }
 
+    await using (var command = new NpgsqlCommand("SELECT customer_id, name, email, country FROM customers ORDER BY customer_id", connection))
+    await using (var reader = await command.ExecuteReaderAsync())
+        Emit("npgsql.customers", new { rows = await ReadAllAsync(reader) });
+
     // A prepared statement: Parse once, Bind/Execute twice with other values.
     await using (var command = new NpgsqlCommand("SELECT order_id, amount, note FROM orders WHERE order_id = $1 OR region = $2 ORDER BY order_id", connection))
     {

@@ -18,5 +18,6 @@ step dn -c '\dn'
 step dt -c '\dt'
 step d.orders -c '\d orders'
 step query -c 'SELECT order_id, customer_id, region, status, amount, discount, express, order_date, ordered_at, note FROM orders ORDER BY order_id'
+step customers -c 'SELECT customer_id, name, email, country FROM customers ORDER BY customer_id'
 step copy -c "\\copy (SELECT order_id, amount, ordered_at, note FROM orders WHERE region = 'EU' ORDER BY order_id) TO '$out/eu.csv' WITH (FORMAT csv, HEADER true)"
 cat "$out/eu.csv"

@@ -14,6 +14,7 @@ import psycopg2
 
 ROWS = ("SELECT order_id, customer_id, region, status, amount, discount, express, order_date, ordered_at, note "
         "FROM orders ORDER BY order_id")
+CUSTOMERS = "SELECT customer_id, name, email, country FROM customers ORDER BY customer_id"
 AGGREGATE = "SELECT region, count(*) AS orders, sum(amount) AS amount FROM orders GROUP BY region ORDER BY region"
 
 
@@ -64,6 +65,8 @@ def psycopg2_steps():
             cursor.execute("SELECT order_id, amount, note FROM orders WHERE order_id = %s OR region = %s ORDER BY order_id",
                            (3, "EU"))
             emit("psycopg2.parameters", rows=[[canonical(v) for v in r] for r in cursor.fetchall()])
+            cursor.execute(CUSTOMERS)
+            emit("psycopg2.customers", rows=[[canonical(v) for v in r] for r in cursor.fetchall()])
             cursor.execute(AGGREGATE)
             emit("psycopg2.aggregate", rows=[[canonical(v) for v in r] for r in cursor.fetchall()])
         connection.rollback()
@@ -82,6 +85,8 @@ def pandas_steps():
             frame = pandas.read_sql(sqlalchemy.text(ROWS), connection)
             emit("pandas.rows", columns=[str(c) for c in frame.columns],
                  rows=[[canonical(v) for v in row] for row in frame.itertuples(index=False, name=None)])
+            frame = pandas.read_sql(sqlalchemy.text(CUSTOMERS), connection)
+            emit("pandas.customers", rows=[[canonical(v) for v in row] for row in frame.itertuples(index=False, name=None)])
             frame = pandas.read_sql(sqlalchemy.text("SELECT region, amount FROM orders WHERE customer_id = :customer ORDER BY order_id"),
                                     connection, params={"customer": 8})
             emit("pandas.parameters", rows=[[canonical(v) for v in row] for row in frame.itertuples(index=False, name=None)])

@@ -30,6 +30,8 @@ internal sealed class PgFunctions(Func<Principal, PgCatalogScope> scopes, string
 
     public SqlFunctionRewrite? Rewrite(string? schema, string name, int arguments, Principal principal)
     {
+        // information_schema's one helper clients call directly: pgjdbc's getPrimaryKeys and getIndexInfo expand indkey with it.
+        if (schema == PgCatalogModel.InformationSchema) return name == "_pg_expandarray" ? Macro("pg_expandarray") : null;
         if (schema is not (null or PgCatalogModel.PgCatalogSchema)) return null;
         if (name.StartsWith("has_", StringComparison.Ordinal) && name.EndsWith("_privilege", StringComparison.Ordinal)) return Macro("privilege");
         if (Visibility.Contains(name)) return Macro("is_visible");

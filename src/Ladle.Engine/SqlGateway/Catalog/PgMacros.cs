@@ -67,6 +67,9 @@ internal static class PgMacros
         yield return Macro("to_regtype(n)", $"(SELECT t.oid FROM {S}.pg_type AS t WHERE t.typname = lower(n) OR {S}.format_type(t.oid, NULL) = lower(n) ORDER BY t.oid LIMIT 1)");
         yield return Macro("to_regproc(n)", $"(SELECT p.oid FROM {S}.pg_proc AS p WHERE p.proname = lower(n) ORDER BY p.oid LIMIT 1)");
         yield return Macro("regproc_out(o)", $"CASE WHEN o = 0 THEN '-' WHEN o IS NOT NULL THEN coalesce((SELECT p.proname FROM {S}.pg_proc AS p WHERE p.oid = o), CAST(o AS VARCHAR)) END");
+        // A set-returning function of records (x, n), as PostgreSQL's: DuckDB's unnest of structs, so two calls in one
+        // SELECT list run in step as PostgreSQL's do, and (f(a)).n / (keys).x read the fields.
+        yield return Macro("pg_expandarray(a)", "unnest(list_transform(range(1, len(a) + 1), i -> {'x': a[i], 'n': CAST(i AS INTEGER)}))");
         yield return Macro("to_text(x)", "CAST(x AS VARCHAR)");
         yield return Macro("to_oid(x)", "CAST(x AS UINTEGER)");
         yield return Macro("to_integer(x)", "CAST(x AS INTEGER)");
