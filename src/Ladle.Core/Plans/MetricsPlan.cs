@@ -17,6 +17,15 @@ public sealed class MetricsPlan(MetricQuery query, MetricPlan planned, DataActio
 
     public DataAction Action { get; } = action;
 
+    /// <summary>
+    /// For a metric query asked in SQL: the statement's result columns (name, and the planner's answer column each
+    /// shows), in select-list order; null for REST's answer as planned.
+    /// </summary>
+    public IReadOnlyList<SqlMetricColumn>? Projection { get; init; }
+
+    /// <summary>The SQL statement the query was asked with, which the audit keeps; null for REST and the CLI.</summary>
+    public string? Sql { get; init; }
+
     public override PlanKind Kind => PlanKind.Metrics;
 
     public override IReadOnlyList<PlanRead> Reads => _reads ??= Planned.Datasets
@@ -28,7 +37,7 @@ public sealed class MetricsPlan(MetricQuery query, MetricPlan planned, DataActio
 
     public override string AuditAction => "metrics";
     public override string AuditTarget => string.Join(",", Planned.Datasets);
-    public override string AuditText => Describe(Query);
+    public override string AuditText => Sql ?? Describe(Query);
 
     /// <summary>A query as the audit keeps it, also when it could not be planned.</summary>
     public static string Describe(MetricQuery query) =>

@@ -41,6 +41,12 @@ public sealed class SqlPlan(string sql, SqlStatementKind statementKind, string t
     /// <summary>The values bound to $1..$n (empty when describing a statement).</summary>
     public IReadOnlyList<object?> Parameters { get; init; } = [];
 
+    /// <summary>
+    /// Set when the statement reads a metric relation (<c>metrics.&lt;model&gt;</c>): the metric query it asks, for the
+    /// pipeline to serve through the semantic layer instead of running <see cref="Tree"/>.
+    /// </summary>
+    public SqlMetricQuery? Metrics { get; init; }
+
     public override PlanKind Kind => PlanKind.Sql;
     public override IReadOnlyList<PlanRead> Reads { get; } = reads;
     public override string AuditAction => "sql";

@@ -12,6 +12,13 @@ public sealed class ColumnBatch
         Columns = schema.Columns.Select(c => new ColumnVector(c.Type, capacity)).ToArray();
     }
 
+    /// <summary>A batch over vectors that already hold rows (another batch's, in another order): nothing is copied.</summary>
+    public ColumnBatch(ColumnVector[] columns, int capacity)
+    {
+        Capacity = capacity;
+        Columns = columns;
+    }
+
     public int Capacity { get; }
 
     /// <summary>Rows filled, from 0 to <see cref="Capacity"/>.</summary>

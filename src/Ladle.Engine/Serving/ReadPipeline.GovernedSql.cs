@@ -23,6 +23,12 @@ public sealed partial class ReadPipeline
     public async Task<SqlDescription> DescribeSqlAsync(Principal principal, string sql, CancellationToken cancellationToken)
     {
         var plan = await PlanGovernedSqlAsync(principal, sql, [], DataAction.Read, cancellationToken);
+        if (plan.Metrics is { } metrics)
+        {
+            var metricsPlan = PlanSqlMetrics(principal, plan, metrics, DataAction.Read);
+            await AuthorizeMetricsAsync(principal, metricsPlan.Planned, DataAction.Read, cancellationToken);
+            return new SqlDescription(SqlMetricColumns(metricsPlan), new string?[plan.ParameterCount]);
+        }
         var scopes = await AuthorizeSqlAsync(principal, plan, cancellationToken);
         var composed = await ComposeSqlAsync(plan, scopes, cancellationToken);
         try
@@ -38,8 +44,16 @@ public sealed partial class ReadPipeline
     }
 
     /// <summary>A principal's statement parsed by the engine and checked by the SQL gateway: what it reads, and how.</summary>
-    private Task<SqlPlan> PlanSqlAsync(SqlRequest request, SinkCapabilities capabilities, CancellationToken cancellationToken) =>
-        PlanGovernedSqlAsync(request.Principal, request.Sql, request.Parameters, SqlPlan.ActionFor(capabilities.Bulk), cancellationToken);
+    private async Task<QueryPlan> PlanSqlAsync(SqlRequest request, SinkCapabilities capabilities, CancellationToken cancellationToken)
+    {
+        var action = SqlPlan.ActionFor(capabilities.Bulk);
+        var plan = await PlanGovernedSqlAsync(request.Principal, request.Sql, request.Parameters, action, cancellationToken);
+        if (plan.Metrics is not { } metrics) return plan;
+        if (request.Parameters.Count != plan.ParameterCount)
+            throw new InvalidRequestException($"the statement uses {plan.ParameterCount} parameter(s) ($1…${plan.ParameterCount}); {request.Parameters.Count} value(s) were bound", "parameters");
+        // A metric relation is answered by the semantic layer, never by running the statement over rows.
+        return PlanSqlMetrics(request.Principal, plan, metrics, action);
+    }
 
     private async Task<SqlPlan> PlanGovernedSqlAsync(Principal principal, string sql, IReadOnlyList<object?> parameters, DataAction action, CancellationToken cancellationToken)
     {

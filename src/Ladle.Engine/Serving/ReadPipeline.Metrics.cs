@@ -54,7 +54,7 @@ public sealed partial class ReadPipeline
         public override async ValueTask PrepareAsync(IReadSink sink, ReadAnswer answer, CancellationToken cancellationToken)
         {
             // A cached answer whose status is ok is the same bytes every time it is asked the same way.
-            if (execution.Lookup() is { } hit && answer.Status == DataStatus.Ok && sink.Encoder is JsonEncoder or CsvEncoder or NdJsonEncoder)
+            if (plan.Projection is null && execution.Lookup() is { } hit && answer.Status == DataStatus.Ok && sink.Encoder is JsonEncoder or CsvEncoder or NdJsonEncoder)
             {
                 var encoder = sink.Encoder;
                 semantic.Count(execution);
@@ -70,7 +70,7 @@ public sealed partial class ReadPipeline
                 return;
             }
             // The statement starts before the answer does, so its errors are still refusals.
-            _result = await execution.ReadAsync(cancellationToken);
+            _result = Projected(plan, await execution.ReadAsync(cancellationToken));
             semantic.Count(execution);
         }
 

@@ -55,6 +55,13 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
         var statements = (JsonArray)root["statements"]!;
         if (statements.Count != 1)
             throw new InvalidRequestException($"send one statement at a time: the text holds {statements.Count}", "sql");
+        if (SqlMetricTranslator.ReadsMetrics(statements[0]))
+        {
+            if (kind == SqlStatementKind.Explain)
+                throw new InvalidRequestException("EXPLAIN of a metric query is not served over SQL; ask GET /api/v1/metrics/query with explain=true", "sql");
+            var (metrics, count) = SqlMetricTranslator.Translate((JsonObject)statements[0]!, project.Semantic, project.Name, parameters);
+            return new SqlPlan(original, kind, "", [], [], Math.Max(count, parameters.Count)) { Parameters = parameters, Metrics = metrics };
+        }
         var checker = new SqlTreeChecker(project, policy, catalog, principal, sql => Statement(connection, sql), nameColumn);
         checker.Check((JsonObject)statements[0]!);
         if (parameters.Count > checker.Parameters && checker.Parameters > 0 || parameters.Count > 0 && parameters.Count < checker.Parameters)

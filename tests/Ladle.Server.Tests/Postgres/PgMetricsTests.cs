@@ -1,0 +1,156 @@
+using Npgsql;
+
+namespace Ladle.Server.Tests.Postgres;
+
+/// <summary>
+/// Metrics over the wire (<c>SELECT dims, MEASURE(metric) FROM metrics.model GROUP BY …</c>): answered by the semantic
+/// layer, through the same plan, policy, cache, rollups, trust and audit as GET /api/v1/metrics/query.
+/// </summary>
+public sealed class PgMetricsTests(PgMetricsFixture fixture) : IClassFixture<PgMetricsFixture>
+{
+    private const string ByRegionAndMonth = """
+        SELECT region, date_trunc('month', ordered_at) AS month, MEASURE(revenue), MEASURE(aov) AS avg_order
+        FROM metrics.orders WHERE status = 'completed' GROUP BY 1, 2 ORDER BY 1, 2
+        """;
+
+    private const string ByRegionAndMonthRest = "metrics=revenue,aov&dimensions=region&time=ordered_at&granularity=month&filter=status:eq:completed&order=region,ordered_at";
+
+    [Theory]
+    [InlineData("ana")]
+    [InlineData("eu")]
+    public async Task A_metric_statement_answers_what_rest_answers_for_the_same_principal(string principal)
+    {
+        await using var connection = await fixture.OpenAsync(principal);
+        await using var command = new NpgsqlCommand(ByRegionAndMonth, connection);
+        var sql = await PgMetricsFixture.RowsAsync(command);
+        var rest = await fixture.RestRowsAsync(principal, ByRegionAndMonthRest);
+
+        Assert.NotEmpty(sql);
+        Assert.Equal(rest, sql);
+        var regions = sql.Select(r => r.Split('|')[0]).Distinct().ToList();
+        // The row filter applies before aggregation: the EU principal's numbers are the EU's alone.
+        Assert.Equal(principal == "eu" ? ["EU"] : ["APAC", "EU", "US"], regions);
+    }
+
+    [Fact]
+    public async Task The_statement_names_its_columns_in_select_list_order_with_their_aliases()
+    {
+        await using var connection = await fixture.OpenAsync("ana");
+        await using var command = new NpgsqlCommand("SELECT MEASURE(orders) AS n, region FROM metrics.orders GROUP BY region ORDER BY n DESC", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.Equal(["n", "region"], Enumerable.Range(0, reader.FieldCount).Select(reader.GetName));
+        Assert.Equal("bigint", reader.GetDataTypeName(0));
+        var counts = new List<long>();
+        while (await reader.ReadAsync()) counts.Add(reader.GetInt64(0));
+        Assert.Equal([1000L, 1000L, 1000L], counts);
+    }
+
+    [Fact]
+    public async Task A_repeated_metric_statement_is_answered_from_the_cache_without_a_query()
+    {
+        const string sql = "SELECT status, MEASURE(orders) FROM metrics.orders WHERE region IN ('EU', 'US') GROUP BY status ORDER BY status";
+        var semantic = fixture.Server.Engine.Semantic;
+        await using var connection = await fixture.OpenAsync("ana");
+        await using var first = new NpgsqlCommand(sql, connection);
+        var answer = await PgMetricsFixture.RowsAsync(first);
+        var (queries, hits) = (semantic.QueriesRun, semantic.Cache.Hits);
+
+        await using var second = new NpgsqlCommand(sql, connection);
+        Assert.Equal(answer, await PgMetricsFixture.RowsAsync(second));
+        Assert.Equal(queries, semantic.QueriesRun);
+        Assert.Equal(hits + 1, semantic.Cache.Hits);
+        // The same cache REST reads: the REST form of the same query (an export: uncapped, as on the wire) is a hit too.
+        Assert.Equal(answer, await fixture.RestCsvAsync("ana", "metrics=orders&dimensions=status&filter=region:in:EU,US&order=status"));
+        Assert.Equal(hits + 2, semantic.Cache.Hits);
+    }
+
+    [Fact]
+    public async Task A_metric_statement_the_rollup_covers_is_answered_by_the_rollup()
+    {
+        var semantic = fixture.Server.Engine.Semantic;
+        var before = semantic.RollupAnswers;
+        await using var connection = await fixture.OpenAsync("root");
+        await using var command = new NpgsqlCommand(
+            "SELECT date_trunc('quarter', ordered_at) AS quarter, region, MEASURE(revenue) FROM metrics.orders WHERE region <> 'APAC' GROUP BY 1, 2 ORDER BY 1, 2", connection);
+        var sql = await PgMetricsFixture.RowsAsync(command);
+
+        Assert.Equal(before + 1, semantic.RollupAnswers);
+        var rest = await fixture.RestRowsAsync("root", "metrics=revenue&dimensions=region&time=ordered_at&granularity=quarter&filter=region:ne:APAC&order=ordered_at,region");
+        // REST lists dimensions before the bucket; the statement chose the other order.
+        Assert.Equal(rest.Select(r => r.Split('|')).Select(p => $"{p[1]}|{p[0]}|{p[2]}"), sql);
+    }
+
+    [Fact]
+    public async Task A_prepared_metric_statement_binds_parameters_and_reads_binary()
+    {
+        await using var connection = await fixture.OpenAsync("ana");
+        await using var command = new NpgsqlCommand(
+            "SELECT region, MEASURE(revenue) FROM metrics.orders WHERE ordered_at >= $1 AND region = $2 GROUP BY region HAVING MEASURE(revenue) > $3", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = new DateTime(2026, 3, 1), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Timestamp });
+        command.Parameters.Add(new NpgsqlParameter { Value = "EU" });
+        command.Parameters.Add(new NpgsqlParameter { Value = 10m });
+        await command.PrepareAsync();
+        var sql = await PgMetricsFixture.RowsAsync(command);
+
+        Assert.Equal(await fixture.RestRowsAsync("ana", "metrics=revenue&dimensions=region&filter=ordered_at:ge:2026-03-01T00:00:00&filter=region:eq:EU&filter=revenue:gt:10"), sql);
+        Assert.Single(sql);
+    }
+
+    [Fact]
+    public async Task A_metric_over_a_warned_dataset_says_so_in_a_notice_and_every_statement_is_audited()
+    {
+        await using var connection = await fixture.OpenAsync("ana");
+        var notices = new List<string>();
+        connection.Notice += (_, e) => notices.Add(e.Notice.MessageText);
+        const string sql = "SELECT segment, MEASURE(customers) FROM metrics.customers GROUP BY segment ORDER BY segment";
+        await using var command = new NpgsqlCommand(sql, connection);
+        Assert.Equal(["regular|90", "vip|30"], await PgMetricsFixture.RowsAsync(command));
+
+        Assert.Contains(notices, n => n.Contains("\"customers\" is warn", StringComparison.Ordinal));
+        var audit = await fixture.WireAuditAsync();
+        Assert.Contains(audit, e => e.Principal == "ana" && e.Action == "metrics" && e.Target == "customers" && e.Filters == sql && e.Rows == 2 && e.Status == "ok");
+    }
+
+    [Fact]
+    public async Task Grouping_by_a_masked_dimension_is_refused_over_sql_as_over_rest()
+    {
+        await using var connection = await fixture.OpenAsync("ana");
+        await using var command = new NpgsqlCommand("SELECT email, MEASURE(customers) FROM metrics.customers GROUP BY email", connection);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteReaderAsync());
+        Assert.Equal("42501", refused.SqlState);
+        Assert.Contains("masked for principal 'ana'", refused.MessageText, StringComparison.Ordinal);
+        // The connection lives on.
+        await using var after = new NpgsqlCommand("SELECT MEASURE(customers) FROM metrics.customers", connection);
+        Assert.Equal(["120"], await PgMetricsFixture.RowsAsync(after));
+    }
+
+    [Theory]
+    [InlineData("SELECT region, sum(revenue) FROM metrics.orders GROUP BY 1", "sum(…) in the select list of metrics.orders")]
+    [InlineData("SELECT count(*) FROM metrics.orders", "count_star(…) in the select list")]
+    [InlineData("SELECT * FROM metrics.orders", "SELECT * from metrics.orders")]
+    [InlineData("SELECT note, MEASURE(revenue) FROM metrics.orders GROUP BY note", "no dimension 'note'")]
+    [InlineData("SELECT region, MEASURE(revenue) FROM metrics.orders", "column \"region\" must appear in the GROUP BY clause")]
+    [InlineData("SELECT o.region, MEASURE(revenue) FROM metrics.orders o JOIN customers c ON o.customer = c.customer_id GROUP BY 1", "not inside a join")]
+    [InlineData("SELECT region FROM (SELECT region, MEASURE(revenue) AS r FROM metrics.orders GROUP BY 1) t", "not inside a join, subquery")]
+    [InlineData("SELECT region, MEASURE(revenue) FROM metrics.orders WHERE region = 'EU' OR status = 'x' GROUP BY 1", "OR in WHERE")]
+    [InlineData("SELECT region, MEASURE(revenue) FROM metrics.orders WHERE MEASURE(revenue) > 5 GROUP BY 1", "belongs in HAVING")]
+    [InlineData("SELECT region, MEASURE(customers) FROM metrics.orders GROUP BY 1", "'customers' is not a metric of metrics.orders")]
+    [InlineData("SELECT upper(region), MEASURE(revenue) FROM metrics.orders GROUP BY 1", "the function upper(…) in the select list")]
+    public async Task What_does_not_map_to_a_metric_query_is_refused_with_a_42_error_naming_the_part(string sql, string expected)
+    {
+        await using var connection = await fixture.OpenAsync("ana");
+        await using var command = new NpgsqlCommand(sql, connection);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteReaderAsync());
+        Assert.StartsWith("42", refused.SqlState, StringComparison.Ordinal);
+        Assert.Contains(expected, refused.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_metric_relation_that_does_not_exist_is_42P01()
+    {
+        await using var connection = await fixture.OpenAsync("ana");
+        await using var command = new NpgsqlCommand("SELECT MEASURE(revenue) FROM metrics.nothing", connection);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteReaderAsync());
+        Assert.Equal("42P01", refused.SqlState);
+    }
+}
