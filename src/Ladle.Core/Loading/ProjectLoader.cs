@@ -83,6 +83,7 @@ public static partial class ProjectLoader
         diagnostics.ThrowIfAny();
         var ordered = DependencyGraph.Order(datasets, sources, diagnostics);
         var access = AccessLoader.Load(root, ordered, diagnostics);
+        var syncs = SyncLoader.Load(root, ordered, access, diagnostics);
         diagnostics.ThrowIfAny();
 
         return new ProjectDefinition
@@ -99,6 +100,7 @@ public static partial class ProjectLoader
             Access = access,
             Alerts = alerts,
             Semantic = semantic,
+            Syncs = syncs,
         };
     }
 

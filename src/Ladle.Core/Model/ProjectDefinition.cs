@@ -32,6 +32,9 @@ public sealed class ProjectDefinition
     /// <summary>Semantic models and metrics from models/*.yaml, compiled at load (empty without models/).</summary>
     public Semantic.SemanticLayer Semantic { get; init; } = Core.Semantic.SemanticLayer.Empty;
 
+    /// <summary>Reverse-ETL syncs from syncs/*.yaml (empty without syncs/).</summary>
+    public IReadOnlyList<Syncs.SyncDefinition> Syncs { get; init; } = [];
+
     public DatasetDefinition? FindDataset(string name) =>
         Datasets.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
 

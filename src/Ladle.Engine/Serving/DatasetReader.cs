@@ -125,6 +125,32 @@ public sealed partial class DatasetReader(ProjectDefinition project, DuckDbStore
     }
 
     /// <summary>
+    /// The rows query as a statement over the served version of a table dataset, leased until the relation is
+    /// disposed, for a sink that runs it in the store itself (a sync's diff); the statement is bound once here.
+    /// </summary>
+    public async Task<StoreRelation> OpenInStoreAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken)
+    {
+        if (dataset.Materialization != Materialization.Table)
+            throw new InvalidRequestException($"'{dataset.Name}' is live: only a published version can be read in the store", "dataset");
+        var schema = await _schemas.GetAsync(dataset, cancellationToken);
+        var (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
+        try
+        {
+            var (source, precomputed) = _store.Masks.For(dataset.Name, version.Version, relation, query);
+            var statement = SelectBuilder.Build(SqlDialect.DuckDb, source, schema, query, dataset.PrimaryKey, precomputed);
+            ResultSchema columns;
+            await using (var probe = await _connectors.Store.QueryAsync(statement with { Text = $"SELECT * FROM ({statement.Text}) AS bound LIMIT 0" }, null, cancellationToken))
+                columns = probe.Schema;
+            return new StoreRelation(_store, statement, columns, version, lease);
+        }
+        catch
+        {
+            lease?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// The table to read for a table dataset: the served version (leased), a retained one a cursor pinned
     /// (leased), or a quarantined one its owner asked to inspect (kept until retention, so not leased).
     /// </summary>

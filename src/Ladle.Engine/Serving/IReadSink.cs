@@ -18,6 +18,12 @@ public sealed record SinkCapabilities
     /// <summary>The most rows it can hold (a sheet); a longer answer is refused before the first byte.</summary>
     public long? MaxRows { get; init; }
 
+    /// <summary>
+    /// Takes the answer where the data is: the compiled statement over the leased version, run by the sink in the
+    /// store (a sync's diff), through <see cref="IStoreRelationSink"/>. Only table datasets' published versions.
+    /// </summary>
+    public bool InStore { get; init; }
+
     /// <summary>A bulk read (anything not paged): needs the export grant and holds an export slot.</summary>
     public bool Bulk => !Paged;
 }
@@ -86,4 +92,15 @@ public abstract class EncoderSink(string? format) : IReadSink
         var normal = format.Trim().ToLowerInvariant();
         return ResultEncoders.Formats.Contains(normal) ? normal : "_invalid";
     }
+}
+
+/// <summary>
+/// A sink that takes an answer as a statement in the store rather than as rows (a sync diffs it in DuckDB): the
+/// pipeline has authorized, scoped (row filters, masks), leased and judged it as any read; the version stays leased
+/// until <see cref="ConsumeAsync"/> returns.
+/// </summary>
+public interface IStoreRelationSink : IReadSink
+{
+    /// <summary>Runs what the sink does with the answer's statement in the store; returns the rows it read.</summary>
+    Task<long> ConsumeAsync(Store.StoreRelation relation, CancellationToken cancellationToken);
 }

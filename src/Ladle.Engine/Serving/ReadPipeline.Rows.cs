@@ -57,6 +57,11 @@ public sealed partial class ReadPipeline
     private async Task<OpenedRead> OpenRowsAsync(RowsPlan plan, IReadOnlyDictionary<string, PolicyScope> scopes, SinkCapabilities capabilities, CancellationToken cancellationToken)
     {
         var query = plan.Scoped(scopes[plan.Dataset.Name]);
+        if (capabilities.InStore)
+        {
+            var relation = await _reader.OpenInStoreAsync(plan.Dataset, query, cancellationToken);
+            return new OpenedRows(this, plan, query, relation.Version, null, null, null) { Relation = relation };
+        }
         if (capabilities.NativeCopy is { } native && await _reader.TryOpenNativeExportAsync(plan.Dataset, query, cancellationToken) is { } export)
             return new OpenedRows(this, plan, query, export.Version, native, export, null);
         var result = await _reader.ReadRowsAsync(plan.Dataset, query, cancellationToken);
@@ -101,11 +106,15 @@ public sealed partial class ReadPipeline
 
         public override IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> Leased { get; } = [(plan.Dataset, version)];
 
+        /// <summary>The statement for a sink that runs it in the store (<see cref="SinkCapabilities.InStore"/>).</summary>
+        public StoreRelation? Relation { get; init; }
+
         public override Task<long> CountAsync(CancellationToken cancellationToken) =>
             pipeline._reader.CountRowsAsync(plan.Dataset, scoped with { PinnedVersion = version?.Version ?? scoped.PinnedVersion }, cancellationToken);
 
         public override async Task<long> WriteAsync(IReadSink sink, ReadAnswer answer, Stream body, CancellationToken cancellationToken)
         {
+            if (Relation is not null) return await ((IStoreRelationSink)sink).ConsumeAsync(Relation, cancellationToken);
             // Data DuckDB holds is encoded by DuckDB itself, straight into the answer.
             if (export is not null) return await export.CopyToAsync(native!, body, cancellationToken);
             var context = new EncodeContext
@@ -120,6 +129,7 @@ public sealed partial class ReadPipeline
 
         public override async ValueTask DisposeAsync()
         {
+            Relation?.Dispose();
             if (export is not null) await export.DisposeAsync();
             if (result is not null) await result.DisposeAsync();
         }

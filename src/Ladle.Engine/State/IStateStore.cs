@@ -6,7 +6,7 @@ namespace Ladle.Engine.State;
 /// a part should take only the concern it uses (<see cref="ITokenStore"/>, <see cref="IAuditStore"/>, …). Today the
 /// only backend is SQLite (<see cref="SqliteStateStore"/>); every backend passes the same contract tests.
 /// </summary>
-public interface IStateStore : IVersionLedger, ICheckResultStore, IIncidentStore, ITokenStore, IAuditStore, IRunLock, IAsyncDisposable
+public interface IStateStore : IVersionLedger, ICheckResultStore, IIncidentStore, ITokenStore, IAuditStore, IRunLock, ISyncLedger, IAsyncDisposable
 {
     /// <summary>Creates or upgrades the schema; safe to call on every start.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);

@@ -170,6 +170,7 @@ public sealed partial class SqliteStateStore : IStateStore
             alter.CommandText = "ALTER TABLE tokens ADD COLUMN scram_verifier TEXT";
             await alter.ExecuteNonQueryAsync(cancellationToken);
         }
+        await InitializeSyncsAsync(connection, cancellationToken);
         Internal.PrivateFiles.Restrict(_path);
     }
 

@@ -1,0 +1,38 @@
+namespace Ladle.Engine.State;
+
+/// <summary>The sync ledger through the guard: a full disk is a <see cref="StorageFullException"/> like any other write.</summary>
+internal sealed partial class GuardedStateStore
+{
+    public Task<long> BeginSyncRunAsync(SyncRunRecord run, CancellationToken cancellationToken) =>
+        WriteAsync(() => _inner.BeginSyncRunAsync(run, cancellationToken));
+
+    public Task UpdateSyncRunAsync(SyncRunRecord run, CancellationToken cancellationToken) =>
+        WriteAsync(() => _inner.UpdateSyncRunAsync(run, cancellationToken));
+
+    public Task<IReadOnlyList<SyncRunRecord>> ListSyncRunsAsync(string sync, int limit, CancellationToken cancellationToken) =>
+        ReadAsync(() => _inner.ListSyncRunsAsync(sync, limit, cancellationToken));
+
+    public IAsyncEnumerable<(string Key, string Hash)> ReadAcknowledgedAsync(string sync, CancellationToken cancellationToken) =>
+        _inner.ReadAcknowledgedAsync(sync, cancellationToken);
+
+    public Task<long> CountAcknowledgedAsync(string sync, CancellationToken cancellationToken) =>
+        ReadAsync(() => _inner.CountAcknowledgedAsync(sync, cancellationToken));
+
+    public Task PlanSyncRowsAsync(string sync, IReadOnlyList<SyncRowEntry> rows, CancellationToken cancellationToken) =>
+        WriteAsync(() => _inner.PlanSyncRowsAsync(sync, rows, cancellationToken), proves: rows.Count > 0);
+
+    public Task MarkSyncRowsSentAsync(string sync, string batchId, IReadOnlyList<string> keys, DateTimeOffset at, CancellationToken cancellationToken) =>
+        WriteAsync(() => _inner.MarkSyncRowsSentAsync(sync, batchId, keys, at, cancellationToken), proves: false);
+
+    public Task AcknowledgeSyncRowsAsync(string sync, IReadOnlyList<SyncRowEntry> rows, DateTimeOffset at, CancellationToken cancellationToken) =>
+        WriteAsync(() => _inner.AcknowledgeSyncRowsAsync(sync, rows, at, cancellationToken), proves: false);
+
+    public Task RejectSyncRowsAsync(string sync, IReadOnlyList<(string Key, string Reason)> rows, DateTimeOffset at, CancellationToken cancellationToken) =>
+        WriteAsync(() => _inner.RejectSyncRowsAsync(sync, rows, at, cancellationToken), proves: false);
+
+    public Task ReturnSyncRowsAsync(string sync, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
+        WriteAsync(() => _inner.ReturnSyncRowsAsync(sync, keys, cancellationToken), proves: false);
+
+    public Task<IReadOnlyList<SyncRowEntry>> ListSyncRowsAsync(string sync, SyncRowStatus? status, int limit, CancellationToken cancellationToken) =>
+        ReadAsync(() => _inner.ListSyncRowsAsync(sync, status, limit, cancellationToken));
+}

@@ -1,0 +1,98 @@
+namespace Ladle.Engine.State;
+
+/// <summary>
+/// Reverse ETL's records (issue 10): each sync's runs, the per-key hash of the mapped fields the destination last
+/// acknowledged (what a plan diffs against), and the row ledger — every planned row moves planned → sent →
+/// acknowledged | rejected. "Last synced" moves only on acknowledgement: <see cref="AcknowledgeSyncRowsAsync"/>
+/// changes the acknowledged hash and clears the owed row in one transaction.
+/// </summary>
+public interface ISyncLedger
+{
+    /// <summary>Records a run that starts; returns its id (increasing per store).</summary>
+    Task<long> BeginSyncRunAsync(SyncRunRecord run, CancellationToken cancellationToken);
+
+    /// <summary>Updates a run's status, counts, finish time and error.</summary>
+    Task UpdateSyncRunAsync(SyncRunRecord run, CancellationToken cancellationToken);
+
+    /// <summary>A sync's runs, newest first.</summary>
+    Task<IReadOnlyList<SyncRunRecord>> ListSyncRunsAsync(string sync, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Every key the destination acknowledged and the hash of the fields it holds, in key order.</summary>
+    IAsyncEnumerable<(string Key, string Hash)> ReadAcknowledgedAsync(string sync, CancellationToken cancellationToken);
+
+    /// <summary>How many keys the destination holds from this sync (as acknowledged).</summary>
+    Task<long> CountAcknowledgedAsync(string sync, CancellationToken cancellationToken);
+
+    /// <summary>Records rows of a plan as owed (planned), replacing an earlier owed entry of the same key (newer data replaces it).</summary>
+    Task PlanSyncRowsAsync(string sync, IReadOnlyList<SyncRowEntry> rows, CancellationToken cancellationToken);
+
+    /// <summary>Marks planned rows sent in one batch, before the request leaves.</summary>
+    Task MarkSyncRowsSentAsync(string sync, string batchId, IReadOnlyList<string> keys, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The destination acknowledged these rows: each key's acknowledged hash becomes the row's (or is forgotten for
+    /// a delete) and its owed entry is cleared, in one transaction.
+    /// </summary>
+    Task AcknowledgeSyncRowsAsync(string sync, IReadOnlyList<SyncRowEntry> rows, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>The destination refused these rows: they stay owed, with its reason.</summary>
+    Task RejectSyncRowsAsync(string sync, IReadOnlyList<(string Key, string Reason)> rows, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Sent rows go back to planned (a run stopped before the destination answered; they are owed again).</summary>
+    Task ReturnSyncRowsAsync(string sync, IReadOnlyList<string> keys, CancellationToken cancellationToken);
+
+    /// <summary>Owed rows of a sync (all, or one status), in key order, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<SyncRowEntry>> ListSyncRowsAsync(string sync, SyncRowStatus? status, int limit, CancellationToken cancellationToken);
+}
+
+/// <summary>Where a row of a plan is in its delivery.</summary>
+public enum SyncRowStatus : byte
+{
+    Planned,
+    Sent,
+    Rejected,
+}
+
+/// <summary>What a planned row does at the destination.</summary>
+public enum SyncOperation : byte
+{
+    Create,
+    Update,
+    Delete,
+}
+
+/// <summary>
+/// One owed row: its key, what it does, the hash of its mapped fields (what the destination will hold once it
+/// acknowledges), its idempotency key, the run and batch that carry it, and a rejection's reason.
+/// </summary>
+public sealed record SyncRowEntry(string Key, SyncOperation Operation, string Hash, SyncRowStatus Status, long RunId, string IdempotencyKey)
+{
+    public string? BatchId { get; init; }
+    public string? Reason { get; init; }
+    public DateTimeOffset? UpdatedAt { get; init; }
+}
+
+/// <summary>One run of a sync: when, from which version, with what plan and outcome.</summary>
+public sealed record SyncRunRecord
+{
+    public long Id { get; init; }
+    public required string Sync { get; init; }
+    public required string Trigger { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>running, succeeded, partial (some rows rejected), failed, broken (a circuit breaker stopped it), refused (trust gate), waiting, planned (a dry run).</summary>
+    public required string Status { get; init; }
+
+    public long? SourceVersion { get; init; }
+    public long Creates { get; init; }
+    public long Updates { get; init; }
+    public long Deletes { get; init; }
+    public long Unchanged { get; init; }
+    public long Refused { get; init; }
+    public long Owed { get; init; }
+    public long Sent { get; init; }
+    public long Acknowledged { get; init; }
+    public long Rejected { get; init; }
+    public string? Error { get; init; }
+}

@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text;
+using DuckDB.NET.Data;
+using Ladle.Core.Model;
+using Ladle.Core.Model.Syncs;
+using Ladle.Core.Sql;
+using Ladle.Engine.State;
+using Ladle.Engine.Store;
+
+namespace Ladle.Sync.Planning;
+
+/// <summary>
+/// One run's diff, in the store: a DuckDB connection whose temporary tables hold the ledger's acknowledged hashes,
+/// the source as the principal reads it (mapped, converted, hashed) and the plan. Set operations in DuckDB, not a
+/// loop over rows in .NET: the source is never pulled out of the store to be compared.
+/// </summary>
+internal sealed class SyncWorkspace : IDisposable
+{
+    private readonly DuckDBConnection _connection;
+
+    private SyncWorkspace(DuckDBConnection connection) => _connection = connection;
+
+    public static SyncWorkspace Open(DuckDbStore store)
+    {
+        var connection = store.Open();
+        try
+        {
+            Execute(connection, """
+                CREATE OR REPLACE TEMP TABLE sync_acked (key VARCHAR, hash VARCHAR);
+                CREATE OR REPLACE TEMP TABLE sync_rejected (key VARCHAR, hash VARCHAR);
+                """);
+            return new SyncWorkspace(connection);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The ledger: every acknowledged key and hash, and the rejected rows that stay owed as they are.</summary>
+    public async Task LoadLedgerAsync(IAsyncEnumerable<(string Key, string Hash)> acknowledged, IReadOnlyList<SyncRowEntry> rejected, CancellationToken cancellationToken)
+    {
+        using (var appender = _connection.CreateAppender("sync_acked"))
+        {
+            await foreach (var (key, hash) in acknowledged.WithCancellation(cancellationToken))
+                appender.CreateRow().AppendValue(key).AppendValue(hash).EndRow();
+        }
+        using (var appender = _connection.CreateAppender("sync_rejected"))
+        {
+            foreach (var row in rejected) appender.CreateRow().AppendValue(row.Key).AppendValue(row.Hash).EndRow();
+        }
+    }
+
+    /// <summary>
+    /// Diffs the source statement (the pipeline's, over the leased version) against the ledger into the plan;
+    /// returns the source's row count. Keys are compared as text; the hash is of the mapped fields as JSON.
+    /// </summary>
+    public long Diff(SyncDefinition sync, SqlStatement source, CancellationToken cancellationToken)
+    {
+        var d = SqlDialect.DuckDb;
+        var fields = new StringBuilder();
+        var errors = new StringBuilder();
+        foreach (var field in sync.Fields)
+        {
+            var column = "s." + d.Quote(field.Source);
+            var value = field.Type is { } type ? $"TRY_CAST({column} AS {d.TypeName(type)})" : column;
+            if (fields.Length > 0) fields.Append(", ");
+            fields.Append(SqlDialect.Literal(field.Destination)).Append(": ").Append(value);
+            if (field.Type is not null)
+                errors.Append(", CASE WHEN ").Append(column).Append(" IS NOT NULL AND ").Append(value).Append(" IS NULL THEN ")
+                    .Append(SqlDialect.Literal(field.Destination)).Append(" END");
+        }
+        var typeErrors = errors.Length > 0 ? $"concat_ws(', '{errors})" : "''";
+        var (createOp, updateOp) = sync.Mode switch
+        {
+            SyncMode.Insert => ("'create'", "'unchanged'"),
+            SyncMode.Update => ("'update'", "'update'"),
+            _ => ("'create'", "'update'"),
+        };
+        var deletes = sync.Mode == SyncMode.Mirror
+            ? """
+              INSERT INTO sync_classified
+              SELECT a.key, NULL, a.hash, NULL, a.hash,
+                     CASE WHEN EXISTS (SELECT 1 FROM sync_rejected r WHERE r.key = a.key AND r.hash = a.hash) THEN 'owed' ELSE 'delete' END
+              FROM sync_acked a WHERE NOT EXISTS (SELECT 1 FROM sync_source s WHERE s.key = a.key);
+              """
+            : "";
+        var structLiteral = "{" + fields + "}";
+        var sql = $"""
+            CREATE OR REPLACE TEMP TABLE sync_source AS
+            SELECT CAST(s.{d.Quote(sync.Key.Source)} AS VARCHAR) AS key, to_json({structLiteral})::VARCHAR AS payload, {typeErrors} AS type_errors
+            FROM ({source.Text}) AS s;
+            CREATE OR REPLACE TEMP TABLE sync_classified AS
+            WITH dup AS (SELECT key FROM sync_source WHERE key IS NOT NULL GROUP BY key HAVING count(*) > 1),
+            v AS (
+                SELECT s.key, s.payload, md5(s.payload) AS hash,
+                       CASE WHEN s.key IS NULL THEN 'null key'
+                            WHEN s.key IN (SELECT key FROM dup) THEN 'duplicate key'
+                            WHEN s.type_errors <> '' THEN 'a value does not convert to the type of ' || s.type_errors END AS refusal
+                FROM sync_source s)
+            SELECT v.key, v.payload, v.hash, v.refusal, a.hash AS acked_hash,
+                   CASE WHEN v.refusal IS NOT NULL THEN 'refused'
+                        WHEN r.key IS NOT NULL AND r.hash = v.hash THEN 'owed'
+                        WHEN a.key IS NULL THEN {createOp}
+                        WHEN a.hash = v.hash THEN 'unchanged'
+                        ELSE {updateOp} END AS op
+            FROM v LEFT JOIN sync_acked a ON a.key = v.key LEFT JOIN sync_rejected r ON r.key = v.key;
+            {deletes}
+            CREATE OR REPLACE TEMP TABLE sync_plan AS
+            SELECT row_number() OVER (ORDER BY op, key) AS rn, key, op, hash, payload FROM sync_classified WHERE op IN ('create', 'update', 'delete');
+            """;
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        for (var i = 0; i < source.Parameters.Count; i++)
+            command.Parameters.Add(new DuckDBParameter(d.ParameterName(i), source.Parameters[i]));
+        using (cancellationToken.Register(command.Cancel))
+            command.ExecuteNonQuery();
+        return Scalar("SELECT count(*) FROM sync_source");
+    }
+
+    /// <summary>How many rows of each kind the plan has.</summary>
+    public SyncPlanCounts Counts(long sourceRows)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT op, count(*) FROM sync_classified GROUP BY op";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) counts[reader.GetString(0)] = reader.GetInt64(1);
+        long Of(string op) => counts.GetValueOrDefault(op);
+        return new SyncPlanCounts(sourceRows, Of("create"), Of("update"), Of("delete"), Of("unchanged"), Of("refused"), Of("owed"));
+    }
+
+    /// <summary>Up to <paramref name="perKind"/> rows of each kind but unchanged, in key order.</summary>
+    public IReadOnlyList<SyncPlanSample> Samples(int perKind)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT op, key, payload, acked_hash, refusal FROM (
+                SELECT *, row_number() OVER (PARTITION BY op ORDER BY key NULLS FIRST) AS i FROM sync_classified WHERE op <> 'unchanged')
+            WHERE i <= {perKind.ToString(CultureInfo.InvariantCulture)} ORDER BY op, key NULLS FIRST
+            """;
+        using var reader = command.ExecuteReader();
+        var samples = new List<SyncPlanSample>();
+        string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+        while (reader.Read())
+        {
+            var op = reader.GetString(0);
+            samples.Add(new SyncPlanSample(op, Text(1), op == "delete" ? null : Text(2), op is "update" or "delete" ? Text(3) : null, Text(4)));
+        }
+        return samples;
+    }
+
+    /// <summary>The plan's rows from position <paramref name="from"/> (1-based), at most <paramref name="count"/>.</summary>
+    public IReadOnlyList<PlannedRow> ReadPlanned(long from, int count)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"SELECT rn, key, op, hash, payload FROM sync_plan WHERE rn >= {from.ToString(CultureInfo.InvariantCulture)} AND rn < {(from + count).ToString(CultureInfo.InvariantCulture)} ORDER BY rn";
+        using var reader = command.ExecuteReader();
+        var rows = new List<PlannedRow>(count);
+        while (reader.Read())
+        {
+            var op = reader.GetString(2) switch { "create" => SyncOperation.Create, "update" => SyncOperation.Update, _ => SyncOperation.Delete };
+            rows.Add(new PlannedRow(reader.GetInt64(0), reader.GetString(1), op, reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
+        }
+        return rows;
+    }
+
+    private long Scalar(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static void Execute(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public void Dispose() => _connection.Dispose();
+}
+
+/// <summary>One row of a plan to send: its position, key, operation, hash of its fields and the fields as a JSON object (null for a delete).</summary>
+internal sealed record PlannedRow(long Position, string Key, SyncOperation Operation, string Hash, string? Payload);

@@ -1,0 +1,36 @@
+namespace Ladle.Sync;
+
+/// <summary>
+/// An exact plan: what a run would send, computed by diffing the source's published version (read as the sync's
+/// principal) against what the destination last acknowledged, with samples of each kind.
+/// </summary>
+public sealed record SyncPlan
+{
+    public required string Sync { get; init; }
+    public required string Dataset { get; init; }
+    public required string Mode { get; init; }
+
+    /// <summary>The published version read.</summary>
+    public required long SourceVersion { get; init; }
+    public required DateTimeOffset PublishedAt { get; init; }
+
+    /// <summary>The source's trust status when read (ok, warn, stale).</summary>
+    public required string SourceStatus { get; init; }
+    public string? SourceStatusReason { get; init; }
+
+    public required SyncPlanCounts Counts { get; init; }
+    public required IReadOnlyList<SyncPlanSample> Samples { get; init; }
+}
+
+/// <summary>
+/// How many rows of each kind: creates, updates and deletes are sent; unchanged are not; refused were never sent
+/// (null or duplicate key, a value that does not convert); owed were rejected before with the same data and wait for
+/// a change (they are not resent as they are).
+/// </summary>
+public sealed record SyncPlanCounts(long SourceRows, long Creates, long Updates, long Deletes, long Unchanged, long Refused, long Owed)
+{
+    public long ToSend => Creates + Updates + Deletes;
+}
+
+/// <summary>One sample row of a plan: its kind, key, the fields it sends (after), what it replaces (before: the acknowledged hash) or why it was refused.</summary>
+public sealed record SyncPlanSample(string Kind, string? Key, string? After, string? BeforeHash, string? Reason);
