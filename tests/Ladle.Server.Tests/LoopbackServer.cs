@@ -31,7 +31,7 @@ public sealed class LoopbackServer : IAsyncDisposable
     /// Writes the project with <paramref name="write"/>, materializes its table datasets (unless told not to: the
     /// server's start-up then builds them) and serves it the way `ladle serve` does.
     /// </summary>
-    public static async Task<LoopbackServer> StartAsync(Action<string> write, bool dev = true, bool materialize = true, string? postgres = null)
+    public static async Task<LoopbackServer> StartAsync(Action<string> write, bool dev = true, bool materialize = true, string? postgres = null, TimeProvider? clock = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "ladle-server-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
@@ -44,7 +44,7 @@ public sealed class LoopbackServer : IAsyncDisposable
             var results = await server.Engine.Publisher.MaterializeAsync([], "test", null, CancellationToken.None);
             Assert.All(results.Where(r => !r.Dataset.StartsWith("broken", StringComparison.Ordinal)), r => Assert.True(r.Published, r.Error));
         }
-        server._host = await LadleServerHost.StartAsync(server.Engine, new LadleServerOptions { Http = "127.0.0.1:0", Dev = dev, Postgres = postgres },
+        server._host = await LadleServerHost.StartAsync(server.Engine, new LadleServerOptions { Http = "127.0.0.1:0", Dev = dev, Postgres = postgres, Clock = clock },
             logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(server.Logs));
         server.Http = new HttpClient { BaseAddress = new Uri(server._host.Url), Timeout = TimeSpan.FromMinutes(2) };
         return server;

@@ -80,6 +80,7 @@ public static partial class ProjectLoader
         var datasets = ReadDatasets(root, sources, diagnostics);
         CheckAlertDatasets(alerts, datasets, diagnostics);
         var semantic = Semantic.Loading.SemanticLoader.Load(root, datasets, diagnostics);
+        var features = Features.Loading.FeatureLoader.Load(root, datasets, diagnostics);
         diagnostics.ThrowIfAny();
         var ordered = DependencyGraph.Order(datasets, sources, diagnostics);
         var access = AccessLoader.Load(root, ordered, diagnostics);
@@ -101,6 +102,7 @@ public static partial class ProjectLoader
             Alerts = alerts,
             Semantic = semantic,
             Syncs = syncs,
+            Features = features,
         };
     }
 

@@ -31,6 +31,8 @@ public sealed class ProjectDefinition
     public IReadOnlyList<AlertChannel> Alerts { get; init; } = [];
     /// <summary>Semantic models and metrics from models/*.yaml, compiled at load (empty without models/).</summary>
     public Semantic.SemanticLayer Semantic { get; init; } = Core.Semantic.SemanticLayer.Empty;
+    /// <summary>Feature views and services from features/*.yaml (empty without features/).</summary>
+    public Features.FeatureRegistry Features { get; init; } = Core.Features.FeatureRegistry.Empty;
 
     /// <summary>Reverse-ETL syncs from syncs/*.yaml (empty without syncs/).</summary>
     public IReadOnlyList<Syncs.SyncDefinition> Syncs { get; init; } = [];

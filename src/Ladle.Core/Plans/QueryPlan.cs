@@ -18,6 +18,12 @@ public enum PlanKind : byte
 
     /// <summary>A principal's SQL statement (the PostgreSQL wire protocol): every dataset it names read inside its policy scope.</summary>
     Sql,
+
+    /// <summary>A training set: entity rows joined point in time with features (<see cref="Features.PointInTime"/>).</summary>
+    TrainingSet,
+
+    /// <summary>An online feature lookup: the latest features of some entities, now.</summary>
+    FeatureLookup,
 }
 
 /// <summary>What a read does with a dataset's rows, which decides what its policy scope must allow.</summary>

@@ -139,6 +139,8 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         MetricsRequest metric => PlanMetrics(metric, capabilities),
         TrustedSqlRequest sql => PlanTrustedSql(sql),
         SqlRequest sql => await PlanSqlAsync(sql, capabilities, cancellationToken),
+        TrainingSetRequest training => PlanTrainingSet(training, capabilities),
+        FeatureLookupRequest lookup => PlanFeatureLookup(lookup, capabilities),
         _ => throw new InvalidRequestException($"the pipeline does not serve {request.GetType().Name} yet", "request"),
     };
 
@@ -149,6 +151,8 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         MetricsPlan metric => await AuthorizeMetricsAsync(principal, metric.Planned, metric.Action, cancellationToken),
         TrustedSqlPlan => AuthorizeTrustedSql(principal),
         SqlPlan sql => await AuthorizeSqlAsync(principal, sql, cancellationToken),
+        TrainingSetPlan training => await AuthorizeFeaturesAsync(principal, training, training.Features, cancellationToken),
+        FeatureLookupPlan lookup => await AuthorizeFeaturesAsync(principal, lookup, lookup.Features, cancellationToken),
         _ => throw new InvalidOperationException($"no authorization for plans of kind {plan.Kind}"),
     };
 
@@ -159,6 +163,8 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         MetricsPlan metric => OpenMetrics(metric, scopes),
         TrustedSqlPlan sql => await OpenTrustedSqlAsync(sql, cancellationToken),
         SqlPlan sql => await OpenSqlAsync(sql, scopes, cancellationToken),
+        TrainingSetPlan training => await OpenTrainingSetAsync(training, scopes, cancellationToken),
+        FeatureLookupPlan lookup => await OpenFeatureLookupAsync(lookup, scopes, cancellationToken),
         _ => throw new InvalidOperationException($"no engine opens plans of kind {plan.Kind}"),
     };
 
@@ -232,6 +238,8 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         MetricsRequest metric => ("metrics", "", MetricsPlan.Describe(metric.Query)),
         TrustedSqlRequest sql => ("sql", "", sql.Sql),
         SqlRequest sql => ("sql", "", sql.Sql),
+        TrainingSetRequest training => ("training-set", "", training.FeatureService ?? string.Join(",", training.Features)),
+        FeatureLookupRequest lookup => ("features", "", lookup.FeatureService ?? string.Join(",", lookup.Features)),
         _ => ("read", "", ""),
     };
 

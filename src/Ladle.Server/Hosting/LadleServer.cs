@@ -46,7 +46,11 @@ public static class LadleServer
         {
             // SQL clients read the project's catalog as PostgreSQL's, each principal only its datasets.
             SqlCatalog = new Engine.SqlGateway.Catalog.PgCatalog(engine.Project, sp.GetRequiredService<IAccessPolicy>()),
+            OnlineFeatures = sp.GetRequiredService<Engine.Features.OnlineFeatureStore>(),
         });
+        // Online features: built from the served versions at start and on every publication, answered from memory.
+        builder.Services.AddSingleton(_ => new Engine.Features.OnlineFeatureStore(engine.Project, engine.Store, engine.Catalog,
+            options.Clock ?? TimeProvider.System, engine.Loggers.CreateLogger("Ladle.Features")));
         builder.Services.AddLadleQueries(engine);
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddSingleton<PrincipalResolver>();
@@ -67,6 +71,7 @@ public static class LadleServer
         PrometheusMetricQueries.Register(engine.Semantic);
         PrometheusServingMetrics.Register(app.Services.GetRequiredService<AuditWriter>(), engine.Writes);
         if (engine.StoreConnector.Reads is { } reads) PrometheusReadSlots.Register(reads);
+        app.Services.GetRequiredService<Engine.Features.OnlineFeatureStore>().Start();
         app.UseMiddleware<ProblemMiddleware>();
         app.UseMiddleware<OpenEndpointsMiddleware>();
         app.UseHttpMetrics();
@@ -78,6 +83,7 @@ public static class LadleServer
         app.MapRefreshApi();
         app.MapMetricsApi();
         app.MapOwnerSqlApi();
+        app.MapFeaturesApi();
         app.MapMetrics("/metrics");
         return app;
     }

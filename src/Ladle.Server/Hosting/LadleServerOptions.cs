@@ -14,4 +14,7 @@ public sealed record LadleServerOptions
 
     /// <summary>Retries and timeouts of alert delivery; null takes the defaults (5 attempts, 1s doubling).</summary>
     public Ladle.Engine.Alerts.AlertDeliveryOptions? AlertDelivery { get; init; }
+
+    /// <summary>The clock online features answer "now" by (TTL is relative to it); tests pass a fake one. Null: the system clock.</summary>
+    public TimeProvider? Clock { get; init; }
 }

@@ -1,0 +1,32 @@
+using Ladle.Core.Features;
+using Ladle.Engine.Results;
+
+namespace Ladle.Engine.Features;
+
+/// <summary>One row the online store keeps for an entity: its times, its rank in the entity's order (1 wins) and its features.</summary>
+public sealed record OnlineRow(DateTime Event, DateTime Created, long Rank, object?[] Values)
+{
+    /// <summary>Known at <paramref name="at"/>: event and created time not after it (<see cref="PointInTime"/>).</summary>
+    public bool KnownAt(DateTime at) => Event <= at && Created <= at;
+}
+
+/// <summary>
+/// The rows kept for one entity, by rank: the one that won when the snapshot was taken, and those not yet known then
+/// that may win later. The winner at a time is the first known then, which is the order of <see cref="PointInTime"/>.
+/// </summary>
+public sealed record OnlineEntry(OnlineRow[] Rows)
+{
+    public OnlineRow? WinnerAt(DateTime at)
+    {
+        foreach (var row in Rows)
+            if (row.KnownAt(at)) return row;
+        return null;
+    }
+}
+
+/// <summary>A view's online state: every entity's entry, from one published version of its dataset (immutable once built).</summary>
+public sealed record OnlineSnapshot(FeatureView View, DataVersion Version, DateTime TakenAt, IReadOnlyDictionary<string, OnlineEntry> Entries)
+{
+    /// <summary>Entries kept from an earlier snapshot because their winner was newer than this version's.</summary>
+    public int KeptNewer { get; init; }
+}

@@ -1,0 +1,122 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
+
+namespace Ladle.Server.Tests.Features;
+
+/// <summary>
+/// The point-in-time definition against a brute force written in the test: training sets over HTTP for thousands of
+/// random entity rows, and online answers now (and after the clock moves) for every warehouse, which must also equal
+/// a training set asked at now.
+/// </summary>
+public sealed class PointInTimeReferenceTests(ITestOutputHelper output)
+{
+    private const double Tolerance = 1e-9;
+
+    [Fact]
+    public async Task Training_set_equals_brute_force_point_in_time_answer()
+    {
+        var seed = Environment.GetEnvironmentVariable("LADLE_TEST_SEED") is { } s ? int.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : Random.Shared.Next();
+        output.WriteLine($"seed {seed} (rerun with LADLE_TEST_SEED={seed})");
+        var reference = new FeatureReference(seed, readings: 4000, entities: 3000);
+        await using var server = await StartAsync(reference, new FakeTimeProvider(FeatureReference.Base.AddDays(2)));
+
+        var rows = await TrainingSetAsync(server, reference.Entities.Select(e => (e.Warehouse, e.At, (int?)e.Label)).ToList());
+
+        Assert.Equal(reference.Entities.Count, rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var entity = reference.Entities[i];
+            var row = rows[i];
+            var why = $"seed {seed}, entity row {i}: warehouse {entity.Warehouse} at {FeatureReference.Iso(entity.At)}";
+            Assert.Equal(entity.Label, row.GetProperty("label").GetInt32());
+            var live = reference.Live(entity.Warehouse, entity.At);
+            AssertNumber(live?.Temperature, row.GetProperty("temperature"), why + " temperature");
+            AssertNumber(live?.Humidity * 100, row.GetProperty("humidity_pct"), why + " humidity_pct");
+            AssertNumber(reference.Winner(entity.Warehouse, entity.At, useCreated: false)?.Temperature, row.GetProperty("temp_any"), why + " temp_any");
+        }
+    }
+
+    [Fact]
+    public async Task Online_answers_equal_offline_answer_at_now_and_expire_with_the_clock()
+    {
+        var seed = Environment.GetEnvironmentVariable("LADLE_TEST_SEED") is { } s ? int.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : Random.Shared.Next();
+        output.WriteLine($"seed {seed} (rerun with LADLE_TEST_SEED={seed})");
+        var reference = new FeatureReference(seed, readings: 3000, entities: 10);
+        // Now falls inside the readings' days, so some rows are still to come (late rows not yet known, future events).
+        var clock = new FakeTimeProvider(FeatureReference.Base.AddDays(2).AddHours(3).AddMinutes(7));
+        await using var server = await StartAsync(reference, clock);
+        var warehouses = Enumerable.Range(0, 22).Select(w => (long)w).ToList();
+
+        foreach (var step in new[] { TimeSpan.Zero, TimeSpan.FromHours(4), TimeSpan.FromHours(20), TimeSpan.FromDays(3) })
+        {
+            clock.Advance(step);
+            var now = clock.GetUtcNow().UtcDateTime;
+            var online = await OnlineAsync(server, warehouses);
+            var offline = await TrainingSetAsync(server, warehouses.Select(w => ((long?)w, now, (int?)null)).ToList());
+            for (var i = 0; i < warehouses.Count; i++)
+            {
+                var why = $"seed {seed}, warehouse {warehouses[i]} at {FeatureReference.Iso(now)}";
+                var features = online[i].GetProperty("features");
+                var winner = reference.Winner(warehouses[i], now, useCreated: true);
+                var temperature = features.GetProperty("temperature");
+                var expected = winner is null ? "not_found" : winner.Event < now - FeatureReference.Ttl ? "outside_ttl" : winner.Temperature is null ? "null" : "present";
+                Assert.True(expected == temperature.GetProperty("status").GetString(), $"{why}: expected {expected}, got {temperature}");
+                if (winner is not null)
+                    Assert.Equal(winner.Event, temperature.GetProperty("event_timestamp").GetDateTime().ToUniversalTime());
+                var live = expected is "present" or "null";
+                AssertNumber(live ? winner!.Temperature : null, temperature.GetProperty("value"), why + " online temperature");
+                AssertNumber(live ? winner!.Humidity * 100 : null, features.GetProperty("humidity_pct").GetProperty("value"), why + " online humidity_pct");
+                AssertNumber(reference.Winner(warehouses[i], now, useCreated: false)?.Temperature, features.GetProperty("temp_any").GetProperty("value"), why + " online temp_any");
+                // The same entities asked offline at now answer the same values.
+                foreach (var name in new[] { "temperature", "humidity_pct", "temp_any" })
+                    AssertSame(features.GetProperty(name).GetProperty("value"), offline[i].GetProperty(name), $"{why}: {name} online vs training set at now");
+            }
+        }
+    }
+
+    internal static Task<LoopbackServer> StartAsync(FeatureReference reference, TimeProvider clock) =>
+        LoopbackServer.StartAsync(root =>
+        {
+            LoopbackServer.File(root, "ladle.yaml", "name: factory\nsources:\n  files:\n    kind: files\n    path: data\n");
+            LoopbackServer.File(root, "data/readings.csv", reference.ReadingsCsv());
+            LoopbackServer.File(root, "datasets/readings.yaml", FeatureReference.DatasetYaml);
+            LoopbackServer.File(root, "features/climate.yaml", FeatureReference.FeaturesYaml);
+        }, clock: clock);
+
+    internal static async Task<List<JsonElement>> TrainingSetAsync(LoopbackServer server, List<(long? Warehouse, DateTime At, int? Label)> entities)
+    {
+        var body = new
+        {
+            feature_service = "training",
+            format = "ndjson",
+            entities = entities.Select(e => new Dictionary<string, object?>
+            {
+                ["warehouse_id"] = e.Warehouse, ["event_timestamp"] = FeatureReference.Iso(e.At), ["label"] = e.Label ?? 0,
+            }).ToList(),
+        };
+        using var response = await server.Http.PostAsJsonAsync("/api/v1/features/training-set", body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+    }
+
+    internal static async Task<List<JsonElement>> OnlineAsync(LoopbackServer server, List<long> warehouses)
+    {
+        using var response = await server.Http.PostAsJsonAsync("/api/v1/features/online", new { feature_service = "training", entities = new { warehouse_id = warehouses } });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("entities").EnumerateArray().Select(e => e.Clone()).ToList();
+    }
+
+    private static void AssertNumber(double? expected, JsonElement actual, string why)
+    {
+        if (expected is null) Assert.True(actual.ValueKind == JsonValueKind.Null, $"{why}: expected null, got {actual}");
+        else Assert.True(actual.ValueKind == JsonValueKind.Number && Math.Abs(actual.GetDouble() - expected.Value) < Tolerance, $"{why}: expected {expected}, got {actual}");
+    }
+
+    private static void AssertSame(JsonElement expected, JsonElement actual, string why) =>
+        Assert.True(expected.ValueKind == actual.ValueKind && (expected.ValueKind != JsonValueKind.Number || Math.Abs(expected.GetDouble() - actual.GetDouble()) < Tolerance),
+            $"{why}: {expected} vs {actual}");
+}
