@@ -34,7 +34,9 @@ internal sealed partial class PgConnection
         catch (RateLimitedException e)
         {
             Audit(user, "rate-limited", clock.Elapsed);
-            throw new PgProtocolException("53300", e.Message);
+            // REST's words (requests, an Authorization header) mean nothing to a SQL client: the wire speaks of sign-ins.
+            throw new PgProtocolException("53300",
+                $"too many failed sign-ins from {address}: try again in {Math.Max(1, (int)Math.Ceiling(e.RetryAfter.TotalSeconds))} s, with user=<principal> and one of its API tokens as the password");
         }
 
         var (principal, detail) = listener.Settings.Auth == PostgresAuth.Password && _tls is not null

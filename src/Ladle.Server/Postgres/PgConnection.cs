@@ -29,7 +29,9 @@ internal sealed partial class PgConnection(
     public static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(60);
 
     private const string PqOptionPrefix = "_pq_.";
-    private static readonly PgProtocolLimits Limits = PgProtocolLimits.Default;
+    // Before authentication a client may send only small messages (PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH): a stranger
+    // cannot make the server hold a megabyte, and every such frame fits in the transport's buffer.
+    private static readonly PgProtocolLimits Limits = PgProtocolLimits.Default with { MaxMessageSize = 65535, MaxBindMessageSize = 65535 };
 
     private PipeReader _input = connection.Transport.Input;
     private PipeWriter _output = connection.Transport.Output;

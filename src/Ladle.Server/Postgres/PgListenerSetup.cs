@@ -29,8 +29,7 @@ internal static class PgListenerSetup
         var listener = new PgListener(ListenAddress.Parse(pgText), settings, certificate, options.Dev);
         builder.Services.AddSingleton(listener);
         builder.Services.AddSingleton<PgCancelRegistry>();
-        // A Bind may carry up to MaxBindMessageSize bytes, which the parser waits for whole: the transport must buffer that much.
-        builder.WebHost.UseSockets(sockets => sockets.MaxReadBufferSize = Math.Max(1024 * 1024, Protocol.Postgres.PgProtocolLimits.Default.MaxBindMessageSize + 64 * 1024));
+        // The socket transport keeps its defaults, shared with HTTP: a wire frame larger than its buffer is gathered by the session (PgLargeFrame).
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             if (string.Equals(http.Host, "localhost", StringComparison.OrdinalIgnoreCase) && http.Port != 0) kestrel.ListenLocalhost(http.Port);

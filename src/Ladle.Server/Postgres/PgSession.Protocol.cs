@@ -42,9 +42,10 @@ public sealed partial class PgSession
             {
                 var read = await input.ReadAsync(cancellationToken);
                 var buffer = read.Buffer;
+                var needed = 0;
                 try
                 {
-                    while (FrontendParser.TryParse(buffer, Limits, out var message, out var consumed, out _))
+                    while (FrontendParser.TryParse(buffer, Limits, out var message, out var consumed, out needed))
                     {
                         messages.Add(message);
                         buffer = buffer.Slice(consumed);
@@ -61,7 +62,32 @@ public sealed partial class PgSession
                 }
 
                 var partial = buffer.Length;
-                input.AdvanceTo(buffer.Start, buffer.End);
+                if (needed > PgLargeFrame.Threshold && !read.IsCompleted && !read.IsCanceled)
+                {
+                    // Too large to wait for in the transport's pipe: gathered as it comes, then parsed like any frame.
+                    try
+                    {
+                        if (await PgLargeFrame.ReadAsync(input, buffer, needed, cancellationToken) is not { } whole)
+                            throw new PgProtocolException(PgSqlState.ProtocolViolation,
+                                $"incomplete message from client: the connection ended inside a message of {needed} bytes");
+                        if (!FrontendParser.TryParse(whole, Limits, out var large, out _, out _))
+                            throw new PgProtocolException(PgSqlState.ProtocolViolation, "a message ended before its declared length");
+                        messages.Add(large);
+                        partial = 0;
+                    }
+                    catch (PgProtocolException e)
+                    {
+                        foreach (var message in messages)
+                            if (!await HandleAsync(message)) return;
+                        await FatalAsync(e);
+                        return;
+                    }
+                }
+                else
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+
                 foreach (var message in messages)
                 {
                     if (!await HandleAsync(message)) return;
@@ -190,7 +216,7 @@ public sealed partial class PgSession
         return !flushed.IsCompleted && !flushed.IsCanceled;
     }
 
-    private PgWirePortal.Context RunContext() => new(_pipeline, Info.Principal, _output, _running, Settings.StatementTimeout);
+    private PgWirePortal.Context RunContext() => new(_pipeline, Info.Principal, _output, _running, Settings.StatementTimeout, Clock);
 
     /// <summary>Runs a step of <paramref name="portal"/> as the statement CancelRequest stops.</summary>
     private async Task<T> AsCurrentAsync<T>(PgWirePortal portal, Func<Task<T>> step)

@@ -35,6 +35,9 @@ public sealed partial class PgSession(ReadPipeline pipeline, PgSessionInfo info,
     /// </summary>
     public CancellationToken ClientGone { get; init; }
 
+    /// <summary>The clock statement_timeout runs on.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>Runs the query protocol over the connection's pipes until Terminate, a closed connection or <paramref name="cancellationToken"/>.</summary>
     public partial Task RunAsync(PipeReader input, PipeWriter output, CancellationToken cancellationToken);
 

@@ -19,7 +19,7 @@ internal sealed class PgWirePortal(string name, PgWireStatement statement, objec
     private IPgRowFormat? _format;
     private Task? _run;
     private CancellationTokenSource? _cancel;
-    private CancellationTokenSource? _timeout;
+    private PgStatementTimer? _timeout;
     private bool _parked;
 
     public string Name { get; } = name;
@@ -32,10 +32,10 @@ internal sealed class PgWirePortal(string name, PgWireStatement statement, objec
     public bool Done { get; private set; }
 
     /// <summary>True when the session's statement_timeout stopped the read.</summary>
-    public bool TimedOut => _timeout?.IsCancellationRequested == true;
+    public bool TimedOut => _timeout?.Fired == true;
 
     /// <summary>What the session needs to start the read: the pipeline, who asks, the connection and its limits.</summary>
-    public sealed record Context(ReadPipeline Pipeline, Principal Principal, PipeWriter Output, CancellationToken Session, TimeSpan? Timeout);
+    public sealed record Context(ReadPipeline Pipeline, Principal Principal, PipeWriter Output, CancellationToken Session, TimeSpan? Timeout, TimeProvider? Clock = null);
 
     /// <summary>Starts the read far enough to know its columns (nothing is sent); null when it has none (it failed: the error is thrown).</summary>
     public async Task<PgWireColumn[]> DescribeAsync(Context context)
@@ -119,9 +119,9 @@ internal sealed class PgWirePortal(string name, PgWireStatement statement, objec
     private void Start(Context context, long budget, bool describe)
     {
         _format = Statement.Copy is { } copy ? new PgCopyFormat(copy.Options) : new PgWireDataRows(ResultFormats, describe);
-        _sink = new PgWireSink(context.Output, _format);
+        _timeout = context.Timeout is { } timeout ? new PgStatementTimer(timeout, context.Clock ?? TimeProvider.System) : null;
+        _sink = new PgWireSink(context.Output, _format) { Timer = _timeout };
         _sink.Limit(budget);
-        _timeout = context.Timeout is { } timeout ? new CancellationTokenSource(timeout) : null;
         _cancel = _timeout is null
             ? CancellationTokenSource.CreateLinkedTokenSource(context.Session)
             : CancellationTokenSource.CreateLinkedTokenSource(context.Session, _timeout.Token);

@@ -57,6 +57,9 @@ internal sealed class PgWireSink(PipeWriter output, IPgRowFormat format) : IRead
 
     public long BytesSentPastBody => _counted.Bytes;
 
+    /// <summary>The statement_timeout, paused while the sink waits at its row limit for the next Execute.</summary>
+    public PgStatementTimer? Timer { get; init; }
+
     /// <summary>The result's columns, once the engine has stated them.</summary>
     public PgWireColumn[]? Columns { get; private set; }
 
@@ -83,6 +86,7 @@ internal sealed class PgWireSink(PipeWriter output, IPgRowFormat format) : IRead
         _step = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var resume = _resume ?? throw new InvalidOperationException("the sink is not stopped at its row limit");
         _resume = null;
+        Timer?.Resume();
         resume.TrySetResult();
     }
 
@@ -152,6 +156,8 @@ internal sealed class PgWireSink(PipeWriter output, IPgRowFormat format) : IRead
     private async Task SuspendAsync(CancellationToken cancellationToken)
     {
         var resume = _resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Waiting for the client is not execution: statement_timeout stops counting until the next Execute.
+        Timer?.Pause();
         _step.TrySetResult(true);
         await resume.Task.WaitAsync(cancellationToken);
     }

@@ -12,6 +12,26 @@ public sealed class PgSecuritySettingsTests
     private const int SslRequestCode = 80877103;
 
     [Fact]
+    public async Task Too_many_failed_sign_ins_are_refused_with_53300_in_the_words_of_the_wire_not_of_http()
+    {
+        await using var pg = await PgServer.StartAsync(accessExtra: "rate_limits:\n  unauthenticated: { requests_per_second: 1 }");
+        PostgresException? refused = null;
+        for (var attempt = 0; attempt < 30 && refused is null; attempt++)
+        {
+            await using var connection = pg.Connect("alice", "ldl_000000000000_wrong");
+            var error = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
+            if (error.SqlState == "53300") refused = error;
+            else Assert.Equal("28P01", error.SqlState);
+        }
+
+        Assert.NotNull(refused);
+        Assert.Contains("too many failed sign-ins from 127.0.0.1", refused.MessageText, StringComparison.Ordinal);
+        Assert.Contains("API tokens as the password", refused.MessageText, StringComparison.Ordinal);
+        Assert.DoesNotContain("Authorization", refused.MessageText, StringComparison.Ordinal);
+        Assert.DoesNotContain("requests", refused.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Require_tls_refuses_a_plain_connection_with_28000_and_takes_a_cleartext_token_inside_tls()
     {
         await using var pg = await PgServer.StartAsync("require_tls: true\nauth: password");

@@ -96,6 +96,26 @@ public sealed class PgSessionTests(PgWireFixture fixture) : IClassFixture<PgWire
     }
 
     [Fact]
+    public async Task Statement_timeout_counts_execution_only_not_the_time_a_portal_waits_between_executes()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var listener = new PgTestListener(fixture.Pipeline, clock);
+        await using var client = await PgWireClient.ConnectAsync(listener.Port);
+        await client.SendAsync([.. Query("SET statement_timeout = '5s'"), .. Query("BEGIN")]);
+        await client.ReadUntilReadyAsync();
+        Assert.Equal("CZ", Types(await client.ReadUntilReadyAsync()));
+        await client.SendAsync([.. Parse("s1", "SELECT range AS n FROM range(5)"), .. Bind("c1", "s1", []), .. Execute("c1", 2), .. Sync()]);
+        Assert.Equal("12DDsZ", Types(await client.ReadUntilReadyAsync()));
+
+        // The portal waits a minute for its next Execute: waiting is not running, the statement goes on.
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await client.SendAsync([.. Execute("c1", 0), .. Sync()]);
+        var rest = await client.ReadUntilReadyAsync();
+        Assert.Equal("DDDCZ", Types(rest));
+        Assert.Equal("4", rest[2].Row);
+    }
+
+    [Fact]
     public async Task After_an_error_the_extended_protocol_discards_messages_until_sync()
     {
         await using var client = await ConnectAsync();

@@ -27,9 +27,13 @@ public sealed class PgTestListener : IAsyncDisposable
     private readonly Task _accepting;
     private int _nextId;
 
-    public PgTestListener(ReadPipeline pipeline)
+    private readonly TimeProvider _clock;
+
+    /// <param name="clock">The clock the sessions' statement_timeout runs on.</param>
+    public PgTestListener(ReadPipeline pipeline, TimeProvider? clock = null)
     {
         _pipeline = pipeline;
+        _clock = clock ?? TimeProvider.System;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -88,7 +92,7 @@ public sealed class PgTestListener : IAsyncDisposable
             BackendKeyData.Write(output, id, id * 7);
             var parameters = startup.Parameters.ToDictionary(p => p.Key, p => p.Value);
             var session = new PgSession(_pipeline, new PgSessionInfo(Principal.Local, startup.User ?? "local", startup.Database ?? "retail",
-                parameters, false, socket.RemoteEndPoint), NullLogger.Instance);
+                parameters, false, socket.RemoteEndPoint), NullLogger.Instance) { Clock = _clock };
             _sessions[id] = session;
             try
             {
