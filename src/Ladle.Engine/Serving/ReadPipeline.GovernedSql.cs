@@ -30,6 +30,11 @@ public sealed partial class ReadPipeline
             return new SqlDescription(SqlMetricColumns(metricsPlan), new string?[plan.ParameterCount]);
         }
         var scopes = await AuthorizeSqlAsync(principal, plan, cancellationToken);
+        if (_reader.PushdownTarget(DatasetsOf(plan)) is { } source)
+        {
+            var pushed = await _reader.ComposePushdownAsync(plan, scopes, source, describe: true, cancellationToken);
+            return new SqlDescription((await _reader.DescribePushdownAsync(pushed, source, cancellationToken)).Columns, new string?[plan.ParameterCount]);
+        }
         var composed = await ComposeSqlAsync(plan, scopes, cancellationToken);
         try
         {
@@ -81,7 +86,6 @@ public sealed partial class ReadPipeline
         {
             var dataset = _project.GetDataset(read.Dataset);
             Policy.Authorize(principal, dataset, read.Action);
-            if (dataset.Materialization != Materialization.Table) throw DatasetReader.LiveOverSql(dataset);
             var schema = await _schemas.GetAsync(dataset, cancellationToken);
             var applied = Policy.Apply(principal, dataset, schema, new RowsQuery { Dataset = dataset.Name });
             var scope = applied.PolicyFilters.Count == 0 && applied.Masks.Count == 0 ? PolicyScope.Unrestricted
@@ -92,6 +96,8 @@ public sealed partial class ReadPipeline
                         $"column '{column.Name}' of '{dataset.Name}' is masked for principal '{principal.Name}' (PII); filtering, grouping or joining on it needs a role with 'pii: true'");
             scopes[dataset.Name] = scope;
         }
+        // Live datasets: pushed down when they are all of one database source, refused with the reason otherwise.
+        _reader.PushdownTarget(DatasetsOf(plan));
         return scopes;
     }
 
@@ -100,6 +106,7 @@ public sealed partial class ReadPipeline
     {
         if (plan.Parameters.Count != plan.ParameterCount)
             throw new InvalidRequestException($"the statement uses {plan.ParameterCount} parameter(s) ($1…${plan.ParameterCount}); {plan.Parameters.Count} value(s) were bound", "parameters");
+        if (_reader.PushdownTarget(DatasetsOf(plan)) is { } source) return await OpenPushedDownSqlAsync(plan, scopes, source, cancellationToken);
         var composed = await ComposeSqlAsync(plan, scopes, cancellationToken);
         try
         {
@@ -112,6 +119,16 @@ public sealed partial class ReadPipeline
             Release(composed.Leases);
             throw;
         }
+    }
+
+    private List<DatasetDefinition> DatasetsOf(SqlPlan plan) => plan.Reads.Select(r => _project.GetDataset(r.Dataset)).ToList();
+
+    /// <summary>A statement over live datasets of one database, run there whole inside each dataset's policy scope (nothing leased: live data has no version).</summary>
+    private async Task<OpenedRead> OpenPushedDownSqlAsync(SqlPlan plan, IReadOnlyDictionary<string, PolicyScope> scopes, Sources.SourceConnector source, CancellationToken cancellationToken)
+    {
+        var statement = await _reader.ComposePushdownAsync(plan, scopes, source, describe: false, cancellationToken);
+        var result = await source.QueryAsync(statement, null, cancellationToken);
+        return new OpenedGovernedSql(result, DatasetsOf(plan).Select(d => (d, (DataVersion?)null)).ToList());
     }
 
     private sealed record ComposedSql(string Sql, List<object> PolicyValues, List<(DatasetDefinition Dataset, DataVersion? Version)> Leased, List<IDisposable> Leases);

@@ -13,10 +13,12 @@ namespace Ladle.Engine.Sql;
 public static class SelectBuilder
 {
     /// <param name="precomputedMasks">Masked columns whose masked form <paramref name="relation"/> already holds, and the column holding it (see <see cref="Store.MaskedVersions"/>).</param>
+    /// <param name="sharedParameters">Values bound so far by the statement this select is part of: its placeholders number after them.</param>
     public static SqlStatement Build(SqlDialect dialect, string relation, DatasetSchema schema, RowsQuery query, IReadOnlyList<string> primaryKey,
-        IReadOnlyDictionary<string, string>? precomputedMasks = null)
+        IReadOnlyDictionary<string, string>? precomputedMasks = null, SqlParameters? sharedParameters = null)
     {
-        var parameters = new SqlParameters(dialect);
+        // Shared: the select is part of a bigger statement whose other values are bound before (a pushed-down SQL statement).
+        var parameters = sharedParameters ?? new SqlParameters(dialect);
         var columns = query.Columns.Count > 0 ? query.Columns : schema.Names.ToList();
         string? keyPlaceholder = null;
 
