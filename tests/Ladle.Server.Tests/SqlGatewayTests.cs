@@ -37,6 +37,7 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
                 LoopbackServer.File(root, "data/merchants.csv", "merchant_id,name\n7,Seven Shop\n42,Answer Store\n99,Ninety Nine\n");
                 LoopbackServer.File(root, "data/ledger.csv", "entry,amount\n1,1000000\n");
                 LoopbackServer.File(root, "data/live.csv", "merchant_id,x\n42,1\n");
+                LoopbackServer.File(root, "data/tally.csv", "id,merchant_id\n1,42\n2,7\n");
                 LoopbackServer.File(root, "datasets/orders.yaml", """
                     name: orders
                     domain: retail
@@ -53,16 +54,18 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
                     """);
                 LoopbackServer.File(root, "datasets/merchants.yaml", "name: merchants\ndomain: retail\nsource: files\ntable: merchants.csv\nmaterialization: table\n");
                 LoopbackServer.File(root, "datasets/ledger.yaml", "name: ledger\ndomain: finance\nsource: files\ntable: ledger.csv\nmaterialization: table\n");
+                LoopbackServer.File(root, "datasets/tally.yaml", "name: tally\ndomain: retail\nsource: files\ntable: tally.csv\nmaterialization: table\n");
                 LoopbackServer.File(root, "datasets/live_things.yaml", "name: live_things\ndomain: retail\nsource: files\ntable: live.csv\nmaterialization: live\n");
                 LoopbackServer.File(root, "access.yaml", """
                     roles:
                       merchant:
                         grants:
-                          - { actions: [read, export], datasets: [orders, merchants, live_things], row_filter: "merchant_id = {{ principal.merchant_id }}" }
+                          - { actions: [read, export], datasets: [orders, merchants, live_things, tally], row_filter: "merchant_id = {{ principal.merchant_id }}" }
                       admin:
                         admin: true
                     principals:
                       m42: { kind: service, roles: [merchant], attributes: { merchant_id: 42 } }
+                      m7: { kind: service, roles: [merchant], attributes: { merchant_id: 7 } }
                       root: { roles: [admin] }
                     """);
             }, dev: false);
@@ -78,6 +81,7 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
 
     private static readonly Principal M42 = new("m42", new Dictionary<string, string> { ["merchant_id"] = "42" }) { Method = AuthMethod.Token };
     private static readonly Principal Root = new("root", new Dictionary<string, string>()) { Method = AuthMethod.Token };
+    private static readonly Principal M7 = new("m7", new Dictionary<string, string> { ["merchant_id"] = "7" }) { Method = AuthMethod.Token };
 
     /// <summary>Collects an answer's columns and rows, as the wire sink would stream them.</summary>
     private sealed class CollectingSink : IReadSink
@@ -410,5 +414,70 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
         Assert.Equal(("pg", "sql", "orders", "ok", 1L), (ok.Interface, ok.Action, ok.Target, ok.Status, ok.Rows));
         var refused = Assert.Single(audit, e => e.Filters.Contains("refused_marker", StringComparison.Ordinal));
         Assert.Equal(("pg", "not-found"), (refused.Interface, refused.Status));
+    }
+
+    [Fact]
+    public async Task A_statement_sent_again_answers_from_the_version_published_since_with_its_new_columns()
+    {
+        // The gateway keeps what it worked out for a statement; a publication must never leave it reading the old version.
+        var sql = "SELECT * FROM tally ORDER BY id";
+        for (var i = 0; i < 2; i++)
+        {
+            var before = await SqlAsync(Root, sql);
+            Assert.Equal(2, before.Rows.Count);
+            Assert.Equal(["id", "merchant_id"], before.Columns.Select(c => c.Name));
+        }
+
+        LoopbackServer.File(fixture.Server.Root, "data/tally.csv", "id,merchant_id,note\n1,42,a\n2,7,b\n3,42,c\n");
+        using var refresh = new HttpRequestMessage(HttpMethod.Post, "/api/v1/datasets/tally/refresh?wait=true");
+        refresh.Headers.Authorization = new AuthenticationHeaderValue("Bearer", fixture.Tokens["root"]);
+        using (var published = await fixture.Server.Http.SendAsync(refresh)) published.EnsureSuccessStatusCode();
+
+        var after = await SqlAsync(Root, sql);
+        Assert.Equal(3, after.Rows.Count);
+        Assert.Equal(["id", "merchant_id", "note"], after.Columns.Select(c => c.Name));
+        Assert.Equal(2L, Assert.Single(after.Answer!.Datasets).Version);
+        var mine = await SqlAsync(M42, "SELECT id FROM tally ORDER BY id");
+        Assert.Equal([1L, 3L], mine.Rows.Select(r => r[0]));
+    }
+
+    [Fact]
+    public async Task The_same_statement_from_principals_with_other_row_filters_answers_each_its_own_rows()
+    {
+        // Same text, same parameters, one after the other: each principal's scope is applied, never the previous one's.
+        const string sql = "SELECT DISTINCT merchant_id FROM orders WHERE order_id > $1";
+        for (var round = 0; round < 2; round++)
+        {
+            Assert.Equal(42L, Assert.Single((await SqlAsync(M42, sql, 0L)).Rows)[0]);
+            Assert.Equal(7L, Assert.Single((await SqlAsync(M7, sql, 0L)).Rows)[0]);
+            var otherAttributes = new Principal("m42", new Dictionary<string, string> { ["merchant_id"] = "99" }) { Method = AuthMethod.Token };
+            Assert.Equal(99L, Assert.Single((await SqlAsync(otherAttributes, sql, 0L)).Rows)[0]);
+            Assert.Equal(3, (await SqlAsync(Root, sql, 0L)).Rows.Count);
+        }
+
+        // The same text with another value, and then bound to fewer values than it uses, as the first time.
+        Assert.Empty((await SqlAsync(M42, sql, 100L)).Rows);
+        var missing = await Assert.ThrowsAsync<InvalidRequestException>(() => SqlAsync(M42, sql));
+        Assert.Equal("parameters", missing.Parameter);
+    }
+
+    [Fact]
+    public async Task A_statement_stopped_by_its_caller_or_its_timeout_leaves_the_next_statements_answering()
+    {
+        await using var server = await LoopbackServer.StartAsync(root =>
+            LoopbackServer.File(root, "ladle.yaml", "name: slow\nserver:\n  statement_timeout: 1s\n"));
+        var pipeline = server.Services.GetRequiredService<ReadPipeline>();
+        SqlRequest Request(string sql) => new() { Principal = Principal.Local, Interface = "pg", Sql = sql };
+        const string slow = "SELECT sum(a * b) FROM range(100000000) a, range(100000000) b";
+
+        for (var i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<StatementTimeoutException>(() => pipeline.ServeAsync(Request(slow), new CollectingSink(), CancellationToken.None));
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pipeline.ServeAsync(Request(slow), new CollectingSink(), cancel.Token));
+            var sink = new CollectingSink();
+            await pipeline.ServeAsync(Request("SELECT 40 + 2 AS answer"), sink, CancellationToken.None);
+            Assert.Equal(42, Convert.ToInt32(Assert.Single(sink.Rows)[0], CultureInfo.InvariantCulture));
+        }
     }
 }

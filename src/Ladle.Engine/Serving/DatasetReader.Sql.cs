@@ -5,6 +5,7 @@ using Ladle.Core.Queries;
 using Ladle.Engine.Sql;
 using Ladle.Engine.SqlGateway;
 using Ladle.Engine.Results;
+using Ladle.Engine.Versions;
 
 namespace Ladle.Engine.Serving;
 
@@ -14,6 +15,9 @@ public sealed partial class DatasetReader
 
     /// <summary>Principals' SQL in the store (the SQL gateway's engine side).</summary>
     internal GovernedSql Governed => _sql ??= new GovernedSql(_store, _connectors.Store);
+
+    /// <summary>The served versions, whose changes invalidate what the SQL gateway keeps.</summary>
+    internal VersionCatalog Versions => _catalog;
 
     /// <summary>Live datasets are not pushed down from SQL yet: the statement could join them with other sources.</summary>
     internal static InvalidRequestException LiveOverSql(DatasetDefinition dataset) => new(

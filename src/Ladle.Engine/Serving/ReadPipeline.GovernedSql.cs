@@ -17,7 +17,30 @@ public sealed partial class ReadPipeline
     /// The relations, functions and types a principal's SQL may use besides datasets (the synthetic pg_catalog);
     /// null: datasets and CTEs only.
     /// </summary>
-    public ISqlCatalog? SqlCatalog { get; set; }
+    public ISqlCatalog? SqlCatalog
+    {
+        get => _sqlCatalog;
+        set
+        {
+            _sqlCatalog = value;
+            // Plans were checked against the catalog they were made with.
+            _sqlCache = null;
+        }
+    }
+
+    private ISqlCatalog? _sqlCatalog;
+    private SqlPlanCache? _sqlCache;
+
+    /// <summary>Plans and compositions of statements served before (see <see cref="SqlPlanCache"/>).</summary>
+    private SqlPlanCache SqlCache
+    {
+        get
+        {
+            if (_sqlCache is { } cache) return cache;
+            var made = new SqlPlanCache(_reader.Versions);
+            return Interlocked.CompareExchange(ref _sqlCache, made, null) is { } other ? made.Abandon(_reader.Versions, other) : made;
+        }
+    }
 
     /// <summary>What <paramref name="sql"/> would answer (its columns) and the engine's type of each $n, without running it.</summary>
     public async Task<SqlDescription> DescribeSqlAsync(Principal principal, string sql, CancellationToken cancellationToken)
@@ -65,13 +88,18 @@ public sealed partial class ReadPipeline
         if (string.IsNullOrWhiteSpace(sql)) throw new InvalidRequestException("the SQL is empty; give a statement such as SELECT * FROM orders", "sql");
         cancellationToken.ThrowIfCancellationRequested();
         var catalog = SqlCatalog;
+        var cache = SqlCache;
+        if (cache.FindPlan(principal, sql, action, parameters) is { } known) return known;
+        var generation = cache.Generation;
         var governed = _reader.Governed;
-        return await StatementGuard.Dedicated(() =>
+        var plan = await StatementGuard.Dedicated(() =>
         {
             governed.Setup(catalog);
             // Unnamed columns get PostgreSQL's names (the wire protocol's clients read them).
             return governed.Plan(sql, catalog?.Normalize(sql) ?? sql, parameters, _project, Policy, catalog, principal, action, SqlGateway.Catalog.PgColumnNames.Figure);
         });
+        cache.KeepPlan(principal, sql, action, generation, plan);
+        return plan;
     }
 
     /// <summary>
@@ -133,6 +161,15 @@ public sealed partial class ReadPipeline
 
     private sealed record ComposedSql(string Sql, List<object> PolicyValues, List<(DatasetDefinition Dataset, DataVersion? Version)> Leased, List<IDisposable> Leases);
 
+    /// <summary>What a composition depends on besides the plan: the scoped relations' texts (versions leased, policy conditions), in the plan's order.</summary>
+    private static string ScopedKey(SqlPlan plan, Dictionary<string, SqlStatement> scoped)
+    {
+        if (plan.Reads.Count == 0) return "";
+        var key = new System.Text.StringBuilder();
+        foreach (var read in plan.Reads) key.Append(scoped[read.Dataset].Text).Append('\u0001');
+        return key.ToString();
+    }
+
     private async Task<ComposedSql> ComposeSqlAsync(SqlPlan plan, IReadOnlyDictionary<string, PolicyScope> scopes, CancellationToken cancellationToken)
     {
         var leases = new List<IDisposable>();
@@ -148,8 +185,18 @@ public sealed partial class ReadPipeline
                 leased.Add((dataset, version));
                 scoped[dataset.Name] = select;
             }
+            var cache = SqlCache;
+            var key = ScopedKey(plan, scoped);
+            if (cache.FindComposition(plan, key) is { } known)
+            {
+                // The same text over the same relations: only the policy's values are bound afresh.
+                var bound = new List<object>();
+                foreach (var name in known.ValuesFrom) bound.AddRange(scoped[name].Parameters);
+                return new ComposedSql(known.Sql, bound, leased, leases);
+            }
             var governed = _reader.Governed;
-            var (sql, values) = await StatementGuard.Dedicated(() => governed.Compose(plan, scoped));
+            var (sql, values, from) = await StatementGuard.Dedicated(() => governed.Compose(plan, scoped));
+            cache.KeepComposition(plan, key, new SqlComposition(sql, from));
             return new ComposedSql(sql, values, leased, leases);
         }
         catch

@@ -2,7 +2,8 @@ namespace Ladle.Engine.Sources;
 
 /// <summary>
 /// Slots for statements executing in the embedded engines (the store, DuckDB and SQLite sources), sized to the cores
-/// (<c>server.max_concurrent_reads</c>). Each statement executes on a thread of its own and DuckDB parallelizes it
+/// (<c>server.max_concurrent_reads</c>). Each statement executes on a thread of its own (the SQL gateway's on its
+/// caller's, which the slot then bounds) and DuckDB parallelizes it
 /// further, so more at once than the cores only share them worse; requests beyond the slots wait in order, each within
 /// its own cancellation and statement timeout. A slot is held while the statement executes (DuckDB computes the
 /// whole result then), not while its rows stream to a client, so a slow reader never holds one.

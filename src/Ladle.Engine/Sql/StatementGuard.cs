@@ -26,6 +26,9 @@ internal sealed class StatementGuard : IAsyncDisposable
     /// <summary>Cancelled when the caller cancels or the timeout passes.</summary>
     public CancellationToken Token => _stop.Token;
 
+    /// <summary>True once the statement was stopped (interrupted or about to be), by the caller or the timeout; readable after disposal.</summary>
+    public bool Stopped => _stop.IsCancellationRequested;
+
     /// <summary>True when the timeout, not the caller, stopped the statement.</summary>
     public bool TimedOut => _stop.IsCancellationRequested && !_caller.IsCancellationRequested;
 

@@ -35,6 +35,11 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
     private readonly object _gate = new();
     private string? _storeDatabase;
     private bool _setupDone;
+    private SandboxConnections? _sandbox;
+
+    /// <summary>Sandboxed connections kept between statements (a few per read slot).</summary>
+    private SandboxConnections Sandbox =>
+        _sandbox ?? Interlocked.CompareExchange(ref _sandbox, new SandboxConnections(Sandboxed, 2 * (connector.Reads?.Slots ?? Environment.ProcessorCount)), null) ?? _sandbox;
 
     /// <summary>Parses, checks and plans one statement for <paramref name="principal"/> (blocking: call on a dedicated thread).</summary>
     public SqlPlan Plan(string original, string normalized, IReadOnlyList<object?> parameters, ProjectDefinition project, IAccessPolicy policy,
@@ -74,7 +79,7 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
     /// The statement as it runs: each dataset replaced by its scoped relation; and the values to bind after the
     /// statement's own parameters (blocking).
     /// </summary>
-    public (string Sql, List<object> PolicyValues) Compose(SqlPlan plan, IReadOnlyDictionary<string, SqlStatement> scoped)
+    public (string Sql, List<object> PolicyValues, List<string> ValuesFrom) Compose(SqlPlan plan, IReadOnlyDictionary<string, SqlStatement> scoped)
     {
         using var connection = store.Open();
         var tree = JsonNode.Parse(plan.Tree)!;
@@ -82,38 +87,45 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
             s => s.Key,
             s => (Statement(connection, s.Value.Text), s.Value.Parameters),
             StringComparer.OrdinalIgnoreCase);
-        var values = SqlTreeComposer.Compose(tree, parsed, plan.ParameterCount);
+        var (values, from) = SqlTreeComposer.Compose(tree, parsed, plan.ParameterCount);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT json_deserialize_sql(CAST($1 AS JSON))";
         command.Parameters.Add(new DuckDBParameter(tree.ToJsonString()));
         var text = (string)command.ExecuteScalar()!;
-        return (plan.StatementKind == SqlStatementKind.Explain ? "EXPLAIN " + text : text, values);
+        return (plan.StatementKind == SqlStatementKind.Explain ? "EXPLAIN " + text : text, values, from);
     }
 
-    /// <summary>Runs a composed statement in the sandbox, within the statement timeout; <paramref name="onDispose"/> releases its leases.</summary>
+    /// <summary>
+    /// Runs a composed statement in the sandbox, within the statement timeout; <paramref name="onDispose"/> releases
+    /// its leases. It executes on the calling thread, inside a read slot of the store (at most
+    /// server.max_concurrent_reads threads wait on the engine at once, as the rows' reading already does): handing a
+    /// small statement to a thread of its own cost more than running it.
+    /// </summary>
     public async Task<ResultStream> QueryAsync(string sql, IReadOnlyList<object?> parameters, Action onDispose, CancellationToken cancellationToken)
     {
-        DbConnection? connection = null;
+        SandboxConnections.Lease? connection = null;
         DbCommand? command = null;
         var guard = new StatementGuard(cancellationToken, connector.StatementTimeout);
         try
         {
-            connection = await Task.Run(Sandboxed, cancellationToken);
-            command = connection.CreateCommand();
+            cancellationToken.ThrowIfCancellationRequested();
+            connection = Sandbox.Rent();
+            connection.Guard = guard;
+            command = connection.Connection.CreateCommand();
             command.CommandText = sql;
             Bind(command, parameters);
             guard.Interrupt(command);
-            var running = command;
             DbDataReader reader;
             if (connector.Reads is { } reads)
             {
                 using var slot = await reads.EnterAsync(guard.Token);
-                reader = await StatementGuard.Dedicated(running.ExecuteReader);
+                reader = command.ExecuteReader();
             }
-            else reader = await StatementGuard.Dedicated(running.ExecuteReader);
+            else reader = await StatementGuard.Dedicated(command.ExecuteReader);
             guard.Disarm();
             var schema = new ResultSchema(Enumerable.Range(0, reader.FieldCount)
                 .Select(i => new ResultColumn(reader.GetName(i), TypeOf(reader.GetFieldType(i))) { EngineType = EngineTypes.Name(reader.GetDataTypeName(i)) }).ToList());
+            // The guard goes first (no interrupt can reach the connection after it), the connection last.
             return new DbResultStream(reader, schema, [guard, command, connection], syncReads: true, dynamicTypes: false, onDispose);
         }
         catch (Exception e)
@@ -121,7 +133,11 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
             var stopped = guard.Explain();
             await guard.DisposeAsync();
             if (command is not null) await command.DisposeAsync();
-            if (connection is not null) await connection.DisposeAsync();
+            if (connection is not null)
+            {
+                connection.Failed = true;
+                await connection.DisposeAsync();
+            }
             if (stopped is not null) throw stopped;
             if (e is DbException) throw Refused(e);
             throw;

@@ -14,20 +14,21 @@ internal static class SqlTreeComposer
     /// <param name="tree">The checked statement (<c>{"error":false,"statements":[…]}</c>); changed in place.</param>
     /// <param name="scoped">Per dataset, its scoped SELECT parsed (<c>{"node": …}</c>) and the values of its <c>$p1…</c> parameters.</param>
     /// <param name="firstParameter">The statement's last $n (the scoped relations' parameters are numbered after it).</param>
-    /// <returns>The values to bind after the statement's own parameters, in order.</returns>
-    public static List<object> Compose(JsonNode tree, IReadOnlyDictionary<string, (JsonObject Statement, IReadOnlyList<object> Values)> scoped, int firstParameter)
+    /// <returns>The values to bind after the statement's own parameters, in order, and whose they are (a dataset's name per relation replaced).</returns>
+    public static (List<object> Values, List<string> From) Compose(JsonNode tree, IReadOnlyDictionary<string, (JsonObject Statement, IReadOnlyList<object> Values)> scoped, int firstParameter)
     {
         var values = new List<object>();
-        Walk(tree, scoped, firstParameter, values);
-        return values;
+        var from = new List<string>();
+        Walk(tree, scoped, firstParameter, values, from);
+        return (values, from);
     }
 
-    private static void Walk(JsonNode? node, IReadOnlyDictionary<string, (JsonObject Statement, IReadOnlyList<object> Values)> scoped, int first, List<object> values)
+    private static void Walk(JsonNode? node, IReadOnlyDictionary<string, (JsonObject Statement, IReadOnlyList<object> Values)> scoped, int first, List<object> values, List<string> from)
     {
         switch (node)
         {
             case JsonArray array:
-                foreach (var item in array.ToList()) Walk(item, scoped, first, values);
+                foreach (var item in array.ToList()) Walk(item, scoped, first, values, from);
                 break;
             case JsonObject obj when IsString(obj, "type", "BASE_TABLE") && !obj.ContainsKey("class"):
                 var schema = obj["schema_name"]?.GetValue<string>() ?? "";
@@ -45,6 +46,7 @@ internal static class SqlTreeComposer
                 var subquery = statement.DeepClone();
                 Renumber(subquery, first + values.Count);
                 values.AddRange(own);
+                from.Add(name);
                 obj.ReplaceWith(new JsonObject
                 {
                     ["type"] = "SUBQUERY",
@@ -56,7 +58,7 @@ internal static class SqlTreeComposer
                 });
                 break;
             case JsonObject obj:
-                foreach (var (_, value) in obj.ToList()) Walk(value, scoped, first, values);
+                foreach (var (_, value) in obj.ToList()) Walk(value, scoped, first, values, from);
                 break;
         }
     }

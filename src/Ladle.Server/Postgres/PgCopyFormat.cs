@@ -38,6 +38,8 @@ internal sealed class PgCopyFormat(PgCopyOptions options) : IPgRowFormat
     private readonly ArrayBufferWriter<byte> _line = new(1024);
     private readonly ArrayBufferWriter<byte> _value = new(256);
     private readonly byte[] _null = Encoding.UTF8.GetBytes(options.Null);
+    private readonly SearchValues<byte> _textSpecials = SearchValues.Create([(byte)'\\', (byte)'\n', (byte)'\r', (byte)'\t', (byte)'\b', (byte)'\f', (byte)'\v', (byte)options.Delimiter]);
+    private readonly SearchValues<byte> _csvSpecials = SearchValues.Create([(byte)options.Delimiter, (byte)options.Quote, (byte)'\n', (byte)'\r']);
     private PgWireColumn[] _columns = [];
     private bool _headerPending;
 
@@ -138,25 +140,35 @@ internal sealed class PgCopyFormat(PgCopyOptions options) : IPgRowFormat
         writer.Advance(4);
     }
 
-    /// <summary>COPY's text format: backslash, the delimiter and control characters escaped.</summary>
+    /// <summary>COPY's text format: backslash, the delimiter and control characters escaped (a value without any is copied whole).</summary>
     private void WriteText(ReadOnlySpan<byte> value)
     {
-        foreach (var b in value)
+        while (true)
         {
-            byte? escaped = b switch
+            var at = value.IndexOfAny(_textSpecials);
+            if (at < 0)
             {
-                (byte)'\\' => (byte)'\\',
+                _line.Write(value);
+                return;
+            }
+
+            _line.Write(value[..at]);
+            var b = value[at];
+            var escaped = b switch
+            {
                 (byte)'\n' => (byte)'n',
                 (byte)'\r' => (byte)'r',
                 (byte)'\t' => (byte)'t',
                 (byte)'\b' => (byte)'b',
                 (byte)'\f' => (byte)'f',
                 (byte)'\v' => (byte)'v',
-                _ when b == options.Delimiter => b,
-                _ => null,
+                _ => b, // the backslash and the delimiter stand for themselves after one
             };
-            if (escaped is { } e) _line.Write([(byte)'\\', e]);
-            else _line.Write([b]);
+            var span = _line.GetSpan(2);
+            span[0] = (byte)'\\';
+            span[1] = escaped;
+            _line.Advance(2);
+            value = value[(at + 1)..];
         }
     }
 
@@ -164,7 +176,7 @@ internal sealed class PgCopyFormat(PgCopyOptions options) : IPgRowFormat
     private void WriteCsv(ReadOnlySpan<byte> value)
     {
         var quote = (byte)options.Quote;
-        var needs = value.SequenceEqual(_null) || value.IndexOfAny([(byte)options.Delimiter, quote, (byte)'\n', (byte)'\r']) >= 0
+        var needs = value.SequenceEqual(_null) || value.IndexOfAny(_csvSpecials) >= 0
             || (value.Length == 2 && value[0] == '\\' && value[1] == '.');
         if (!needs)
         {

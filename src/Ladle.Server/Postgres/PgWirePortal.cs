@@ -10,8 +10,9 @@ internal readonly record struct PgExecuteOutcome(bool Suspended, long Rows);
 
 /// <summary>
 /// A bound statement ready to run. A query or COPY portal runs as one read through the pipeline (its own task, so
-/// that an Execute with a row limit can stop it at the limit and a later Execute continue the same read); the
-/// session awaits each step, so only the step it waits on writes to the connection.
+/// that an Execute with a row limit can stop it at the limit and a later Execute continue the same read; started
+/// inline, it only becomes a task of its own where it waits); the session awaits each step, so only the step it
+/// waits on writes to the connection.
 /// </summary>
 internal sealed class PgWirePortal(string name, PgWireStatement statement, object?[] parameters, IReadOnlyList<PgFormatCode> resultFormats) : IAsyncDisposable
 {
@@ -128,6 +129,8 @@ internal sealed class PgWirePortal(string name, PgWireStatement statement, objec
         var request = new SqlRequest { Sql = Statement.Query, Parameters = parameters, Principal = context.Principal, Interface = "pg" };
         var sink = _sink;
         var token = _cancel.Token;
-        _run = Task.Run(() => context.Pipeline.ServeAsync(request, sink, token), CancellationToken.None);
+        // Started on the session's thread: it runs until it first waits (the client, a row limit, a read slot), which
+        // for a small statement is its end. A hand-off to another thread would cost more than such a statement.
+        _run = context.Pipeline.ServeAsync(request, sink, token);
     }
 }
