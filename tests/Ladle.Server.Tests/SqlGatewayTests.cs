@@ -316,6 +316,8 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
         public List<string> Asked { get; } = [];
         public string Normalize(string sql) => sql.Replace("OPERATOR(pg_catalog.~)", "~", StringComparison.Ordinal);
 
+        public IReadOnlyList<string?>? ResultTypes(System.Text.Json.Nodes.JsonObject statement) => null;
+
         public string? Relation(string? schema, string name, Principal principal) =>
             (schema is null or "pg_catalog") && name == "pg_namespace" ? $"SELECT * FROM (VALUES ('retail'), ('{principal.Name}')) AS n(nspname)" : null;
 
