@@ -258,7 +258,7 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
                    'ab'::BLOB AS b, [1, 2] AS l, {'a': 1, 'b': 'z'} AS s, 170141183460469231731687303715884105727::HUGEINT AS big,
                    18446744073709551615::UBIGINT AS ubig, TIME '10:00:01' AS t, 3::INTEGER AS n, 2.50::DECIMAL(18,2) AS d
             """);
-        Assert.Equal(["UUID", "INTERVAL", "INTERVAL", "BLOB", "LIST", "STRUCT", "HUGEINT", "UBIGINT", "TIME", "INTEGER", "DECIMAL"], answer.Columns.Select(c => c.EngineType));
+        Assert.Equal(["UUID", "INTERVAL", "INTERVAL", "BLOB", "LIST", "STRUCT", "HUGEINT", "UBIGINT", "TIME", "INTEGER", "DECIMAL(18,2)"], answer.Columns.Select(c => c.EngineType));
         Assert.Equal(
             ["6b1f0b3a-2d5e-4c1a-9f3e-0a1b2c3d4e5f", "1 year 2 mons 3 days 04:05:06.5", "02:00:00", "YWI=", "[1, 2]", "{'a': 1, 'b': 'z'}",
              "170141183460469231731687303715884105727", 18446744073709551615m, "10:00:01", 3L, 2.50m],
