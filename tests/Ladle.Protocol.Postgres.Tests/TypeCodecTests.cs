@@ -219,7 +219,7 @@ public sealed class TypeCodecTests(PostgresOracle pg) : IClassFixture<PostgresOr
     public void Every_served_type_has_its_postgres_oid_name_and_size()
     {
         Assert.Equal(
-            ["bool:16:1", "bytea:17:-1", "int8:20:8", "int2:21:2", "int4:23:4", "text:25:-1", "json:114:-1", "float4:700:4", "float8:701:8", "varchar:1043:-1", "date:1082:4", "timestamp:1114:8", "timestamptz:1184:8", "interval:1186:16", "numeric:1700:-1", "uuid:2950:16"],
+            ["bool:16:1", "bytea:17:-1", "char:18:1", "name:19:64", "int8:20:8", "int2:21:2", "int4:23:4", "text:25:-1", "oid:26:4", "json:114:-1", "float4:700:4", "float8:701:8", "varchar:1043:-1", "date:1082:4", "timestamp:1114:8", "timestamptz:1184:8", "interval:1186:16", "numeric:1700:-1", "regclass:2205:4", "uuid:2950:16"],
             Enum.GetValues<PgTypeOid>().Select(oid => $"{PgTypes.Name(oid)}:{(uint)oid}:{PgTypes.Size(oid)}"));
     }
 

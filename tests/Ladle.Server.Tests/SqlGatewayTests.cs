@@ -262,7 +262,7 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
                    'ab'::BLOB AS b, [1, 2] AS l, {'a': 1, 'b': 'z'} AS s, 170141183460469231731687303715884105727::HUGEINT AS big,
                    18446744073709551615::UBIGINT AS ubig, TIME '10:00:01' AS t, 3::INTEGER AS n, 2.50::DECIMAL(18,2) AS d
             """);
-        Assert.Equal(["UUID", "INTERVAL", "INTERVAL", "BLOB", "LIST", "STRUCT", "HUGEINT", "UBIGINT", "TIME", "INTEGER", "DECIMAL"], answer.Columns.Select(c => c.EngineType));
+        Assert.Equal(["UUID", "INTERVAL", "INTERVAL", "BLOB", "LIST", "STRUCT", "HUGEINT", "UBIGINT", "TIME", "INTEGER", "DECIMAL(18,2)"], answer.Columns.Select(c => c.EngineType));
         Assert.Equal(
             ["6b1f0b3a-2d5e-4c1a-9f3e-0a1b2c3d4e5f", "1 year 2 mons 3 days 04:05:06.5", "02:00:00", "YWI=", "[1, 2]", "{'a': 1, 'b': 'z'}",
              "170141183460469231731687303715884105727", 18446744073709551615m, "10:00:01", 3L, 2.50m],
@@ -319,6 +319,8 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
     {
         public List<string> Asked { get; } = [];
         public string Normalize(string sql) => sql.Replace("OPERATOR(pg_catalog.~)", "~", StringComparison.Ordinal);
+
+        public IReadOnlyList<string?>? ResultTypes(System.Text.Json.Nodes.JsonObject statement) => null;
 
         public string? Relation(string? schema, string name, Principal principal) =>
             (schema is null or "pg_catalog") && name == "pg_namespace" ? $"SELECT * FROM (VALUES ('retail'), ('{principal.Name}')) AS n(nspname)" : null;

@@ -38,6 +38,9 @@ public sealed class SqlPlan(string sql, SqlStatementKind statementKind, string t
     /// <summary>How many $n parameters the statement uses (the highest n).</summary>
     public int ParameterCount { get; } = parameterCount;
 
+    /// <summary>The type the SQL catalog states for each answered column (PostgreSQL's name, oid, …), null where the engine's stands; null for none.</summary>
+    public IReadOnlyList<string?>? ColumnTypes { get; init; }
+
     /// <summary>The values bound to $1..$n (empty when describing a statement).</summary>
     public IReadOnlyList<object?> Parameters { get; init; } = [];
 

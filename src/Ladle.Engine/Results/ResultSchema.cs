@@ -11,6 +11,13 @@ public sealed record ResultColumn(string Name, LadleType Type)
     /// exactly; null when only the logical type is known.
     /// </summary>
     public string? EngineType { get; init; }
+
+    /// <summary>
+    /// The type the SQL catalog states for the column where the engine has none like it (PostgreSQL's <c>name</c>,
+    /// <c>"char"</c>, <c>oid</c>, <c>varchar</c> of a catalog column, <c>json</c> of a cast), so the wire states what
+    /// PostgreSQL would; null when the engine's type stands.
+    /// </summary>
+    public string? CatalogType { get; init; }
 }
 
 /// <summary>The columns of a result, in order.</summary>

@@ -62,7 +62,7 @@ public sealed partial class ReadPipeline
         try
         {
             var governed = _reader.Governed;
-            var (columns, types) = await StatementGuard.Dedicated(() => governed.Describe(composed.Sql, plan.StatementKind, plan.ParameterCount, composed.PolicyValues));
+            var (columns, types) = await StatementGuard.Dedicated(() => governed.Describe(composed.Sql, plan.StatementKind, plan.ParameterCount, composed.PolicyValues, plan.ColumnTypes));
             return new SqlDescription(columns, types);
         }
         finally
@@ -139,7 +139,7 @@ public sealed partial class ReadPipeline
         try
         {
             var leases = composed.Leases;
-            var result = await _reader.Governed.QueryAsync(composed.Sql, [.. plan.Parameters, .. composed.PolicyValues], () => Release(leases), cancellationToken);
+            var result = await _reader.Governed.QueryAsync(composed.Sql, [.. plan.Parameters, .. composed.PolicyValues], () => Release(leases), cancellationToken, plan.ColumnTypes);
             return new OpenedGovernedSql(result, composed.Leased);
         }
         catch

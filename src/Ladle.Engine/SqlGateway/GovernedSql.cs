@@ -68,11 +68,13 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
             return new SqlPlan(original, kind, "", [], [], Math.Max(count, parameters.Count)) { Parameters = parameters, Metrics = metrics };
         }
         var checker = new SqlTreeChecker(project, policy, catalog, principal, sql => Statement(connection, sql), nameColumn);
+        // The catalog's types are read from the statement as written: the check rewrites catalog relations and casts.
+        var columnTypes = kind == SqlStatementKind.Select && statements[0]?["node"] is JsonObject node ? catalog?.ResultTypes(node) : null;
         checker.Check((JsonObject)statements[0]!);
         if (parameters.Count > checker.Parameters && checker.Parameters > 0 || parameters.Count > 0 && parameters.Count < checker.Parameters)
             throw new InvalidRequestException($"the statement uses {checker.Parameters} parameter(s) ($1…${checker.Parameters}); {parameters.Count} value(s) were bound", "parameters");
         var reads = checker.Datasets.Select(d => new PlanRead(d.Name, [], action, checker.Shape)).ToList();
-        return new SqlPlan(original, kind, root.ToJsonString(), reads, checker.Conditions, Math.Max(checker.Parameters, parameters.Count)) { Parameters = parameters };
+        return new SqlPlan(original, kind, root.ToJsonString(), reads, checker.Conditions, Math.Max(checker.Parameters, parameters.Count)) { Parameters = parameters, ColumnTypes = columnTypes };
     }
 
     /// <summary>
@@ -101,7 +103,8 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
     /// server.max_concurrent_reads threads wait on the engine at once, as the rows' reading already does): handing a
     /// small statement to a thread of its own cost more than running it.
     /// </summary>
-    public async Task<ResultStream> QueryAsync(string sql, IReadOnlyList<object?> parameters, Action onDispose, CancellationToken cancellationToken)
+    public async Task<ResultStream> QueryAsync(string sql, IReadOnlyList<object?> parameters, Action onDispose, CancellationToken cancellationToken,
+        IReadOnlyList<string?>? columnTypes = null)
     {
         SandboxConnections.Lease? connection = null;
         DbCommand? command = null;
@@ -123,8 +126,7 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
             }
             else reader = await StatementGuard.Dedicated(command.ExecuteReader);
             guard.Disarm();
-            var schema = new ResultSchema(Enumerable.Range(0, reader.FieldCount)
-                .Select(i => new ResultColumn(reader.GetName(i), TypeOf(reader.GetFieldType(i))) { EngineType = EngineTypes.Name(reader.GetDataTypeName(i)) }).ToList());
+            var schema = new ResultSchema(Columns(reader, columnTypes));
             // The guard goes first (no interrupt can reach the connection after it), the connection last.
             return new DbResultStream(reader, schema, [guard, command, connection], syncReads: true, dynamicTypes: false, onDispose);
         }
@@ -145,7 +147,8 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
     }
 
     /// <summary>The columns a composed statement answers and the engine's type of each of its first <paramref name="userParameters"/> $n, without running it (blocking).</summary>
-    public (IReadOnlyList<ResultColumn> Columns, IReadOnlyList<string?> ParameterTypes) Describe(string sql, SqlStatementKind kind, int userParameters, IReadOnlyList<object> policyValues)
+    public (IReadOnlyList<ResultColumn> Columns, IReadOnlyList<string?> ParameterTypes) Describe(string sql, SqlStatementKind kind, int userParameters, IReadOnlyList<object> policyValues,
+        IReadOnlyList<string?>? columnTypes = null)
     {
         using var connection = Sandboxed();
         try
@@ -172,14 +175,33 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
             command.CommandText = $"SELECT * FROM ({sql}) AS described LIMIT 0";
             Bind(command, [.. Enumerable.Repeat<object?>(null, userParameters), .. policyValues]);
             using var reader = command.ExecuteReader();
-            var columns = Enumerable.Range(0, reader.FieldCount)
-                .Select(i => new ResultColumn(reader.GetName(i), TypeOf(reader.GetFieldType(i))) { EngineType = EngineTypes.Name(reader.GetDataTypeName(i)) }).ToList();
-            return (columns, types);
+            return (Columns(reader, columnTypes), types);
         }
         catch (DbException e)
         {
             throw Refused(e);
         }
+    }
+
+    /// <summary>
+    /// The columns of a result: the engine's type of each (a DECIMAL with its width and scale, which the provider's
+    /// type name leaves out) and the catalog's, when it states one for every column.
+    /// </summary>
+    private static List<ResultColumn> Columns(DbDataReader reader, IReadOnlyList<string?>? columnTypes)
+    {
+        if (columnTypes is not null && columnTypes.Count != reader.FieldCount) columnTypes = null;
+        System.Data.DataTable? details = null;
+        var columns = new List<ResultColumn>(reader.FieldCount);
+        for (var i = 0; i < reader.FieldCount; i++)
+        {
+            var engineType = EngineTypes.Name(reader.GetDataTypeName(i));
+            if (engineType == "DECIMAL" && (details ??= reader.GetSchemaTable()) is { } table
+                && table.Rows[i]["NumericPrecision"] is not (null or DBNull) && table.Rows[i]["NumericScale"] is not (null or DBNull))
+                engineType = string.Create(CultureInfo.InvariantCulture,
+                    $"DECIMAL({Convert.ToInt32(table.Rows[i]["NumericPrecision"], CultureInfo.InvariantCulture)},{Convert.ToInt32(table.Rows[i]["NumericScale"], CultureInfo.InvariantCulture)})");
+            columns.Add(new ResultColumn(reader.GetName(i), TypeOf(reader.GetFieldType(i))) { EngineType = engineType, CatalogType = columnTypes?[i] });
+        }
+        return columns;
     }
 
     /// <summary>A relation of the store (<c>ladle_versions."…"</c>) named so that it resolves from the sandbox too.</summary>

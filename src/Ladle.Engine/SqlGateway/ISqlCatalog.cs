@@ -31,6 +31,13 @@ public interface ISqlCatalog
     /// <summary>What a cast to a PostgreSQL-only type (regclass, regtype, regproc, oid, name, …) becomes, or null.</summary>
     SqlFunctionRewrite? Cast(string? schema, string typeName, Principal principal);
 
+    /// <summary>
+    /// The type the catalog states for each column <paramref name="statement"/> answers (see
+    /// <see cref="Results.ResultColumn.CatalogType"/>), null where the engine's own type stands; null when it states
+    /// none. Given the statement's node as parsed, before any rewrite.
+    /// </summary>
+    IReadOnlyList<string?>? ResultTypes(System.Text.Json.Nodes.JsonObject statement);
+
     /// <summary>Statements run once on the store before the first statement (macros, tables in a catalog database).</summary>
     IReadOnlyList<string> Setup { get; }
 }

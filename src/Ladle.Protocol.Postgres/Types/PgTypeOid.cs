@@ -5,10 +5,13 @@ public enum PgTypeOid : uint
 {
     Bool = 16,
     Bytea = 17,
+    Char = 18,
+    Name = 19,
     Int8 = 20,
     Int2 = 21,
     Int4 = 23,
     Text = 25,
+    Oid = 26,
     Json = 114,
     Float4 = 700,
     Float8 = 701,
@@ -18,5 +21,6 @@ public enum PgTypeOid : uint
     TimestampTz = 1184,
     Interval = 1186,
     Numeric = 1700,
+    RegClass = 2205,
     Uuid = 2950,
 }

@@ -10,10 +10,13 @@ public static class PgTypes
     {
         PgTypeOid.Bool => "bool",
         PgTypeOid.Bytea => "bytea",
+        PgTypeOid.Char => "char",
+        PgTypeOid.Name => "name",
         PgTypeOid.Int8 => "int8",
         PgTypeOid.Int2 => "int2",
         PgTypeOid.Int4 => "int4",
         PgTypeOid.Text => "text",
+        PgTypeOid.Oid => "oid",
         PgTypeOid.Json => "json",
         PgTypeOid.Float4 => "float4",
         PgTypeOid.Float8 => "float8",
@@ -23,6 +26,7 @@ public static class PgTypes
         PgTypeOid.TimestampTz => "timestamptz",
         PgTypeOid.Interval => "interval",
         PgTypeOid.Numeric => "numeric",
+        PgTypeOid.RegClass => "regclass",
         PgTypeOid.Uuid => "uuid",
         _ => throw new ArgumentOutOfRangeException(nameof(oid), oid, "Not a type Ladle serves."),
     };
@@ -30,9 +34,10 @@ public static class PgTypes
     /// <summary>pg_type.typlen of <paramref name="oid"/>: the fixed size in bytes, or -1 for variable length.</summary>
     public static short Size(PgTypeOid oid) => oid switch
     {
-        PgTypeOid.Bool => 1,
+        PgTypeOid.Bool or PgTypeOid.Char => 1,
         PgTypeOid.Int2 => 2,
-        PgTypeOid.Int4 or PgTypeOid.Float4 or PgTypeOid.Date => 4,
+        PgTypeOid.Int4 or PgTypeOid.Oid or PgTypeOid.RegClass or PgTypeOid.Float4 or PgTypeOid.Date => 4,
+        PgTypeOid.Name => 64,
         PgTypeOid.Int8 or PgTypeOid.Float8 or PgTypeOid.Timestamp or PgTypeOid.TimestampTz => 8,
         PgTypeOid.Interval or PgTypeOid.Uuid => 16,
         PgTypeOid.Bytea or PgTypeOid.Text or PgTypeOid.Json or PgTypeOid.Varchar or PgTypeOid.Numeric => -1,

@@ -40,7 +40,10 @@ internal sealed class PgWireColumn
     }
 
     /// <summary>Its RowDescription field, with values sent in <paramref name="format"/>.</summary>
-    public FieldDescription Field(PgFormatCode format) => PgTypes.Field(Name, Oid, format, TypeModifier);
+    public FieldDescription Field(PgFormatCode format) =>
+        // A regclass arrives as the relation's name, which is its text form; its binary form would be the OID, so a
+        // client asking for binary is told text (whose binary form is the name's bytes).
+        PgTypes.Field(Name, Oid == PgTypeOid.RegClass && format == PgFormatCode.Binary ? PgTypeOid.Text : Oid, format, TypeModifier);
 
     /// <summary>
     /// The PostgreSQL type of a result column: the engine's type (DuckDB's INTEGER → int4, DECIMAL(10,2) → numeric
@@ -49,9 +52,26 @@ internal sealed class PgWireColumn
     /// </summary>
     public static (PgTypeOid Oid, int TypeModifier) TypeOf(ResultColumn column)
     {
+        // An oid must arrive as the engine's unsigned 4-byte integer, so every value fits (coalesce(oid, -1) does not).
+        // A NULL literal's column: only NULLs, which any type writes, so it is text as PostgreSQL answers an unknown.
+        if (column.CatalogType == "unknown") return (PgTypeOid.Text, -1);
+        if (FromCatalog(column.CatalogType) is { } stated && Writable(stated, column.Type) && (stated != PgTypeOid.Oid || column.EngineType == "UINTEGER"))
+            return (stated, -1);
         if (column.EngineType is { Length: > 0 } engine && FromEngine(engine, column.Type) is { } exact) return exact;
         return (FromLadle(column.Type), -1);
     }
+
+    /// <summary>The PostgreSQL type the SQL catalog stated for a column the engine has no such type for (name, "char", oid, varchar, json).</summary>
+    private static PgTypeOid? FromCatalog(string? catalogType) => catalogType switch
+    {
+        "name" => PgTypeOid.Name,
+        "char" => PgTypeOid.Char,
+        "oid" => PgTypeOid.Oid,
+        "regclass" => PgTypeOid.RegClass,
+        "varchar" => PgTypeOid.Varchar,
+        "json" => PgTypeOid.Json,
+        _ => null,
+    };
 
     /// <summary>The PostgreSQL type of a Ladle type.</summary>
     public static PgTypeOid FromLadle(LadleType type) => type switch
@@ -101,7 +121,7 @@ internal sealed class PgWireColumn
 
     private static bool Writable(PgTypeOid oid, LadleType vector) => oid switch
     {
-        PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8 => vector == LadleType.Integer,
+        PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8 or PgTypeOid.Oid => vector == LadleType.Integer,
         PgTypeOid.Numeric => vector is LadleType.Decimal or LadleType.Integer,
         PgTypeOid.Float4 or PgTypeOid.Float8 => vector == LadleType.Double,
         PgTypeOid.Bool => vector == LadleType.Boolean,
@@ -136,6 +156,11 @@ internal sealed class PgWireColumn
                 break;
             case PgTypeOid.Int8:
                 if (binary) Int8Codec.WriteBinary(writer, vector.Int64s[row]); else Int8Codec.WriteText(writer, vector.Int64s[row]);
+                break;
+            case PgTypeOid.Oid:
+                // An oid is an unsigned 4-byte integer: its binary form is its 32 bits, its text the unsigned number.
+                var oid = checked((uint)vector.Int64s[row]);
+                if (binary) Int4Codec.WriteBinary(writer, unchecked((int)oid)); else Int8Codec.WriteText(writer, oid);
                 break;
             case PgTypeOid.Numeric:
                 var number = Vector == LadleType.Integer ? vector.Int64s[row] : vector.Decimals[row];

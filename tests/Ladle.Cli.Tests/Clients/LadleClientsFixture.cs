@@ -35,7 +35,7 @@ public sealed class LadleClientsFixture : IAsyncLifetime
             {
                 var target = Path.Combine(_root, Path.GetRelativePath(ClientsProject.Folder, file));
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Copy(file, target);
+                File.Copy(file, target, overwrite: true); // a start that failed (say, publication too slow) may be retried
             }
             var port = ServeProcess.FreePort();
             _serve = await ServeProcess.StartAsync(_root, dev: true, extraArgs: ["--pg", $"127.0.0.1:{port}"]);

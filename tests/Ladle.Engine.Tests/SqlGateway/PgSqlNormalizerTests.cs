@@ -13,6 +13,8 @@ public sealed class PgSqlNormalizerTests
     [InlineData("WHERE a.attrelid = 'sales.orders'::regclass", "WHERE a.attrelid = pg_catalog.to_regclass('sales.orders')")]
     [InlineData("SELECT a COLLATE \"C\", b COLLATE \"de_DE\"", "SELECT a, b COLLATE \"de_DE\"")]
     [InlineData("WHERE n.nspname !~ '^pg_' AND x ~~ 'a%'", "WHERE n.nspname !~ '(?s:.*)(?:^pg_)(?s:.*)' AND x ~~ 'a%'")]
+    [InlineData("SELECT NULL AS TABLE_CAT, r.KEY_SEQ, pg_catalog.FORMAT_TYPE(x, y) FROM (SELECT 1 AS Key_Seq) AS R, t AS \"Keep\"",
+        "SELECT NULL AS table_cat, r.key_seq, pg_catalog.FORMAT_TYPE(x, y) FROM (SELECT 1 AS key_seq) AS r, t AS \"Keep\"")]
     public void Postgresql_spellings_become_duckdb_ones(string sql, string expected) =>
         Assert.Equal(expected, PgSqlNormalizer.Normalize(sql));
 

@@ -27,7 +27,7 @@ public sealed class PgClientTests(PgWireFixture fixture) : IClassFixture<PgWireF
         Assert.Equal(new DateTime(2026, 2, 2, 1, 15, 0), reader.GetDateTime(3));
         Assert.Equal("plain", reader.GetString(4));
         Assert.Equal("bigint", reader.GetDataTypeName(0));
-        Assert.Equal("numeric", reader.GetDataTypeName(2));
+        Assert.Equal("numeric(38, 10)", reader.GetDataTypeName(2)); // a decimal column carries its typmod
         Assert.Equal("timestamp without time zone", reader.GetDataTypeName(3));
         var rows = 1;
         while (await reader.ReadAsync()) rows++;

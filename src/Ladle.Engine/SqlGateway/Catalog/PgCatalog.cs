@@ -66,6 +66,9 @@ public sealed class PgCatalog : ISqlCatalog
     public SqlFunctionRewrite? Cast(string? schema, string typeName, Principal principal) =>
         new PgFunctions(Scope, _banner).Cast(schema?.ToLowerInvariant(), typeName.ToLowerInvariant(), principal);
 
+    /// <inheritdoc />
+    public IReadOnlyList<string?>? ResultTypes(System.Text.Json.Nodes.JsonObject statement) => PgResultTypes.Infer(statement);
+
     private PgCatalogScope Scope(Principal principal) => new(_model, principal, _policy);
 
     private static string OsName() =>

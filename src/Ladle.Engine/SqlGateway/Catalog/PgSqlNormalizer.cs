@@ -8,7 +8,8 @@ namespace Ladle.Engine.SqlGateway.Catalog;
 /// <c>OPERATOR(pg_catalog.~)</c> → <c>~</c>; <c>COLLATE pg_catalog.default</c> (and "C", "POSIX") dropped;
 /// <c>::pg_catalog.text</c> → <c>::text</c>; <c>'orders'::regclass</c> → <c>pg_catalog.to_regclass('orders')</c>
 /// (a name becomes its OID; an OID cast to regclass becomes its name through the catalog's Cast); the literal pattern of
-/// <c>~</c> and <c>!~</c> wrapped so that DuckDB's whole-text match finds it anywhere, as PostgreSQL does. String literals,
+/// <c>~</c> and <c>!~</c> wrapped so that DuckDB's whole-text match finds it anywhere, as PostgreSQL does; an unquoted
+/// alias after <c>AS</c> or qualified column folded to lower case, as PostgreSQL names the column. String literals,
 /// quoted identifiers and comments are never changed: they are masked while the rules run.
 /// </summary>
 internal static partial class PgSqlNormalizer
@@ -25,6 +26,10 @@ internal static partial class PgSqlNormalizer
         text = LiteralCast().Replace(text, m => $"pg_catalog.to_{m.Groups["type"].Value.ToLowerInvariant()}({m.Groups["literal"].Value})");
         text = Collate().Replace(text, m => IsBuiltinCollation(m.Groups["name"].Value, segments) ? "" : m.Value);
         text = QualifiedType().Replace(text, m => m.Groups["head"].Value);
+        // PostgreSQL folds an unquoted alias to lower case (SELECT NULL AS TABLE_CAT answers table_cat); DuckDB keeps it as written.
+        text = UnquotedAlias().Replace(text, m => m.Groups["as"].Value + m.Groups["name"].Value.ToLowerInvariant());
+        // And so a qualified column written unquoted (result.TABLE_CAT answers table_cat).
+        text = UnquotedQualifiedName().Replace(text, m => m.Value.ToLowerInvariant());
         return Unmask(text, segments);
     }
 
@@ -146,6 +151,12 @@ internal static partial class PgSqlNormalizer
     // ::pg_catalog.text, CAST(x AS pg_catalog.int4): DuckDB's parser refuses some qualified type names (text).
     [GeneratedRegex(@"(?<head>::\s*|\bAS\s+)pg_catalog\s*\.\s*(?=[A-Za-z_\u0001])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex QualifiedType();
+
+    [GeneratedRegex(@"(?<as>\bAS\s+)(?<name>[A-Za-z_][A-Za-z0-9_$]*)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex UnquotedAlias();
+
+    [GeneratedRegex(@"(?<=[A-Za-z0-9_$\u0002]\s*\.\s*)[A-Za-z_][A-Za-z0-9_$]*\b(?!\s*\()", RegexOptions.CultureInvariant)]
+    private static partial Regex UnquotedQualifiedName();
 
     [GeneratedRegex(@"\u0001[LQC](?<n>\d+)\u0002", RegexOptions.CultureInvariant)]
     private static partial Regex Placeholder();

@@ -1,0 +1,107 @@
+namespace Ladle.Engine.SqlGateway.Catalog;
+
+/// <summary>
+/// The PostgreSQL types of the catalog relations' columns that the engine has no type for: <c>name</c>, <c>"char"</c>,
+/// <c>oid</c>, and <c>character varying</c> (information_schema's character_data and yes_or_no; sql_identifier is
+/// <c>name</c>), as PostgreSQL 15.18 states them in a RowDescription (a domain as its base type). Read from a real
+/// PostgreSQL 15 (pg_attribute); every other column's type is the engine's own (<see cref="PgRelationShapes"/>).
+/// </summary>
+internal static class PgRelationTypes
+{
+    private static readonly Dictionary<string, string> Types = new(StringComparer.Ordinal)
+    {
+        ["information_schema.applicable_roles"] = "grantee:name role_name:name is_grantable:varchar",
+        ["information_schema.character_sets"] = "character_set_catalog:name character_set_schema:name character_set_name:name character_repertoire:name form_of_use:name default_collate_catalog:name default_collate_schema:name default_collate_name:name",
+        ["information_schema.check_constraints"] = "constraint_catalog:name constraint_schema:name constraint_name:name check_clause:varchar",
+        ["information_schema.collations"] = "collation_catalog:name collation_schema:name collation_name:name pad_attribute:varchar",
+        ["information_schema.column_privileges"] = "grantor:name grantee:name table_catalog:name table_schema:name table_name:name column_name:name privilege_type:varchar is_grantable:varchar",
+        ["information_schema.columns"] = "table_catalog:name table_schema:name table_name:name column_name:name column_default:varchar is_nullable:varchar data_type:varchar interval_type:varchar character_set_catalog:name character_set_schema:name character_set_name:name collation_catalog:name collation_schema:name collation_name:name domain_catalog:name domain_schema:name domain_name:name udt_catalog:name udt_schema:name udt_name:name scope_catalog:name scope_schema:name scope_name:name dtd_identifier:name is_self_referencing:varchar is_identity:varchar identity_generation:varchar identity_start:varchar identity_increment:varchar identity_maximum:varchar identity_minimum:varchar identity_cycle:varchar is_generated:varchar generation_expression:varchar is_updatable:varchar",
+        ["information_schema.constraint_column_usage"] = "table_catalog:name table_schema:name table_name:name column_name:name constraint_catalog:name constraint_schema:name constraint_name:name",
+        ["information_schema.domains"] = "domain_catalog:name domain_schema:name domain_name:name data_type:varchar character_set_catalog:name character_set_schema:name character_set_name:name collation_catalog:name collation_schema:name collation_name:name interval_type:varchar domain_default:varchar udt_catalog:name udt_schema:name udt_name:name scope_catalog:name scope_schema:name scope_name:name dtd_identifier:name",
+        ["information_schema.element_types"] = "object_catalog:name object_schema:name object_name:name object_type:varchar collection_type_identifier:name data_type:varchar character_set_catalog:name character_set_schema:name character_set_name:name collation_catalog:name collation_schema:name collation_name:name interval_type:varchar domain_default:varchar udt_catalog:name udt_schema:name udt_name:name scope_catalog:name scope_schema:name scope_name:name dtd_identifier:name",
+        ["information_schema.enabled_roles"] = "role_name:name",
+        ["information_schema.key_column_usage"] = "constraint_catalog:name constraint_schema:name constraint_name:name table_catalog:name table_schema:name table_name:name column_name:name",
+        ["information_schema.parameters"] = "specific_catalog:name specific_schema:name specific_name:name parameter_mode:varchar is_result:varchar as_locator:varchar parameter_name:name data_type:varchar character_set_catalog:name character_set_schema:name character_set_name:name collation_catalog:name collation_schema:name collation_name:name interval_type:varchar udt_catalog:name udt_schema:name udt_name:name scope_catalog:name scope_schema:name scope_name:name dtd_identifier:name parameter_default:varchar",
+        ["information_schema.referential_constraints"] = "constraint_catalog:name constraint_schema:name constraint_name:name unique_constraint_catalog:name unique_constraint_schema:name unique_constraint_name:name match_option:varchar update_rule:varchar delete_rule:varchar",
+        ["information_schema.routines"] = "specific_catalog:name specific_schema:name specific_name:name routine_catalog:name routine_schema:name routine_name:name routine_type:varchar module_catalog:name module_schema:name module_name:name udt_catalog:name udt_schema:name udt_name:name data_type:varchar character_set_catalog:name character_set_schema:name character_set_name:name collation_catalog:name collation_schema:name collation_name:name interval_type:varchar type_udt_catalog:name type_udt_schema:name type_udt_name:name scope_catalog:name scope_schema:name scope_name:name dtd_identifier:name routine_body:varchar routine_definition:varchar external_name:varchar external_language:varchar parameter_style:varchar is_deterministic:varchar sql_data_access:varchar is_null_call:varchar sql_path:varchar schema_level_routine:varchar is_user_defined_cast:varchar is_implicitly_invocable:varchar security_type:varchar to_sql_specific_catalog:name to_sql_specific_schema:name to_sql_specific_name:name as_locator:varchar new_savepoint_level:varchar is_udt_dependent:varchar result_cast_from_data_type:varchar result_cast_as_locator:varchar result_cast_char_set_catalog:name result_cast_char_set_schema:name result_cast_char_set_name:name result_cast_collation_catalog:name result_cast_collation_schema:name result_cast_collation_name:name result_cast_interval_type:varchar result_cast_type_udt_catalog:name result_cast_type_udt_schema:name result_cast_type_udt_name:name result_cast_scope_catalog:name result_cast_scope_schema:name result_cast_scope_name:name result_cast_dtd_identifier:name",
+        ["information_schema.schemata"] = "catalog_name:name schema_name:name schema_owner:name default_character_set_catalog:name default_character_set_schema:name default_character_set_name:name sql_path:varchar",
+        ["information_schema.sequences"] = "sequence_catalog:name sequence_schema:name sequence_name:name data_type:varchar start_value:varchar minimum_value:varchar maximum_value:varchar increment:varchar cycle_option:varchar",
+        ["information_schema.table_constraints"] = "constraint_catalog:name constraint_schema:name constraint_name:name table_catalog:name table_schema:name table_name:name constraint_type:varchar is_deferrable:varchar initially_deferred:varchar enforced:varchar nulls_distinct:varchar",
+        ["information_schema.table_privileges"] = "grantor:name grantee:name table_catalog:name table_schema:name table_name:name privilege_type:varchar is_grantable:varchar with_hierarchy:varchar",
+        ["information_schema.tables"] = "table_catalog:name table_schema:name table_name:name table_type:varchar self_referencing_column_name:name reference_generation:varchar user_defined_type_catalog:name user_defined_type_schema:name user_defined_type_name:name is_insertable_into:varchar is_typed:varchar commit_action:varchar",
+        ["information_schema.triggers"] = "trigger_catalog:name trigger_schema:name trigger_name:name event_manipulation:varchar event_object_catalog:name event_object_schema:name event_object_table:name action_condition:varchar action_statement:varchar action_orientation:varchar action_timing:varchar action_reference_old_table:name action_reference_new_table:name action_reference_old_row:name action_reference_new_row:name",
+        ["information_schema.views"] = "table_catalog:name table_schema:name table_name:name view_definition:varchar check_option:varchar is_updatable:varchar is_insertable_into:varchar is_trigger_updatable:varchar is_trigger_deletable:varchar is_trigger_insertable_into:varchar",
+        ["pg_catalog.pg_aggregate"] = "aggkind:char aggfinalmodify:char aggmfinalmodify:char aggsortop:oid aggtranstype:oid aggmtranstype:oid",
+        ["pg_catalog.pg_am"] = "oid:oid amname:name amtype:char",
+        ["pg_catalog.pg_attrdef"] = "oid:oid adrelid:oid",
+        ["pg_catalog.pg_attribute"] = "attrelid:oid attname:name atttypid:oid attalign:char attstorage:char attcompression:char attidentity:char attgenerated:char attcollation:oid",
+        ["pg_catalog.pg_auth_members"] = "roleid:oid member:oid grantor:oid",
+        ["pg_catalog.pg_authid"] = "oid:oid rolname:name",
+        ["pg_catalog.pg_available_extensions"] = "name:name",
+        ["pg_catalog.pg_cast"] = "oid:oid castsource:oid casttarget:oid castfunc:oid castcontext:char castmethod:char",
+        ["pg_catalog.pg_class"] = "oid:oid relname:name relnamespace:oid reltype:oid reloftype:oid relowner:oid relam:oid relfilenode:oid reltablespace:oid reltoastrelid:oid relpersistence:char relkind:char relreplident:char relrewrite:oid",
+        ["pg_catalog.pg_collation"] = "oid:oid collname:name collnamespace:oid collowner:oid collprovider:char",
+        ["pg_catalog.pg_constraint"] = "oid:oid conname:name connamespace:oid contype:char conrelid:oid contypid:oid conindid:oid conparentid:oid confrelid:oid confupdtype:char confdeltype:char confmatchtype:char",
+        ["pg_catalog.pg_conversion"] = "oid:oid conname:name connamespace:oid conowner:oid",
+        ["pg_catalog.pg_database"] = "oid:oid datname:name datdba:oid datlocprovider:char dattablespace:oid",
+        ["pg_catalog.pg_depend"] = "classid:oid objid:oid refclassid:oid refobjid:oid deptype:char",
+        ["pg_catalog.pg_description"] = "objoid:oid classoid:oid",
+        ["pg_catalog.pg_enum"] = "oid:oid enumtypid:oid enumlabel:name",
+        ["pg_catalog.pg_event_trigger"] = "oid:oid evtname:name evtevent:name evtowner:oid evtfoid:oid evtenabled:char",
+        ["pg_catalog.pg_extension"] = "oid:oid extname:name extowner:oid extnamespace:oid",
+        ["pg_catalog.pg_foreign_data_wrapper"] = "oid:oid fdwname:name fdwowner:oid fdwhandler:oid fdwvalidator:oid",
+        ["pg_catalog.pg_foreign_server"] = "oid:oid srvname:name srvowner:oid srvfdw:oid",
+        ["pg_catalog.pg_foreign_table"] = "ftrelid:oid ftserver:oid",
+        ["pg_catalog.pg_group"] = "groname:name grosysid:oid",
+        ["pg_catalog.pg_index"] = "indexrelid:oid indrelid:oid",
+        ["pg_catalog.pg_indexes"] = "schemaname:name tablename:name indexname:name tablespace:name",
+        ["pg_catalog.pg_inherits"] = "inhrelid:oid inhparent:oid",
+        ["pg_catalog.pg_init_privs"] = "objoid:oid classoid:oid privtype:char",
+        ["pg_catalog.pg_language"] = "oid:oid lanname:name lanowner:oid lanplcallfoid:oid laninline:oid lanvalidator:oid",
+        ["pg_catalog.pg_locks"] = "database:oid relation:oid classid:oid objid:oid",
+        ["pg_catalog.pg_matviews"] = "schemaname:name matviewname:name matviewowner:name tablespace:name",
+        ["pg_catalog.pg_namespace"] = "oid:oid nspname:name nspowner:oid",
+        ["pg_catalog.pg_opclass"] = "oid:oid opcmethod:oid opcname:name opcnamespace:oid opcowner:oid opcfamily:oid opcintype:oid opckeytype:oid",
+        ["pg_catalog.pg_operator"] = "oid:oid oprname:name oprnamespace:oid oprowner:oid oprkind:char oprleft:oid oprright:oid oprresult:oid oprcom:oid oprnegate:oid",
+        ["pg_catalog.pg_partitioned_table"] = "partrelid:oid partstrat:char partdefid:oid",
+        ["pg_catalog.pg_policy"] = "oid:oid polname:name polrelid:oid polcmd:char",
+        ["pg_catalog.pg_prepared_xacts"] = "owner:name database:name",
+        ["pg_catalog.pg_proc"] = "oid:oid proname:name pronamespace:oid proowner:oid prolang:oid provariadic:oid prokind:char provolatile:char proparallel:char prorettype:oid",
+        ["pg_catalog.pg_publication"] = "oid:oid pubname:name pubowner:oid",
+        ["pg_catalog.pg_publication_namespace"] = "oid:oid pnpubid:oid pnnspid:oid",
+        ["pg_catalog.pg_publication_rel"] = "oid:oid prpubid:oid prrelid:oid",
+        ["pg_catalog.pg_range"] = "rngtypid:oid rngsubtype:oid rngmultitypid:oid rngcollation:oid rngsubopc:oid",
+        ["pg_catalog.pg_replication_slots"] = "slot_name:name plugin:name datoid:oid database:name",
+        ["pg_catalog.pg_rewrite"] = "oid:oid rulename:name ev_class:oid ev_type:char ev_enabled:char",
+        ["pg_catalog.pg_roles"] = "rolname:name oid:oid",
+        ["pg_catalog.pg_sequence"] = "seqrelid:oid seqtypid:oid",
+        ["pg_catalog.pg_sequences"] = "schemaname:name sequencename:name sequenceowner:name",
+        ["pg_catalog.pg_shadow"] = "usename:name usesysid:oid",
+        ["pg_catalog.pg_shdescription"] = "objoid:oid classoid:oid",
+        ["pg_catalog.pg_stat_activity"] = "datid:oid datname:name usesysid:oid usename:name",
+        ["pg_catalog.pg_stat_database"] = "datid:oid datname:name",
+        ["pg_catalog.pg_stat_replication"] = "usesysid:oid usename:name",
+        ["pg_catalog.pg_stat_user_tables"] = "relid:oid schemaname:name relname:name",
+        ["pg_catalog.pg_statio_user_tables"] = "relid:oid schemaname:name relname:name",
+        ["pg_catalog.pg_statistic_ext"] = "oid:oid stxrelid:oid stxname:name stxnamespace:oid stxowner:oid",
+        ["pg_catalog.pg_stats"] = "schemaname:name tablename:name attname:name",
+        ["pg_catalog.pg_tables"] = "schemaname:name tablename:name tableowner:name tablespace:name",
+        ["pg_catalog.pg_tablespace"] = "oid:oid spcname:name spcowner:oid",
+        ["pg_catalog.pg_transform"] = "oid:oid trftype:oid trflang:oid",
+        ["pg_catalog.pg_trigger"] = "oid:oid tgrelid:oid tgparentid:oid tgname:name tgfoid:oid tgenabled:char tgconstrrelid:oid tgconstrindid:oid tgconstraint:oid tgoldtable:name tgnewtable:name",
+        ["pg_catalog.pg_ts_config"] = "oid:oid cfgname:name cfgnamespace:oid cfgowner:oid cfgparser:oid",
+        ["pg_catalog.pg_type"] = "oid:oid typname:name typnamespace:oid typowner:oid typtype:char typcategory:char typdelim:char typrelid:oid typelem:oid typarray:oid typalign:char typstorage:char typbasetype:oid typcollation:oid",
+        ["pg_catalog.pg_user"] = "usename:name usesysid:oid",
+        ["pg_catalog.pg_user_mapping"] = "oid:oid umuser:oid umserver:oid",
+        ["pg_catalog.pg_views"] = "schemaname:name viewname:name viewowner:name",
+    };
+
+    private static readonly Dictionary<string, Dictionary<string, string>> Parsed = Types.ToDictionary(
+        t => t.Key,
+        t => t.Value.Split(' ').Select(c => c.Split(':')).ToDictionary(c => c[0], c => c[1], StringComparer.Ordinal),
+        StringComparer.Ordinal);
+
+    /// <summary>The PostgreSQL type of <paramref name="column"/> of <paramref name="qualifiedName"/> (schema.name) when it is one the engine lacks, else null.</summary>
+    public static string? Of(string qualifiedName, string column) =>
+        Parsed.TryGetValue(qualifiedName, out var columns) && columns.TryGetValue(column, out var type) ? type : null;
+}
