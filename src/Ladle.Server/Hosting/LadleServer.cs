@@ -48,6 +48,11 @@ public static class LadleServer
             SqlCatalog = new Engine.SqlGateway.Catalog.PgCatalog(engine.Project, sp.GetRequiredService<IAccessPolicy>()),
         });
         builder.Services.AddLadleQueries(engine);
+        // Reverse ETL: syncs read through the same pipeline as their principal and run on their schedule or on publication.
+        builder.Services.AddSingleton(sp => new Sync.SyncService(engine.Project, sp.GetRequiredService<ReadPipeline>(), engine.Store, engine.State,
+            new Sync.Delivery.SyncDestinations(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }), logger: engine.Loggers.CreateLogger("Ladle.Sync")));
+        builder.Services.AddHostedService(sp => new Sync.SyncScheduler(sp.GetRequiredService<Sync.SyncService>(), engine.Catalog,
+            logger: sp.GetRequiredService<ILogger<Sync.SyncScheduler>>()));
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddSingleton<PrincipalResolver>();
         // The dispatcher is registered first so that it stops last: the monitor stops raising alerts, then the
@@ -78,6 +83,7 @@ public static class LadleServer
         app.MapRefreshApi();
         app.MapMetricsApi();
         app.MapOwnerSqlApi();
+        app.MapSyncsApi();
         app.MapMetrics("/metrics");
         return app;
     }
