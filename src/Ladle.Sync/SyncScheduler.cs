@@ -1,11 +1,11 @@
 using System.Threading.Channels;
 using Cronos;
 using Ladle.Engine.Versions;
-using Ladle.Sync.Internal;
+using Ladle.Syncs.Internal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Ladle.Sync;
+namespace Ladle.Syncs;
 
 /// <summary>
 /// Starts syncs while serving: on their cron schedule (UTC, Cronos, on the injected clock) and after each publication

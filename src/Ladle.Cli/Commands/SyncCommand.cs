@@ -8,8 +8,8 @@ using Ladle.Engine.Access;
 using Ladle.Engine.Serving;
 using Ladle.Engine.State;
 using Ladle.Server.Contracts;
-using Ladle.Sync;
-using Ladle.Sync.Delivery;
+using Ladle.Syncs;
+using Ladle.Syncs.Delivery;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
 

@@ -4,7 +4,7 @@ using Ladle.Core.Model.Syncs;
 using Ladle.Engine.Serving;
 using Ladle.Engine.State;
 using Ladle.Server.Hosting;
-using Ladle.Sync;
+using Ladle.Syncs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

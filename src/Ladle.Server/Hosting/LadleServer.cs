@@ -49,10 +49,10 @@ public static class LadleServer
         });
         builder.Services.AddLadleQueries(engine);
         // Reverse ETL: syncs read through the same pipeline as their principal and run on their schedule or on publication.
-        builder.Services.AddSingleton(sp => new Sync.SyncService(engine.Project, sp.GetRequiredService<ReadPipeline>(), engine.Store, engine.State,
-            new Sync.Delivery.SyncDestinations(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }), logger: engine.Loggers.CreateLogger("Ladle.Sync")));
-        builder.Services.AddHostedService(sp => new Sync.SyncScheduler(sp.GetRequiredService<Sync.SyncService>(), engine.Catalog,
-            logger: sp.GetRequiredService<ILogger<Sync.SyncScheduler>>()));
+        builder.Services.AddSingleton(sp => new Syncs.SyncService(engine.Project, sp.GetRequiredService<ReadPipeline>(), engine.Store, engine.State,
+            new Syncs.Delivery.SyncDestinations(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }), logger: engine.Loggers.CreateLogger("Ladle.Syncs")));
+        builder.Services.AddHostedService(sp => new Syncs.SyncScheduler(sp.GetRequiredService<Syncs.SyncService>(), engine.Catalog,
+            logger: sp.GetRequiredService<ILogger<Syncs.SyncScheduler>>()));
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddSingleton<PrincipalResolver>();
         // The dispatcher is registered first so that it stops last: the monitor stops raising alerts, then the

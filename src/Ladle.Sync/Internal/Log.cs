@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Ladle.Sync.Internal;
+namespace Ladle.Syncs.Internal;
 
 /// <summary>Source-generated log messages of syncs; event ids 5000-5999.</summary>
 internal static partial class Log
