@@ -35,6 +35,7 @@ public static class LadleCommandLine
         root.Subcommands.Add(MetricsCommand.Create());
         root.Subcommands.Add(RecoverCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(SyncCommand.Create());
         return root;
     }
 }

@@ -1,6 +1,6 @@
 using Ladle.Core.Errors;
 
-namespace Ladle.Sync;
+namespace Ladle.Syncs;
 
 /// <summary>No sync of that name in syncs/*.yaml.</summary>
 public sealed class SyncNotFoundException(string name, IReadOnlyCollection<string> known)

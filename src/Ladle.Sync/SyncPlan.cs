@@ -1,4 +1,4 @@
-namespace Ladle.Sync;
+namespace Ladle.Syncs;
 
 /// <summary>
 /// An exact plan: what a run would send, computed by diffing the source's published version (read as the sync's

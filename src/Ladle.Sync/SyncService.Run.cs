@@ -2,11 +2,11 @@ using System.Diagnostics;
 using Ladle.Core.Errors;
 using Ladle.Core.Model.Syncs;
 using Ladle.Engine.State;
-using Ladle.Sync.Delivery;
-using Ladle.Sync.Internal;
-using Ladle.Sync.Planning;
+using Ladle.Syncs.Delivery;
+using Ladle.Syncs.Internal;
+using Ladle.Syncs.Planning;
 
-namespace Ladle.Sync;
+namespace Ladle.Syncs;
 
 public sealed partial class SyncService
 {

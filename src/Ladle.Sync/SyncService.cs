@@ -8,11 +8,11 @@ using Ladle.Core.Policy;
 using Ladle.Engine.Serving;
 using Ladle.Engine.State;
 using Ladle.Engine.Store;
-using Ladle.Sync.Delivery;
-using Ladle.Sync.Planning;
+using Ladle.Syncs.Delivery;
+using Ladle.Syncs.Planning;
 using Microsoft.Extensions.Logging;
 
-namespace Ladle.Sync;
+namespace Ladle.Syncs;
 
 /// <summary>
 /// Runs syncs: plan (a diff in the store of the source's published version, read through the read pipeline as the

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Ladle.Sync.Tests;
+namespace Ladle.Syncs.Tests;
 
 /// <summary>Syncs into a real PostgreSQL table (LADLE_TEST_PG), from real DuckDB and SQLite files.</summary>
 public sealed class PostgresSyncTests : IAsyncLifetime

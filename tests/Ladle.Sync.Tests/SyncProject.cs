@@ -4,10 +4,10 @@ using Ladle.Core.Loading;
 using Ladle.Engine;
 using Ladle.Engine.Access;
 using Ladle.Engine.Serving;
-using Ladle.Sync.Delivery;
+using Ladle.Syncs.Delivery;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Ladle.Sync.Tests;
+namespace Ladle.Syncs.Tests;
 
 /// <summary>
 /// A project folder on disk with a customers dataset (email is PII) read from a CSV, access.yaml with a sync

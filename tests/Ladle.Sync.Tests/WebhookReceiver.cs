@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Ladle.Sync.Tests;
+namespace Ladle.Syncs.Tests;
 
 /// <summary>
 /// A real HTTP receiver on loopback for the webhook destination: it records every request (body and headers) and

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Ladle.Engine.State;
 
-namespace Ladle.Sync.Tests;
+namespace Ladle.Syncs.Tests;
 
 /// <summary>Syncs to a real webhook receiver on loopback, from real DuckDB and SQLite files.</summary>
 public sealed class WebhookSyncTests : IAsyncLifetime

@@ -52,6 +52,11 @@ public static class LadleServer
         builder.Services.AddSingleton(_ => new Engine.Features.OnlineFeatureStore(engine.Project, engine.Store, engine.Catalog,
             options.Clock ?? TimeProvider.System, engine.Loggers.CreateLogger("Ladle.Features")));
         builder.Services.AddLadleQueries(engine);
+        // Reverse ETL: syncs read through the same pipeline as their principal and run on their schedule or on publication.
+        builder.Services.AddSingleton(sp => new Syncs.SyncService(engine.Project, sp.GetRequiredService<ReadPipeline>(), engine.Store, engine.State,
+            new Syncs.Delivery.SyncDestinations(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }), logger: engine.Loggers.CreateLogger("Ladle.Syncs")));
+        builder.Services.AddHostedService(sp => new Syncs.SyncScheduler(sp.GetRequiredService<Syncs.SyncService>(), engine.Catalog,
+            logger: sp.GetRequiredService<ILogger<Syncs.SyncScheduler>>()));
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddSingleton<PrincipalResolver>();
         // The dispatcher is registered first so that it stops last: the monitor stops raising alerts, then the
@@ -84,6 +89,7 @@ public static class LadleServer
         app.MapMetricsApi();
         app.MapOwnerSqlApi();
         app.MapFeaturesApi();
+        app.MapSyncsApi();
         app.MapMetrics("/metrics");
         return app;
     }

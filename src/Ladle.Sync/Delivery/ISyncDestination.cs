@@ -1,7 +1,7 @@
 using Ladle.Core.Model.Syncs;
 using Ladle.Engine.State;
 
-namespace Ladle.Sync.Delivery;
+namespace Ladle.Syncs.Delivery;
 
 /// <summary>
 /// Where a sync's rows go. A new destination is one class behind this interface: it sends one batch and says, per

@@ -5,7 +5,7 @@ using Ladle.Engine.State;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Ladle.Sync.Delivery;
+namespace Ladle.Syncs.Delivery;
 
 /// <summary>
 /// A PostgreSQL table through Npgsql. A batch is one statement over <c>jsonb_populate_recordset</c>, so the table's

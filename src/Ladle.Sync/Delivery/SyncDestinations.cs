@@ -1,7 +1,7 @@
 using System.Text;
 using Ladle.Core.Model.Syncs;
 
-namespace Ladle.Sync.Delivery;
+namespace Ladle.Syncs.Delivery;
 
 /// <summary>Opens a sync's destination, reading its secrets from the environment variables the YAML names.</summary>
 public sealed class SyncDestinations(HttpClient http, Func<string, string?>? environment = null)

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Ladle.Engine.State;
 
-namespace Ladle.Sync.Delivery;
+namespace Ladle.Syncs.Delivery;
 
 /// <summary>
 /// Batched JSON POSTs to a URL: <c>{"sync", "batch", "rows": [{"op", "key", "idempotency_key", "fields"}]}</c> with

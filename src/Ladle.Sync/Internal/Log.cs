@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Ladle.Sync.Internal;
+namespace Ladle.Syncs.Internal;
 
 /// <summary>Source-generated log messages of syncs; event ids 5000-5999.</summary>
 internal static partial class Log
@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(5004, LogLevel.Information, "Sync {Sync}: took over the lease of run owner {Owner}, a process of this machine that no longer runs")]
     public static partial void TookOverLease(ILogger logger, string sync, string owner);
+
+    [LoggerMessage(5005, LogLevel.Error, "Sync {Sync} ({Trigger}) could not run")]
+    public static partial void ScheduledRunFailed(ILogger logger, Exception exception, string sync, string trigger);
 }

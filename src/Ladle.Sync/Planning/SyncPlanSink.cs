@@ -5,7 +5,7 @@ using Ladle.Engine.Serving;
 using Ladle.Engine.Store;
 using Ladle.Engine.Trust;
 
-namespace Ladle.Sync.Planning;
+namespace Ladle.Syncs.Planning;
 
 /// <summary>
 /// The sync's sink on the read pipeline: it takes the answer in the store (the authorized, scoped statement over the

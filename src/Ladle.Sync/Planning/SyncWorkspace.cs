@@ -7,7 +7,7 @@ using Ladle.Core.Sql;
 using Ladle.Engine.State;
 using Ladle.Engine.Store;
 
-namespace Ladle.Sync.Planning;
+namespace Ladle.Syncs.Planning;
 
 /// <summary>
 /// One run's diff, in the store: a DuckDB connection whose temporary tables hold the ledger's acknowledged hashes,

@@ -1,0 +1,75 @@
+using Ladle.Engine.State;
+
+namespace Ladle.Engine.Tests.State;
+
+public abstract partial class StateStoreContract
+{
+    private static SyncRowEntry Row(string key, string hash, SyncOperation operation = SyncOperation.Create, long run = 1) =>
+        new(key, operation, hash, SyncRowStatus.Planned, run, "idem-" + key + hash);
+
+    [Fact]
+    public async Task A_synced_key_moves_only_on_acknowledgement_and_a_rejected_row_stays_owed_with_its_reason()
+    {
+        await Store.PlanSyncRowsAsync("crm", [Row("1", "h1"), Row("2", "h2"), Row("3", "h3")], None);
+        await Store.MarkSyncRowsSentAsync("crm", "b1", ["1", "2", "3"], At(0), None);
+        Assert.Empty(await ToListAsync(Store.ReadAcknowledgedAsync("crm", None)));
+        Assert.Equal(3, (await Store.ListSyncRowsAsync("crm", SyncRowStatus.Sent, 10, None)).Count);
+
+        var other = await OpenAnotherAsync();
+        await other.AcknowledgeSyncRowsAsync("crm", [Row("1", "h1"), Row("3", "h3")], At(1), None);
+        await other.RejectSyncRowsAsync("crm", [("2", "invalid email")], At(1), None);
+
+        Assert.Equal([("1", "h1"), ("3", "h3")], await ToListAsync(Store.ReadAcknowledgedAsync("crm", None)));
+        var owed = Assert.Single(await Store.ListSyncRowsAsync("crm", null, 10, None));
+        Assert.Equal(("2", SyncRowStatus.Rejected, "invalid email", "b1"), (owed.Key, owed.Status, owed.Reason, owed.BatchId));
+        Assert.Equal(2, await Store.CountAcknowledgedAsync("crm", None));
+        Assert.Equal(0, await Store.CountAcknowledgedAsync("other", None));
+    }
+
+    [Fact]
+    public async Task An_acknowledged_delete_forgets_the_key_and_newer_data_replaces_an_owed_row()
+    {
+        await Store.PlanSyncRowsAsync("crm", [Row("1", "h1"), Row("2", "h2")], None);
+        await Store.AcknowledgeSyncRowsAsync("crm", [Row("1", "h1"), Row("2", "h2")], At(0), None);
+        await Store.AcknowledgeSyncRowsAsync("crm", [Row("1", "h1", SyncOperation.Delete)], At(1), None);
+        Assert.Equal([("2", "h2")], await ToListAsync(Store.ReadAcknowledgedAsync("crm", None)));
+
+        await Store.PlanSyncRowsAsync("crm", [Row("2", "h2b", SyncOperation.Update)], None);
+        await Store.RejectSyncRowsAsync("crm", [("2", "bad")], At(2), None);
+        await Store.PlanSyncRowsAsync("crm", [Row("2", "h2c", SyncOperation.Update, run: 2)], None);
+        var owed = Assert.Single(await Store.ListSyncRowsAsync("crm", null, 10, None));
+        Assert.Equal(("h2c", SyncRowStatus.Planned, 2L, (string?)null), (owed.Hash, owed.Status, owed.RunId, owed.Reason));
+        // An acknowledgement of the older change leaves the newer one owed.
+        await Store.AcknowledgeSyncRowsAsync("crm", [Row("2", "h2b", SyncOperation.Update)], At(3), None);
+        Assert.Single(await Store.ListSyncRowsAsync("crm", SyncRowStatus.Planned, 10, None));
+    }
+
+    [Fact]
+    public async Task Sent_rows_return_to_planned_and_sync_runs_list_newest_first_with_their_counts()
+    {
+        await Store.PlanSyncRowsAsync("crm", [Row("1", "h1")], None);
+        await Store.MarkSyncRowsSentAsync("crm", "b1", ["1"], At(0), None);
+        await Store.ReturnSyncRowsAsync("crm", ["1"], None);
+        Assert.Equal(SyncRowStatus.Planned, Assert.Single(await Store.ListSyncRowsAsync("crm", null, 10, None)).Status);
+
+        var first = await Store.BeginSyncRunAsync(new SyncRunRecord { Sync = "crm", Trigger = "cli", StartedAt = At(0), Status = "running" }, None);
+        var second = await Store.BeginSyncRunAsync(new SyncRunRecord { Sync = "crm", Trigger = "api", StartedAt = At(5), Status = "running" }, None);
+        Assert.True(second > first);
+        var finished = new SyncRunRecord
+        {
+            Id = first, Sync = "crm", Trigger = "cli", StartedAt = At(0), FinishedAt = At(3), Status = "partial", SourceVersion = 4,
+            Creates = 3, Updates = 2, Deletes = 1, Unchanged = 10, Refused = 1, Owed = 1, Sent = 6, Acknowledged = 5, Rejected = 1, Error = "1 rejected",
+        };
+        await Store.UpdateSyncRunAsync(finished, None);
+        var runs = await Store.ListSyncRunsAsync("crm", 10, None);
+        Assert.Equal([second, first], runs.Select(r => r.Id));
+        Assert.Equal(finished, runs[1]);
+    }
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
+    {
+        var list = new List<T>();
+        await foreach (var item in items) list.Add(item);
+        return list;
+    }
+}
