@@ -47,7 +47,7 @@ public sealed class PgClientTests(PgWireFixture fixture) : IClassFixture<PgWireF
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
 
-        Assert.Equal(["smallint", "integer", "bigint", "real", "double precision", "numeric", "boolean", "text", "date",
+        Assert.Equal(["smallint", "integer", "bigint", "real", "double precision", "numeric(10, 2)", "boolean", "text", "date",
             "timestamp without time zone", "timestamp with time zone", "interval", "uuid", "bytea"],
             Enumerable.Range(0, reader.FieldCount).Select(reader.GetDataTypeName));
         Assert.Equal((short)1, reader.GetInt16(0));
