@@ -50,6 +50,10 @@ public sealed class SqlPlan(string sql, SqlStatementKind statementKind, string t
     /// </summary>
     public SqlMetricQuery? Metrics { get; init; }
 
+    /// <summary>The same checked statement with other values bound to its $n.</summary>
+    public SqlPlan WithParameters(IReadOnlyList<object?> parameters) =>
+        new(Sql, StatementKind, Tree, Reads, ConditionColumns, ParameterCount) { ColumnTypes = ColumnTypes, Metrics = Metrics, Parameters = parameters };
+
     public override PlanKind Kind => PlanKind.Sql;
     public override IReadOnlyList<PlanRead> Reads { get; } = reads;
     public override string AuditAction => "sql";

@@ -49,13 +49,15 @@ internal sealed class SqlPlanCache
             || kept.Generation != Volatile.Read(ref _generation))
             return null;
         var plan = kept.Plan;
-        return parameters.Count == 0 ? plan
-            : new SqlPlan(plan.Sql, plan.StatementKind, plan.Tree, plan.Reads, plan.ConditionColumns, plan.ParameterCount) { Parameters = parameters };
+        return parameters.Count == 0 ? plan : plan.WithParameters(parameters);
     }
 
     /// <summary>Keeps a plan checked under <paramref name="generation"/> (read before checking, so a publication meanwhile makes it stale at once).</summary>
     public void KeepPlan(Principal principal, string sql, DataAction action, int generation, SqlPlan plan)
     {
+        // A metric statement's $n values are bound into its metric query when it is planned: the plan holds them, so
+        // it is never kept for other values (the metric layer keeps its own cache of answers).
+        if (plan.Metrics is not null) return;
         var plans = _plans.GetValue(principal, static _ => new());
         if (plans.Count >= MaxPerPrincipal) plans.Clear();
         plans[(sql, action, plan.Parameters.Count)] = (generation, plan);

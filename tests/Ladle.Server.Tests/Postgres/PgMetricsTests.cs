@@ -97,6 +97,21 @@ public sealed class PgMetricsTests(PgMetricsFixture fixture) : IClassFixture<PgM
     }
 
     [Fact]
+    public async Task The_same_metric_statement_bound_with_other_values_answers_for_those_values()
+    {
+        await using var connection = await fixture.OpenAsync("ana");
+        foreach (var region in new[] { "EU", "US", "EU" })
+        {
+            await using var command = new NpgsqlCommand("SELECT region, MEASURE(revenue) FROM metrics.orders WHERE region = $1 GROUP BY region", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = region });
+            var sql = await PgMetricsFixture.RowsAsync(command);
+
+            Assert.Equal(await fixture.RestRowsAsync("ana", $"metrics=revenue&dimensions=region&filter=region:eq:{region}"), sql);
+            Assert.StartsWith(region + "|", Assert.Single(sql));
+        }
+    }
+
+    [Fact]
     public async Task A_metric_over_a_warned_dataset_says_so_in_a_notice_and_every_statement_is_audited()
     {
         await using var connection = await fixture.OpenAsync("ana");
