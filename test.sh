@@ -61,7 +61,7 @@ dotnet build Ladle.sln -c Release -nologo -clp:ErrorsOnly -v:q
 echo "== testing"
 log="$(mktemp)"
 status=0
-dotnet test Ladle.sln -c Release --no-build -nologo -v:q 2>&1 | tee "$log" || status=$?
+dotnet test Ladle.sln -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
 
 # One closing line for every test project together.
 awk '/(Passed|Failed)!/ {

@@ -19,6 +19,7 @@ namespace Ladle.Server.Tests.Postgres;
 /// holds no more connections, sessions, file handles or memory than before.
 /// The seed is printed; <c>LADLE_FUZZ_SEED</c> replays a run and <c>LADLE_FUZZ_CASE</c> one connection of it.
 /// </summary>
+[Collection(AloneInProcess.Name)]
 public sealed class PgListenerFuzzTests(ITestOutputHelper output)
 {
     private const int MessagesWanted = 100_000;
