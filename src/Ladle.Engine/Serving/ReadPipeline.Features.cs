@@ -216,7 +216,7 @@ public sealed partial class ReadPipeline
                 CheckEntityColumns(columns, plan.Views, plan.Features);
                 return new Core.Sql.SqlStatement(PointInTime.TrainingSet(inputs, DatasetReader.EntityRelation, columns), values);
             }, () => Release(leases), cancellationToken);
-            return new OpenedTrainingSet(result, leased);
+            return new OpenedStream("training_set", result, leased, "training sets are answered as csv, parquet, ndjson or json");
         }
         catch
         {
@@ -236,22 +236,5 @@ public sealed partial class ReadPipeline
                 $"the entity rows have no column {string.Join(", ", missing)}; they have {string.Join(", ", columns)} and need {PointInTime.EntityTime} (when each row asks) and every entity key of the features", "entities");
         if (features.FirstOrDefault(f => columns.Contains(f.Feature.Name, StringComparer.OrdinalIgnoreCase)) is { } clash)
             throw new InvalidRequestException($"the entity rows have a column '{clash.Feature.Name}', the name feature {clash.FullName} answers under; rename that column", "entities");
-    }
-
-    private sealed class OpenedTrainingSet(ResultStream result, IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> leased) : OpenedRead
-    {
-        public override string Name => "training_set";
-        public override IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> Leased => leased;
-
-        public override Task<long> CountAsync(CancellationToken cancellationToken) =>
-            throw new InvalidRequestException("training sets are answered as csv, parquet, ndjson or json", "format");
-
-        public override async Task<long> WriteAsync(IReadSink sink, ReadAnswer answer, Stream body, CancellationToken cancellationToken)
-        {
-            await sink.WriteAsync(result, body, new EncodeContext { Name = "training_set" }, cancellationToken);
-            return result.RowsRead;
-        }
-
-        public override ValueTask DisposeAsync() => result.DisposeAsync();
     }
 }

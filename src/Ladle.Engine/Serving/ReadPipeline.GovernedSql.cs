@@ -140,7 +140,7 @@ public sealed partial class ReadPipeline
         {
             var leases = composed.Leases;
             var result = await _reader.Governed.QueryAsync(composed.Sql, [.. plan.Parameters, .. composed.PolicyValues], () => Release(leases), cancellationToken, plan.ColumnTypes);
-            return new OpenedGovernedSql(result, composed.Leased);
+            return new OpenedStream("query", result, composed.Leased, OpenedStream.SqlNotCounted);
         }
         catch
         {
@@ -156,7 +156,7 @@ public sealed partial class ReadPipeline
     {
         var statement = await _reader.ComposePushdownAsync(plan, scopes, source, describe: false, cancellationToken);
         var result = await source.QueryAsync(statement, null, cancellationToken);
-        return new OpenedGovernedSql(result, DatasetsOf(plan).Select(d => (d, (DataVersion?)null)).ToList());
+        return new OpenedStream("query", result, DatasetsOf(plan).Select(d => (d, (DataVersion?)null)).ToList(), OpenedStream.SqlNotCounted);
     }
 
     private sealed record ComposedSql(string Sql, List<object> PolicyValues, List<(DatasetDefinition Dataset, DataVersion? Version)> Leased, List<IDisposable> Leases);
@@ -217,21 +217,4 @@ public sealed partial class ReadPipeline
         EngineErrors.IsDataError(e)
             ? new QueryFailedException($"the statement failed: {EngineErrors.Describe(e)}", e)
             : new InvalidRequestException(EngineErrors.Describe(e), "sql");
-
-    private sealed class OpenedGovernedSql(ResultStream result, IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> leased) : OpenedRead
-    {
-        public override string Name => "query";
-        public override IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> Leased => leased;
-
-        public override Task<long> CountAsync(CancellationToken cancellationToken) =>
-            throw new InvalidRequestException("SQL answers are not counted ahead; ask for csv, json or ndjson", "format");
-
-        public override async Task<long> WriteAsync(IReadSink sink, ReadAnswer answer, Stream body, CancellationToken cancellationToken)
-        {
-            await sink.WriteAsync(result, body, new EncodeContext { Name = "query" }, cancellationToken);
-            return result.RowsRead;
-        }
-
-        public override ValueTask DisposeAsync() => result.DisposeAsync();
-    }
 }

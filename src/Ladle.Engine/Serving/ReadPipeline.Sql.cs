@@ -25,29 +25,12 @@ public sealed partial class ReadPipeline
     {
         try
         {
-            return new OpenedSql(await _reader.QueryStoreAsync(plan.Sql, cancellationToken));
+            return new OpenedStream("query", await _reader.QueryStoreAsync(plan.Sql, cancellationToken), [], OpenedStream.SqlNotCounted);
         }
         catch (SourceUnavailableException e)
         {
             // The owner's own statement did not run: the engine's words are the answer.
             throw new InvalidRequestException(e.InnerException?.Message ?? e.Message, "sql");
         }
-    }
-
-    private sealed class OpenedSql(ResultStream result) : OpenedRead
-    {
-        public override string Name => "query";
-        public override IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> Leased => [];
-
-        public override Task<long> CountAsync(CancellationToken cancellationToken) =>
-            throw new InvalidRequestException("SQL answers are not counted ahead; ask for csv, json or ndjson", "format");
-
-        public override async Task<long> WriteAsync(IReadSink sink, ReadAnswer answer, Stream body, CancellationToken cancellationToken)
-        {
-            await sink.WriteAsync(result, body, new EncodeContext { Name = "query" }, cancellationToken);
-            return result.RowsRead;
-        }
-
-        public override ValueTask DisposeAsync() => result.DisposeAsync();
     }
 }

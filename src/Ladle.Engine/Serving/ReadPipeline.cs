@@ -280,6 +280,29 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
     }
 
     /// <summary>
+    /// An answer that is one result stream the sink encodes as it reads (the owner's SQL, a principal's SQL, a training
+    /// set): not counted ahead, so a sink with a row limit is told <paramref name="notCounted"/>.
+    /// </summary>
+    private sealed class OpenedStream(string name, ResultStream result, IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> leased, string notCounted)
+        : OpenedRead
+    {
+        public const string SqlNotCounted = "SQL answers are not counted ahead; ask for csv, json or ndjson";
+
+        public override string Name => name;
+        public override IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> Leased => leased;
+
+        public override Task<long> CountAsync(CancellationToken cancellationToken) => throw new InvalidRequestException(notCounted, "format");
+
+        public override async Task<long> WriteAsync(IReadSink sink, ReadAnswer answer, Stream body, CancellationToken cancellationToken)
+        {
+            await sink.WriteAsync(result, body, new EncodeContext { Name = name }, cancellationToken);
+            return result.RowsRead;
+        }
+
+        public override ValueTask DisposeAsync() => result.DisposeAsync();
+    }
+
+    /// <summary>
     /// A plan opened on its engine: versions leased and the statement compiled (a rows read's already started).
     /// Each kind of plan has one; the pipeline calls them in the same order for all.
     /// </summary>
