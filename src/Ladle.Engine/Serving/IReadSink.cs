@@ -55,6 +55,12 @@ public interface IReadSink
     /// messages straight into the connection); audit and metrics add them to the body's.
     /// </summary>
     long BytesSentPastBody => 0;
+
+    /// <summary>Rows the sink delivered, when it counts them itself (the wire protocol): an answer cut short is audited with these.</summary>
+    long? RowsDelivered => null;
+
+    /// <summary>True once the client went away while the answer was being sent: the read is audited as <c>cut</c>.</summary>
+    bool ClientGone => false;
 }
 
 /// <summary>A sink of one of the encoders' formats (json, csv, ndjson, parquet, xlsx), written into a byte stream.</summary>

@@ -121,6 +121,9 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         finally
         {
             exportSlot?.Dispose();
+            if (status != "ok" && sink.ClientGone) status = AuditStatuses.Cut;
+            // Stopped part way (cut, cancelled, timed out): what the client was sent, not nothing.
+            if (status != "ok" && sink.RowsDelivered is { } delivered) rows = delivered;
             limits?.CountRows(principal, rows);
             var (action, target, text) = AuditOf(request, plan);
             bytes.Bytes += sink.BytesSentPastBody;

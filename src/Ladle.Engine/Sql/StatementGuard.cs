@@ -13,14 +13,22 @@ internal sealed class StatementGuard : IAsyncDisposable
     private readonly CancellationToken _caller;
     private readonly CancellationTokenSource _stop;
     private readonly TimeSpan _timeout;
+    private readonly bool _bounded;
+    private readonly Lock _lock = new();
     private CancellationTokenRegistration _registration;
+    private TimeSpan _left;
+    private long _since;
+    private bool _paused;
 
     public StatementGuard(CancellationToken caller, TimeSpan timeout)
     {
         _caller = caller;
         _timeout = timeout;
+        _left = timeout;
+        _since = System.Diagnostics.Stopwatch.GetTimestamp();
         _stop = CancellationTokenSource.CreateLinkedTokenSource(caller);
-        if (timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan) _stop.CancelAfter(timeout);
+        _bounded = timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan;
+        if (_bounded) _stop.CancelAfter(timeout);
     }
 
     /// <summary>Cancelled when the caller cancels or the timeout passes.</summary>
@@ -48,6 +56,35 @@ internal sealed class StatementGuard : IAsyncDisposable
     public void Disarm()
     {
         if (!_stop.IsCancellationRequested) _stop.CancelAfter(Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// The engine waits for the reader of a streaming result (the client is slow, or a portal is suspended): the time
+    /// from now on does not count against the timeout, so a slow client is never taken for a slow statement.
+    /// </summary>
+    public void Pause()
+    {
+        if (!_bounded) return;
+        lock (_lock)
+        {
+            if (_paused || _stop.IsCancellationRequested) return;
+            _left -= System.Diagnostics.Stopwatch.GetElapsedTime(_since);
+            _paused = true;
+            if (_left > TimeSpan.Zero) _stop.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>The engine works on the statement again (the next rows are fetched), for what is left of its timeout.</summary>
+    public void Resume()
+    {
+        if (!_bounded) return;
+        lock (_lock)
+        {
+            if (!_paused || _stop.IsCancellationRequested) return;
+            _paused = false;
+            _since = System.Diagnostics.Stopwatch.GetTimestamp();
+            _stop.CancelAfter(_left > TimeSpan.Zero ? _left : TimeSpan.Zero);
+        }
     }
 
     /// <summary>Stops the statement now (the reader of its output failed).</summary>

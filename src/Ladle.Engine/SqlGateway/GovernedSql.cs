@@ -101,7 +101,8 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
     /// Runs a composed statement in the sandbox, within the statement timeout; <paramref name="onDispose"/> releases
     /// its leases. It executes on the calling thread, inside a read slot of the store (at most
     /// server.max_concurrent_reads threads wait on the engine at once, as the rows' reading already does): handing a
-    /// small statement to a thread of its own cost more than running it.
+    /// small statement to a thread of its own cost more than running it. Its rows stream: each fetch of them is
+    /// execution too, in a slot and on the statement's clock (<see cref="StreamingResult"/>).
     /// </summary>
     public async Task<ResultStream> QueryAsync(string sql, IReadOnlyList<object?> parameters, Action onDispose, CancellationToken cancellationToken,
         IReadOnlyList<string?>? columnTypes = null)
@@ -114,7 +115,11 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
             cancellationToken.ThrowIfCancellationRequested();
             connection = Sandbox.Rent();
             connection.Guard = guard;
-            command = connection.Connection.CreateCommand();
+            // Streaming: DuckDB computes the rows as they are fetched, keeping only a small buffer ahead of the reader,
+            // rather than the whole result before the first row (see StreamingResult).
+            var streaming = connection.Connection.CreateCommand();
+            streaming.UseStreamingMode = true;
+            command = streaming;
             command.CommandText = sql;
             Bind(command, parameters);
             guard.Interrupt(command);
@@ -125,10 +130,12 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
                 reader = command.ExecuteReader();
             }
             else reader = await StatementGuard.Dedicated(command.ExecuteReader);
-            guard.Disarm();
+            // Until the next fetch the engine waits for the reader: that time is not the statement's.
+            guard.Pause();
             var schema = new ResultSchema(Columns(reader, columnTypes));
             // The guard goes first (no interrupt can reach the connection after it), the connection last.
-            return new DbResultStream(reader, schema, [guard, command, connection], syncReads: true, dynamicTypes: false, onDispose);
+            var rows = new DbResultStream(reader, schema, [guard, command, connection], syncReads: true, dynamicTypes: false, onDispose);
+            return new StreamingResult(rows, guard, connector.Reads);
         }
         catch (Exception e)
         {

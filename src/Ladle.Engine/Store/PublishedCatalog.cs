@@ -31,6 +31,13 @@ public sealed class PublishedCatalog
             return _byDataset.TryGetValue(dataset, out var list) ? list.Select(e => e.Version).ToList() : [];
     }
 
+    /// <summary>Leases held now on any version of a dataset (readers still reading it).</summary>
+    public int Leases(string dataset)
+    {
+        lock (_lock)
+            return _byDataset.TryGetValue(dataset, out var list) ? list.Sum(e => e.Leases) : 0;
+    }
+
     /// <summary>Adds a retained version without making it current unless it is the newest (used on start-up).</summary>
     public void Restore(DataVersion version)
     {

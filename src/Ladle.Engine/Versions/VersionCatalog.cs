@@ -51,6 +51,9 @@ public sealed class VersionCatalog
     /// </summary>
     public PublishedCatalog.VersionLease Acquire(string dataset, long? pinned) => _published.Acquire(dataset, pinned);
 
+    /// <summary>Leases held now on any version of a dataset (readers still reading it).</summary>
+    public int Leases(string dataset) => _published.Leases(dataset);
+
     /// <summary>Why a version was quarantined and when, or null when it was not (its owner may inspect it).</summary>
     public (string Reason, DateTimeOffset At)? Quarantine(string dataset, long version) => _trust.Quarantine(dataset, version);
 

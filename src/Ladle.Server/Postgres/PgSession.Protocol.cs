@@ -216,7 +216,10 @@ public sealed partial class PgSession
         return !flushed.IsCompleted && !flushed.IsCanceled;
     }
 
-    private PgWirePortal.Context RunContext() => new(_pipeline, Info.Principal, _output, _running, Settings.StatementTimeout, Clock);
+    private PgWirePortal.Context RunContext() => new(_pipeline, Info.Principal, _output, _running, Settings.StatementTimeout, Clock, ClientGone);
+
+    /// <summary>Rows the statement running now has sent (0 when none runs): how far a streaming result has gone.</summary>
+    internal long RowsSending => _current?.RowsSent ?? 0;
 
     /// <summary>Runs a step of <paramref name="portal"/> as the statement CancelRequest stops.</summary>
     private async Task<T> AsCurrentAsync<T>(PgWirePortal portal, Func<Task<T>> step)

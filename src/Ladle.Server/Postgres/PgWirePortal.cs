@@ -32,11 +32,15 @@ internal sealed class PgWirePortal(string name, PgWireStatement statement, objec
     /// <summary>True once the read ran to its end (or failed): a further Execute returns no rows.</summary>
     public bool Done { get; private set; }
 
+    /// <summary>Rows sent so far (all steps).</summary>
+    public long RowsSent => _sink?.RowsSent ?? 0;
+
     /// <summary>True when the session's statement_timeout stopped the read.</summary>
     public bool TimedOut => _timeout?.Fired == true;
 
     /// <summary>What the session needs to start the read: the pipeline, who asks, the connection and its limits.</summary>
-    public sealed record Context(ReadPipeline Pipeline, Principal Principal, PipeWriter Output, CancellationToken Session, TimeSpan? Timeout, TimeProvider? Clock = null);
+    public sealed record Context(ReadPipeline Pipeline, Principal Principal, PipeWriter Output, CancellationToken Session, TimeSpan? Timeout, TimeProvider? Clock = null,
+        CancellationToken ClientGone = default);
 
     /// <summary>Starts the read far enough to know its columns (nothing is sent); null when it has none (it failed: the error is thrown).</summary>
     public async Task<PgWireColumn[]> DescribeAsync(Context context)
@@ -121,7 +125,7 @@ internal sealed class PgWirePortal(string name, PgWireStatement statement, objec
     {
         _format = Statement.Copy is { } copy ? new PgCopyFormat(copy.Options) : new PgWireDataRows(ResultFormats, describe);
         _timeout = context.Timeout is { } timeout ? new PgStatementTimer(timeout, context.Clock ?? TimeProvider.System) : null;
-        _sink = new PgWireSink(context.Output, _format) { Timer = _timeout };
+        _sink = new PgWireSink(context.Output, _format) { Timer = _timeout, ClientLeft = context.ClientGone };
         _sink.Limit(budget);
         _cancel = _timeout is null
             ? CancellationTokenSource.CreateLinkedTokenSource(context.Session)

@@ -47,6 +47,7 @@ internal sealed class PgWireSink(PipeWriter output, IPgRowFormat format) : IRead
     private TaskCompletionSource<bool> _step = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource? _resume;
     private long _budget = -1;
+    private bool _gone;
 
     public string Format => _format.Name;
 
@@ -57,8 +58,20 @@ internal sealed class PgWireSink(PipeWriter output, IPgRowFormat format) : IRead
 
     public long BytesSentPastBody => _counted.Bytes;
 
-    /// <summary>The statement_timeout, paused while the sink waits at its row limit for the next Execute.</summary>
+    /// <summary>The statement_timeout, paused while the sink waits at its row limit for the next Execute, or for a slow client.</summary>
     public PgStatementTimer? Timer { get; init; }
+
+    /// <summary>Fires when the transport sees the client's side of the connection close.</summary>
+    public CancellationToken ClientLeft { get; init; }
+
+    /// <summary>True once the client went away while rows were being sent.</summary>
+    public bool ClientGone
+    {
+        get => _gone || ClientLeft.IsCancellationRequested;
+        private set => _gone = value;
+    }
+
+    long? IReadSink.RowsDelivered => RowsSent;
 
     /// <summary>The result's columns, once the engine has stated them.</summary>
     public PgWireColumn[]? Columns { get; private set; }
@@ -144,13 +157,55 @@ internal sealed class PgWireSink(PipeWriter output, IPgRowFormat format) : IRead
         _format.End(_counted);
     }
 
-    /// <summary>Sends what is buffered; a client that has gone away stops the statement.</summary>
+    /// <summary>
+    /// Sends what is buffered, waiting while the client has not taken what was sent before (the transport's buffers
+    /// are full): that wait is backpressure, so the engine produces no further rows meanwhile, and it is the client's
+    /// time, not the statement's, so statement_timeout does not count it. A client that has gone away stops the statement.
+    /// </summary>
     private async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        var flushed = await _output.FlushAsync(cancellationToken);
+        await FlushWholeAsync();
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private async ValueTask FlushWholeAsync()
+    {
+        FlushResult flushed;
+        try
+        {
+            // Not cancelled with the statement: a flush stopped half way would leave half a message on the connection
+            // (the transport sends the rest again), and the client could not read the ErrorResponse that follows.
+            // A stopped statement ends at its next batch; the engine was interrupted already.
+            var flushing = _output.FlushAsync(CancellationToken.None);
+            if (flushing.IsCompleted)
+            {
+                flushed = flushing.Result;
+            }
+            else
+            {
+                Timer?.Pause();
+                try
+                {
+                    flushed = await flushing;
+                }
+                finally
+                {
+                    Timer?.Resume();
+                }
+            }
+        }
+        catch (IOException)
+        {
+            ClientGone = true;
+            throw;
+        }
+
         // The connection is gone: the statement stops, and so does the session (an IOException ends it).
         if (flushed.IsCanceled || flushed.IsCompleted)
+        {
+            ClientGone = true;
             throw new IOException("the client closed the connection while rows were being sent");
+        }
     }
 
     private async Task SuspendAsync(CancellationToken cancellationToken)

@@ -45,6 +45,9 @@ public sealed class PgTestListener : IAsyncDisposable
 
     private int _ended;
 
+    /// <summary>Rows the statements running now have sent, over every session: how far a streaming result has gone.</summary>
+    public long RowsSending => _sessions.Values.Sum(s => s.RowsSending);
+
     /// <summary>An Npgsql connection string; no type loading (the synthetic catalog is another helper's).</summary>
     public string ConnectionString(string extra = "") =>
         $"Host=127.0.0.1;Port={Port};Username=local;Database=retail;Pooling=false;Server Compatibility Mode=NoTypeLoading;Timeout=30;Command Timeout=120{extra}";
