@@ -82,6 +82,21 @@ public sealed class ProjectLoaderTests
         Assert.True(e.Diagnostics.Count >= 4);
     }
 
+    [Theory]
+    [InlineData("metrics")]
+    [InlineData("Metrics")]
+    public void A_domain_named_metrics_is_refused_where_it_is_written_since_sql_reads_metric_relations_there(string domain)
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject)
+            .Write("datasets/kpis.yaml", $"name: kpis\nsource: files\ntable: kpis.csv\ndomain: {domain}\n");
+        var e = Fails(p);
+        var d = Assert.Single(e.Diagnostics);
+        Assert.Equal(new SourceLocation("datasets/kpis.yaml", 4, 9), d.Location);
+        Assert.Contains($"domain '{domain}' is reserved", d.Message, StringComparison.Ordinal);
+        Assert.Contains("metrics.orders", d.Message, StringComparison.Ordinal);
+        Assert.Contains("choose another domain name", d.Hint, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Duplicate_dataset_names_point_at_both_definitions()
     {

@@ -16,6 +16,9 @@ public static partial class ProjectLoader
     public const string ProjectFile = "ladle.yaml";
     public const string DatasetsFolder = "datasets";
 
+    /// <summary>The domain no dataset may have: SQL clients read metric relations in the schema of that name (metrics.&lt;model&gt;).</summary>
+    public const string ReservedDomain = "metrics";
+
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
     private static partial Regex IdentifierRegex();
 
@@ -406,6 +409,10 @@ public static partial class ProjectLoader
         if (map.Node("on_stale") is not null && freshness is null && onStale != OnStale.Serve)
             diagnostics.Add(map.KeyLocation("on_stale"), $"on_stale applies only with a freshness promise", "add 'freshness: { max_age: 2h }'");
         var badRows = ReadBadRows(map, name, source, columns.Count > 0, diagnostics);
+        // A domain is a schema over SQL, and the schema 'metrics' holds the metric relations (metrics.<model>).
+        if (map.String("domain") is { } domain && string.Equals(domain.Trim(), ReservedDomain, StringComparison.OrdinalIgnoreCase))
+            diagnostics.Add(map.At(map.Node("domain")!), $"domain '{domain}' is reserved: SQL clients read metric relations in the schema '{ReservedDomain}' (SELECT region, MEASURE(revenue) FROM metrics.orders GROUP BY 1)",
+                "choose another domain name, e.g. 'metrics_data'");
         return new DatasetDefinition
         {
             Name = name,

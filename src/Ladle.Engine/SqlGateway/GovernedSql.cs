@@ -64,7 +64,7 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
         {
             if (kind == SqlStatementKind.Explain)
                 throw new InvalidRequestException("EXPLAIN of a metric query is not served over SQL; ask GET /api/v1/metrics/query with explain=true", "sql");
-            var (metrics, count) = SqlMetricTranslator.Translate((JsonObject)statements[0]!, project.Semantic, project.Name, parameters);
+            var (metrics, count) = SqlMetricTranslator.Translate((JsonObject)statements[0]!, body, project.Semantic, project.Name, parameters);
             return new SqlPlan(original, kind, "", [], [], Math.Max(count, parameters.Count)) { Parameters = parameters, Metrics = metrics };
         }
         var checker = new SqlTreeChecker(project, policy, catalog, principal, sql => Statement(connection, sql), nameColumn);

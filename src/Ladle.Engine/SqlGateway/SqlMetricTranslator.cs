@@ -37,11 +37,17 @@ internal static class SqlMetricTranslator
     };
 
     /// <summary>
-    /// The metric query of <paramref name="statement"/> (<c>{"node": …}</c>). <paramref name="parameters"/> are the
-    /// values bound to $1…; empty when the statement is only described (conditions on parameters are then left out:
-    /// they do not change the answer's columns).
+    /// The metric query of <paramref name="statement"/> (<c>{"node": …}</c>), parsed from <paramref name="sql"/>.
+    /// <paramref name="parameters"/> are the values bound to $1…; empty when the statement is only described
+    /// (conditions on parameters are then left out: they do not change the answer's columns).
     /// </summary>
-    public static (SqlMetricQuery Query, int Parameters) Translate(JsonObject statement, SemanticLayer layer, string projectName, IReadOnlyList<object?> parameters)
+    /// <remarks>
+    /// Names follow PostgreSQL's rules, not DuckDB's (which keeps their case as written): an unquoted name is folded to
+    /// lower case, a quoted one is taken as written, so <c>SELECT Region … GROUP BY region</c> groups by the selected
+    /// column and answers a column named <c>region</c>. Dimensions and metrics are then found in the semantic layer
+    /// whatever their case, as REST finds them.
+    /// </remarks>
+    public static (SqlMetricQuery Query, int Parameters) Translate(JsonObject statement, string sql, SemanticLayer layer, string projectName, IReadOnlyList<object?> parameters)
     {
         var node = statement["node"] as JsonObject;
         if (node is null || Text(node, "type") != "SELECT_NODE" || node["from_table"] is not JsonObject from
@@ -58,7 +64,8 @@ internal static class SqlMetricTranslator
             throw Refused($"TABLESAMPLE and AT on {Schema}.{relation} are not served");
         if (node["qualify"] is JsonObject) throw Refused("QUALIFY over a metric relation is not served");
         if (node["sample"] is JsonObject) throw Refused("USING SAMPLE over a metric relation is not served");
-        return new Translation(layer, model, Text(from, "alias"), parameters).Run(node);
+        var names = new SqlIdentifiers(sql);
+        return new Translation(layer, model, names.Alias(Text(from, "alias")), parameters, names).Run(node);
     }
 
     private static InvalidRequestException Refused(string what) => new($"{what}; metrics over SQL take the form {Form}", "sql");
@@ -67,7 +74,11 @@ internal static class SqlMetricTranslator
         node?[property] is JsonValue value && value.TryGetValue<string>(out var text) ? text : "";
 
     /// <summary>What one select-list item (or grouped, ordered or filtered expression) stands for.</summary>
-    private sealed record Item(ItemKind Kind, string Name, string? Grain = null);
+    private sealed record Item(ItemKind Kind, string Name, string? Grain = null)
+    {
+        /// <summary>The same dimension, bucket or measure: the semantic layer finds names whatever their case.</summary>
+        public bool Means(Item other) => Kind == other.Kind && Grain == other.Grain && string.Equals(Name, other.Name, StringComparison.OrdinalIgnoreCase);
+    }
 
     private enum ItemKind : byte
     {
@@ -76,7 +87,7 @@ internal static class SqlMetricTranslator
         Measure,
     }
 
-    private sealed class Translation(SemanticLayer layer, SemanticModel model, string alias, IReadOnlyList<object?> parameters)
+    private sealed class Translation(SemanticLayer layer, SemanticModel model, string alias, IReadOnlyList<object?> parameters, SqlIdentifiers identifiers)
     {
         private readonly List<string> _dimensions = [];
         private readonly List<string> _metrics = [];
@@ -95,7 +106,7 @@ internal static class SqlMetricTranslator
                 if (Text(expression, "class") is "STAR" or "COLUMNS")
                     throw Refused($"SELECT * from {Relation} is not served: name its dimensions and MEASURE(metric)s");
                 var item = ItemOf(expression, "the select list");
-                var name = Text(expression, "alias") is { Length: > 0 } a ? a : item.Name;
+                var name = Text(expression, "alias") is { Length: > 0 } a ? identifiers.Alias(a) : item.Name;
                 selected.Add((item, name));
             }
             if (selected.All(s => s.Item.Kind != ItemKind.Measure))
@@ -111,7 +122,7 @@ internal static class SqlMetricTranslator
                 grouped.Add(item);
             }
             foreach (var (item, name) in selected)
-                if (item.Kind != ItemKind.Measure && !grouped.Contains(item))
+                if (item.Kind != ItemKind.Measure && !grouped.Any(item.Means))
                     throw new InvalidRequestException($"column \"{name}\" must appear in the GROUP BY clause: a query of {Relation} groups its measures by every dimension it selects", "sql");
 
             // Every grouped dimension and bucket is asked for, selected or not (grouping by it splits the measures).
@@ -240,8 +251,9 @@ internal static class SqlMetricTranslator
                 if (Value(expression, clause) is long position && position >= 1 && position <= selected.Count) return selected[(int)position - 1].Item;
                 throw new InvalidRequestException($"{clause} position is not in the select list (1 to {selected.Count})", "sql");
             }
-            if (Text(expression, "class") == "COLUMN_REF" && expression["column_names"] is JsonArray { Count: 1 } names
-                && selected.FirstOrDefault(s => string.Equals(s.Name, names[0]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase)) is { Item: not null } output)
+            // An output name, compared as PostgreSQL compares names once folded: exactly.
+            if (Text(expression, "class") == "COLUMN_REF" && expression["column_names"] is JsonArray { Count: 1 }
+                && Names(expression) is [var name] && selected.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal)) is { Item: not null } output)
                 return output.Item;
             return ItemOf(expression, clause);
         }
@@ -249,13 +261,18 @@ internal static class SqlMetricTranslator
         /// <summary>A column reference's name: dimension, prefix.dimension, or the relation's own name (or alias) before it.</summary>
         private string Column(JsonObject reference)
         {
-            var names = (reference["column_names"] as JsonArray ?? []).Select(n => n!.GetValue<string>()).ToList();
+            var names = Names(reference);
             if (names.Count >= 2 && (string.Equals(names[^2], alias, StringComparison.OrdinalIgnoreCase)
                 || (alias.Length == 0 && string.Equals(names[^2], model.Name, StringComparison.OrdinalIgnoreCase))))
                 names = names[^1..];
             if (names.Count > 2 || names.Count == 0) throw new InvalidRequestException($"column \"{string.Join('.', names)}\" of {Relation} does not exist", "sql");
             return string.Join('.', names);
         }
+
+        /// <summary>A column reference's names, each folded or kept as PostgreSQL would (see <see cref="SqlIdentifiers"/>).</summary>
+        private List<string> Names(JsonObject reference) =>
+            identifiers.Reference((reference["column_names"] as JsonArray ?? []).Select(n => n!.GetValue<string>()).ToList(),
+                reference["query_location"] is JsonValue at && at.TryGetValue<long>(out var location) ? location : -1);
 
         /// <summary>A metric of this relation: its measures live in the relation's model (a measure's own name counts too).</summary>
         private bool IsOwnMetric(string name)

@@ -41,12 +41,17 @@ public static class LadleServer
         builder.Services.AddSingleton(_ => new EmbedTokens(engine.Project));
         builder.Services.AddSingleton(_ => new RateLimits(engine.Project.Access));
         builder.Services.AddSingleton<IServingMetrics, PrometheusServingMetrics>();
-        builder.Services.AddSingleton(sp => new ReadPipeline(engine.Project, engine.Reader, engine.Schemas, engine.Semantic, engine.Trust,
-            sp.GetRequiredService<IAccessPolicy>(), sp.GetRequiredService<IAuditSink>(), sp.GetRequiredService<IServingMetrics>(), sp.GetRequiredService<RateLimits>())
+        builder.Services.AddSingleton(sp =>
         {
-            // SQL clients read the project's catalog as PostgreSQL's, each principal only its datasets.
-            SqlCatalog = new Engine.SqlGateway.Catalog.PgCatalog(engine.Project, sp.GetRequiredService<IAccessPolicy>()),
-            OnlineFeatures = sp.GetRequiredService<Engine.Features.OnlineFeatureStore>(),
+            var pipeline = new ReadPipeline(engine.Project, engine.Reader, engine.Schemas, engine.Semantic, engine.Trust,
+                sp.GetRequiredService<IAccessPolicy>(), sp.GetRequiredService<IAuditSink>(), sp.GetRequiredService<IServingMetrics>(), sp.GetRequiredService<RateLimits>())
+            {
+                OnlineFeatures = sp.GetRequiredService<Engine.Features.OnlineFeatureStore>(),
+            };
+            // SQL clients read the project's catalog as PostgreSQL's, each principal only its datasets and the metric
+            // relations of the metrics it may query.
+            pipeline.SqlCatalog = new Engine.SqlGateway.Catalog.PgCatalog(engine.Project, sp.GetRequiredService<IAccessPolicy>()) { MetricScopes = pipeline.MetricScopeOf };
+            return pipeline;
         });
         // Online features: built from the served versions at start and on every publication, answered from memory.
         builder.Services.AddSingleton(_ => new Engine.Features.OnlineFeatureStore(engine.Project, engine.Store, engine.Catalog,

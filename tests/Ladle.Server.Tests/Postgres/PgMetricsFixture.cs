@@ -11,8 +11,8 @@ namespace Ladle.Server.Tests.Postgres;
 
 /// <summary>
 /// A shop with a semantic model (orders with a daily rollup, customers with a PII dimension and a warning check),
-/// served with the wire listener (SCRAM, no --dev), and tokens for an admin, an analyst without PII clearance and a
-/// principal whose grant keeps only the EU's orders.
+/// served with the wire listener (SCRAM, no --dev), and tokens for an admin, an analyst without PII clearance, a
+/// principal whose grant keeps only the EU's orders and one who may read customers only.
 /// </summary>
 public sealed class PgMetricsFixture : IAsyncLifetime
 {
@@ -99,16 +99,20 @@ public sealed class PgMetricsFixture : IAsyncLifetime
                     grants:
                       - { actions: [read, export], datasets: [orders], row_filter: "region = 'EU'" }
                       - { actions: [read], datasets: [customers] }
+                  customers_only:
+                    grants:
+                      - { actions: [read], datasets: [customers] }
                   admin:
                     admin: true
                 principals:
+                  cust: { roles: [customers_only] }
                   ana: { roles: [analyst] }
                   eu: { roles: [eu_only] }
                   root: { roles: [admin] }
                 """);
         }, dev: false, postgres: "127.0.0.1:0");
         var tokens = new TokenService(Server.Engine.Project, Server.Engine.State);
-        foreach (var principal in new[] { "ana", "eu", "root" })
+        foreach (var principal in new[] { "ana", "eu", "root", "cust" })
             Tokens[principal] = (await tokens.CreateAsync(principal, null, "wire metrics test", CancellationToken.None)).Token;
     }
 

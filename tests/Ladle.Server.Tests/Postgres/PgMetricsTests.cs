@@ -161,6 +161,100 @@ public sealed class PgMetricsTests(PgMetricsFixture fixture) : IClassFixture<PgM
     }
 
     [Fact]
+    public async Task Metric_relations_are_listed_with_their_dimensions_and_typed_measures_for_what_the_principal_may_query()
+    {
+        const string sql = """
+            SELECT table_name, column_name, data_type FROM information_schema.columns
+            WHERE table_schema = 'metrics' ORDER BY table_name, ordinal_position
+            """;
+        await using var ana = await fixture.OpenAsync("ana");
+        var columns = await PgMetricsFixture.RowsAsync(new NpgsqlCommand(sql, ana));
+
+        Assert.Equal(["customers", "orders"], columns.Select(c => c.Split('|')[0]).Distinct());
+        var orders = columns.Where(c => c.StartsWith("orders|", StringComparison.Ordinal)).Select(c => c["orders|".Length..]).ToList();
+        Assert.Contains("region|text", orders);
+        Assert.Contains("ordered_at|timestamp without time zone", orders);
+        // A dimension of a model the orders reach, named as a metric query names it.
+        Assert.Contains(orders, c => c.EndsWith(".segment|text", StringComparison.Ordinal));
+        // Measures last, each typed as its answer: a sum of decimals, a count, a ratio.
+        Assert.Equal(["revenue|numeric", "orders|bigint", "aov|double precision"], orders[^3..]);
+
+        // A principal who may read customers only sees the customers' relation, not the orders' (as REST's catalog).
+        await using var cust = await fixture.OpenAsync("cust");
+        var seen = await PgMetricsFixture.RowsAsync(new NpgsqlCommand(sql, cust));
+        Assert.Equal(["customers"], seen.Select(c => c.Split('|')[0]).Distinct());
+        Assert.DoesNotContain(seen, c => c.Contains("revenue", StringComparison.Ordinal));
+        await using var unseen = new NpgsqlCommand("SELECT pg_catalog.to_regclass('metrics.orders') IS NULL, pg_catalog.to_regclass('metrics.customers') IS NULL", cust);
+        Assert.Equal(["True|False"], await PgMetricsFixture.RowsAsync(unseen));
+    }
+
+    [Fact]
+    public async Task A_measure_column_is_described_as_a_measure_and_the_relation_by_its_model()
+    {
+        await using var connection = await fixture.OpenAsync("ana");
+        var described = await PgMetricsFixture.RowsAsync(new NpgsqlCommand("""
+            SELECT a.attname, pg_catalog.col_description(a.attrelid, a.attnum), pg_catalog.obj_description(c.oid, 'pg_class')
+            FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'metrics' AND c.relname = 'orders' AND a.attname IN ('revenue', 'aov') ORDER BY a.attnum
+            """, connection));
+        Assert.Equal(2, described.Count);
+        Assert.StartsWith("revenue|MEASURE(revenue)", described[0], StringComparison.Ordinal);
+        Assert.StartsWith("aov|MEASURE(aov)", described[1], StringComparison.Ordinal);
+        Assert.Contains("FROM metrics.orders GROUP BY", described[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Psql_lists_metric_relations_only_when_asked_and_describes_one()
+    {
+        var output = await PsqlAsync("ana", @"\dt metrics.*", @"\echo ==plain", @"\dt", @"\echo ==describe", @"\d metrics.orders");
+        var (listed, rest) = (output.Split("==plain")[0], output.Split("==plain")[1]);
+        var (plain, describe) = (rest.Split("==describe")[0], rest.Split("==describe")[1]);
+        Assert.Contains("metrics|orders|table|", listed, StringComparison.Ordinal);
+        Assert.Contains("metrics|customers|table|", listed, StringComparison.Ordinal);
+        // Off the search path: \dt alone lists the datasets, not the metric relations.
+        Assert.Contains("shop|orders|table|", plain, StringComparison.Ordinal);
+        Assert.DoesNotContain("metrics|", plain, StringComparison.Ordinal);
+        Assert.Contains("Table \"metrics.orders\"", describe, StringComparison.Ordinal);
+        Assert.Contains("revenue|numeric", describe, StringComparison.Ordinal);
+        Assert.Contains("region|text", describe, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unquoted_names_fold_to_lower_case_and_quoted_names_match_exactly_as_in_postgresql()
+    {
+        await using var connection = await fixture.OpenAsync("ana");
+        await using var folded = new NpgsqlCommand("SELECT Region, MEASURE(Revenue) AS Rev FROM metrics.orders GROUP BY REGION ORDER BY rev DESC", connection);
+        await using (var reader = await folded.ExecuteReaderAsync())
+        {
+            Assert.Equal(["region", "rev"], Enumerable.Range(0, reader.FieldCount).Select(reader.GetName));
+            var rows = 0;
+            while (await reader.ReadAsync()) rows++;
+            Assert.Equal(3, rows);
+        }
+        await using var quoted = new NpgsqlCommand("SELECT region AS \"Where\", MEASURE(revenue) AS \"Rev\" FROM metrics.orders GROUP BY \"Where\" ORDER BY \"Rev\"", connection);
+        Assert.Equal(3, (await PgMetricsFixture.RowsAsync(quoted)).Count);
+        // "Rev" is not rev: the unquoted name folds to a column the relation does not have, as PostgreSQL would say.
+        await using var mismatched = new NpgsqlCommand("SELECT region, MEASURE(revenue) AS \"Rev\" FROM metrics.orders GROUP BY region ORDER BY Rev", connection);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => mismatched.ExecuteReaderAsync());
+        Assert.StartsWith("42", refused.SqlState, StringComparison.Ordinal);
+        Assert.Contains("'rev'", refused.MessageText, StringComparison.Ordinal);
+    }
+
+    private async Task<string> PsqlAsync(string principal, params string[] commands)
+    {
+        var arguments = new List<string> { "-X", "-w", "-A", $"host=127.0.0.1 port={fixture.Port} user={principal} dbname=shop sslmode=disable connect_timeout=10" };
+        foreach (var command in commands) arguments.AddRange(["-c", command]);
+        var start = new System.Diagnostics.ProcessStartInfo("psql", arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["PGPASSWORD"] = fixture.Tokens[principal];
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await error);
+        return await output;
+    }
+
+    [Fact]
     public async Task A_metric_relation_that_does_not_exist_is_42P01()
     {
         await using var connection = await fixture.OpenAsync("ana");

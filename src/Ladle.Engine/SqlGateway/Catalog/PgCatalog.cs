@@ -30,6 +30,12 @@ public sealed class PgCatalog : ISqlCatalog
         Setup = [$"ATTACH IF NOT EXISTS ':memory:' AS {PgStaticRelations.Database}", .. PgStaticRelations.Create(ServerVersion), .. PgMacros.Create()];
     }
 
+    /// <summary>
+    /// What each principal may query of the metrics (the REST metric catalog's rule); metric relations
+    /// (<c>metrics.&lt;model&gt;</c>) are listed only when set.
+    /// </summary>
+    public Func<Principal, Core.Semantic.Planning.MetricScope>? MetricScopes { get; init; }
+
     /// <summary>version()'s answer.</summary>
     public string Banner => _banner;
 
@@ -69,7 +75,7 @@ public sealed class PgCatalog : ISqlCatalog
     /// <inheritdoc />
     public IReadOnlyList<string?>? ResultTypes(System.Text.Json.Nodes.JsonObject statement) => PgResultTypes.Infer(statement);
 
-    private PgCatalogScope Scope(Principal principal) => new(_model, principal, _policy);
+    private PgCatalogScope Scope(Principal principal) => new(_model, principal, _policy, MetricScopes?.Invoke(principal));
 
     private static string OsName() =>
         RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? "pc-linux-gnu" : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "apple-darwin" : "pc-windows";

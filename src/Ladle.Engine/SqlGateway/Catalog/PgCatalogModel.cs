@@ -1,5 +1,6 @@
 using Ladle.Core.Model;
 using Ladle.Core.Policy;
+using Ladle.Core.Semantic.Planning;
 
 namespace Ladle.Engine.SqlGateway.Catalog;
 
@@ -12,11 +13,21 @@ internal sealed record PgKey(uint IndexOid, uint ConstraintOid, string Name, IRe
 /// <summary>
 /// A dataset as a table: in the schema of its domain (public without one), owned by its owner. <see cref="Columns"/>
 /// is null when the project declares none: they are read from the store's view of the served version at query time.
+/// A metric relation (<c>metrics.&lt;model&gt;</c>) is a table too, without <see cref="Dataset"/> (see <see cref="PgMetricRelation"/>).
 /// </summary>
-internal sealed record PgTable(DatasetDefinition Dataset, string Schema, uint Oid, uint Namespace, uint Owner, uint RowType,
+internal sealed record PgTable(string Name, string Schema, uint Oid, uint Namespace, uint Owner, uint RowType,
     IReadOnlyList<PgColumn>? Columns, PgKey? Key)
 {
-    public string Name => Dataset.Name;
+    /// <summary>The dataset it shows; null for a metric relation.</summary>
+    public DatasetDefinition? Dataset { get; init; }
+
+    /// <summary>Its owner's name, null for the built-in owner.</summary>
+    public string? OwnerName { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>A metric relation: not on the search path, named <c>metrics.&lt;model&gt;</c>.</summary>
+    public bool IsMetric => Dataset is null;
 }
 
 /// <summary>A schema: a domain, or one of public, pg_catalog, information_schema.</summary>
@@ -30,6 +41,9 @@ internal sealed class PgCatalogModel
 {
     public const string PublicSchema = "public", PgCatalogSchema = "pg_catalog", InformationSchema = "information_schema";
 
+    /// <summary>The schema of metric relations (<see cref="SqlMetricTranslator.Schema"/>), not on the search path.</summary>
+    public const string MetricsSchema = SqlMetricTranslator.Schema;
+
     /// <summary>The owner named in pg_roles for built-in objects and datasets without an owner.</summary>
     public const string BootstrapOwner = "ladle";
 
@@ -38,17 +52,22 @@ internal sealed class PgCatalogModel
     public PgCatalogModel(ProjectDefinition project)
     {
         Project = project;
-        var schemas = project.Datasets.Select(SchemaOf).Distinct(StringComparer.Ordinal).ToList();
-        var owners = project.Datasets.Select(d => d.Owner).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var schemas = project.Datasets.Select(SchemaOf).Append(MetricsSchema).Distinct(StringComparer.Ordinal).ToList();
+        var models = project.Semantic.Models;
+        var owners = project.Datasets.Select(d => d.Owner).Concat(models.Select(m => m.Owner)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         _oids = new PgOids(project.Datasets.SelectMany(d => new[]
             {
                 PgOids.Table(d.Name), PgOids.Index(d.Name), PgOids.Constraint(d.Name), PgOids.RowType(d.Name),
             })
+            .Concat(models.SelectMany(m => new[] { PgOids.Table(MetricsSchema + "." + m.Name), PgOids.RowType(MetricsSchema + "." + m.Name) }))
             .Concat(schemas.Select(PgOids.Namespace))
             .Concat(owners.Select(PgOids.Role))
             .Append(PgOids.Database));
         DatabaseOid = _oids[PgOids.Database];
         Tables = project.Datasets.Select(Table).ToList();
+        MetricRelations = models.Select(m => new PgMetricRelation(project.Semantic, m,
+            _oids[PgOids.Table(MetricsSchema + "." + m.Name)], _oids[PgOids.Namespace(MetricsSchema)],
+            m.Owner is { } o ? _oids[PgOids.Role(o)] : PgOids.BootstrapRole, _oids[PgOids.RowType(MetricsSchema + "." + m.Name)])).ToList();
     }
 
     public ProjectDefinition Project { get; }
@@ -58,9 +77,20 @@ internal sealed class PgCatalogModel
     /// <summary>Every dataset's table, in the project's order.</summary>
     public IReadOnlyList<PgTable> Tables { get; }
 
-    /// <summary>The tables <paramref name="principal"/> may see: exactly the datasets REST lists for it.</summary>
-    public IReadOnlyList<PgTable> Visible(Principal principal, IAccessPolicy policy) =>
-        Tables.Where(t => policy.CanSee(principal, t.Dataset)).ToList();
+    /// <summary>Every semantic model's metric relation, before a principal's scope.</summary>
+    public IReadOnlyList<PgMetricRelation> MetricRelations { get; }
+
+    /// <summary>
+    /// The tables <paramref name="principal"/> may see: exactly the datasets REST lists for it, then the metric
+    /// relations with at least one metric it may query (none without <paramref name="metrics"/>).
+    /// </summary>
+    public IReadOnlyList<PgTable> Visible(Principal principal, IAccessPolicy policy, MetricScope? metrics)
+    {
+        var tables = Tables.Where(t => policy.CanSee(principal, t.Dataset!)).ToList();
+        if (metrics is not null)
+            tables.AddRange(MetricRelations.Select(r => r.For(metrics)).OfType<PgTable>());
+        return tables;
+    }
 
     /// <summary>The schemas shown beside <paramref name="tables"/>: the built-in three and each domain with a visible dataset.</summary>
     public IReadOnlyList<PgNamespace> Namespaces(IReadOnlyList<PgTable> tables)
@@ -101,7 +131,10 @@ internal sealed class PgCatalogModel
             var numbers = keyNames.Select(k => columns?.FirstOrDefault(c => string.Equals(c.Name, k, StringComparison.OrdinalIgnoreCase))?.Number ?? (short)0).ToList();
             key = new PgKey(_oids[PgOids.Index(dataset.Name)], _oids[PgOids.Constraint(dataset.Name)], dataset.Name + "_pkey", numbers, keyNames);
         }
-        return new PgTable(dataset, schema, _oids[PgOids.Table(dataset.Name)], ns, owner, _oids[PgOids.RowType(dataset.Name)], columns, key);
+        return new PgTable(dataset.Name, schema, _oids[PgOids.Table(dataset.Name)], ns, owner, _oids[PgOids.RowType(dataset.Name)], columns, key)
+        {
+            Dataset = dataset, OwnerName = dataset.Owner, Description = dataset.Description,
+        };
     }
 
     /// <summary>

@@ -2,14 +2,14 @@ using Ladle.Core.Policy;
 
 namespace Ladle.Engine.SqlGateway.Catalog;
 
-/// <summary>What one principal sees of the catalog: its tables, their schemas, itself as the only role.</summary>
+/// <summary>What one principal sees of the catalog: its tables (and metric relations), their schemas, itself as the only role.</summary>
 internal sealed class PgCatalogScope
 {
-    public PgCatalogScope(PgCatalogModel model, Principal principal, IAccessPolicy policy)
+    public PgCatalogScope(PgCatalogModel model, Principal principal, IAccessPolicy policy, Core.Semantic.Planning.MetricScope? metrics)
     {
         Model = model;
         Principal = principal;
-        Tables = model.Visible(principal, policy);
+        Tables = model.Visible(principal, policy, metrics);
         Namespaces = model.Namespaces(Tables);
         RoleOid = PgCatalogModel.RoleOid(principal.Name);
     }
@@ -28,7 +28,7 @@ internal sealed class PgCatalogScope
 
     /// <summary>Roles the principal can resolve by OID: itself, the built-in owner and its datasets' owners (no others).</summary>
     public IEnumerable<(uint Oid, string Name)> KnownRoles() =>
-        Tables.Where(t => t.Dataset.Owner is not null).Select(t => (t.Owner, t.Dataset.Owner!))
+        Tables.Where(t => t.OwnerName is not null).Select(t => (t.Owner, t.OwnerName!))
             .Append((PgOids.BootstrapRole, PgCatalogModel.BootstrapOwner))
             .Append((RoleOid, Principal.Name))
             .DistinctBy(r => r.Item1);

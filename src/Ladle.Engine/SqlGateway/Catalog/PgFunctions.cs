@@ -34,6 +34,8 @@ internal sealed class PgFunctions(Func<Principal, PgCatalogScope> scopes, string
         if (schema == PgCatalogModel.InformationSchema) return name == "_pg_expandarray" ? Macro("pg_expandarray") : null;
         if (schema is not (null or PgCatalogModel.PgCatalogSchema)) return null;
         if (name.StartsWith("has_", StringComparison.Ordinal) && name.EndsWith("_privilege", StringComparison.Ordinal)) return Macro("privilege");
+        // Metric relations are not on the search path: \dt lists them only when asked for (\dt metrics.*).
+        if (name == "pg_table_is_visible") return Macro("is_visible", Hidden(scopes(principal)));
         if (Visibility.Contains(name)) return Macro("is_visible");
         if (NoDefinition.Contains(name)) return Macro("null_text");
         if (NoSize.Contains(name)) return Macro("zero_of");
@@ -99,7 +101,7 @@ internal sealed class PgFunctions(Func<Principal, PgCatalogScope> scopes, string
     private static string ByName(IEnumerable<(string Name, uint Oid)> entries) =>
         Map(entries.Select(e => (e.Name, PgSql.Number(e.Oid))), PgSql.Text, "MAP(VARCHAR, UINTEGER)");
 
-    private static string TableDescriptions(PgCatalogScope scope) => ByOid(scope.Tables.Select(t => (t.Oid, t.Dataset.Description)));
+    private static string TableDescriptions(PgCatalogScope scope) => ByOid(scope.Tables.Select(t => (t.Oid, t.Description)));
 
     private static string ColumnDescriptions(PgCatalogScope scope) => Map(
         scope.Tables.SelectMany(t => (t.Columns ?? []).Where(c => c.Description is not null).Select(c => ($"{t.Oid}:{c.Number}", PgSql.Text(c.Description)))),
@@ -117,20 +119,24 @@ internal sealed class PgFunctions(Func<Principal, PgCatalogScope> scopes, string
     private static string ConstraintDefinitions(PgCatalogScope scope) =>
         ByOid(scope.Tables.Where(t => t.Key is not null).Select(t => (t.Key!.ConstraintOid, (string?)PgScopedRelations.ConstraintDefinition(t))));
 
+    // A metric relation prints qualified, as PostgreSQL prints a relation off the search path.
     private static string RelationNames(PgCatalogScope scope) => ByOid(scope.Tables.SelectMany(t => t.Key is { } k
         ? new[] { (t.Oid, (string?)PgScopedRelations.QuoteIdent(t.Name)), (k.IndexOid, PgScopedRelations.QuoteIdent(k.Name)) }
-        : [(t.Oid, PgScopedRelations.QuoteIdent(t.Name))]));
+        : [(t.Oid, t.IsMetric ? $"{t.Schema}.{PgScopedRelations.QuoteIdent(t.Name)}" : PgScopedRelations.QuoteIdent(t.Name))]));
 
-    // What 'name'::regclass accepts: the name as written (quoted or not, any case) and qualified by its schema.
-    private static string RelationOids(PgCatalogScope scope) => ByName(scope.Tables.SelectMany(t => new[]
-    {
-        (t.Name, t.Oid), (t.Name.ToLowerInvariant(), t.Oid), ($"{t.Schema}.{t.Name}", t.Oid), ($"{t.Schema}.{t.Name}".ToLowerInvariant(), t.Oid),
-    }));
+    // What 'name'::regclass accepts: the name as written (quoted or not, any case) and qualified by its schema; a
+    // metric relation only qualified. Datasets come first, so an unqualified name is the dataset's.
+    private static string RelationOids(PgCatalogScope scope) => ByName(scope.Tables.SelectMany(t => t.IsMetric
+        ? new[] { ($"{t.Schema}.{t.Name}", t.Oid), ($"{t.Schema}.{t.Name}".ToLowerInvariant(), t.Oid) }
+        : [(t.Name, t.Oid), (t.Name.ToLowerInvariant(), t.Oid), ($"{t.Schema}.{t.Name}", t.Oid), ($"{t.Schema}.{t.Name}".ToLowerInvariant(), t.Oid)]));
+
+    private static string Hidden(PgCatalogScope scope) =>
+        $"CAST({PgSql.List(scope.Tables.Where(t => t.IsMetric).Select(t => PgSql.Number(t.Oid)))} AS BIGINT[])";
 
     private static string NamespaceNames(PgCatalogScope scope) => ByOid(scope.Namespaces.Select(n => (n.Oid, (string?)n.Name)));
 
     private static string NamespaceOids(PgCatalogScope scope) => ByName(scope.Namespaces.Select(n => (n.Name, n.Oid)));
 
     private static string SearchPath(PgCatalogScope scope) =>
-        PgSql.List(scope.Namespaces.Where(n => n.Name is not (PgCatalogModel.PgCatalogSchema or PgCatalogModel.InformationSchema)).Select(n => PgSql.Text(n.Name)));
+        PgSql.List(scope.Namespaces.Where(n => n.Name is not (PgCatalogModel.PgCatalogSchema or PgCatalogModel.InformationSchema or PgCatalogModel.MetricsSchema)).Select(n => PgSql.Text(n.Name)));
 }

@@ -39,6 +39,7 @@ internal static class PgMacros
         yield return Macro("shobj_description(o, catalog, m)", "CASE WHEN catalog IN ('pg_database', 'pg_catalog.pg_database') THEN m[CAST(o AS BIGINT)] END");
         yield return Macro("pg_get_userbyid(o, m)", "CASE WHEN o IS NOT NULL THEN coalesce(m[CAST(o AS BIGINT)], 'unknown (OID=' || CAST(o AS VARCHAR) || ')') END");
         yield return Macro("is_visible(o)", "CASE WHEN o IS NOT NULL THEN true END");
+        yield return Macro("is_visible(o, hidden)", "CASE WHEN o IS NOT NULL THEN NOT list_contains(hidden, CAST(o AS BIGINT)) END");
         yield return Macro("get_expr(e, r)", "CAST(NULL AS VARCHAR)");
         yield return Macro("get_expr(e, r, pretty)", "CAST(NULL AS VARCHAR)");
         yield return Macro("get_definition(o, m)", "m[CAST(o AS BIGINT)]");

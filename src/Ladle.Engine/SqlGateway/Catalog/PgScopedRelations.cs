@@ -132,7 +132,7 @@ internal sealed class PgScopedRelations(PgCatalogScope scope)
         var rows = new List<IReadOnlyDictionary<string, string>>();
         foreach (var t in scope.Tables)
         {
-            if (t.Dataset.Description is { } d)
+            if (t.Description is { } d)
                 rows.Add(Row(("objoid", Oid(t.Oid)), ("classoid", Oid(PgOids.PgClassRelation)), ("objsubid", "0"), ("description", PgSql.Text(d))));
             foreach (var c in t.Columns ?? [])
                 if (c.Description is { } cd)
@@ -158,7 +158,7 @@ internal sealed class PgScopedRelations(PgCatalogScope scope)
         ("usename", PgSql.Text(scope.Principal.Name)), ("usesysid", Oid(scope.RoleOid)), ("passwd", "'********'"))]);
 
     private string Tables() => PgSql.Rows("pg_catalog.pg_tables", scope.Tables.Select(t => (IReadOnlyDictionary<string, string>)Row(
-        ("schemaname", PgSql.Text(t.Schema)), ("tablename", PgSql.Text(t.Name)), ("tableowner", PgSql.Text(t.Dataset.Owner ?? PgCatalogModel.BootstrapOwner)),
+        ("schemaname", PgSql.Text(t.Schema)), ("tablename", PgSql.Text(t.Name)), ("tableowner", PgSql.Text(t.OwnerName ?? PgCatalogModel.BootstrapOwner)),
         ("hasindexes", PgSql.Bool(t.Key is not null)))).ToList());
 
     private string IndexViews() => PgSql.Rows("pg_catalog.pg_indexes", scope.Tables.Where(t => t.Key is not null).Select(t => (IReadOnlyDictionary<string, string>)Row(
