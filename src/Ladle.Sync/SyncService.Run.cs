@@ -175,8 +175,10 @@ public sealed partial class SyncService
                 }
                 catch (Exception e) when (e is TransientDeliveryException or SyncDestinationException)
                 {
-                    // Never answered: the rows are owed again (not rejected; the destination never judged them).
-                    await state.ReturnSyncRowsAsync(sync.Name, keys, CancellationToken.None);
+                    // Never answered: the rows are owed again (not rejected; the destination never judged them). A request
+                    // that timed out may still have landed: where the destination can say what it holds, the rows stay in
+                    // flight so the next run looks them up before sending (an insert is not made twice, nor refused as a conflict).
+                    if (!destination.CanLookUp) await state.ReturnSyncRowsAsync(sync.Name, keys, CancellationToken.None);
                     return run with { Status = "failed", Sent = run.Sent - rows.Length, Error = e.Message };
                 }
                 var refused = rejected.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);

@@ -21,8 +21,13 @@ public sealed class SyncDestinations(HttpClient http, Func<string, string?>? env
                 return new WebhookDestination(http, uri, secret, destination.Timeout);
             case SyncDestinationKind.Postgres:
                 return new PostgresDestination(Variable(sync, "connection_env", destination.ConnectionEnv!), destination.Table!, sync);
+            case SyncDestinationKind.Hubspot:
+                var baseUrl = destination.UrlEnv is { } urlEnv ? Variable(sync, "url_env", urlEnv) : HubSpotDestination.DefaultBaseUrl;
+                if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var api) || api.Scheme is not ("http" or "https"))
+                    throw new SyncDestinationException($"the environment variable {destination.UrlEnv} (url_env of sync '{sync.Name}', {sync.File}) does not hold an http(s) URL such as {HubSpotDestination.DefaultBaseUrl}");
+                return new HubSpotDestination(http, api, Variable(sync, "token_env", destination.TokenEnv!), sync);
             default:
-                throw new SyncDestinationException($"sync '{sync.Name}' ({sync.File}): the {destination.Kind.ToString().ToLowerInvariant()} destination is not built yet; use webhook or postgres");
+                throw new SyncDestinationException($"sync '{sync.Name}' ({sync.File}): the {destination.Kind.ToString().ToLowerInvariant()} destination is not built yet; use webhook, postgres or hubspot");
         }
     }
 
