@@ -52,6 +52,29 @@ public sealed record FeatureDefinition
     public required LadleType Type { get; init; }
     public string? Description { get; init; }
     public required SourceLocation Location { get; init; }
+
+    /// <summary>
+    /// Null: a row feature (the winning row's value). Otherwise a windowed aggregate of <see cref="Column"/> or
+    /// <see cref="Sql"/> (for count, possibly neither: rows) over the entity's rows known at t with event in (t − window, t].
+    /// </summary>
+    public FeatureAggregate? Aggregate { get; init; }
+}
+
+/// <summary>The aggregate functions a windowed feature may use.</summary>
+public enum AggregateFunction : byte
+{
+    Count,
+    Sum,
+    Min,
+    Max,
+    Avg,
+}
+
+/// <summary>A windowed aggregate: <see cref="Function"/> over the trailing <see cref="Window"/> ending at each row's time.</summary>
+public sealed record FeatureAggregate(AggregateFunction Function, TimeSpan Window)
+{
+    /// <summary>The function as YAML and SQL spell it.</summary>
+    public string FunctionName => Function.ToString().ToLowerInvariant();
 }
 
 /// <summary>A named list of features one model uses, possibly from several views.</summary>

@@ -51,7 +51,11 @@ public static class PointInTime
         {
             var feature = input.Features[i];
             // A column is served as the principal reads it (a masked one as its mask); an expression is cast to its declared type.
-            var value = feature.Column is { } column ? Dialect.Quote(column) : Dialect.Cast($"({feature.Sql})", feature.Type);
+            // A windowed feature's row carries the aggregate's input (a count of rows counts 1s; a count needs no cast).
+            var value = feature.Column is { } column ? Dialect.Quote(column)
+                : feature.Sql is null ? "1"
+                : feature.Aggregate?.Function == AggregateFunction.Count ? $"({feature.Sql})"
+                : Dialect.Cast($"({feature.Sql})", feature.Type);
             text.Append(", ").Append(value).Append(" AS ladle_f").Append(Num(i));
         }
         text.Append(" FROM (").Append(input.Source).Append(") AS ladle_src WHERE ").Append(eventTime).Append(" IS NOT NULL");
@@ -81,29 +85,103 @@ public static class PointInTime
     }
 
     /// <summary>
-    /// The winning row of each view for every entity row of <paramref name="entities"/> (a relation with
-    /// <see cref="RowColumn"/>, <see cref="EntityTime"/> and every view's entity columns), one CTE per view named
-    /// <c>ladle_v{i}</c> with columns ladle_row, ladle_event, ladle_live (within TTL) and ladle_f{j}.
+    /// The answer of every view for every entity row of <paramref name="entities"/> (a relation with
+    /// <see cref="RowColumn"/>, <see cref="EntityTime"/> and every view's entity columns): a CTE <c>ladle_q</c> of the
+    /// entity rows with their time <c>ladle_t</c> and each view's key <c>ladle_q{v}_k{i}</c>, and per view
+    /// <c>ladle_p{v}</c>, its winner timeline (below), and, when it has windowed features, <c>ladle_w{v}</c>, their
+    /// aggregates per entity row. <see cref="Joins"/> joins them to <c>ladle_q</c>.
+    /// <para>
+    /// Row features are answered by DuckDB's ASOF JOIN, which takes, per key, the one row with the greatest time ≤ t.
+    /// It cannot take the rule as it is: the latest event ≤ t may not be known yet at t (created after t) and an older
+    /// one must answer, and several rows may share an event time (ASOF picks any). So the ASOF runs over each key's
+    /// winner timeline instead: the winner only changes when a row becomes known, at its known time
+    /// max(event, created); a row is on the timeline when it outranks every row known no later than it
+    /// (<c>row_number</c> over the definition's order, then a running minimum over known time), so the timeline
+    /// holds at most one row per key and known time, and the winner at t is exactly the timeline's row with the
+    /// greatest known time ≤ t — an ASOF with no ties.
+    /// </para>
     /// </summary>
     public static string WinnersCte(IReadOnlyList<ViewInput> views, string entities)
     {
-        var text = new StringBuilder("WITH ladle_e AS (SELECT * FROM ").Append(entities).Append(')');
+        var text = new StringBuilder("WITH ladle_e AS (SELECT * FROM ").Append(entities).Append("), ladle_q AS (SELECT ladle_e.*, ")
+            .Append(Instant("ladle_e." + Dialect.Quote(EntityTime))).Append(" AS ladle_t");
+        for (var v = 0; v < views.Count; v++)
+        {
+            var view = views[v].View;
+            for (var i = 0; i < view.Entities.Count; i++)
+                text.Append(", TRY_CAST(ladle_e.").Append(Dialect.Quote(view.Entities[i])).Append(" AS ").Append(Dialect.TypeName(KeyType(view, i)))
+                    .Append(") AS ladle_q").Append(Num(v)).Append("_k").Append(Num(i));
+        }
+        text.Append(" FROM ladle_e)");
         for (var v = 0; v < views.Count; v++)
         {
             var input = views[v];
             var view = input.View;
-            text.Append(", ladle_v").Append(Num(v)).Append(" AS (SELECT e.ladle_row, f.ladle_event, ");
-            text.Append(view.Ttl is { } ttl ? $"f.ladle_event >= e.ladle_t - {Interval(ttl)}" : "TRUE").Append(" AS ladle_live");
-            for (var i = 0; i < input.Features.Count; i++) text.Append(", f.ladle_f").Append(Num(i));
-            text.Append(" FROM (SELECT ").Append(RowColumn).Append(" AS ladle_row, ").Append(Instant(Dialect.Quote(EntityTime))).Append(" AS ladle_t");
-            for (var i = 0; i < view.Entities.Count; i++)
-                text.Append(", TRY_CAST(").Append(Dialect.Quote(view.Entities[i])).Append(" AS ").Append(Dialect.TypeName(KeyType(view, i))).Append(") AS ladle_k").Append(Num(i));
-            text.Append(" FROM ladle_e) AS e JOIN (").Append(FeatureRows(input)).Append(") AS f ON ");
-            for (var i = 0; i < view.Entities.Count; i++) text.Append("e.ladle_k").Append(Num(i)).Append(" = f.ladle_k").Append(Num(i)).Append(" AND ");
-            text.Append("f.ladle_event <= e.ladle_t AND f.ladle_created <= e.ladle_t");
-            text.Append(" QUALIFY row_number() OVER (PARTITION BY e.ladle_row ORDER BY ").Append(Order(view, "f")).Append(") = 1)");
+            var n = Num(v);
+            var keys = string.Join(", ", Enumerable.Range(0, view.Entities.Count).Select(i => "ladle_k" + Num(i)));
+            text.Append(", ladle_r").Append(n).Append(" AS (SELECT *, greatest(ladle_event, ladle_created) AS ladle_known FROM (").Append(FeatureRows(input)).Append("))");
+            if (input.Features.Any(f => f.Aggregate is null))
+            {
+                text.Append(", ladle_p").Append(n).Append(" AS (SELECT * FROM (SELECT *, min(ladle_rank) OVER (PARTITION BY ").Append(keys)
+                    .Append(" ORDER BY ladle_known RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ladle_best FROM (SELECT *, row_number() OVER (PARTITION BY ")
+                    .Append(keys).Append(" ORDER BY ").Append(Order(view, "ladle_r" + n)).Append(") AS ladle_rank FROM ladle_r").Append(n)
+                    .Append(")) WHERE ladle_rank = ladle_best)");
+            }
+            var windowed = input.Features.Select((f, i) => (Feature: f, Index: i)).Where(x => x.Feature.Aggregate is not null).ToList();
+            if (windowed.Count == 0) continue;
+            // Rows known at t (max(event, created) ≤ t) with event in (t − window, t]; one join for the longest window,
+            // each aggregate filtered to its own.
+            var longest = windowed.Max(x => x.Feature.Aggregate!.Window);
+            text.Append(", ladle_w").Append(n).Append(" AS (SELECT q.ladle_row");
+            foreach (var (feature, i) in windowed)
+            {
+                var inWindow = $"f.ladle_event > q.ladle_t - {Interval(feature.Aggregate!.Window)}";
+                var value = $"{feature.Aggregate.FunctionName}(f.ladle_f{Num(i)}) FILTER (WHERE {inWindow})";
+                text.Append(", ").Append(Dialect.Cast(value, feature.Type)).Append(" AS ladle_a").Append(Num(i));
+                text.Append(", max(f.ladle_event) FILTER (WHERE ").Append(inWindow).Append(") AS ladle_n").Append(Num(i));
+            }
+            text.Append(" FROM ladle_q AS q JOIN ladle_r").Append(n).Append(" AS f ON ");
+            for (var i = 0; i < view.Entities.Count; i++) text.Append("q.ladle_q").Append(n).Append("_k").Append(Num(i)).Append(" = f.ladle_k").Append(Num(i)).Append(" AND ");
+            text.Append("f.ladle_known <= q.ladle_t AND f.ladle_event > q.ladle_t - ").Append(Interval(longest)).Append(" GROUP BY q.ladle_row)");
         }
         return text.ToString();
+    }
+
+    /// <summary>The FROM of a point-in-time answer: <c>ladle_q</c>, each view's timeline ASOF-joined as <c>ladle_p{v}</c>, its windows left-joined as <c>ladle_w{v}</c>.</summary>
+    public static string Joins(IReadOnlyList<ViewInput> views)
+    {
+        var text = new StringBuilder(" FROM ladle_q");
+        for (var v = 0; v < views.Count; v++)
+        {
+            var view = views[v].View;
+            var n = Num(v);
+            if (views[v].Features.Any(f => f.Aggregate is null))
+            {
+                text.Append(" ASOF LEFT JOIN ladle_p").Append(n).Append(" ON ");
+                for (var i = 0; i < view.Entities.Count; i++)
+                    text.Append("ladle_q.ladle_q").Append(n).Append("_k").Append(Num(i)).Append(" = ladle_p").Append(n).Append(".ladle_k").Append(Num(i)).Append(" AND ");
+                text.Append("ladle_q.ladle_t >= ladle_p").Append(n).Append(".ladle_known");
+            }
+            if (views[v].Features.Any(f => f.Aggregate is not null))
+                text.Append(" LEFT JOIN ladle_w").Append(n).Append(" ON ladle_w").Append(n).Append(".ladle_row = ladle_q.ladle_row");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Whether view <paramref name="v"/>'s winner is within its TTL at the entity row's time (event ≥ t − TTL).</summary>
+    private static string Live(ViewInput input, int v) =>
+        input.View.Ttl is { } ttl ? $"(ladle_p{Num(v)}.ladle_event >= ladle_q.ladle_t - {Interval(ttl)})" : $"(ladle_p{Num(v)}.ladle_event IS NOT NULL)";
+
+    /// <summary>Feature <paramref name="i"/> of view <paramref name="v"/> as a training set holds it: NULL outside the TTL; a count over an empty window is 0.</summary>
+    private static string Value(ViewInput input, int v, int i)
+    {
+        var feature = input.Features[i];
+        if (feature.Aggregate is { } aggregate)
+        {
+            var value = $"ladle_w{Num(v)}.ladle_a{Num(i)}";
+            return aggregate.Function == AggregateFunction.Count ? $"COALESCE({value}, 0)" : value;
+        }
+        return $"CASE WHEN {Live(input, v)} THEN ladle_p{Num(v)}.ladle_f{Num(i)} END";
     }
 
     /// <summary>
@@ -113,34 +191,38 @@ public static class PointInTime
     public static string TrainingSet(IReadOnlyList<ViewInput> views, string entities, IReadOnlyList<string> entityColumns)
     {
         var text = new StringBuilder(WinnersCte(views, entities)).Append(" SELECT ");
-        text.Append(string.Join(", ", entityColumns.Select(c => "ladle_e." + Dialect.Quote(c))));
+        text.Append(string.Join(", ", entityColumns.Select(c => "ladle_q." + Dialect.Quote(c))));
         for (var v = 0; v < views.Count; v++)
             for (var i = 0; i < views[v].Features.Count; i++)
-                text.Append(", CASE WHEN ladle_v").Append(Num(v)).Append(".ladle_live THEN ladle_v").Append(Num(v)).Append(".ladle_f").Append(Num(i))
-                    .Append(" END AS ").Append(Dialect.Quote(views[v].Features[i].Name));
-        text.Append(" FROM ladle_e");
-        for (var v = 0; v < views.Count; v++)
-            text.Append(" LEFT JOIN ladle_v").Append(Num(v)).Append(" ON ladle_v").Append(Num(v)).Append(".ladle_row = ladle_e.ladle_row");
-        return text.Append(" ORDER BY ladle_e.ladle_row").ToString();
+                text.Append(", ").Append(Value(views[v], v, i)).Append(" AS ").Append(Dialect.Quote(views[v].Features[i].Name));
+        text.Append(Joins(views));
+        return text.Append(" ORDER BY ladle_q.ladle_row").ToString();
     }
 
     /// <summary>
     /// An online lookup answered in the store: per entity row, per view, the winner's event time (NULL: none
-    /// known), whether it is within the TTL, and its features (columns ladle_row, then per view
-    /// ladle_event{v}, ladle_live{v}, ladle_v{v}_f{i}), in entity-row order.
+    /// known) and whether it is within the TTL, then per feature its value and the event time it answers for (a
+    /// windowed feature's: the newest event in its window) (columns ladle_row, then per view ladle_event{v},
+    /// ladle_live{v}, then ladle_v{v}_f{i}, ladle_v{v}_e{i} per feature), in entity-row order.
     /// </summary>
     public static string Lookup(IReadOnlyList<ViewInput> views, string entities)
     {
-        var text = new StringBuilder(WinnersCte(views, entities)).Append(" SELECT ladle_e.ladle_row");
+        var text = new StringBuilder(WinnersCte(views, entities)).Append(" SELECT ladle_q.ladle_row");
         for (var v = 0; v < views.Count; v++)
         {
             var n = Num(v);
-            text.Append($", ladle_v{n}.ladle_event AS ladle_event{n}, ladle_v{n}.ladle_live AS ladle_live{n}");
-            for (var i = 0; i < views[v].Features.Count; i++) text.Append($", ladle_v{n}.ladle_f{Num(i)} AS ladle_v{n}_f{Num(i)}");
+            var input = views[v];
+            var rows = input.Features.Any(f => f.Aggregate is null);
+            text.Append(rows ? $", ladle_p{n}.ladle_event AS ladle_event{n}, {Live(input, v)} AS ladle_live{n}" : $", NULL::TIMESTAMP AS ladle_event{n}, FALSE AS ladle_live{n}");
+            for (var i = 0; i < input.Features.Count; i++)
+            {
+                var value = input.Features[i].Aggregate is null ? $"ladle_p{n}.ladle_f{Num(i)}" : Value(input, v, i);
+                var at = input.Features[i].Aggregate is null ? $"ladle_p{n}.ladle_event" : $"ladle_w{n}.ladle_n{Num(i)}";
+                text.Append($", {value} AS ladle_v{n}_f{Num(i)}, {at} AS ladle_v{n}_e{Num(i)}");
+            }
         }
-        text.Append(" FROM ladle_e");
-        for (var v = 0; v < views.Count; v++) text.Append($" LEFT JOIN ladle_v{Num(v)} ON ladle_v{Num(v)}.ladle_row = ladle_e.ladle_row");
-        return text.Append(" ORDER BY ladle_e.ladle_row").ToString();
+        text.Append(Joins(views));
+        return text.Append(" ORDER BY ladle_q.ladle_row").ToString();
     }
 
     /// <summary>

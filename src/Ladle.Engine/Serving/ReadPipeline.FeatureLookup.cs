@@ -38,7 +38,8 @@ public sealed partial class ReadPipeline
     private async Task<OpenedRead> OpenFeatureLookupAsync(FeatureLookupPlan plan, IReadOnlyDictionary<string, PolicyScope> scopes, CancellationToken cancellationToken)
     {
         var now = FeatureClock.GetUtcNow().UtcDateTime;
-        if (OnlineFeatures is { } online && scopes.Values.All(s => s.IsUnrestricted))
+        // A windowed feature's value now depends on every row in its window: the store computes it (the online store keeps winners).
+        if (OnlineFeatures is { } online && scopes.Values.All(s => s.IsUnrestricted) && plan.Features.All(f => f.Feature.Aggregate is null))
             return await LookupOnlineAsync(online, plan, now, cancellationToken);
         return await LookupInStoreAsync(plan, scopes, now, cancellationToken);
     }
@@ -88,12 +89,19 @@ public sealed partial class ReadPipeline
                             for (var i = 0; i < input.Features.Count; i++)
                             {
                                 var index = plan.Features.Select((f, x) => (f, x)).First(x => x.f.View == input.View && x.f.Feature == input.Features[i]).x;
-                                var value = batch.Columns[column + 2 + i].GetValue(r);
+                                var value = batch.Columns[column + 2 + 2 * i].GetValue(r);
+                                if (input.Features[i].Aggregate is not null)
+                                {
+                                    // A window: its newest event; an empty window is not found (a count there is 0, present).
+                                    var newest = batch.Columns[column + 3 + 2 * i].GetValue(r) as DateTime?;
+                                    answers[e][index] = new FeatureValue(value, value is not null ? FeatureStatus.Present : newest is null ? FeatureStatus.NotFound : FeatureStatus.Null, newest);
+                                    continue;
+                                }
                                 answers[e][index] = eventTime is null ? new FeatureValue(null, FeatureStatus.NotFound, null)
                                     : !live ? new FeatureValue(null, FeatureStatus.OutsideTtl, eventTime)
                                     : new FeatureValue(value, value is null ? FeatureStatus.Null : FeatureStatus.Present, eventTime);
                             }
-                            column += 2 + input.Features.Count;
+                            column += 2 + 2 * input.Features.Count;
                         }
                     }
             }

@@ -153,7 +153,7 @@ public sealed partial class ReadPipeline
                     if (scope.Masks.ContainsKey(column))
                         throw new ForbiddenException(
                             $"column '{column}' of '{dataset.Name}' keys or times feature view '{view.Name}' and is masked for principal '{principal.Name}' (PII); reading the view needs a role with 'pii: true'");
-                foreach (var feature in features.Where(f => f.View == view && f.Feature.Sql is not null))
+                foreach (var feature in features.Where(f => f.View == view && (f.Feature.Sql is not null || f.Feature.Aggregate is not null)))
                     if (feature.Feature.Reads.FirstOrDefault(scope.Masks.ContainsKey) is { } masked)
                         throw new ForbiddenException(
                             $"feature '{feature.FullName}' is computed from column '{masked}' of '{dataset.Name}', masked for principal '{principal.Name}' (PII); it needs a role with 'pii: true'");
@@ -227,8 +227,8 @@ public sealed partial class ReadPipeline
 
     private static void CheckEntityColumns(IReadOnlyList<string> columns, IReadOnlyList<FeatureView> views, IReadOnlyList<FeatureRef> features)
     {
-        if (columns.Contains(PointInTime.RowColumn, StringComparer.OrdinalIgnoreCase))
-            throw new InvalidRequestException($"entity rows may not have a column named {PointInTime.RowColumn} (Ladle's own)", "entities");
+        if (columns.FirstOrDefault(c => c.StartsWith("ladle_", StringComparison.OrdinalIgnoreCase)) is { } own)
+            throw new InvalidRequestException($"entity rows may not have a column named {own}: names starting with ladle_ are Ladle's own; rename it", "entities");
         var needed = views.SelectMany(v => v.Entities).Prepend(PointInTime.EntityTime).Distinct(StringComparer.OrdinalIgnoreCase);
         var missing = needed.Where(n => !columns.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
         if (missing.Count > 0)

@@ -36,7 +36,7 @@ public static class FeaturesApi
         string? Ttl, IReadOnlyList<FeatureInfo> Features, string? Description, string? Owner);
 
     /// <summary>One feature of a view.</summary>
-    public sealed record FeatureInfo(string Name, string Type, string? Column, string? Sql, string? Description);
+    public sealed record FeatureInfo(string Name, string Type, string? Column, string? Sql, string? Description, string? Aggregate = null, string? Window = null);
 
     /// <summary>A feature service: its features as view.feature.</summary>
     public sealed record FeatureServiceInfo(string Name, IReadOnlyList<string> Features, string? Description, string? Owner);
@@ -50,7 +50,8 @@ public static class FeaturesApi
         bool Visible(FeatureView v) => project.FindDataset(v.Dataset.Name) is { } d && pipeline.Policy.CanSee(principal, d);
         var views = project.Features.Views.Where(Visible).Select(v => new FeatureViewInfo(v.Name, v.Dataset.Name, v.Entities, v.EventTimestamp, v.CreatedTimestamp,
             v.Ttl is { } ttl ? Core.Loading.Durations.Format(ttl) : null,
-            v.Features.Select(f => new FeatureInfo(f.Name, f.Type.Name(), f.Column, f.Sql, f.Description)).ToList(), v.Description, v.Owner)).ToList();
+            v.Features.Select(f => new FeatureInfo(f.Name, f.Type.Name(), f.Column, f.Sql, f.Description,
+                f.Aggregate?.FunctionName, f.Aggregate is { } a ? Core.Loading.Durations.Format(a.Window) : null)).ToList(), v.Description, v.Owner)).ToList();
         var services = project.Features.Services.Where(s => s.Features.All(f => Visible(f.View)))
             .Select(s => new FeatureServiceInfo(s.Name, s.Features.Select(f => f.FullName).ToList(), s.Description, s.Owner)).ToList();
         return TypedResults.Ok(new FeatureCatalog(views, services));

@@ -89,6 +89,57 @@ internal sealed class FeatureReference
     public Reading? Live(long? warehouse, DateTime at) =>
         Winner(warehouse, at, useCreated: true) is { } w && w.Event >= at - Ttl ? w : null;
 
+    /// <summary>
+    /// A windowed aggregate at <paramref name="at"/>: over the warehouse's readings known then (event and created time
+    /// ≤ at) whose event is in (at − window, at], every duplicate counted; nulls skipped as SQL skips them. Count over
+    /// an empty window is 0, the others null. Also the newest event in the window.
+    /// </summary>
+    public (double? Value, DateTime? Newest) Window(long? warehouse, DateTime at, TimeSpan window, string function, Func<Reading, double?> value)
+    {
+        var values = new List<double>();
+        long rows = 0;
+        DateTime? newest = null;
+        foreach (var r in Readings)
+        {
+            if (warehouse is null || r.Warehouse != warehouse || r.Event is not { } e) continue;
+            if (e > at || (r.Created ?? e) > at || e <= at - window) continue;
+            rows++;
+            if (newest is null || e > newest) newest = e;
+            if (value(r) is { } v) values.Add(v);
+        }
+        double? answer = function switch
+        {
+            "count_rows" => rows,
+            "count" => values.Count,
+            "sum" => values.Count == 0 ? null : values.Sum(),
+            "avg" => values.Count == 0 ? null : values.Average(),
+            "min" => values.Count == 0 ? null : values.Min(),
+            "max" => values.Count == 0 ? null : values.Max(),
+            _ => throw new ArgumentException(function, nameof(function)),
+        };
+        return (answer, newest);
+    }
+
+    /// <summary>The windowed features of view climate_windows, as the YAML below defines them, by the brute force.</summary>
+    public IEnumerable<(string Name, double? Value, DateTime? Newest)> Windows(long? warehouse, DateTime at)
+    {
+        (string Name, TimeSpan Window, string Function, Func<Reading, double?> Value)[] features =
+        [
+            ("humidity_avg_3h", TimeSpan.FromHours(3), "avg", r => r.Humidity),
+            ("readings_3h", TimeSpan.FromHours(3), "count_rows", _ => 1),
+            ("temp_count_1h", TimeSpan.FromHours(1), "count", r => r.Temperature),
+            ("temp_max_1h", TimeSpan.FromHours(1), "max", r => r.Temperature),
+            ("temp_min_24h", TimeSpan.FromHours(24), "min", r => r.Temperature),
+            ("temp_sum_45m", TimeSpan.FromMinutes(45), "sum", r => r.Temperature),
+            ("humidity_pct_avg_2h", TimeSpan.FromHours(2), "avg", r => r.Humidity * 100),
+        ];
+        foreach (var (name, window, function, value) in features)
+        {
+            var (answer, newest) = Window(warehouse, at, window, function, value);
+            yield return (name, answer, newest);
+        }
+    }
+
     public static string Time(DateTime? t) => t?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "";
     public static string Iso(DateTime t) => t.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
     private static string Number(double? d) => d?.ToString("R", CultureInfo.InvariantCulture) ?? "";
@@ -126,8 +177,27 @@ internal sealed class FeatureReference
             event_timestamp: read_at
             features:
               - { name: temp_any, column: temperature }
+          - name: climate_windows
+            dataset: readings
+            entities: [warehouse_id]
+            event_timestamp: read_at
+            created_timestamp: loaded_at
+            ttl: 6h
+            features:
+              - { name: humidity_avg_3h, aggregate: avg, column: humidity, window: 3h }
+              - { name: readings_3h, aggregate: count, window: 3h }
+              - { name: temp_count_1h, aggregate: count, column: temperature, window: 1h }
+              - { name: temp_max_1h, aggregate: max, column: temperature, window: 1h }
+              - { name: temp_min_24h, aggregate: min, column: temperature, window: 24h }
+              - { name: temp_sum_45m, aggregate: sum, column: temperature, window: 45m }
+              - { name: humidity_pct_avg_2h, aggregate: mean, sql: "humidity * 100", type: double, window: 2h }
+              - { name: temp_now, column: temperature }
         feature_services:
           - name: training
             features: [climate.temperature, climate.humidity_pct, climate_raw.temp_any]
+          - name: windowed
+            features: [climate_windows.*]
+          - name: everything
+            features: [climate.temperature, climate.humidity_pct, climate_raw.temp_any, climate_windows.*]
         """;
 }

@@ -22,7 +22,7 @@ public sealed class PointInTimeReferenceTests(ITestOutputHelper output)
         var reference = new FeatureReference(seed, readings: 4000, entities: 3000);
         await using var server = await StartAsync(reference, new FakeTimeProvider(FeatureReference.Base.AddDays(2)));
 
-        var rows = await TrainingSetAsync(server, reference.Entities.Select(e => (e.Warehouse, e.At, (int?)e.Label)).ToList());
+        var rows = await TrainingSetAsync(server, reference.Entities.Select(e => (e.Warehouse, e.At, (int?)e.Label)).ToList(), "everything");
 
         Assert.Equal(reference.Entities.Count, rows.Count);
         for (var i = 0; i < rows.Count; i++)
@@ -35,6 +35,44 @@ public sealed class PointInTimeReferenceTests(ITestOutputHelper output)
             AssertNumber(live?.Temperature, row.GetProperty("temperature"), why + " temperature");
             AssertNumber(live?.Humidity * 100, row.GetProperty("humidity_pct"), why + " humidity_pct");
             AssertNumber(reference.Winner(entity.Warehouse, entity.At, useCreated: false)?.Temperature, row.GetProperty("temp_any"), why + " temp_any");
+            AssertNumber(live?.Temperature, row.GetProperty("temp_now"), why + " temp_now");
+            foreach (var (name, value, _) in reference.Windows(entity.Warehouse, entity.At))
+                AssertNumber(value, row.GetProperty(name), why + " " + name);
+        }
+    }
+
+    [Fact]
+    public async Task Windowed_features_online_equal_the_window_ending_now()
+    {
+        var seed = Environment.GetEnvironmentVariable("LADLE_TEST_SEED") is { } s ? int.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : Random.Shared.Next();
+        output.WriteLine($"seed {seed} (rerun with LADLE_TEST_SEED={seed})");
+        var reference = new FeatureReference(seed, readings: 3000, entities: 10);
+        // Now inside the readings' days: some rows in the windows are not known yet (created later), and become known as the clock moves.
+        var clock = new FakeTimeProvider(FeatureReference.Base.AddDays(2).AddHours(3).AddMinutes(7));
+        await using var server = await StartAsync(reference, clock);
+        var warehouses = Enumerable.Range(0, 22).Select(w => (long)w).ToList();
+
+        foreach (var step in new[] { TimeSpan.Zero, TimeSpan.FromMinutes(53), TimeSpan.FromHours(2), TimeSpan.FromDays(2) })
+        {
+            clock.Advance(step);
+            var now = clock.GetUtcNow().UtcDateTime;
+            var online = await OnlineAsync(server, warehouses, "windowed");
+            var offline = await TrainingSetAsync(server, warehouses.Select(w => ((long?)w, now, (int?)null)).ToList(), "windowed");
+            for (var i = 0; i < warehouses.Count; i++)
+            {
+                var why = $"seed {seed}, warehouse {warehouses[i]} at {FeatureReference.Iso(now)}";
+                var features = online[i].GetProperty("features");
+                foreach (var (name, value, newest) in reference.Windows(warehouses[i], now))
+                {
+                    var answer = features.GetProperty(name);
+                    AssertNumber(value, answer.GetProperty("value"), why + " online " + name);
+                    AssertNumber(value, offline[i].GetProperty(name), why + " offline at now " + name);
+                    var status = value is not null ? "present" : newest is null ? "not_found" : "null";
+                    Assert.True(status == answer.GetProperty("status").GetString(), $"{why} {name}: expected {status}, got {answer}");
+                    if (newest is null) Assert.Equal(JsonValueKind.Null, answer.GetProperty("event_timestamp").ValueKind);
+                    else Assert.Equal(newest, answer.GetProperty("event_timestamp").GetDateTime().ToUniversalTime());
+                }
+            }
         }
     }
 
@@ -85,11 +123,11 @@ public sealed class PointInTimeReferenceTests(ITestOutputHelper output)
             LoopbackServer.File(root, "features/climate.yaml", FeatureReference.FeaturesYaml);
         }, clock: clock);
 
-    internal static async Task<List<JsonElement>> TrainingSetAsync(LoopbackServer server, List<(long? Warehouse, DateTime At, int? Label)> entities)
+    internal static async Task<List<JsonElement>> TrainingSetAsync(LoopbackServer server, List<(long? Warehouse, DateTime At, int? Label)> entities, string service = "training")
     {
         var body = new
         {
-            feature_service = "training",
+            feature_service = service,
             format = "ndjson",
             entities = entities.Select(e => new Dictionary<string, object?>
             {
@@ -102,9 +140,9 @@ public sealed class PointInTimeReferenceTests(ITestOutputHelper output)
         return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
     }
 
-    internal static async Task<List<JsonElement>> OnlineAsync(LoopbackServer server, List<long> warehouses)
+    internal static async Task<List<JsonElement>> OnlineAsync(LoopbackServer server, List<long> warehouses, string service = "training")
     {
-        using var response = await server.Http.PostAsJsonAsync("/api/v1/features/online", new { feature_service = "training", entities = new { warehouse_id = warehouses } });
+        using var response = await server.Http.PostAsJsonAsync("/api/v1/features/online", new { feature_service = service, entities = new { warehouse_id = warehouses } });
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, text);
         return JsonDocument.Parse(text).RootElement.GetProperty("entities").EnumerateArray().Select(e => e.Clone()).ToList();

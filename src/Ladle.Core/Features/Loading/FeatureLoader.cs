@@ -16,7 +16,7 @@ internal static class FeatureLoader
 
     private static readonly string[] FileKeys = ["feature_views", "feature_services"];
     private static readonly string[] ViewKeys = ["name", "dataset", "description", "owner", "entities", "event_timestamp", "created_timestamp", "ttl", "features"];
-    private static readonly string[] FeatureKeys = ["name", "column", "sql", "type", "description"];
+    private static readonly string[] FeatureKeys = ["name", "column", "sql", "type", "description", "aggregate", "window"];
     private static readonly string[] ServiceKeys = ["name", "description", "owner", "features"];
 
     /// <summary>Reads every feature view and service; problems go to <paramref name="diagnostics"/>.</summary>
@@ -201,6 +201,9 @@ internal static class FeatureLoader
             if (LadleTypes.TryParse(typeText, out var t)) type = t;
             else diagnostics.Add(map.At(map.Node("type")!), $"unknown type '{typeText}'", $"use one of: {LadleTypes.Allowed}");
         }
+        var aggregate = ReadAggregate(map, name, view, diagnostics, out var aggregateFailed);
+        if (aggregateFailed) return null;
+        if (aggregate is not null) return ReadAggregateFeature(map, name, view, dataset, aggregate, column, sql, type, typeText, diagnostics);
         if ((column is null) == (sql is null))
         {
             diagnostics.Add(map.Location, $"feature '{name}' of {view} needs exactly one of 'column' and 'sql'", "write 'column: <a column>' to serve it as it is, or 'sql: <expression>' with 'type:'");
@@ -229,20 +232,129 @@ internal static class FeatureLoader
                 diagnostics.Add(map.Location, $"feature '{name}' of {view} is an expression without 'type'", $"add 'type:' ({LadleTypes.Allowed}): the answer is cast to it");
             return null;
         }
-        var (reads, problems) = SqlSnippet.Check(sql!, dataset.Columns.Select(c => c.Name).ToList());
+        if (CheckSql(map, sql!, name, view, dataset, diagnostics) is not { } reads) return null;
+        return new FeatureDefinition
+        {
+            Name = name, Sql = sql, Reads = reads, Type = type.Value, Description = map.String("description"), Location = map.Location,
+        };
+    }
+
+    /// <summary>The columns an expression reads, or null when it is not one expression over the dataset's columns (said where).</summary>
+    private static IReadOnlyList<string>? CheckSql(YamlMap map, string sql, string name, string view, DatasetDefinition dataset, DiagnosticBag diagnostics)
+    {
+        var (reads, problems) = SqlSnippet.Check(sql, dataset.Columns.Select(c => c.Name).ToList());
         var sqlNode = (YamlScalarNode)map.Node("sql")!;
         var quoted = sqlNode.Style is YamlDotNet.Core.ScalarStyle.DoubleQuoted or YamlDotNet.Core.ScalarStyle.SingleQuoted ? 1 : 0;
         foreach (var problem in problems)
         {
             // Where in the line the problem is, for a one-line expression; the start of the value otherwise.
             var at = map.At(sqlNode);
-            if (!sql!.Contains('\n', StringComparison.Ordinal)) at = at with { Column = at.Column + quoted + problem.Offset };
+            if (!sql.Contains('\n', StringComparison.Ordinal)) at = at with { Column = at.Column + quoted + problem.Offset };
             diagnostics.Add(at, $"'sql' of feature '{name}' of {view}: {problem.Message}", "write one expression over the dataset's columns, e.g. humidity * 100");
         }
-        if (problems.Count > 0) return null;
+        return problems.Count > 0 ? null : reads;
+    }
+
+    /// <summary>'aggregate' and 'window' of a feature: both or neither; null when neither (a row feature).</summary>
+    private static FeatureAggregate? ReadAggregate(YamlMap map, string? name, string view, DiagnosticBag diagnostics, out bool failed)
+    {
+        failed = false;
+        var function = map.String("aggregate");
+        var windowText = map.String("window");
+        if (function is null && windowText is null) return null;
+        var what = $"feature '{name}' of {view}";
+        AggregateFunction? parsed = function?.Trim().ToLowerInvariant() switch
+        {
+            null => null,
+            "count" => AggregateFunction.Count,
+            "sum" => AggregateFunction.Sum,
+            "min" => AggregateFunction.Min,
+            "max" => AggregateFunction.Max,
+            "avg" or "mean" => AggregateFunction.Avg,
+            _ => null,
+        };
+        if (function is null)
+            diagnostics.Add(map.At(map.Node("window")!), $"{what} has a 'window' but no 'aggregate'", "add 'aggregate:' (count, sum, min, max or avg) or remove 'window'");
+        else if (parsed is null)
+            diagnostics.Add(map.At(map.Node("aggregate")!), $"'aggregate' of {what} is '{function}', not an aggregate function", "use count, sum, min, max or avg (mean)");
+        TimeSpan window = default;
+        if (windowText is null)
+        {
+            if (function is not null)
+                diagnostics.Add(map.At(map.Node("aggregate")!), $"{what} aggregates without a 'window'", "add 'window:' (e.g. 24h): the trailing time the aggregate covers, ending at each row's time");
+        }
+        else if (!Durations.TryParse(windowText, out window))
+        {
+            diagnostics.Add(map.At(map.Node("window")!), $"'window' of {what} is '{windowText}', not a duration", $"write {Durations.Expected}");
+        }
+        failed = parsed is null || windowText is null || window <= TimeSpan.Zero;
+        return failed ? null : new FeatureAggregate(parsed!.Value, window);
+    }
+
+    /// <summary>A windowed aggregate of a column, an expression, or (count only) the rows; its type follows from the function and its input.</summary>
+    private static FeatureDefinition? ReadAggregateFeature(YamlMap map, string? name, string view, DatasetDefinition? dataset, FeatureAggregate aggregate,
+        string? column, string? sql, LadleType? type, string? typeText, DiagnosticBag diagnostics)
+    {
+        var what = $"feature '{name}' of {view}";
+        if (column is not null && sql is not null)
+        {
+            diagnostics.Add(map.Location, $"{what} aggregates both a 'column' and an 'sql' expression", "keep one of them");
+            return null;
+        }
+        if (column is null && sql is null && aggregate.Function != AggregateFunction.Count)
+        {
+            diagnostics.Add(map.At(map.Node("aggregate")!), $"{what} says aggregate {aggregate.FunctionName} but not of what",
+                "add 'column: <a column>' or 'sql: <expression>' with 'type:'; only count may leave both out (it counts rows)");
+            return null;
+        }
+        if (column is not null && typeText is not null)
+        {
+            diagnostics.Add(map.At(map.Node("type")!), $"{what} aggregates a column and says 'type'", "leave 'type' out: it follows from the aggregate and the column");
+            return null;
+        }
+        if (sql is not null && type is null)
+        {
+            if (typeText is null)
+                diagnostics.Add(map.Location, $"{what} aggregates an expression without 'type'", $"add 'type:' ({LadleTypes.Allowed}): the expression is cast to it before it is aggregated");
+            return null;
+        }
+        if (dataset is null || name is null) return null;
+        IReadOnlyList<string> reads = [];
+        LadleType input = LadleType.Integer;
+        if (column is not null)
+        {
+            var declared = dataset.FindColumn(column);
+            if (declared is null)
+            {
+                diagnostics.Add(map.At(map.Node("column")!), $"{what} aggregates column '{column}', which dataset '{dataset.Name}' does not declare",
+                    Suggest.Hint(column, dataset.Columns.Select(c => c.Name).ToList()));
+                return null;
+            }
+            column = declared.Name;
+            reads = [declared.Name];
+            input = declared.Type;
+        }
+        else if (sql is not null)
+        {
+            if (CheckSql(map, sql, name, view, dataset, diagnostics) is not { } checkedReads) return null;
+            reads = checkedReads;
+            input = type!.Value;
+        }
+        if (aggregate.Function is AggregateFunction.Sum or AggregateFunction.Avg && input is not (LadleType.Integer or LadleType.Double or LadleType.Decimal))
+        {
+            diagnostics.Add(map.At(map.Node("aggregate")!), $"{what} says aggregate {aggregate.FunctionName} of a {input.Name()} value",
+                "sum and avg take integer, double or decimal values; count, min and max take any");
+            return null;
+        }
+        var result = aggregate.Function switch
+        {
+            AggregateFunction.Count => LadleType.Integer,
+            AggregateFunction.Avg => LadleType.Double,
+            _ => input,
+        };
         return new FeatureDefinition
         {
-            Name = name, Sql = sql, Reads = reads, Type = type.Value, Description = map.String("description"), Location = map.Location,
+            Name = name, Column = column, Sql = sql, Reads = reads, Type = result, Aggregate = aggregate, Description = map.String("description"), Location = map.Location,
         };
     }
 
