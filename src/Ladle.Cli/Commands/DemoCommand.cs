@@ -44,6 +44,7 @@ internal static class DemoCommand
             }
             if (parse.GetValue(noServe)) return CliRunner.Ok;
 
+            await using var crm = await DemoCrm.StartAsync(target, ct);
             // Dev mode: the tokens printed above try the roles, and a request without a token is an unrestricted local user.
             await ServeCommand.ServeAsync(project, new LadleServerOptions { Http = parse.GetValue(http), Dev = true }, ct);
             return CliRunner.Ok;
