@@ -6,6 +6,12 @@ namespace Ladle.Syncs;
 /// </summary>
 public sealed record SyncPlan
 {
+    /// <summary>
+    /// The plan's id, <c>&lt;version&gt;-&lt;hex&gt;</c>: digests of the sync's definition, the ledger's state and
+    /// the rows to send, after the source version. <c>ladle sync run --plan ID</c> applies this plan and no other.
+    /// </summary>
+    public required string Id { get; init; }
+
     public required string Sync { get; init; }
     public required string Dataset { get; init; }
     public required string Mode { get; init; }
@@ -32,5 +38,9 @@ public sealed record SyncPlanCounts(long SourceRows, long Creates, long Updates,
     public long ToSend => Creates + Updates + Deletes;
 }
 
-/// <summary>One sample row of a plan: its kind, key, the fields it sends (after), what it replaces (before: the acknowledged hash) or why it was refused.</summary>
-public sealed record SyncPlanSample(string Kind, string? Key, string? After, string? BeforeHash, string? Reason);
+/// <summary>
+/// One sample row of a plan: its kind, key, the fields it sends (after), what it replaces (before: the fields the
+/// destination acknowledged, and their hash) or why it was refused. Before is null when the ledger holds only the
+/// hash of what was acknowledged (the store's copy of the ledger was rebuilt from the state file).
+/// </summary>
+public sealed record SyncPlanSample(string Kind, string? Key, string? After, string? BeforeHash, string? Reason, string? Before = null);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Ladle.Core.Errors;
+using Ladle.Engine.Access;
 using Ladle.Core.Model.Syncs;
 using Ladle.Engine.State;
 using Ladle.Syncs.Delivery;
@@ -10,6 +11,9 @@ namespace Ladle.Syncs;
 
 public sealed partial class SyncService
 {
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9]+-[0-9a-fA-F]{24}$")]
+    private static partial System.Text.RegularExpressions.Regex PlanIdRegex();
+
     /// <summary>How long a run's lease lasts without renewal (it is renewed at every batch).</summary>
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(2);
 
@@ -21,9 +25,19 @@ public sealed partial class SyncService
     /// through the ledger. Every outcome but a cancellation is a recorded run: succeeded, partial (rows rejected),
     /// broken (a circuit breaker), refused or waiting (the trust gate), failed (the destination, after retries).
     /// </summary>
-    public async Task<SyncRunRecord> RunAsync(string name, string trigger, CancellationToken cancellationToken)
+    public Task<SyncRunRecord> RunAsync(string name, string trigger, CancellationToken cancellationToken) =>
+        RunAsync(name, trigger, planId: null, cancellationToken);
+
+    /// <summary>
+    /// Runs a sync as <see cref="RunAsync(string, string, CancellationToken)"/>; with <paramref name="planId"/> it
+    /// applies exactly the plan <see cref="PlanAsync"/> showed under that id, or sends nothing and throws
+    /// <see cref="SyncPlanMovedException"/> when the source, the ledger or the definition moved since.
+    /// </summary>
+    public async Task<SyncRunRecord> RunAsync(string name, string trigger, string? planId, CancellationToken cancellationToken)
     {
         var sync = Find(name);
+        if (planId is not null && !PlanIdRegex().IsMatch(planId))
+            throw new Core.Errors.InvalidRequestException($"'{planId}' is not a plan id: one looks like 12-0a1b2c3d4e5f6a7b8c9d0e1f, as 'ladle sync plan {sync.Name}' prints it", "plan");
         var lease = await TakeLeaseAsync(sync, cancellationToken);
         var run = new SyncRunRecord { Sync = sync.Name, Trigger = trigger, StartedAt = _clock.GetUtcNow(), Status = "running" };
         run = run with { Id = await state.BeginSyncRunAsync(run, cancellationToken) };
@@ -32,7 +46,9 @@ public sealed partial class SyncService
             await using var destination = destinations.Open(sync);
             await SettleInFlightAsync(sync, destination, cancellationToken);
             using var workspace = SyncWorkspace.Open(store);
-            var plan = await DiffAsync(sync, workspace, cancellationToken);
+            var plan = await DiffAsync(sync, workspace, keep: true, cancellationToken);
+            if (planId is not null && !string.Equals(plan.Id, planId, StringComparison.OrdinalIgnoreCase))
+                throw new SyncPlanMovedException(sync.Name, planId, plan);
             var c = plan.Counts;
             run = run with
             {
@@ -52,8 +68,21 @@ public sealed partial class SyncService
                                 $"{sync.Thresholds.MaxDeleteShare:P0}; nothing was sent. Check the source, or raise the threshold in {sync.File}",
                     }, cancellationToken);
             }
-            run = await DeliverAsync(sync, run, workspace, destination, c.ToSend, lease, cancellationToken);
+            try
+            {
+                run = await DeliverAsync(sync, run, workspace, destination, c.ToSend, lease, cancellationToken);
+            }
+            finally
+            {
+                // What the destination acknowledged joins the ledger's copy, whatever stopped the run.
+                workspace.KeepAcknowledged(sync.Name, await state.ReadAcknowledgedGenerationAsync(sync.Name, CancellationToken.None));
+            }
             return await FinishAsync(run, cancellationToken);
+        }
+        catch (SyncPlanMovedException e)
+        {
+            await FinishAsync(run with { Status = "refused", Error = e.Message }, CancellationToken.None);
+            throw;
         }
         catch (SyncSourceRefusedException e)
         {
@@ -79,6 +108,26 @@ public sealed partial class SyncService
         run = run with { FinishedAt = _clock.GetUtcNow() };
         await state.UpdateSyncRunAsync(run, cancellationToken);
         Log.RunFinished(_logger, run.Sync, run.Id, run.Status, run.Acknowledged, run.Rejected, run.Creates + run.Updates + run.Deletes);
+        var sync = Find(run.Sync);
+        var duration = run.FinishedAt.Value - run.StartedAt;
+        // The run as its principal did it: what it read, where it sent it, and how it ended.
+        audit?.Record(new AuditEntry(run.StartedAt, sync.Principal, Interface, sync.Dataset, "sync", $"sync={sync.Name} run={run.Id} destination={sync.Destination.Kind.ToString().ToLowerInvariant()}",
+            run.Acknowledged, 0, run.Status, duration)
+        {
+            Format = "sync",
+            Version = run.SourceVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        foreach (var observer in Observers)
+        {
+            try
+            {
+                await observer.RunFinishedAsync(sync, run, duration, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                Log.ObserverFailed(_logger, e, run.Sync, run.Id);
+            }
+        }
         return run;
     }
 
@@ -185,6 +234,7 @@ public sealed partial class SyncService
                 var acknowledged = rows.Where(r => !refused.Contains(r.Key))
                     .Select(r => new SyncRowEntry(r.Key, r.Operation, hashes[r.Key].Hash, SyncRowStatus.Sent, run.Id, r.IdempotencyKey)).ToList();
                 await state.AcknowledgeSyncRowsAsync(sync.Name, acknowledged, _clock.GetUtcNow(), CancellationToken.None);
+                workspace.NoteAcknowledged(acknowledged.Select(r => hashes[r.Key]));
                 await state.RejectSyncRowsAsync(sync.Name, rejected.Where(r => hashes.ContainsKey(r.Key)).ToList(), _clock.GetUtcNow(), CancellationToken.None);
                 run = run with { Acknowledged = run.Acknowledged + acknowledged.Count, Rejected = run.Rejected + refused.Count };
                 await state.UpdateSyncRunAsync(run, cancellationToken);

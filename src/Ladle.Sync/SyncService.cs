@@ -5,6 +5,7 @@ using System.Threading.RateLimiting;
 using Ladle.Core.Model;
 using Ladle.Core.Model.Syncs;
 using Ladle.Core.Policy;
+using Ladle.Engine.Access;
 using Ladle.Engine.Serving;
 using Ladle.Engine.State;
 using Ladle.Engine.Store;
@@ -21,7 +22,7 @@ namespace Ladle.Syncs;
 /// the project, the pipeline, the store (for the diff's workspace), the state (ledger and run leases), destinations.
 /// </summary>
 public sealed partial class SyncService(ProjectDefinition project, ReadPipeline pipeline, DuckDbStore store, IStateStore state,
-    SyncDestinations destinations, TimeProvider? clock = null, ILogger? logger = null)
+    SyncDestinations destinations, TimeProvider? clock = null, ILogger? logger = null, IAuditSink? audit = null)
 {
     /// <summary>The interface name reads of syncs are audited under.</summary>
     public const string Interface = "sync";
@@ -32,6 +33,9 @@ public sealed partial class SyncService(ProjectDefinition project, ReadPipeline 
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly ILogger _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     private readonly ConcurrentDictionary<string, RateLimiter> _limiters = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Told of every finished run (Prometheus series, alerts); added by the host before the first run.</summary>
+    public IList<Observing.ISyncRunObserver> Observers { get; } = new List<Observing.ISyncRunObserver>();
 
     /// <summary>The project's syncs.</summary>
     public IReadOnlyList<SyncDefinition> Syncs => project.Syncs;
@@ -45,8 +49,18 @@ public sealed partial class SyncService(ProjectDefinition project, ReadPipeline 
     public async Task<SyncPlan> PlanAsync(string name, CancellationToken cancellationToken)
     {
         var sync = Find(name);
-        using var workspace = SyncWorkspace.Open(store);
-        return await DiffAsync(sync, workspace, cancellationToken);
+        // With the lease free, the plan may keep the ledger copy it rebuilt; a running sync's copy is its own to write.
+        var lease = await state.TryAcquireRunLeaseAsync("sync:" + sync.Name, $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}",
+            LeaseDuration, cancellationToken);
+        try
+        {
+            using var workspace = SyncWorkspace.Open(store);
+            return await DiffAsync(sync, workspace, keep: lease is not null, cancellationToken);
+        }
+        finally
+        {
+            if (lease is not null) await state.ReleaseRunLeaseAsync(lease, CancellationToken.None);
+        }
     }
 
     /// <summary>A sync's runs, newest first.</summary>
@@ -58,35 +72,84 @@ public sealed partial class SyncService(ProjectDefinition project, ReadPipeline 
         state.ListSyncRowsAsync(Find(name).Name, SyncRowStatus.Rejected, limit, cancellationToken);
 
     /// <summary>Reads the source through the pipeline as the sync's principal and diffs it in <paramref name="workspace"/>.</summary>
-    private async Task<SyncPlan> DiffAsync(SyncDefinition sync, SyncWorkspace workspace, CancellationToken cancellationToken)
+    private async Task<SyncPlan> DiffAsync(SyncDefinition sync, SyncWorkspace workspace, bool keep, CancellationToken cancellationToken)
     {
         var rejected = await state.ListSyncRowsAsync(sync.Name, SyncRowStatus.Rejected, int.MaxValue, cancellationToken);
-        await workspace.LoadLedgerAsync(state.ReadAcknowledgedAsync(sync.Name, cancellationToken), rejected, cancellationToken);
+        var generation = await state.ReadAcknowledgedGenerationAsync(sync.Name, cancellationToken);
+        await workspace.LoadLedgerAsync(sync.Name, generation, ct => state.ReadAcknowledgedAsync(sync.Name, ct), rejected, keep, cancellationToken);
         long sourceRows = 0;
         var sink = new SyncPlanSink(sync, (relation, ct) => Task.Factory.StartNew(
-            () => sourceRows = workspace.Diff(sync, relation.Statement, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default));
-        var request = new RowsRequest
+            () => sourceRows = workspace.Diff(sync, relation.Statement, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default),
+            (rows, ct) => DiffRowsAsync(sync, workspace, rows, ct));
+        ReadRequest request = sync.Metric is { } metric
+            ? new MetricsRequest { Principal = PrincipalOf(sync), Interface = Interface, Query = metric }
+            : new RowsRequest
+            {
+                Principal = PrincipalOf(sync),
+                Interface = Interface,
+                Dataset = sync.Dataset,
+                Columns = string.Join(",", sync.SourceColumns),
+                Filters = sync.Filters,
+            };
+        try
         {
-            Principal = PrincipalOf(sync),
-            Interface = Interface,
-            Dataset = sync.Dataset,
-            Columns = string.Join(",", sync.SourceColumns),
-            Filters = sync.Filters,
-        };
-        await pipeline.ServeAsync(request, sink, cancellationToken);
+            await pipeline.ServeAsync(request, sink, cancellationToken);
+        }
+        finally
+        {
+            workspace.EndSnapshot();
+        }
+        if (sync.Metric is not null) sourceRows = sink.SourceRows;
         var read = sink.Answer!.Datasets[0];
+        var version = read.Version ?? 0;
+        var (ledger, rows) = workspace.Fingerprints();
         return new SyncPlan
         {
+            Id = PlanId(sync, version, ledger, rows),
             Sync = sync.Name,
             Dataset = sync.Dataset,
             Mode = sync.Mode.ToString().ToLowerInvariant(),
-            SourceVersion = read.Version ?? 0,
+            SourceVersion = version,
             PublishedAt = read.PublishedAt ?? default,
             SourceStatus = read.Health.StatusName,
             SourceStatusReason = read.Health.Reason,
             Counts = workspace.Counts(sourceRows),
             Samples = workspace.Samples(SamplesPerKind),
         };
+    }
+
+    /// <summary>
+    /// A plan's id: the source version, then 24 hex digits, digests of the definition, the ledger and the rows to
+    /// send (8 each), so a run refused for a plan that moved can say what moved.
+    /// </summary>
+    internal static string PlanId(SyncDefinition sync, long version, string ledger, string rows) =>
+        $"{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}-{Digest(DefinitionText(sync))[..8]}{Digest(ledger)[..8]}{Digest(rows)[..8]}";
+
+    /// <summary>What of a sync's definition decides its plan (not where it is written, nor its schedule or limits).</summary>
+    private static string DefinitionText(SyncDefinition sync) => string.Join("\n",
+        sync.Dataset, sync.Metric is { } metric ? System.Text.Json.JsonSerializer.Serialize(metric) : "", string.Join("\u0001", sync.Filters), sync.Principal, sync.Mode, sync.Destination.Kind, sync.Destination.Table ?? "",
+        sync.Key.Source, sync.Key.Destination,
+        string.Join("\u0001", sync.Fields.Select(f => $"{f.Source}\u0002{f.Destination}\u0002{f.Type?.ToString() ?? ""}")));
+
+    /// <summary>
+    /// A metric query's answer, written by the pipeline as rows (already aggregated, so few): kept as a Parquet file
+    /// beside the store for the diff to read with the types the answer had, and removed after.
+    /// </summary>
+    private async Task<long> DiffRowsAsync(SyncDefinition sync, SyncWorkspace workspace, Engine.Results.ResultStream rows, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(store.PipeDirectory);
+        var path = Path.Combine(store.PipeDirectory, $"ladle-sync-{Guid.NewGuid():N}.parquet");
+        try
+        {
+            await using (var file = File.Create(path))
+                await new Engine.Encoders.ParquetEncoder().WriteAsync(rows, file, new Engine.Encoders.EncodeContext { Name = sync.Name }, cancellationToken);
+            var statement = new Core.Sql.SqlStatement($"SELECT * FROM read_parquet({Core.Sql.SqlDialect.Literal(path)})", []);
+            return await Task.Factory.StartNew(() => workspace.Diff(sync, statement, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>The access.yaml principal a sync reads as: its grants, row filters and PII clearance apply.</summary>

@@ -22,7 +22,7 @@ internal static partial class SyncLoader
 
     private static readonly string[] SyncKeys =
         ["name", "description", "source", "principal", "destination", "key", "fields", "mode", "schedule", "on_publish", "batch_size", "rate_limit", "on_stale", "thresholds"];
-    private static readonly string[] SourceKeys = ["dataset", "filters"];
+    private static readonly string[] SourceKeys = ["dataset", "filters", "metrics", "by", "time_dimension", "granularity", "range", "zone"];
     private static readonly string[] DestinationKeys = ["kind", "url_env", "secret_env", "connection_env", "table", "token_env", "object", "timeout", "max_attempts"];
     private static readonly string[] FieldKeys = ["source", "destination", "type"];
     private static readonly string[] ThresholdKeys = ["max_reject_rate", "min_rows", "max_delete_share"];
@@ -67,12 +67,32 @@ internal static partial class SyncLoader
         DatasetDefinition? dataset = null;
         string? datasetName = null;
         IReadOnlyList<string> filters = [];
+        Semantic.Queries.MetricQuery? metric = null;
         if (map.Map("source") is { } sourceNode)
         {
             var source = new YamlMap(sourceNode, file, diagnostics, "the sync's source", SourceKeys);
-            datasetName = source.String("dataset", required: true);
             filters = source.StringList("filters").Select(f => f.Value).ToList();
-            if (datasetName is not null)
+            if (source.Node("metrics") is not null)
+            {
+                // A metric query: checked against the semantic layer when it is read, as the REST API checks it.
+                if (source.Node("dataset") is not null)
+                    diagnostics.Add(source.KeyLocation("dataset"), $"sync '{name}' reads a dataset and a metric query", "a source is either 'dataset:' or 'metrics:'; remove one");
+                metric = new Semantic.Queries.MetricQuery
+                {
+                    Metrics = source.StringList("metrics").Select(m => m.Value).ToList(),
+                    Dimensions = source.StringList("by").Select(m => m.Value).ToList(),
+                    TimeDimension = source.String("time_dimension"),
+                    Granularity = source.String("granularity"),
+                    Range = source.String("range"),
+                    Zone = source.String("zone"),
+                    Filters = filters,
+                };
+                if (metric.Metrics.Count == 0)
+                    diagnostics.Add(source.KeyLocation("metrics"), $"sync '{name}' reads a metric query without metrics", "list them, e.g. 'metrics: [revenue]'");
+                datasetName = "metrics";
+            }
+            else datasetName = source.String("dataset", required: true);
+            if (metric is null && datasetName is not null)
             {
                 dataset = datasets.FirstOrDefault(d => string.Equals(d.Name, datasetName, StringComparison.OrdinalIgnoreCase));
                 if (dataset is null)
@@ -129,6 +149,9 @@ internal static partial class SyncLoader
             }
         }
         var onPublish = map.Bool("on_publish") ?? false;
+        if (onPublish && metric is not null)
+            diagnostics.Add(map.At(map.Node("on_publish")!), $"sync '{name}' reads a metric query, which has no publication of its own to follow",
+                "give it a 'schedule' instead (cron, UTC)");
 
         var batchSize = map.Int("batch_size", 1, MaxBatchSize) ?? (destination?.Kind == SyncDestinationKind.Hubspot ? 100 : 500);
         if (destination?.Kind == SyncDestinationKind.Hubspot && batchSize > 100)
@@ -163,7 +186,8 @@ internal static partial class SyncLoader
             Name = name,
             Description = map.String("description"),
             Dataset = dataset?.Name ?? datasetName,
-            Filters = filters,
+            Filters = metric is null ? filters : [],
+            Metric = metric,
             Principal = principal,
             Destination = destination,
             Key = key,

@@ -27,6 +27,7 @@ public static class AlertBody
             json.WriteStartObject();
             json.WriteString("event", alert.EventName);
             json.WriteString("dataset", alert.Dataset);
+            if (alert.Sync is { } sync) json.WriteString("sync", sync);
             json.WriteString("kind", alert.Kind);
             json.WriteString("status", alert.Status);
             if (alert.Reason is null) json.WriteNull("reason");
@@ -49,7 +50,9 @@ public static class AlertBody
     /// <summary>The one-line human message, with Slack's three control characters escaped.</summary>
     public static string SlackText(AlertEvent alert)
     {
-        var text = new StringBuilder("[ladle] ").Append(alert.Dataset).Append(' ');
+        var text = new StringBuilder("[ladle] ");
+        if (alert.Sync is { } sync) text.Append("sync ").Append(sync).Append(" (from ").Append(alert.Dataset).Append(") ");
+        else text.Append(alert.Dataset).Append(' ');
         if (alert.Event == AlertEventKind.IncidentOpened)
             text.Append(alert.Kind.ToUpperInvariant()).Append(": ").Append(Shorten(alert.Reason ?? alert.Status));
         else

@@ -19,6 +19,9 @@ public sealed record AlertEvent(
     AlertEventKind Event, string Dataset, string Kind, string Status, string? Reason, DateTimeOffset? Since,
     string Project, long? VersionServed, DateTimeOffset At)
 {
+    /// <summary>The sync the incident is about (its run failed, broke or had rejections), or null for a dataset's own incident.</summary>
+    public string? Sync { get; init; }
+
     /// <summary>The event's name as it appears in payloads: incident_opened or incident_resolved.</summary>
     public string EventName => Event == AlertEventKind.IncidentOpened ? "incident_opened" : "incident_resolved";
 }

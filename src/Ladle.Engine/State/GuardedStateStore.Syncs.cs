@@ -15,6 +15,9 @@ internal sealed partial class GuardedStateStore
     public IAsyncEnumerable<(string Key, string Hash)> ReadAcknowledgedAsync(string sync, CancellationToken cancellationToken) =>
         _inner.ReadAcknowledgedAsync(sync, cancellationToken);
 
+    public Task<long?> ReadAcknowledgedGenerationAsync(string sync, CancellationToken cancellationToken) =>
+        ReadAsync(() => _inner.ReadAcknowledgedGenerationAsync(sync, cancellationToken));
+
     public Task<long> CountAcknowledgedAsync(string sync, CancellationToken cancellationToken) =>
         ReadAsync(() => _inner.CountAcknowledgedAsync(sync, cancellationToken));
 

@@ -43,6 +43,13 @@ public interface ISyncLedger
 
     /// <summary>Owed rows of a sync (all, or one status), in key order, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<SyncRowEntry>> ListSyncRowsAsync(string sync, SyncRowStatus? status, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A number that changes with every write of a sync's acknowledged hashes (<see cref="AcknowledgeSyncRowsAsync"/>),
+    /// so a copy of them kept elsewhere (the planner's, in the store) can tell it is still the ledger's without
+    /// reading every key; null when the backend does not keep one (the copy is then rebuilt every time).
+    /// </summary>
+    Task<long?> ReadAcknowledgedGenerationAsync(string sync, CancellationToken cancellationToken) => Task.FromResult<long?>(null);
 }
 
 /// <summary>Where a row of a plan is in its delivery.</summary>

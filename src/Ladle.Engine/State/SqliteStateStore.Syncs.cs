@@ -35,6 +35,10 @@ public sealed partial class SqliteStateStore
             acknowledged_at TEXT NOT NULL,
             PRIMARY KEY (sync, key)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS sync_acknowledged_generation (
+            sync        TEXT PRIMARY KEY,
+            generation  INTEGER NOT NULL
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS sync_rows (
             sync        TEXT NOT NULL,
             key         TEXT NOT NULL,
@@ -116,6 +120,15 @@ public sealed partial class SqliteStateStore
         while (await reader.ReadAsync(cancellationToken)) yield return (reader.GetString(0), reader.GetString(1));
     }
 
+    public async Task<long?> ReadAcknowledgedGenerationAsync(string sync, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT generation FROM sync_acknowledged_generation WHERE sync = $sync";
+        command.Parameters.AddWithValue("$sync", sync);
+        return await command.ExecuteScalarAsync(cancellationToken) is long generation ? generation : 0;
+    }
+
     public async Task<long> CountAcknowledgedAsync(string sync, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -158,6 +171,14 @@ public sealed partial class SqliteStateStore
         await using var forget = Prepare(connection, transaction, "DELETE FROM sync_acknowledged WHERE sync = $sync AND key = $key", "$sync", "$key");
         // Only the owed entry of this very change is cleared: a newer plan of the key (another hash) stays owed.
         await using var clear = Prepare(connection, transaction, "DELETE FROM sync_rows WHERE sync = $sync AND key = $key AND hash = $hash", "$sync", "$key", "$hash");
+        if (rows.Count > 0)
+        {
+            // In the same transaction as the hashes it stands for: a copy of them is current exactly when its generation is this one.
+            await using var bump = Prepare(connection, transaction,
+                "INSERT INTO sync_acknowledged_generation (sync, generation) VALUES ($sync, 1) ON CONFLICT (sync) DO UPDATE SET generation = generation + 1", "$sync");
+            bump.Parameters["$sync"].Value = sync;
+            await bump.ExecuteNonQueryAsync(cancellationToken);
+        }
         foreach (var row in rows)
         {
             if (row.Operation == SyncOperation.Delete)

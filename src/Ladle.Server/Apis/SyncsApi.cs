@@ -27,7 +27,7 @@ public static class SyncsApi
         group.MapGet("/{name}/runs", Runs).WithName("SyncRuns").WithSummary("A sync's runs, newest first (limit, default 50).");
         group.MapGet("/{name}/rejections", Rejections).WithName("SyncRejections").WithSummary("Rows the destination rejected, still owed, with its reasons (limit, default 100).");
         group.MapPost("/{name}/plan", Plan).WithName("PlanSync").WithSummary("What a run would send now: counts and samples; nothing is sent.");
-        group.MapPost("/{name}/run", Run).WithName("RunSync").WithSummary("Runs the sync now and answers its recorded run.");
+        group.MapPost("/{name}/run", Run).WithName("RunSync").WithSummary("Runs the sync now and answers its recorded run; with ?plan=ID it applies exactly that plan, or answers 409 when the source or ledger moved since.");
         return app;
     }
 
@@ -70,8 +70,9 @@ public static class SyncsApi
     private static async Task<Ok<SyncRunRecord>> Run(string name, HttpContext context, ReadPipeline pipeline, PrincipalResolver principals, SyncService syncs)
     {
         await AuthorizeAsync(context, pipeline, principals);
+        var plan = context.Request.Query["plan"].ToString();
         // The run goes on if the client leaves: delivery stops only between batches, with the ledger consistent.
-        return TypedResults.Ok(await syncs.RunAsync(name, "api", CancellationToken.None));
+        return TypedResults.Ok(await syncs.RunAsync(name, "api", plan.Length == 0 ? null : plan, CancellationToken.None));
     }
 
     private static async Task AuthorizeAsync(HttpContext context, ReadPipeline pipeline, PrincipalResolver principals)

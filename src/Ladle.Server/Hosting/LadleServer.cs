@@ -59,9 +59,10 @@ public static class LadleServer
         builder.Services.AddLadleQueries(engine);
         // Reverse ETL: syncs read through the same pipeline as their principal and run on their schedule or on publication.
         builder.Services.AddSingleton(sp => new Syncs.SyncService(engine.Project, sp.GetRequiredService<ReadPipeline>(), engine.Store, engine.State,
-            new Syncs.Delivery.SyncDestinations(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }), logger: engine.Loggers.CreateLogger("Ladle.Syncs")));
+            new Syncs.Delivery.SyncDestinations(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }), options.Clock, engine.Loggers.CreateLogger("Ladle.Syncs"),
+            sp.GetRequiredService<IAuditSink>()));
         builder.Services.AddHostedService(sp => new Syncs.SyncScheduler(sp.GetRequiredService<Syncs.SyncService>(), engine.Catalog,
-            logger: sp.GetRequiredService<ILogger<Syncs.SyncScheduler>>()));
+            options.Clock, sp.GetRequiredService<ILogger<Syncs.SyncScheduler>>()));
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddSingleton<PrincipalResolver>();
         // The dispatcher is registered first so that it stops last: the monitor stops raising alerts, then the
@@ -81,6 +82,10 @@ public static class LadleServer
         PrometheusMetricQueries.Register(engine.Semantic);
         PrometheusServingMetrics.Register(app.Services.GetRequiredService<AuditWriter>(), engine.Writes);
         if (engine.StoreConnector.Reads is { } reads) PrometheusReadSlots.Register(reads);
+        // Every finished sync run: its series at /metrics, and incidents with alerts through the project's channels.
+        var syncs = app.Services.GetRequiredService<Syncs.SyncService>();
+        syncs.Observers.Add(new PrometheusSyncMetrics(engine.Project.Syncs, engine.State));
+        syncs.Observers.Add(new Syncs.Observing.SyncIncidents(engine.State, app.Services.GetRequiredService<AlertDispatcher>(), engine.Project.Name, options.Clock));
         app.Services.GetRequiredService<Engine.Features.OnlineFeatureStore>().Start();
         app.UseMiddleware<ProblemMiddleware>();
         app.UseMiddleware<OpenEndpointsMiddleware>();

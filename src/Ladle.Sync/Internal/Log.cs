@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(5005, LogLevel.Error, "Sync {Sync} ({Trigger}) could not run")]
     public static partial void ScheduledRunFailed(ILogger logger, Exception exception, string sync, string trigger);
+
+    [LoggerMessage(5050, LogLevel.Warning, "Sync {Sync} run {Run}: an observer of finished runs (metrics, alerts) failed")]
+    public static partial void ObserverFailed(ILogger logger, Exception exception, string sync, long run);
 }

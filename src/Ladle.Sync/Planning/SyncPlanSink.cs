@@ -12,7 +12,8 @@ namespace Ladle.Syncs.Planning;
 /// leased published version) and diffs it there against the ledger, never pulling rows through .NET. Its
 /// <see cref="Begin"/> is the sync's own trust gate: failed data never syncs, stale data as the sync says.
 /// </summary>
-internal sealed class SyncPlanSink(SyncDefinition sync, Func<StoreRelation, CancellationToken, Task<long>> diff) : IStoreRelationSink
+internal sealed class SyncPlanSink(SyncDefinition sync, Func<StoreRelation, CancellationToken, Task<long>> diff,
+    Func<ResultStream, CancellationToken, Task<long>>? load = null) : IStoreRelationSink
 {
     private static readonly SinkCapabilities InStoreOnly = new() { InStore = true };
 
@@ -44,6 +45,10 @@ internal sealed class SyncPlanSink(SyncDefinition sync, Func<StoreRelation, Canc
 
     public Task<long> ConsumeAsync(StoreRelation relation, CancellationToken cancellationToken) => diff(relation, cancellationToken);
 
-    public Task WriteAsync(ResultStream rows, Stream body, EncodeContext context, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("a sync takes its answer in the store, never as rows");
+    /// <summary>A metric query's answer (aggregated, small) arrives as rows; a dataset's never does.</summary>
+    public async Task WriteAsync(ResultStream rows, Stream body, EncodeContext context, CancellationToken cancellationToken) =>
+        SourceRows = await (load ?? throw new NotSupportedException("a sync takes a dataset's answer in the store, never as rows"))(rows, cancellationToken);
+
+    /// <summary>The rows a metric answer had.</summary>
+    public long SourceRows { get; private set; }
 }

@@ -10,11 +10,12 @@ using Ladle.Engine.Store;
 namespace Ladle.Syncs.Planning;
 
 /// <summary>
-/// One run's diff, in the store: a DuckDB connection whose temporary tables hold the ledger's acknowledged hashes,
-/// the source as the principal reads it (mapped, converted, hashed) and the plan. Set operations in DuckDB, not a
+/// One run's diff, in the store: a DuckDB connection whose temporary tables hold the ledger's acknowledged hashes
+/// (read from the store's copy of them when it is current, see SyncWorkspace.Ledger.cs), the source as the principal
+/// reads it (mapped, converted, hashed) and the plan. Set operations in DuckDB, not a
 /// loop over rows in .NET: the source is never pulled out of the store to be compared.
 /// </summary>
-internal sealed class SyncWorkspace : IDisposable
+internal sealed partial class SyncWorkspace : IDisposable
 {
     private readonly DuckDBConnection _connection;
 
@@ -25,9 +26,11 @@ internal sealed class SyncWorkspace : IDisposable
         var connection = store.Open();
         try
         {
-            Execute(connection, """
-                CREATE OR REPLACE TEMP TABLE sync_acked (key VARCHAR, hash VARCHAR);
+            Execute(connection, $"""
                 CREATE OR REPLACE TEMP TABLE sync_rejected (key VARCHAR, hash VARCHAR);
+                CREATE OR REPLACE TEMP TABLE sync_acked_now (key VARCHAR, op VARCHAR, hash VARCHAR, payload VARCHAR);
+                CREATE SCHEMA IF NOT EXISTS {CopySchema};
+                CREATE TABLE IF NOT EXISTS {Generations} (sync VARCHAR PRIMARY KEY, generation BIGINT NOT NULL);
                 """);
             return new SyncWorkspace(connection);
         }
@@ -35,20 +38,6 @@ internal sealed class SyncWorkspace : IDisposable
         {
             connection.Dispose();
             throw;
-        }
-    }
-
-    /// <summary>The ledger: every acknowledged key and hash, and the rejected rows that stay owed as they are.</summary>
-    public async Task LoadLedgerAsync(IAsyncEnumerable<(string Key, string Hash)> acknowledged, IReadOnlyList<SyncRowEntry> rejected, CancellationToken cancellationToken)
-    {
-        using (var appender = _connection.CreateAppender("sync_acked"))
-        {
-            await foreach (var (key, hash) in acknowledged.WithCancellation(cancellationToken))
-                appender.CreateRow().AppendValue(key).AppendValue(hash).EndRow();
-        }
-        using (var appender = _connection.CreateAppender("sync_rejected"))
-        {
-            foreach (var row in rejected) appender.CreateRow().AppendValue(row.Key).AppendValue(row.Hash).EndRow();
         }
     }
 
@@ -81,7 +70,7 @@ internal sealed class SyncWorkspace : IDisposable
         var deletes = sync.Mode == SyncMode.Mirror
             ? """
               INSERT INTO sync_classified
-              SELECT a.key, NULL, a.hash, NULL, a.hash,
+              SELECT a.key, NULL, a.hash, NULL, a.hash, a.payload,
                      CASE WHEN EXISTS (SELECT 1 FROM sync_rejected r WHERE r.key = a.key AND r.hash = a.hash) THEN 'owed' ELSE 'delete' END
               FROM sync_acked a WHERE NOT EXISTS (SELECT 1 FROM sync_source s WHERE s.key = a.key);
               """
@@ -99,7 +88,7 @@ internal sealed class SyncWorkspace : IDisposable
                             WHEN s.key IN (SELECT key FROM dup) THEN 'duplicate key'
                             WHEN s.type_errors <> '' THEN 'a value does not convert to the type of ' || s.type_errors END AS refusal
                 FROM sync_source s)
-            SELECT v.key, v.payload, v.hash, v.refusal, a.hash AS acked_hash,
+            SELECT v.key, v.payload, v.hash, v.refusal, a.hash AS acked_hash, a.payload AS acked_payload,
                    CASE WHEN v.refusal IS NOT NULL THEN 'refused'
                         WHEN r.key IS NOT NULL AND r.hash = v.hash THEN 'owed'
                         WHEN a.key IS NULL THEN {createOp}
@@ -136,7 +125,7 @@ internal sealed class SyncWorkspace : IDisposable
     {
         using var command = _connection.CreateCommand();
         command.CommandText = $"""
-            SELECT op, key, payload, acked_hash, refusal FROM (
+            SELECT op, key, payload, acked_hash, refusal, acked_payload FROM (
                 SELECT *, row_number() OVER (PARTITION BY op ORDER BY key NULLS FIRST) AS i FROM sync_classified WHERE op <> 'unchanged')
             WHERE i <= {perKind.ToString(CultureInfo.InvariantCulture)} ORDER BY op, key NULLS FIRST
             """;
@@ -146,7 +135,8 @@ internal sealed class SyncWorkspace : IDisposable
         while (reader.Read())
         {
             var op = reader.GetString(0);
-            samples.Add(new SyncPlanSample(op, Text(1), op == "delete" ? null : Text(2), op is "update" or "delete" ? Text(3) : null, Text(4)));
+            var replaces = op is "update" or "delete";
+            samples.Add(new SyncPlanSample(op, Text(1), op == "delete" ? null : Text(2), replaces ? Text(3) : null, Text(4), replaces ? Text(5) : null));
         }
         return samples;
     }
@@ -164,6 +154,27 @@ internal sealed class SyncWorkspace : IDisposable
             rows.Add(new PlannedRow(reader.GetInt64(0), reader.GetString(1), op, reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
         }
         return rows;
+    }
+
+    /// <summary>
+    /// Fingerprints of what the plan was made from and what it sends: the ledger (acknowledged and owed hashes) and
+    /// the rows to send (key, operation and hash of each). Order-free digests computed where the rows are.
+    /// </summary>
+    public (string Ledger, string Rows) Fingerprints()
+    {
+        var ledger = ScalarText("""
+            SELECT (SELECT count(*) || ':' || coalesce(bit_xor(hash(key || chr(0) || hash)), 0) FROM sync_acked) || '/' ||
+                   (SELECT count(*) || ':' || coalesce(bit_xor(hash(key || chr(0) || hash)), 0) FROM sync_rejected)
+            """);
+        var rows = ScalarText("SELECT count(*) || ':' || coalesce(bit_xor(hash(key || chr(0) || op || chr(0) || hash)), 0) FROM sync_plan");
+        return (ledger, rows);
+    }
+
+    private string ScalarText(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(command.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "";
     }
 
     private long Scalar(string sql)

@@ -11,8 +11,14 @@ public sealed record SyncDefinition
     public required string Name { get; init; }
     public string? Description { get; init; }
 
-    /// <summary>The dataset read (through the read pipeline, as <see cref="Principal"/>).</summary>
+    /// <summary>The dataset read (through the read pipeline, as <see cref="Principal"/>); "metrics" for a metric-query source.</summary>
     public required string Dataset { get; init; }
+
+    /// <summary>
+    /// A metric query read through the semantic layer instead of a dataset (revenue by merchant, say), as its
+    /// principal would ask it of the REST API; the key and fields name its answer's columns. Null for a dataset source.
+    /// </summary>
+    public Semantic.Queries.MetricQuery? Metric { get; init; }
 
     /// <summary>Filters in the REST API's syntax (<c>column=op:value</c>), applied to the source read.</summary>
     public IReadOnlyList<string> Filters { get; init; } = [];
