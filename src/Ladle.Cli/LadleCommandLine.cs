@@ -36,6 +36,7 @@ public static class LadleCommandLine
         root.Subcommands.Add(RecoverCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(SyncCommand.Create());
+        root.Subcommands.Add(FeaturesCommand.Create());
         return root;
     }
 }

@@ -35,7 +35,7 @@ internal static class RemoteQuery
         }
         using (response)
         {
-            if (!response.IsSuccessStatusCode) throw await ProblemAsync(response, ct);
+            if (!response.IsSuccessStatusCode) throw await ProblemAsync(response, "sql", ct);
             await using var body = await response.Content.ReadAsStreamAsync(ct);
             if (format != "table")
             {
@@ -47,7 +47,8 @@ internal static class RemoteQuery
         }
     }
 
-    private static async Task<Exception> ProblemAsync(HttpResponseMessage response, CancellationToken ct)
+    /// <summary>The server's refusal as the error a local run would raise (<paramref name="parameter"/>: what a 400 is about).</summary>
+    internal static async Task<Exception> ProblemAsync(HttpResponseMessage response, string parameter, CancellationToken ct)
     {
         var text = await response.Content.ReadAsStringAsync(ct);
         string? detail;
@@ -58,7 +59,8 @@ internal static class RemoteQuery
         {
             HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized => new ForbiddenException(detail),
             HttpStatusCode.ServiceUnavailable => new SourceUnavailableException("ladle serve", detail),
-            _ => new InvalidRequestException(detail, "sql"),
+            HttpStatusCode.NotFound => new NotFoundException(detail),
+            _ => new InvalidRequestException(detail, parameter),
         };
     }
 

@@ -3,6 +3,7 @@ using Ladle.Core.Errors;
 using Ladle.Core.Features;
 using Ladle.Core.Model;
 using Ladle.Engine;
+using Ladle.Engine.Access;
 using Ladle.Engine.Serving;
 using Ladle.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -57,10 +58,15 @@ public static class FeaturesApi
         return TypedResults.Ok(new FeatureCatalog(views, services));
     }
 
-    private static async Task TrainingSet(HttpContext context, ReadPipeline pipeline, LadleEngine engine, ProjectDefinition project, PrincipalResolver principals)
+    private static async Task TrainingSet(HttpContext context, ReadPipeline pipeline, LadleEngine engine, ProjectDefinition project, PrincipalResolver principals, RateLimits limits)
     {
-        // Who asks comes first: an unauthenticated upload is never read.
-        var principal = await principals.ResolveAsync(context);
+        // Who asks comes first: an unauthenticated upload is never read. `ladle features training-set` asks as the
+        // owner (owner key, loopback) while this server holds the store, as `ladle query` does.
+        var owner = OwnerSqlApi.AsksAsOwner(context);
+        var principal = owner
+            ? OwnerSqlApi.AdmitOwner(context, project, limits, "the owner key is only accepted from `ladle features training-set` on the machine that serves the project")
+            : await principals.ResolveAsync(context);
+        var asking = owner ? "cli" : "rest";
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = MaxEntityUploadBytes;
         var query = context.Request.Query;
         var contentType = context.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
@@ -95,7 +101,7 @@ public static class FeaturesApi
                 if (body.TryGetProperty("format", out var f)) format = String(f, "format");
                 request = new TrainingSetRequest
                 {
-                    Principal = principal, Interface = "rest",
+                    Principal = principal, Interface = asking,
                     FeatureService = body.TryGetProperty("feature_service", out var service) ? String(service, "feature_service") : null,
                     Features = body.TryGetProperty("features", out var list) ? Strings(list) : [],
                     EntityFile = file, EntityFormat = file is null ? null : "json", EntityDataset = entityDataset,
@@ -113,7 +119,7 @@ public static class FeaturesApi
                 await using (var stream = File.Create(file)) await context.Request.Body.CopyToAsync(stream, context.RequestAborted);
                 request = new TrainingSetRequest
                 {
-                    Principal = principal, Interface = "rest",
+                    Principal = principal, Interface = asking,
                     FeatureService = query["feature_service"],
                     Features = query["features"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
                     EntityFile = file, EntityFormat = entityFormat,

@@ -27,7 +27,14 @@ public static class OwnerSqlApi
         return app;
     }
 
-    private static async Task Run(HttpContext context, ReadPipeline pipeline, ProjectDefinition project, RateLimits limits)
+    /// <summary>True when the request carries the owner key (it then must come from loopback with the right key, or is refused).</summary>
+    public static bool AsksAsOwner(HttpContext context) => context.Request.Headers.ContainsKey(OwnerKey.Header);
+
+    /// <summary>
+    /// Admits the project's owner on this machine (loopback, the owner key) and marks the request as the local
+    /// principal's for the audit; anyone else is refused with <paramref name="refusal"/>, counted as a failure.
+    /// </summary>
+    public static Principal AdmitOwner(HttpContext context, ProjectDefinition project, RateLimits limits, string refusal)
     {
         var address = context.Connection.RemoteIpAddress;
         limits.CheckAddress(address?.ToString() ?? "unknown");
@@ -35,14 +42,20 @@ public static class OwnerSqlApi
             !OwnerKey.Matches(Path.GetDirectoryName(project.StatePath)!, context.Request.Headers[OwnerKey.Header]))
         {
             limits.CountFailure(address?.ToString() ?? "unknown");
-            throw new ForbiddenException("only the project's owner may run SQL over the store: use `ladle query` on the machine that serves it");
+            throw new ForbiddenException(refusal);
         }
+        context.Items[AuditMiddleware.PrincipalKey] = Principal.Local.Name;
+        return Principal.Local;
+    }
+
+    private static async Task Run(HttpContext context, ReadPipeline pipeline, ProjectDefinition project, RateLimits limits)
+    {
+        AdmitOwner(context, project, limits, "only the project's owner may run SQL over the store: use `ladle query` on the machine that serves it");
         using var reader = new StreamReader(context.Request.Body);
         var sql = await reader.ReadToEndAsync(context.RequestAborted);
         var format = context.Request.Query["format"].ToString() is { Length: > 0 } asked ? asked : "ndjson";
         if (format is not ("csv" or "json" or "ndjson"))
             throw new InvalidRequestException($"unknown format '{format}'; expected csv, json or ndjson", "format");
-        context.Items[AuditMiddleware.PrincipalKey] = Principal.Local.Name;
         context.Items[AuditMiddleware.AuditedKey] = true;
         await pipeline.ServeAsync(new TrustedSqlRequest { Principal = Principal.Local, Interface = "cli", Sql = sql },
             new OwnerSink(context, ResultEncoders.Get(format)), context.RequestAborted);
