@@ -47,10 +47,13 @@ public static class LadleServer
             // SQL clients read the project's catalog as PostgreSQL's, each principal only its datasets.
             SqlCatalog = new Engine.SqlGateway.Catalog.PgCatalog(engine.Project, sp.GetRequiredService<IAccessPolicy>()),
             OnlineFeatures = sp.GetRequiredService<Engine.Features.OnlineFeatureStore>(),
+            LookupAudit = sp.GetRequiredService<LookupAuditSampler>(),
         });
+        builder.Services.AddSingleton(sp => new LookupAuditSampler(engine.Project.FeatureSettings.AuditFullPerSecond, engine.Project.FeatureSettings.AuditOneIn,
+            sp.GetRequiredService<IAuditSink>(), options.Clock ?? TimeProvider.System));
         // Online features: built from the served versions at start and on every publication, answered from memory.
         builder.Services.AddSingleton(_ => new Engine.Features.OnlineFeatureStore(engine.Project, engine.Store, engine.Catalog,
-            options.Clock ?? TimeProvider.System, engine.Loggers.CreateLogger("Ladle.Features")));
+            options.Clock ?? TimeProvider.System, engine.Loggers.CreateLogger("Ladle.Features"), Engine.Features.OnlineBackends.Create(engine.Project)));
         builder.Services.AddLadleQueries(engine);
         // Reverse ETL: syncs read through the same pipeline as their principal and run on their schedule or on publication.
         builder.Services.AddSingleton(sp => new Syncs.SyncService(engine.Project, sp.GetRequiredService<ReadPipeline>(), engine.Store, engine.State,
@@ -77,6 +80,7 @@ public static class LadleServer
         PrometheusServingMetrics.Register(app.Services.GetRequiredService<AuditWriter>(), engine.Writes);
         if (engine.StoreConnector.Reads is { } reads) PrometheusReadSlots.Register(reads);
         app.Services.GetRequiredService<Engine.Features.OnlineFeatureStore>().Start();
+        PrometheusFeatureMetrics.Register(engine.Project, app.Services.GetRequiredService<Engine.Features.OnlineFeatureStore>(), app.Services.GetRequiredService<LookupAuditSampler>());
         app.UseMiddleware<ProblemMiddleware>();
         app.UseMiddleware<OpenEndpointsMiddleware>();
         app.UseHttpMetrics();
