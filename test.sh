@@ -27,6 +27,8 @@ client_pkgs=""
 [ -e /usr/share/java/postgresql.jar ] || client_pkgs="$client_pkgs libpostgresql-jdbc-java"
 command -v javac >/dev/null || client_pkgs="$client_pkgs default-jdk-headless"
 command -v node >/dev/null || client_pkgs="$client_pkgs nodejs npm"
+# The Redis online feature store's tests start their own redis-server on a free loopback port.
+command -v redis-server >/dev/null || client_pkgs="$client_pkgs redis-server"
 if [ -n "$client_pkgs" ]; then
   echo "== installing the real clients:$client_pkgs"
   as_root apt-get update -qq

@@ -18,7 +18,7 @@ public static partial class ProjectLoader
         [CheckKind.Range] = ["column", "min", "max", "inclusive", "threshold"],
         [CheckKind.Regex] = ["column", "pattern", "format", "threshold"],
         [CheckKind.RowCount] = ["min", "max"],
-        [CheckKind.Freshness] = ["column", "max_age"],
+        [CheckKind.Freshness] = ["column", "max_age", "feature_view"],
         [CheckKind.Relationships] = ["column", "to", "field", "threshold"],
         [CheckKind.Schema] = ["allow_extra_columns"],
         [CheckKind.Sql] = ["sql", "threshold"],
@@ -144,7 +144,10 @@ public static partial class ProjectLoader
                 if (minRows is null && maxRows is null) diagnostics.Add(check.Location, "a row_count check needs 'min', 'max' or both");
                 return definition with { MinRows = minRows, MaxRows = maxRows };
             case CheckKind.Freshness:
-                return definition with { MaxAge = ReadDuration(check, "max_age", required: true, diagnostics) };
+                if (check.String("feature_view") is { } featureView && checkColumns.Count > 0)
+                    diagnostics.Add(check.KeyLocation("feature_view"), "a freshness check measures either a 'column' or a 'feature_view', not both",
+                        "a feature view's freshness is the age of its newest event known now: remove 'column'");
+                return definition with { MaxAge = ReadDuration(check, "max_age", required: true, diagnostics), FeatureView = check.String("feature_view") };
             case CheckKind.Relationships:
                 var to = check.String("to", required: true);
                 return definition with { To = to, Field = check.String("field") ?? checkColumns.FirstOrDefault() };

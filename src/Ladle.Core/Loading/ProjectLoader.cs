@@ -22,7 +22,7 @@ public static partial class ProjectLoader
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
     private static partial Regex IdentifierRegex();
 
-    private static readonly string[] ProjectKeys = ["name", "description", "sources", "server", "store", "state", "alerts"];
+    private static readonly string[] ProjectKeys = ["name", "description", "sources", "server", "store", "state", "alerts", "features"];
     private static readonly string[] SourceKeys = ["kind", "path", "format", "connection_env", "description"];
     private static readonly string[] ServerKeys = ["http", "default_page_size", "max_page_size", "retain_versions", "status_interval", "run_retries", "retry_backoff",
         "statement_timeout", "max_exports", "max_exports_per_principal", "max_concurrent_reads", "postgres"];
@@ -60,6 +60,7 @@ public static partial class ProjectLoader
         var storePath = Path.Combine(root, ".ladle", "store.duckdb");
         var statePath = Path.Combine(root, ".ladle", "state.db");
         var state = new StateSettings();
+        var featureSettings = new FeatureSettings();
         if (projectMap is not null)
         {
             var map = new YamlMap(projectMap, ProjectFile, diagnostics, ProjectFile, ProjectKeys);
@@ -78,12 +79,14 @@ public static partial class ProjectLoader
                 }
             }
             if (map.Map("alerts") is { } alertsNode) alerts = ReadAlerts(alertsNode, diagnostics);
+            featureSettings = ReadFeatureSettings(map, diagnostics);
         }
 
         var datasets = ReadDatasets(root, sources, diagnostics);
         CheckAlertDatasets(alerts, datasets, diagnostics);
         var semantic = Semantic.Loading.SemanticLoader.Load(root, datasets, diagnostics);
         var features = Features.Loading.FeatureLoader.Load(root, datasets, diagnostics);
+        CheckFeatureFreshness(datasets, features, diagnostics);
         diagnostics.ThrowIfAny();
         var ordered = DependencyGraph.Order(datasets, sources, diagnostics);
         var access = AccessLoader.Load(root, ordered, diagnostics);
@@ -106,6 +109,7 @@ public static partial class ProjectLoader
             Semantic = semantic,
             Syncs = syncs,
             Features = features,
+            FeatureSettings = featureSettings,
         };
     }
 

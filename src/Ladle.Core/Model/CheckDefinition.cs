@@ -81,6 +81,9 @@ public sealed record CheckDefinition
     /// <summary>freshness: the newest value (or the publication) may be at most this old.</summary>
     public TimeSpan? MaxAge { get; init; }
 
+    /// <summary>freshness of a feature view over this dataset: the age of the view's newest event known now (features/*.yaml).</summary>
+    public string? FeatureView { get; init; }
+
     /// <summary>relationships: the dataset and column every key must exist in.</summary>
     public string? To { get; init; }
     public string? Field { get; init; }

@@ -34,6 +34,9 @@ public sealed class ProjectDefinition
     /// <summary>Feature views and services from features/*.yaml (empty without features/).</summary>
     public Features.FeatureRegistry Features { get; init; } = Core.Features.FeatureRegistry.Empty;
 
+    /// <summary><c>features:</c> in ladle.yaml: the online store and the lookup audit's sampling.</summary>
+    public FeatureSettings FeatureSettings { get; init; } = new();
+
     /// <summary>Reverse-ETL syncs from syncs/*.yaml (empty without syncs/).</summary>
     public IReadOnlyList<Syncs.SyncDefinition> Syncs { get; init; } = [];
 

@@ -88,6 +88,9 @@ public sealed class CheckRunner(ProjectDefinition project, SourceConnectors conn
                     $"{rows:N0} rows; expected {bounds}", failing: tooFew || tooMany ? 1 : 0, total: rows, observed: rows);
             }
 
+            case CheckKind.Freshness when check.FeatureView is not null:
+                return await FeatureFreshnessResultAsync(dataset, check, target, ct);
+
             case CheckKind.Freshness:
             {
                 var column = check.Columns.FirstOrDefault();
@@ -186,6 +189,28 @@ public sealed class CheckRunner(ProjectDefinition project, SourceConnectors conn
             new ResultSchema([new ResultColumn("failing", LadleType.Integer), new ResultColumn("total", LadleType.Integer)]), ct);
         var batch = await result.ReadAsync(ct) ?? throw new InvalidOperationException("a check measure returned no row");
         return (batch.Columns[0].Nulls[0] ? 0 : batch.Columns[0].Int64s[0], batch.Columns[1].Int64s[0]);
+    }
+
+    /// <summary>
+    /// freshness of a feature view: the age of its newest event known now (event and created time not after now, as
+    /// <see cref="Core.Features.PointInTime"/> defines "known"), which is what online lookups and training sets at now see.
+    /// </summary>
+    private async Task<CheckResult> FeatureFreshnessResultAsync(DatasetDefinition dataset, CheckDefinition check, CheckTarget target, CancellationToken ct)
+    {
+        var view = project.Features.FindView(check.FeatureView!)
+            ?? throw new InvalidOperationException($"check '{check.Name}' names feature view '{check.FeatureView}', which the loader let through unknown");
+        var now = DateTimeOffset.UtcNow;
+        var rows = Core.Features.PointInTime.FeatureRows(new Core.Features.PointInTime.ViewInput(view, [], "SELECT * FROM " + target.Relation));
+        var at = $"TIMESTAMP '{now.UtcDateTime:yyyy-MM-dd HH:mm:ss.ffffff}'";
+        var (known, newest) = await CountAndMaxAsync(target.Connector,
+            new SqlStatement($"SELECT count(*), max(ladle_event) FROM ({rows}) AS f WHERE ladle_event <= {at} AND ladle_created <= {at}", []), ct);
+        if (newest is null)
+            return Result(dataset, check, target, CheckOutcome.Failed, $"feature view '{view.Name}' has no event known now", failing: 1, total: known);
+        var age = now - newest.Value;
+        var stale = age > check.MaxAge!.Value;
+        return Result(dataset, check, target, stale ? CheckOutcome.Failed : CheckOutcome.Passed,
+            $"newest event of feature view '{view.Name}' is {Durations.Format(age.Duration())} old (at {newest.Value.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z); allowed {Durations.Format(check.MaxAge.Value)}",
+            failing: stale ? 1 : 0, total: known, observed: age.TotalSeconds);
     }
 
     private static async Task<(long Rows, DateTimeOffset? Newest)> CountAndMaxAsync(SourceConnector connector, SqlStatement statement, CancellationToken ct)

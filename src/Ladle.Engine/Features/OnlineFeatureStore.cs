@@ -11,22 +11,32 @@ using Microsoft.Extensions.Logging;
 namespace Ladle.Engine.Features;
 
 /// <summary>
-/// The embedded online store: per feature view, every entity's latest rows in memory, built from the served version
-/// of the view's dataset with <see cref="PointInTime.OnlineRows"/> — at start, on each publication (the catalog's
-/// Changed event), and whenever a lookup finds the snapshot behind the served version, so a lookup never answers
-/// from a version older than the one served. A new version never replaces an entity whose winner is newer (event,
-/// then created time) than the new version's: an older event published later does not overwrite a newer one; an
-/// entity the new version lacks keeps its last rows (TTL still expires them on read).
+/// The online store: per feature view, every entity's rows as of the served version of the view's dataset, built
+/// with <see cref="PointInTime.OnlineRows"/> and kept by a backend (in memory by default, or Redis) — at start, on
+/// each publication (the catalog's Changed event), and whenever a lookup finds this node's last publication behind
+/// the served version, so a lookup never answers from a version older than the one served.
 /// </summary>
-public sealed partial class OnlineFeatureStore(ProjectDefinition project, DuckDbStore store, VersionCatalog catalog, TimeProvider clock, ILogger logger) : IDisposable
+/// <remarks>
+/// A version replaces the previous one whole: the online answer is the offline answer at now, so an entity the new
+/// version lacks is not found and an entity whose newest row the new version corrected answers the corrected row,
+/// as a training set asked at now would (keeping either from the older version is skew). What the order of writes
+/// must never do is let an older version replace a newer one (a slow node's build landing after a faster one's):
+/// the backend's publication is atomic and ordered by version.
+/// </remarks>
+public sealed partial class OnlineFeatureStore(ProjectDefinition project, DuckDbStore store, VersionCatalog catalog, TimeProvider clock, ILogger logger,
+    IOnlineFeatureBackend? backend = null) : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, OnlineSnapshot> _snapshots = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, long> _published = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, FeatureFreshness> _freshness = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.OrdinalIgnoreCase);
     private readonly CancellationTokenSource _stopping = new();
     private bool _started;
 
     /// <summary>The clock online answers are "now" by (TTL is relative to it).</summary>
     public TimeProvider Clock { get; } = clock;
+
+    /// <summary>Where the entries are kept.</summary>
+    public IOnlineFeatureBackend Backend { get; } = backend ?? new MemoryOnlineBackend();
 
     /// <summary>Follows publications and builds every view with a served version (in the background).</summary>
     public void Start()
@@ -37,16 +47,35 @@ public sealed partial class OnlineFeatureStore(ProjectDefinition project, DuckDb
         foreach (var view in project.Features.Views) RefreshInBackground(view);
     }
 
-    /// <summary>The snapshot of the dataset's served version (built now if it is behind); the catalog's error when nothing is served.</summary>
-    public async ValueTask<OnlineSnapshot> GetAsync(FeatureView view, CancellationToken cancellationToken)
+    /// <summary>
+    /// The entries of <paramref name="keys"/> as the backend serves them now, after publishing the served version if
+    /// this node has not yet; the version they come from (the served one, unless another node published a newer).
+    /// The catalog's error when nothing is served.
+    /// </summary>
+    public async ValueTask<(OnlineRead Read, DataVersion Version)> ReadAsync(FeatureView view, IReadOnlyList<string?> keys, CancellationToken cancellationToken)
+    {
+        var served = await EnsureCurrentAsync(view, cancellationToken);
+        var read = await Backend.ReadAsync(view.Name, keys, cancellationToken);
+        if (read.Version is null) return (read, served);
+        var version = read.Version == served.Version ? served
+            : catalog.Retained(view.Dataset.Name).FirstOrDefault(v => v.Version == read.Version) ?? new DataVersion(view.Dataset.Name, read.Version.Value, served.PublishedAt);
+        return (read, version);
+    }
+
+    /// <summary>The served version, published to the backend by this node (built now if it was not).</summary>
+    public async ValueTask<DataVersion> EnsureCurrentAsync(FeatureView view, CancellationToken cancellationToken)
     {
         var current = catalog.Current(view.Dataset.Name);
-        if (current is not null && _snapshots.TryGetValue(view.Name, out var snapshot) && snapshot.Version == current) return snapshot;
+        if (current is not null && _published.TryGetValue(view.Name, out var published) && published >= current.Version) return current;
         return await RefreshAsync(view, cancellationToken);
     }
 
-    /// <summary>Builds the view's snapshot from the served version unless it is already current; returns it.</summary>
-    public async Task<OnlineSnapshot> RefreshAsync(FeatureView view, CancellationToken cancellationToken)
+    /// <summary>The age of the view's newest event known now (null: not built yet, or no event known).</summary>
+    public TimeSpan? Freshness(FeatureView view) =>
+        _freshness.TryGetValue(view.Name, out var freshness) ? freshness.AgeAt(Clock.GetUtcNow().UtcDateTime) : null;
+
+    /// <summary>Builds the view's entries from the served version and publishes them, unless this node already did; returns that version.</summary>
+    public async Task<DataVersion> RefreshAsync(FeatureView view, CancellationToken cancellationToken)
     {
         var gate = _gates.GetOrAdd(view.Name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
@@ -54,25 +83,14 @@ public sealed partial class OnlineFeatureStore(ProjectDefinition project, DuckDb
         {
             // Nothing served yet: the catalog says so the way every read hears it.
             using var lease = catalog.Acquire(view.Dataset.Name, null);
-            _snapshots.TryGetValue(view.Name, out var old);
-            if (old is not null && old.Version == lease.Version) return old;
+            if (_published.TryGetValue(view.Name, out var published) && published >= lease.Version.Version) return lease.Version;
             var now = Clock.GetUtcNow().UtcDateTime;
             var entries = await StatementGuard.Dedicated(() => Build(view, lease.Version, now));
-            var kept = 0;
-            if (old is not null)
-            {
-                foreach (var (key, entry) in old.Entries)
-                {
-                    var before = entry.WinnerAt(now);
-                    if (entries.TryGetValue(key, out var fresh) && !Newer(before, fresh.WinnerAt(now))) continue;
-                    entries[key] = entry;
-                    kept++;
-                }
-            }
-            var built = new OnlineSnapshot(view, lease.Version, now, entries) { KeptNewer = kept };
-            _snapshots[view.Name] = built;
-            Log.Built(logger, view.Name, view.Dataset.Name, lease.Version.Version, entries.Count, kept);
-            return built;
+            var current = await Backend.PublishAsync(view.Name, lease.Version.Version, entries, cancellationToken);
+            _freshness[view.Name] = FeatureFreshness.Of(entries.Values);
+            _published[view.Name] = lease.Version.Version;
+            Log.Built(logger, view.Name, view.Dataset.Name, lease.Version.Version, entries.Count, Backend.Kind, current);
+            return lease.Version;
         }
         finally
         {
@@ -80,11 +98,8 @@ public sealed partial class OnlineFeatureStore(ProjectDefinition project, DuckDb
         }
     }
 
-    /// <summary>True when <paramref name="old"/> won with a later event (then created) time than <paramref name="fresh"/>.</summary>
-    private static bool Newer(OnlineRow? old, OnlineRow? fresh) =>
-        old is not null && (fresh is null || old.Event > fresh.Event || (old.Event == fresh.Event && old.Created > fresh.Created));
-
-    private Dictionary<string, OnlineEntry> Build(FeatureView view, DataVersion version, DateTime now)
+    /// <summary>The rows the online store keeps for every entity of <paramref name="version"/>, by entity key (also the offline answer at <paramref name="now"/>).</summary>
+    public Dictionary<string, OnlineEntry> Build(FeatureView view, DataVersion version, DateTime now)
     {
         var source = "SELECT * FROM " + DuckDbStore.VersionTable(view.Dataset.Name, version.Version);
         var sql = PointInTime.OnlineRows(new PointInTime.ViewInput(view, view.Features, source), "$now");
@@ -112,6 +127,44 @@ public sealed partial class OnlineFeatureStore(ProjectDefinition project, DuckDb
         return rows.ToDictionary(r => r.Key, r => new OnlineEntry(r.Value.OrderBy(x => x.Rank).ToArray()), StringComparer.Ordinal);
     }
 
+    /// <summary>One entity's offline answer at a time: its key values, the winner's event time (null: none known), whether it is within the TTL, and its features.</summary>
+    public sealed record OfflineAnswer(object?[] Keys, DateTime? Event, bool Live, object?[] Values);
+
+    /// <summary>
+    /// The offline answer at <paramref name="now"/> — the training-set SQL (<see cref="PointInTime.WinnersCte"/>) asked
+    /// at now — for every entity of <paramref name="version"/>, or a sample of <paramref name="sample"/> of them.
+    /// </summary>
+    public Task<List<OfflineAnswer>> OfflineAsync(FeatureView view, DataVersion version, DateTime now, int? sample) => StatementGuard.Dedicated(() =>
+    {
+        var source = "SELECT * FROM " + DuckDbStore.VersionTable(view.Dataset.Name, version.Version);
+        var input = new PointInTime.ViewInput(view, view.Features, source);
+        var keys = Enumerable.Range(0, view.Entities.Count).Select(i => $"ladle_k{i} AS \"{view.Entities[i].Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
+        var distinct = $"SELECT DISTINCT {string.Join(", ", keys)} FROM ({PointInTime.FeatureRows(input with { Features = [] })}) AS f";
+        if (sample is { } n) distinct = $"SELECT * FROM ({distinct}) AS d USING SAMPLE reservoir({n} ROWS) REPEATABLE (7)";
+        var entities = $"(SELECT k.*, row_number() OVER () AS {PointInTime.RowColumn}, CAST($now AS TIMESTAMP) AS {PointInTime.EntityTime} FROM ({distinct}) AS k)";
+        var quoted = view.Entities.Select(e => "ladle_e.\"" + e.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"");
+        var sql = new System.Text.StringBuilder(PointInTime.WinnersCte([input], entities)).Append(" SELECT ").Append(string.Join(", ", quoted))
+            .Append(", ladle_v0.ladle_event, ladle_v0.ladle_live");
+        for (var i = 0; i < view.Features.Count; i++) sql.Append(", ladle_v0.ladle_f").Append(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        sql.Append(" FROM ladle_e LEFT JOIN ladle_v0 ON ladle_v0.ladle_row = ladle_e.ladle_row ORDER BY ladle_e.ladle_row");
+        var answers = new List<OfflineAnswer>();
+        using var connection = store.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql.ToString();
+        command.Parameters.Add(new DuckDBParameter("now", now));
+        using var reader = command.ExecuteReader();
+        var k = view.Entities.Count;
+        while (reader.Read())
+        {
+            var keyValues = new object?[k];
+            for (var i = 0; i < k; i++) keyValues[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            var values = new object?[view.Features.Count];
+            for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(k + 2 + i) ? null : reader.GetValue(k + 2 + i);
+            answers.Add(new OfflineAnswer(keyValues, reader.IsDBNull(k) ? null : reader.GetDateTime(k), !reader.IsDBNull(k + 1) && reader.GetBoolean(k + 1), values));
+        }
+        return answers;
+    });
+
     private void OnChanged(object? sender, VersionChange change)
     {
         if (change.Kind != VersionChangeKind.Published) return;
@@ -138,17 +191,23 @@ public sealed partial class OnlineFeatureStore(ProjectDefinition project, DuckDb
         });
     }
 
-    public void Dispose()
+    /// <summary>True once disposed (the server stopped).</summary>
+    public bool Stopped { get; private set; }
+
+    public async ValueTask DisposeAsync()
     {
+        if (Stopped) return;
+        Stopped = true;
         catalog.Changed -= OnChanged;
-        _stopping.Cancel();
+        await _stopping.CancelAsync();
         _stopping.Dispose();
+        await Backend.DisposeAsync();
     }
 
     private static partial class Log
     {
-        [LoggerMessage(1900, LogLevel.Information, "Online features of view {View} built from {Dataset} version {Version}: {Entities} entities ({Kept} kept from an earlier version: newer there, or absent here)")]
-        public static partial void Built(ILogger logger, string view, string dataset, long version, int entities, int kept);
+        [LoggerMessage(1900, LogLevel.Information, "Online features of view {View} built from {Dataset} version {Version}: {Entities} entities, published to the {Backend} store (current there: version {Current})")]
+        public static partial void Built(ILogger logger, string view, string dataset, long version, int entities, string backend, long current);
 
         [LoggerMessage(1901, LogLevel.Warning, "Online features of view {View} could not be built from {Dataset}; lookups build them again")]
         public static partial void BuildFailed(ILogger logger, Exception e, string view, string dataset);

@@ -50,15 +50,15 @@ public sealed partial class ReadPipeline
         var leased = new List<(DatasetDefinition Dataset, DataVersion? Version)>();
         foreach (var view in plan.Views)
         {
-            var snapshot = await online.GetAsync(view, cancellationToken);
-            if (!leased.Any(l => string.Equals(l.Dataset.Name, view.Dataset.Name, StringComparison.OrdinalIgnoreCase)))
-                leased.Add((_project.GetDataset(view.Dataset.Name), snapshot.Version));
             var keys = LookupKeys(view, plan);
+            var (read, version) = await online.ReadAsync(view, keys.Select(k => k.Key).ToArray(), cancellationToken);
+            if (!leased.Any(l => string.Equals(l.Dataset.Name, view.Dataset.Name, StringComparison.OrdinalIgnoreCase)))
+                leased.Add((_project.GetDataset(view.Dataset.Name), version));
             var positions = plan.Features.Select((f, i) => (f, i)).Where(x => x.f.View == view)
                 .Select(x => (Answer: x.i, Stored: view.Features.ToList().FindIndex(d => d.Name == x.f.Feature.Name))).ToList();
             for (var e = 0; e < keys.Length; e++)
             {
-                var winner = keys[e].Key is { } key && snapshot.Entries.TryGetValue(key, out var entry) ? entry.WinnerAt(now) : null;
+                var winner = read.Entries[e]?.WinnerAt(now);
                 foreach (var (answer, stored) in positions)
                     answers[e][answer] = Classify(view, now, winner?.Event, winner is null ? null : winner.Values[stored]);
             }
@@ -114,7 +114,7 @@ public sealed partial class ReadPipeline
     }
 
     /// <summary>The status of a winner at now: the same TTL rule as a training set's (event ≥ now − TTL).</summary>
-    private static FeatureValue Classify(FeatureView view, DateTime now, DateTime? eventTime, object? value) =>
+    internal static FeatureValue Classify(FeatureView view, DateTime now, DateTime? eventTime, object? value) =>
         eventTime is not { } at ? new FeatureValue(null, FeatureStatus.NotFound, null)
         : view.Ttl is { } ttl && at < now - ttl ? new FeatureValue(null, FeatureStatus.OutsideTtl, at)
         : new FeatureValue(value, value is null ? FeatureStatus.Null : FeatureStatus.Present, at);

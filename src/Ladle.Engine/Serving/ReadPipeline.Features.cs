@@ -21,6 +21,9 @@ public sealed partial class ReadPipeline
     /// <summary>The embedded online store (the server's); null: lookups are answered from the store with the same definition.</summary>
     public OnlineFeatureStore? OnlineFeatures { get; set; }
 
+    /// <summary>How answered online lookups are audited at high rates; null: each one by one.</summary>
+    public LookupAuditSampler? LookupAudit { get; set; }
+
     private TimeProvider FeatureClock => OnlineFeatures?.Clock ?? TimeProvider.System;
 
     private TrainingSetPlan PlanTrainingSet(TrainingSetRequest request, SinkCapabilities capabilities)

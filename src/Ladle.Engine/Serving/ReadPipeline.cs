@@ -127,10 +127,12 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
             limits?.CountRows(principal, rows);
             var (action, target, text) = AuditOf(request, plan);
             bytes.Bytes += sink.BytesSentPastBody;
-            audit.Record(new AuditEntry(DateTimeOffset.UtcNow, principal.Name, request.Interface, target, action, text, rows, bytes.Bytes, status, clock.Elapsed)
-            {
-                Started = started, Format = sink.Format, Version = versions, Subject = principal.Subject,
-            });
+            // Answered online lookups may be counted rather than audited one by one (LookupAuditSampler says how).
+            if (!(request is FeatureLookupRequest && status == "ok" && LookupAudit is { } sampler && !sampler.Admit(principal.Name, target)))
+                audit.Record(new AuditEntry(DateTimeOffset.UtcNow, principal.Name, request.Interface, target, action, text, rows, bytes.Bytes, status, clock.Elapsed)
+                {
+                    Started = started, Format = sink.Format, Version = versions, Subject = principal.Subject,
+                });
             metrics?.RowsServed(MetricLabel(request, plan), sink.Format, status, rows, bytes.Bytes, clock.Elapsed);
         }
     }

@@ -29,7 +29,26 @@ public static class FeaturesApi
                 "or a CSV/Parquet body of entity rows with ?feature_service= or ?features=; answered as csv, parquet, ndjson or json (format=).");
         api.MapPost("/online", Online).WithName("OnlineFeatures")
             .WithSummary("Online lookup: {feature_service | features, entities: {<key>: [values…]}} → each entity's features now, with status and event time.");
+        api.MapGet("/{view}/skew", Skew).WithName("FeatureSkew")
+            .WithSummary("Compares what online lookups answer now with the offline (training-set) answer at now for the view's entities: all, or ?sample=N of them.");
         return app;
+    }
+
+    /// <summary>The most entities a skew report samples.</summary>
+    public const int MaxSkewSample = 1_000_000;
+
+    private static async Task<Ok<FeatureSkewReport>> Skew(HttpContext context, string view, ReadPipeline pipeline, PrincipalResolver principals)
+    {
+        var principal = await principals.ResolveAsync(context);
+        int? sample = null;
+        if (context.Request.Query["sample"] is { Count: > 0 } text && !string.Equals(text[0], "all", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!int.TryParse(text[0], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1 || n > MaxSkewSample)
+                throw new InvalidRequestException($"sample must be 'all' or a whole number of entities from 1 to {MaxSkewSample:N0}", "sample");
+            sample = n;
+        }
+        context.Items[AuditMiddleware.AuditedKey] = true;
+        return TypedResults.Ok(await pipeline.SkewAsync(principal, view, sample, context.RequestAborted));
     }
 
     /// <summary>A feature view as the catalog lists it.</summary>

@@ -47,15 +47,18 @@ public static class LadleServer
                 sp.GetRequiredService<IAccessPolicy>(), sp.GetRequiredService<IAuditSink>(), sp.GetRequiredService<IServingMetrics>(), sp.GetRequiredService<RateLimits>())
             {
                 OnlineFeatures = sp.GetRequiredService<Engine.Features.OnlineFeatureStore>(),
+                LookupAudit = sp.GetRequiredService<LookupAuditSampler>(),
             };
             // SQL clients read the project's catalog as PostgreSQL's, each principal only its datasets and the metric
             // relations of the metrics it may query.
             pipeline.SqlCatalog = new Engine.SqlGateway.Catalog.PgCatalog(engine.Project, sp.GetRequiredService<IAccessPolicy>()) { MetricScopes = pipeline.MetricScopeOf };
             return pipeline;
         });
+        builder.Services.AddSingleton(sp => new LookupAuditSampler(engine.Project.FeatureSettings.AuditFullPerSecond, engine.Project.FeatureSettings.AuditOneIn,
+            sp.GetRequiredService<IAuditSink>(), options.Clock ?? TimeProvider.System));
         // Online features: built from the served versions at start and on every publication, answered from memory.
         builder.Services.AddSingleton(_ => new Engine.Features.OnlineFeatureStore(engine.Project, engine.Store, engine.Catalog,
-            options.Clock ?? TimeProvider.System, engine.Loggers.CreateLogger("Ladle.Features")));
+            options.Clock ?? TimeProvider.System, engine.Loggers.CreateLogger("Ladle.Features"), Engine.Features.OnlineBackends.Create(engine.Project)));
         builder.Services.AddLadleQueries(engine);
         // Reverse ETL: syncs read through the same pipeline as their principal and run on their schedule or on publication.
         builder.Services.AddSingleton(sp => new Syncs.SyncService(engine.Project, sp.GetRequiredService<ReadPipeline>(), engine.Store, engine.State,
@@ -87,6 +90,7 @@ public static class LadleServer
         syncs.Observers.Add(new PrometheusSyncMetrics(engine.Project.Syncs, engine.State));
         syncs.Observers.Add(new Syncs.Observing.SyncIncidents(engine.State, app.Services.GetRequiredService<AlertDispatcher>(), engine.Project.Name, options.Clock));
         app.Services.GetRequiredService<Engine.Features.OnlineFeatureStore>().Start();
+        PrometheusFeatureMetrics.Register(engine.Project, app.Services.GetRequiredService<Engine.Features.OnlineFeatureStore>(), app.Services.GetRequiredService<LookupAuditSampler>());
         app.UseMiddleware<ProblemMiddleware>();
         app.UseMiddleware<OpenEndpointsMiddleware>();
         app.UseHttpMetrics();

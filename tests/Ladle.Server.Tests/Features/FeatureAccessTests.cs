@@ -154,6 +154,65 @@ public sealed class FeatureAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Feature_catalog_lists_only_the_views_and_services_the_principal_may_read()
+    {
+        async Task<(string[] Views, string[] Services)> CatalogAsync(string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/features");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _tokens[token]);
+            using var response = await _server.Http.SendAsync(request);
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(response.IsSuccessStatusCode, body.ToString());
+            return (body.GetProperty("views").EnumerateArray().Select(v => v.GetProperty("name").GetString()!).ToArray(),
+                body.GetProperty("services").EnumerateArray().Select(v => v.GetProperty("name").GetString()!).ToArray());
+        }
+
+        var root = await CatalogAsync("root");
+        Assert.Equal(["climate"], root.Views);
+        Assert.Equal(["plain"], root.Services);
+        foreach (var reader in new[] { "bob", "northy" })
+        {
+            var (views, services) = await CatalogAsync(reader);
+            Assert.Equal(root.Views, views);
+            Assert.Equal(root.Services, services);
+        }
+        // fin reads the finance domain only: the factory's features are not listed (nor named anywhere in the answer).
+        var fin = await CatalogAsync("fin");
+        Assert.Empty(fin.Views);
+        Assert.Empty(fin.Services);
+        using var anonymous = await _server.Http.GetAsync("/api/v1/features");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task Skew_report_needs_read_without_row_filters_or_masks()
+    {
+        async Task<(HttpStatusCode, string)> SkewAsync(string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/features/climate/skew");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _tokens[token]);
+            using var response = await _server.Http.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        var (status, text) = await SkewAsync("root");
+        Assert.True(status == HttpStatusCode.OK, text);
+        Assert.Contains("\"features_differing\":0", text, StringComparison.Ordinal);
+        (status, text) = await SkewAsync("northy");
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("without row filters or masks", text, StringComparison.Ordinal);
+        (status, _) = await SkewAsync("bob");
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        (status, text) = await SkewAsync("fin");
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.DoesNotContain("readings", text, StringComparison.Ordinal);
+        await ((AuditWriter)_server.Services.GetService(typeof(AuditWriter))!).FlushAsync(CancellationToken.None);
+        var entries = await _server.Engine.State.QueryAuditAsync(new Ladle.Engine.State.AuditQuery(), CancellationToken.None);
+        Assert.Contains(entries, e => e.Action == "features-skew" && e.Principal == "root" && e.Status == "ok");
+        Assert.Contains(entries, e => e.Action == "features-skew" && e.Principal == "northy" && e.Status != "ok");
+    }
+
+    [Fact]
     public async Task Bad_requests_say_what_and_where()
     {
         async Task Expect(object body, HttpStatusCode status, string detail, string path = "/api/v1/features/online")

@@ -1,5 +1,4 @@
 using Ladle.Core.Features;
-using Ladle.Engine.Results;
 
 namespace Ladle.Engine.Features;
 
@@ -22,11 +21,4 @@ public sealed record OnlineEntry(OnlineRow[] Rows)
             if (row.KnownAt(at)) return row;
         return null;
     }
-}
-
-/// <summary>A view's online state: every entity's entry, from one published version of its dataset (immutable once built).</summary>
-public sealed record OnlineSnapshot(FeatureView View, DataVersion Version, DateTime TakenAt, IReadOnlyDictionary<string, OnlineEntry> Entries)
-{
-    /// <summary>Entries kept from an earlier snapshot because their winner was newer than this version's.</summary>
-    public int KeptNewer { get; init; }
 }
