@@ -57,6 +57,10 @@ public static class LadleServer
             new Syncs.Delivery.SyncDestinations(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }), logger: engine.Loggers.CreateLogger("Ladle.Syncs")));
         builder.Services.AddHostedService(sp => new Syncs.SyncScheduler(sp.GetRequiredService<Syncs.SyncService>(), engine.Catalog,
             logger: sp.GetRequiredService<ILogger<Syncs.SyncScheduler>>()));
+        // Streams: ingest into a durable log, windows on event time, closed windows published into their dataset.
+        builder.Services.AddSingleton(_ => new Streams.StreamService(engine.Project, engine.Store, engine.Publisher, engine.Catalog,
+            options.Clock ?? TimeProvider.System, engine.Loggers.CreateLogger("Ladle.Streams")));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Streams.StreamService>());
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddSingleton<PrincipalResolver>();
         // The dispatcher is registered first so that it stops last: the monitor stops raising alerts, then the
@@ -76,6 +80,7 @@ public static class LadleServer
         PrometheusMetricQueries.Register(engine.Semantic);
         PrometheusServingMetrics.Register(app.Services.GetRequiredService<AuditWriter>(), engine.Writes);
         if (engine.StoreConnector.Reads is { } reads) PrometheusReadSlots.Register(reads);
+        PrometheusStreams.Register(app.Services.GetRequiredService<Streams.StreamService>());
         app.Services.GetRequiredService<Engine.Features.OnlineFeatureStore>().Start();
         app.UseMiddleware<ProblemMiddleware>();
         app.UseMiddleware<OpenEndpointsMiddleware>();
@@ -90,6 +95,7 @@ public static class LadleServer
         app.MapOwnerSqlApi();
         app.MapFeaturesApi();
         app.MapSyncsApi();
+        app.MapStreamsApi();
         app.MapMetrics("/metrics");
         return app;
     }
