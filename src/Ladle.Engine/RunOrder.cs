@@ -19,7 +19,8 @@ public static class RunOrder
     {
         foreach (var name in names) Find(project, name);
         var wanted = names.Count == 0 ? project.Datasets : project.WithDependencies(names);
-        return wanted.Where(d => d.Materialization == Materialization.Table).ToList();
+        // A stream's windows dataset is published by its stream as windows close, never rebuilt by a run of everything.
+        return wanted.Where(d => d.Materialization == Materialization.Table && (names.Count > 0 || d.Stream is null)).ToList();
     }
 
     /// <summary>A dataset named in a request, or a 404-style error naming the closest one.</summary>

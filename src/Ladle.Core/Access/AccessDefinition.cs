@@ -10,13 +10,16 @@ public sealed record Grant
     public IReadOnlyList<string> Domains { get; init; } = [];
     public IReadOnlyList<string> Datasets { get; init; } = [];
     public IReadOnlyList<string> Metrics { get; init; } = [];
+
+    /// <summary>Streams the grant covers ('write' sends events to them).</summary>
+    public IReadOnlyList<string> Streams { get; init; } = [];
     public RowFilter? RowFilter { get; init; }
     public required SourceLocation Location { get; init; }
 
     /// <summary>A short description for error messages and reports.</summary>
     public string Describe() =>
         $"{string.Join("+", Actions.Select(a => a.ToString().ToLowerInvariant()))} on " +
-        string.Join(", ", Domains.Select(d => $"domain {d}").Concat(Datasets.Select(d => $"dataset {d}")).Concat(Metrics.Select(m => $"metric {m}")));
+        string.Join(", ", Domains.Select(d => $"domain {d}").Concat(Datasets.Select(d => $"dataset {d}")).Concat(Metrics.Select(m => $"metric {m}")).Concat(Streams.Select(s => $"stream {s}")));
 }
 
 /// <summary>A role: a named set of grants, with PII clearance or not.</summary>

@@ -13,10 +13,10 @@ internal static class AccessLoader
 
     private static readonly string[] TopKeys = ["roles", "principals", "embed", "rate_limits", "open_endpoints", "audit"];
     private static readonly string[] RoleKeys = ["description", "grants", "pii", "admin"];
-    private static readonly string[] GrantKeys = ["actions", "domains", "datasets", "metrics", "row_filter"];
+    private static readonly string[] GrantKeys = ["actions", "domains", "datasets", "metrics", "streams", "row_filter"];
     private static readonly string[] PrincipalKeys = ["kind", "roles", "attributes", "description"];
 
-    public static AccessDefinition Load(string root, IReadOnlyList<DatasetDefinition> datasets, DiagnosticBag diagnostics)
+    public static AccessDefinition Load(string root, IReadOnlyList<DatasetDefinition> datasets, DiagnosticBag diagnostics, IReadOnlyList<Model.Streams.StreamDefinition>? streams = null)
     {
         var path = Path.Combine(root, FileName);
         if (!File.Exists(path)) return AccessDefinition.Empty;
@@ -29,7 +29,7 @@ internal static class AccessLoader
         {
             foreach (var (key, value) in rolesNode.Children)
             {
-                var role = ReadRole((YamlScalarNode)key, value, datasets, diagnostics);
+                var role = ReadRole((YamlScalarNode)key, value, datasets, streams ?? [], diagnostics);
                 if (role is not null && !roles.TryAdd(role.Name, role)) diagnostics.Add(role.Location, $"role '{role.Name}' is defined twice");
             }
         }
@@ -106,7 +106,7 @@ internal static class AccessLoader
         };
     }
 
-    private static Role? ReadRole(YamlScalarNode key, YamlNode value, IReadOnlyList<DatasetDefinition> datasets, DiagnosticBag diagnostics)
+    private static Role? ReadRole(YamlScalarNode key, YamlNode value, IReadOnlyList<DatasetDefinition> datasets, IReadOnlyList<Model.Streams.StreamDefinition> streams, DiagnosticBag diagnostics)
     {
         var name = key.Value ?? "";
         var at = YamlMap.At(FileName, key);
@@ -125,14 +125,14 @@ internal static class AccessLoader
                 diagnostics.Add(YamlMap.At(FileName, item), "each grant must be a mapping with 'actions' and 'domains', 'datasets' or 'metrics'");
                 continue;
             }
-            if (ReadGrant(grantNode, name, datasets, diagnostics) is { } grant) grants.Add(grant);
+            if (ReadGrant(grantNode, name, datasets, streams, diagnostics) is { } grant) grants.Add(grant);
         }
         var admin = map.Bool("admin") ?? false;
         if (grants.Count == 0 && !admin) diagnostics.Add(at, $"role '{name}' grants nothing", "add 'grants:' or 'admin: true'");
         return new Role { Name = name, Description = map.String("description"), Grants = grants, Pii = map.Bool("pii") ?? admin, Admin = admin, Location = at };
     }
 
-    private static Grant? ReadGrant(YamlMappingNode node, string role, IReadOnlyList<DatasetDefinition> datasets, DiagnosticBag diagnostics)
+    private static Grant? ReadGrant(YamlMappingNode node, string role, IReadOnlyList<DatasetDefinition> datasets, IReadOnlyList<Model.Streams.StreamDefinition> streams, DiagnosticBag diagnostics)
     {
         var map = new YamlMap(node, FileName, diagnostics, $"a grant of role '{role}'", GrantKeys);
         var actions = new List<DataAction>();
@@ -141,12 +141,17 @@ internal static class AccessLoader
             if (YamlMap.ParseEnum<DataAction>(actionText, out var action) is { } hint) diagnostics.Add(at, $"unknown action '{actionText}'", hint);
             else actions.Add(action);
         }
-        if (actions.Count == 0) diagnostics.Add(map.Location, "a grant needs 'actions' (read, export, embed, admin)");
+        if (actions.Count == 0) diagnostics.Add(map.Location, "a grant needs 'actions' (read, export, embed, write, admin)");
         var domains = map.StringList("domains");
         var named = map.StringList("datasets");
         var metrics = map.StringList("metrics");
-        if (domains.Count + named.Count + metrics.Count == 0)
-            diagnostics.Add(map.Location, "a grant needs 'domains', 'datasets' or 'metrics' (write '*' for all)");
+        var streamNames = map.StringList("streams");
+        if (domains.Count + named.Count + metrics.Count + streamNames.Count == 0)
+            diagnostics.Add(map.Location, "a grant needs 'domains', 'datasets', 'metrics' or 'streams' (write '*' for all)");
+        foreach (var (stream, at) in streamNames.Where(s => s.Value != "*" && !streams.Any(x => string.Equals(x.Name, s.Value, StringComparison.OrdinalIgnoreCase))))
+            diagnostics.Add(at, $"unknown stream '{stream}'", Suggest.Hint(stream, streams.Select(s => s.Name).ToList()));
+        if (actions.Contains(DataAction.Write) && streamNames.Count == 0)
+            diagnostics.Add(map.Location, "'write' is granted on streams only (it lets a token send events)", "add 'streams: [<name>]' to the grant");
         var knownDomains = datasets.Select(d => d.Domain).Where(d => d is not null).Select(d => d!).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         foreach (var (domain, at) in domains.Where(d => d.Value != "*" && !knownDomains.Contains(d.Value, StringComparer.OrdinalIgnoreCase)))
             diagnostics.Add(at, $"no dataset is in domain '{domain}'", Suggest.Hint(domain, knownDomains));
@@ -176,6 +181,7 @@ internal static class AccessLoader
             Domains = domains.Select(d => d.Value).ToList(),
             Datasets = named.Select(d => d.Value).ToList(),
             Metrics = metrics.Select(m => m.Value).ToList(),
+            Streams = streamNames.Select(s => s.Value).ToList(),
             RowFilter = filter,
             Location = map.Location,
         };

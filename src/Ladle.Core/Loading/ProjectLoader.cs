@@ -83,13 +83,14 @@ public static partial class ProjectLoader
         }
 
         var datasets = ReadDatasets(root, sources, diagnostics);
+        var streams = StreamLoader.Load(root, datasets, diagnostics);
         CheckAlertDatasets(alerts, datasets, diagnostics);
         var semantic = Semantic.Loading.SemanticLoader.Load(root, datasets, diagnostics);
         var features = Features.Loading.FeatureLoader.Load(root, datasets, diagnostics);
         CheckFeatureFreshness(datasets, features, diagnostics);
         diagnostics.ThrowIfAny();
         var ordered = DependencyGraph.Order(datasets, sources, diagnostics);
-        var access = AccessLoader.Load(root, ordered, diagnostics);
+        var access = AccessLoader.Load(root, ordered, diagnostics, streams);
         var syncs = SyncLoader.Load(root, ordered, access, diagnostics);
         diagnostics.ThrowIfAny();
 
@@ -108,6 +109,7 @@ public static partial class ProjectLoader
             Alerts = alerts,
             Semantic = semantic,
             Syncs = syncs,
+            Streams = streams,
             Features = features,
             FeatureSettings = featureSettings,
         };
@@ -457,7 +459,7 @@ public static partial class ProjectLoader
     /// <summary>The most columns a dataset may declare; wider tables are almost always a generated mistake.</summary>
     public const int MaxColumns = 10_000;
 
-    private static List<ColumnDefinition> ReadColumns(YamlMap map, string dataset, string file, DiagnosticBag diagnostics)
+    internal static List<ColumnDefinition> ReadColumns(YamlMap map, string dataset, string file, DiagnosticBag diagnostics)
     {
         var result = new List<ColumnDefinition>();
         if (map.Sequence("columns") is not { } seq) return result;

@@ -67,6 +67,9 @@ public sealed record DatasetDefinition
     /// <summary>Where each declared depends_on entry is written, for error messages.</summary>
     public IReadOnlyList<SourceLocation> DependsOnLocations { get; init; } = [];
 
+    /// <summary>The stream whose closed windows this dataset holds; its versions are published by the stream only.</summary>
+    public string? Stream { get; init; }
+
     public required string File { get; init; }
     public required SourceLocation Location { get; init; }
 

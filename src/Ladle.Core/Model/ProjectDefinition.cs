@@ -40,6 +40,12 @@ public sealed class ProjectDefinition
     /// <summary>Reverse-ETL syncs from syncs/*.yaml (empty without syncs/).</summary>
     public IReadOnlyList<Syncs.SyncDefinition> Syncs { get; init; } = [];
 
+    /// <summary>Event streams from streams/*.yaml (empty without streams/); each adds its windows' dataset to <see cref="Datasets"/>.</summary>
+    public IReadOnlyList<Streams.StreamDefinition> Streams { get; init; } = [];
+
+    public Streams.StreamDefinition? FindStream(string name) =>
+        Streams.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+
     public DatasetDefinition? FindDataset(string name) =>
         Datasets.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
 

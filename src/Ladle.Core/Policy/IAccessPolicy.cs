@@ -17,6 +17,9 @@ public enum DataAction : byte
 
     /// <summary>Everything: PII in clear, the audit log, token management, refreshes and check runs.</summary>
     Admin,
+
+    /// <summary>Send events to a stream (granted on streams only).</summary>
+    Write,
 }
 
 /// <summary>
@@ -26,6 +29,9 @@ public enum DataAction : byte
 /// </summary>
 public interface IAccessPolicy
 {
+    /// <summary>Throws when the principal may not perform the action on the stream (404 when it holds no grant on it at all).</summary>
+    void AuthorizeStream(Principal principal, string stream, DataAction action);
+
     /// <summary>True when the principal may know the dataset exists (catalog listings).</summary>
     bool CanSee(Principal principal, DatasetDefinition dataset);
 

@@ -50,6 +50,25 @@ public sealed class AccessPolicy(ProjectDefinition project, string maskKey, bool
         throw new ForbiddenException($"principal '{principal.Name}' may not do this: it needs '{action.ToString().ToLowerInvariant()}' (an admin role{(action == DataAction.Embed ? " or a grant of 'embed'" : "")})");
     }
 
+    public void AuthorizeStream(Principal principal, string stream, DataAction action)
+    {
+        if (principal.Method == AuthMethod.Embed)
+            throw new ForbiddenException($"an embed token may only read; it may not {action.ToString().ToLowerInvariant()} stream '{stream}'");
+        if (IsAdmin(principal)) return;
+        var grants = Access.RolesOf(principal.Name).SelectMany(r => r.Grants)
+            .Where(g => g.Streams.Any(s => s == "*" || string.Equals(s, stream, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (grants.Count == 0 && project.FindStream(stream) is { } known && project.FindDataset(known.Dataset) is { } windows && CanSee(principal, windows))
+            throw new ForbiddenException($"principal '{principal.Name}' may not {action.ToString().ToLowerInvariant()} stream '{stream}': it may read its windows, but none of its roles grants '{action.ToString().ToLowerInvariant()}' on the stream");
+        if (grants.Count == 0)
+        {
+            var visible = project.Streams.Where(s => Access.RolesOf(principal.Name).Any(r => r.Grants.Any(g => g.Streams.Any(x => x == "*" || string.Equals(x, s.Name, StringComparison.OrdinalIgnoreCase)))))
+                .Select(s => s.Name).ToList();
+            throw new NotFoundException($"no stream '{stream}' ({Core.Loading.Suggest.Hint(stream, visible)})");
+        }
+        if (grants.Any(g => g.Actions.Contains(action))) return;
+        throw new ForbiddenException($"principal '{principal.Name}' may not {action.ToString().ToLowerInvariant()} stream '{stream}': none of its roles grants '{action.ToString().ToLowerInvariant()}' on it");
+    }
+
     public RowsQuery Apply(Principal principal, DatasetDefinition dataset, DatasetSchema schema, RowsQuery query)
     {
         if (IsAdmin(principal)) return query;

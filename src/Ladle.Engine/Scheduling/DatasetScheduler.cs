@@ -139,7 +139,7 @@ public sealed class DatasetScheduler : IHostedService
     private async Task RunInterruptedAsync(CancellationToken cancellationToken)
     {
         var owed = new List<string>();
-        foreach (var dataset in _project.Datasets.Where(d => d.Materialization == Materialization.Table))
+        foreach (var dataset in _project.Datasets.Where(d => d.Materialization == Materialization.Table && d.Stream is null))
         {
             if (_catalog.Current(dataset.Name) is null) continue;
             var latest = (await _versions.ListVersionsAsync(dataset.Name, 1, cancellationToken)).FirstOrDefault();

@@ -66,6 +66,10 @@ public static class LadleServer
             sp.GetRequiredService<IAuditSink>()));
         builder.Services.AddHostedService(sp => new Syncs.SyncScheduler(sp.GetRequiredService<Syncs.SyncService>(), engine.Catalog,
             options.Clock, sp.GetRequiredService<ILogger<Syncs.SyncScheduler>>()));
+        // Streams: ingest into a durable log, windows on event time, closed windows published into their dataset.
+        builder.Services.AddSingleton(_ => new Streams.StreamService(engine.Project, engine.Store, engine.Publisher, engine.Catalog,
+            options.Clock ?? TimeProvider.System, engine.Loggers.CreateLogger("Ladle.Streams")));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Streams.StreamService>());
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddSingleton<PrincipalResolver>();
         // The dispatcher is registered first so that it stops last: the monitor stops raising alerts, then the
@@ -89,6 +93,7 @@ public static class LadleServer
         var syncs = app.Services.GetRequiredService<Syncs.SyncService>();
         syncs.Observers.Add(new PrometheusSyncMetrics(engine.Project.Syncs, engine.State));
         syncs.Observers.Add(new Syncs.Observing.SyncIncidents(engine.State, app.Services.GetRequiredService<AlertDispatcher>(), engine.Project.Name, options.Clock));
+        PrometheusStreams.Register(app.Services.GetRequiredService<Streams.StreamService>());
         app.Services.GetRequiredService<Engine.Features.OnlineFeatureStore>().Start();
         PrometheusFeatureMetrics.Register(engine.Project, app.Services.GetRequiredService<Engine.Features.OnlineFeatureStore>(), app.Services.GetRequiredService<LookupAuditSampler>());
         app.UseMiddleware<ProblemMiddleware>();
@@ -104,6 +109,7 @@ public static class LadleServer
         app.MapOwnerSqlApi();
         app.MapFeaturesApi();
         app.MapSyncsApi();
+        app.MapStreamsApi();
         app.MapMetrics("/metrics");
         return app;
     }

@@ -70,7 +70,7 @@ public sealed class LadleServerHost : IAsyncDisposable
         // a separate materialize step. They go through the scheduler's queue like every other run, so a refresh or
         // schedule meanwhile joins them instead of racing.
         var unpublished = engine.Project.Datasets
-            .Where(d => d.Materialization == Materialization.Table && engine.Catalog.Current(d.Name) is null)
+            .Where(d => d.Materialization == Materialization.Table && d.Stream is null && engine.Catalog.Current(d.Name) is null)
             .Select(d => d.Name).ToList();
         var builds = unpublished.Count > 0
             ? app.Services.GetRequiredService<DatasetScheduler>().Request(unpublished, StartupTrigger)

@@ -1,0 +1,101 @@
+using System.Globalization;
+using Ladle.Core.Errors;
+using Ladle.Core.Policy;
+using Ladle.Engine.Serving;
+using Ladle.Server.Hosting;
+using Ladle.Streams;
+using Ladle.Streams.Ingest;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Ladle.Server.Apis;
+
+/// <summary>
+/// /api/v1/streams: events in (POST …/events, a token with 'write' on the stream), a stream's figures, and its closed
+/// windows live over server-sent events (GET …/live), read through the read pipeline as the subscriber, so its row
+/// filters and masks apply exactly as to GET /datasets/{windows dataset}/rows.
+/// </summary>
+public static class StreamsApi
+{
+    public static IEndpointRouteBuilder MapStreamsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/streams").WithTags("Streams");
+        group.MapGet("/", List).WithName("ListStreams").WithSummary("The streams the caller may see, with their figures.");
+        group.MapGet("/{name}", Get).WithName("GetStream").WithSummary("A stream's figures: ingest rate, lag, late and rejected events, open windows, subscribers.");
+        group.MapPost("/{name}/events", Ingest).WithName("IngestEvents")
+            .WithSummary("Sends events (NDJSON, or a JSON array of objects); answered once the accepted ones are on the disk.");
+        group.MapGet("/{name}/live", StreamLive.ServeAsync).WithName("LiveWindows")
+            .WithSummary("Closed windows as server-sent events (id = the window's seq; Last-Event-ID resumes).");
+        return app;
+    }
+
+    /// <summary>The answer to an ingest batch: counts, and the line and reason of each refused event (the first 100).</summary>
+    public sealed record IngestAnswer(long Accepted, long Rejected, long Late, IReadOnlyList<EventError> Errors);
+
+    private static async Task<Results<Ok<IngestAnswer>, ProblemHttpResult>> Ingest(string name, HttpContext context, PrincipalResolver principals,
+        ReadPipeline pipeline, StreamService streams)
+    {
+        var principal = await principals.ResolveAsync(context);
+        var stream = streams.Find(name);
+        pipeline.Policy.AuthorizeStream(principal, stream.Name, DataAction.Write);
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        if (buffer.Length == 0) throw new InvalidRequestException("the body is empty; send events as NDJSON (one JSON object per line) or a JSON array", "body");
+        // The fsync is the answer's price: the handler waits for it, off the request's thread pool only as long as the disk takes.
+        var result = streams.Ingest(stream.Name, buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+        if (result.Refused || (result.Accepted == 0 && result.Late == 0 && result.Rejected > 0))
+        {
+            return TypedResults.Problem(
+                detail: result.Refused
+                    ? $"{result.Rejected} event(s) refused: stream '{stream.Name}' refuses a batch with any bad event (bad_events: refuse_batch); nothing was accepted"
+                    : $"none of the {result.Rejected} event(s) was accepted; see 'errors' for each line's reason",
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Invalid events",
+                type: "https://ladle.dev/problems/invalid-events",
+                extensions: new Dictionary<string, object?>
+                {
+                    ["category"] = "bad-request",
+                    ["accepted"] = result.Accepted,
+                    ["rejected"] = result.Rejected,
+                    ["errors"] = result.Errors,
+                });
+        }
+        return TypedResults.Ok(new IngestAnswer(result.Accepted, result.Rejected, result.Late, result.Errors));
+    }
+
+    private static async Task<Ok<StreamStatus>> Get(string name, HttpContext context, PrincipalResolver principals, ReadPipeline pipeline, StreamService streams)
+    {
+        var principal = await principals.ResolveAsync(context);
+        var stream = streams.Find(name);
+        if (!MaySee(pipeline, principal, stream)) pipeline.Policy.AuthorizeStream(principal, stream.Name, DataAction.Write);
+        return TypedResults.Ok(streams.Status(stream.Name));
+    }
+
+    private static async Task<Ok<IReadOnlyList<StreamStatus>>> List(HttpContext context, PrincipalResolver principals, ReadPipeline pipeline, StreamService streams)
+    {
+        var principal = await principals.ResolveAsync(context);
+        var visible = streams.Streams.Where(s => MaySee(pipeline, principal, s) || MayWrite(pipeline, principal, s.Name)).Select(s => streams.Status(s.Name)).ToList();
+        return TypedResults.Ok<IReadOnlyList<StreamStatus>>(visible);
+    }
+
+    /// <summary>A stream's figures are shown to whoever may read its windows or write its events.</summary>
+    private static bool MaySee(ReadPipeline pipeline, Principal principal, Core.Model.Streams.StreamDefinition stream) =>
+        pipeline.Catalog(principal).Any(d => string.Equals(d.Name, stream.Dataset, StringComparison.OrdinalIgnoreCase));
+
+    private static bool MayWrite(ReadPipeline pipeline, Principal principal, string stream)
+    {
+        try
+        {
+            pipeline.Policy.AuthorizeStream(principal, stream, DataAction.Write);
+            return true;
+        }
+        catch (LadleException) { return false; }
+    }
+
+    internal static long ParseEventId(string text, string parameter) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+            ? id
+            : throw new InvalidRequestException($"{parameter} must be a window's seq (a whole number), not '{text}'", parameter);
+}

@@ -1,0 +1,220 @@
+using Ladle.Core.Errors;
+using Ladle.Core.Model.Streams;
+using Ladle.Streams.Ingest;
+using Ladle.Streams.Internal;
+using Ladle.Streams.Storage;
+using Ladle.Streams.Output;
+using Ladle.Streams.Windows;
+using Microsoft.Extensions.Logging;
+
+namespace Ladle.Streams;
+
+/// <summary>
+/// One stream at run time: a batch is parsed and checked, applied to the windows, written to the log and flushed
+/// to the disk, and only then answered and its closed windows handed to the output; all under one lock, so the log's
+/// order is the order the windows saw. The idle timeout's watermark moves are logged the same way, so replaying the
+/// log at start rebuilds the same windows and numbers the same closed windows.
+/// </summary>
+public sealed class StreamRuntime : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly EventParser _parser;
+    private readonly WindowEngine _engine;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly Action<IReadOnlyList<WindowRow>> _emit;
+    private readonly long[] _ratePerSecond = new long[16];
+    private readonly long[] _rateSecond = new long[16];
+    private StreamLog? _log;
+    private DateTimeOffset _lastArrival;
+    private long _seq;
+    private long _accepted, _rejected, _late;
+    private string? _failure;
+
+    internal StreamRuntime(StreamDefinition stream, TimeProvider clock, ILogger logger, Action<IReadOnlyList<WindowRow>> emit)
+    {
+        Definition = stream;
+        _parser = new EventParser(stream);
+        _engine = new WindowEngine(stream);
+        _clock = clock;
+        _logger = logger;
+        _emit = emit;
+        _lastArrival = clock.GetUtcNow();
+    }
+
+    public StreamDefinition Definition { get; }
+
+    /// <summary>The number of the last window closed (emitted), published or not.</summary>
+    public long LastSeq { get { lock (_gate) return _seq; } }
+
+    /// <summary>
+    /// Opens the log and replays it: windows numbered up to <paramref name="written"/> are already in the store and
+    /// are not emitted again; later ones are. Returns the count of windows emitted by the replay.
+    /// </summary>
+    internal long Open(string path, long written)
+    {
+        lock (_gate)
+        {
+            _log = StreamLog.Open(path, _logger, out var records);
+            var closed = new List<ClosedWindow>();
+            var owed = new List<WindowRow>();
+            foreach (var record in records)
+            {
+                closed.Clear();
+                if (record.Kind == LogRecordKind.Events)
+                {
+                    foreach (var raw in StreamLog.ReadEvents(record.Payload))
+                    {
+                        // The log holds only events that were valid and accepted, so they parse and apply as they did.
+                        if (_parser.ParseOne(raw, 0, out _) is not { } e) continue;
+                        if (_engine.Apply(e.Values, e.EventTicks, closed) == EventOutcome.Accepted) _accepted++;
+                    }
+                }
+                else _engine.AdvanceTo(BitConverter.ToInt64(record.Payload), closed);
+                foreach (var window in closed)
+                {
+                    var row = new WindowRow(++_seq, window, record.EndOffset, _engine.Watermark);
+                    if (row.Seq > written) owed.Add(row);
+                }
+            }
+            if (_seq < written)
+                throw new StreamStateException(Definition.Name,
+                    $"stream '{Definition.Name}': the store holds {written} closed window(s) but its log ({path}) explains only {_seq}; the log was lost or replaced, " +
+                    "or the stream's window definition changed. Restore the log, or move the stream's log and its windows table aside to start it afresh");
+            Log.Replayed(_logger, Definition.Name, records.Count, Math.Min(written, _seq), owed.Count);
+            if (owed.Count > 0) _emit(owed);
+            return owed.Count;
+        }
+    }
+
+    /// <summary>Takes one batch (NDJSON or a JSON array): answered only once its accepted events are on the disk.</summary>
+    public IngestResult Ingest(ReadOnlyMemory<byte> body)
+    {
+        var errors = new List<EventError>();
+        var events = _parser.Parse(body, errors, out var rejected);
+        if (rejected > 0 && Definition.BadEvents == BadEventsPolicy.RefuseBatch)
+        {
+            lock (_gate) _rejected += rejected + events.Count;
+            return new IngestResult(0, rejected + events.Count, 0, errors) { Refused = true };
+        }
+        lock (_gate)
+        {
+            if (_failure is not null || _log is null)
+                throw new StreamUnavailableException(Definition.Name, _failure ?? $"stream '{Definition.Name}' is not open yet");
+            var accepted = new List<ReadOnlyMemory<byte>>(events.Count);
+            var closed = new List<ClosedWindow>();
+            long late = 0;
+            foreach (var e in events)
+            {
+                switch (_engine.Apply(e.Values, e.EventTicks, closed))
+                {
+                    case EventOutcome.Accepted:
+                        accepted.Add(e.Raw);
+                        break;
+                    case EventOutcome.Late:
+                        late++;
+                        break;
+                    case EventOutcome.TooManyWindows:
+                        rejected++;
+                        if (errors.Count < EventParser.MaxReasons)
+                            errors.Add(new EventError(e.Line, $"stream '{Definition.Name}' holds {_engine.OpenWindows} open windows, its max_open_windows; the event would open another (raise max_open_windows, or shorten allowed_lateness)"));
+                        break;
+                    case EventOutcome.TooManyKeys:
+                        rejected++;
+                        if (errors.Count < EventParser.MaxReasons)
+                            errors.Add(new EventError(e.Line, $"stream '{Definition.Name}' has {_engine.Keys} keys with open windows, its max_keys; the event has a new key (check the key columns {string.Join(", ", Definition.Keys)}: a key space that explodes is usually the wrong column, or raise max_keys)"));
+                        break;
+                }
+            }
+            long offset;
+            try
+            {
+                offset = accepted.Count > 0 ? _log.Append(LogRecordKind.Events, StreamLog.EventsPayload(accepted)) : _log.Length;
+            }
+            catch (IOException e)
+            {
+                // The windows already hold these events but the log does not: nothing more may leave until a restart
+                // rebuilds the windows from the log.
+                _failure = $"stream '{Definition.Name}' could not write its log ({e.Message}); restart Ladle to replay the log";
+                Log.LogFailed(_logger, e, Definition.Name);
+                throw new StreamUnavailableException(Definition.Name, _failure);
+            }
+            _accepted += accepted.Count;
+            _rejected += rejected;
+            _late += late;
+            _lastArrival = _clock.GetUtcNow();
+            CountRate(accepted.Count);
+            Emit(closed, offset);
+            return new IngestResult(accepted.Count, rejected, late, errors);
+        }
+    }
+
+    /// <summary>
+    /// The idle timeout: once nothing arrived for idle_timeout, event time is taken to move on with the wall clock from
+    /// the newest event, so every open window closes by its end plus the allowed lateness (plus the timeout) with no
+    /// further input. The move is logged first, so replay closes the same windows.
+    /// </summary>
+    public void Tick()
+    {
+        lock (_gate)
+        {
+            if (_failure is not null || _log is null || _engine.OpenWindows == 0) return;
+            var idle = _clock.GetUtcNow() - _lastArrival;
+            if (idle < Definition.IdleTimeout) return;
+            var target = _engine.MaxEventTime + idle.Ticks - Definition.AllowedLateness.Ticks;
+            if (target <= _engine.Watermark) return;
+            var closed = new List<ClosedWindow>();
+            long offset;
+            try
+            {
+                offset = _log.Append(LogRecordKind.Watermark, BitConverter.GetBytes(target));
+            }
+            catch (IOException e)
+            {
+                _failure = $"stream '{Definition.Name}' could not write its log ({e.Message}); restart Ladle to replay the log";
+                Log.LogFailed(_logger, e, Definition.Name);
+                return;
+            }
+            _engine.AdvanceTo(target, closed);
+            Emit(closed, offset);
+        }
+    }
+
+    private void Emit(List<ClosedWindow> closed, long offset)
+    {
+        if (closed.Count == 0) return;
+        var rows = new List<WindowRow>(closed.Count);
+        foreach (var window in closed) rows.Add(new WindowRow(++_seq, window, offset, _engine.Watermark));
+        _emit(rows);
+    }
+
+    private void CountRate(long count)
+    {
+        var second = _clock.GetUtcNow().ToUnixTimeSeconds();
+        var slot = (int)(second % _ratePerSecond.Length);
+        if (_rateSecond[slot] != second) { _rateSecond[slot] = second; _ratePerSecond[slot] = 0; }
+        _ratePerSecond[slot] += count;
+    }
+
+    /// <summary>The stream's figures now, with what the output and live feed know.</summary>
+    internal StreamStatus Status(long published, int subscribers, long dropped)
+    {
+        lock (_gate)
+        {
+            var now = _clock.GetUtcNow();
+            var second = now.ToUnixTimeSeconds();
+            long recent = 0;
+            for (var i = 0; i < _ratePerSecond.Length; i++)
+                if (_rateSecond[i] < second && _rateSecond[i] >= second - 10) recent += _ratePerSecond[i];
+            DateTimeOffset? watermark = _engine.Watermark == long.MinValue ? null : new DateTimeOffset(_engine.Watermark, TimeSpan.Zero);
+            return new StreamStatus(Definition.Name, Definition.Dataset, _accepted, _rejected, _late, recent / 10.0, watermark,
+                watermark is { } w ? (now - w).TotalSeconds : null, _engine.OpenWindows, _engine.Keys, _seq, published, subscribers, dropped,
+                _log?.Length ?? 0, _failure);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) _log?.Dispose();
+    }
+}

@@ -1,0 +1,109 @@
+using Ladle.Core.Errors;
+using Ladle.Core.Loading;
+using Ladle.Core.Model;
+using Ladle.Core.Model.Streams;
+using Ladle.Engine;
+using Ladle.Engine.Store;
+using Ladle.Engine.Versions;
+using Ladle.Streams.Output;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ladle.Streams;
+
+/// <summary>
+/// The project's streams while serving: at start each stream's table is ensured, its log replayed (windows the store
+/// already holds are not emitted again) and its output worker and idle-timeout timer started; then it takes ingest
+/// batches and answers status. Logs live under the state folder (<c>.ladle/streams/&lt;name&gt;.log</c>).
+/// </summary>
+public sealed class StreamService(ProjectDefinition project, DuckDbStore store, Publisher publisher, VersionCatalog catalog,
+    TimeProvider? clock = null, ILogger? logger = null) : IHostedService, IAsyncDisposable
+{
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+    private readonly Dictionary<string, Running> _streams = new(StringComparer.OrdinalIgnoreCase);
+    private readonly CancellationTokenSource _stop = new();
+    private bool _started;
+
+    private sealed record Running(StreamRuntime Runtime, StreamOutput Output, StreamLiveFeed Feed, Task Worker, ITimer Timer);
+
+    /// <summary>The project's streams.</summary>
+    public IReadOnlyList<StreamDefinition> Streams => project.Streams;
+
+    /// <summary>Where a stream's log is written.</summary>
+    public string LogPath(string stream) => Path.Combine(Path.GetDirectoryName(project.StatePath)!, "streams", stream + ".log");
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_started) return Task.CompletedTask;
+        _started = true;
+        foreach (var stream in project.Streams)
+        {
+            var dataset = project.FindDataset(stream.Dataset)!;
+            var table = new WindowTable(store, stream, dataset);
+            table.Ensure();
+            var (written, _) = table.ReadCheckpoint();
+            var feed = new StreamLiveFeed();
+            var output = new StreamOutput(feed, dataset, table, publisher, _clock, _logger);
+            var published = catalog.Current(dataset.Name) is { } current ? table.PublishedSeq(current.Version) : 0;
+            output.Start(written, published);
+            var runtime = new StreamRuntime(stream, _clock, _logger, output.Enqueue);
+            runtime.Open(LogPath(stream.Name), written);
+            // Windows written by a run that died before publishing them (or a first start) are published now.
+            if (written > published || catalog.Current(dataset.Name) is null) output.PublishOwed();
+            var worker = Task.Run(() => output.RunAsync(_stop.Token), CancellationToken.None);
+            var period = TimeSpan.FromTicks(Math.Clamp(stream.IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
+            var timer = _clock.CreateTimer(_ => runtime.Tick(), null, period, period);
+            _streams[stream.Name] = new Running(runtime, output, feed, worker, timer);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A stream by name, or a 404 naming the closest.</summary>
+    public StreamDefinition Find(string name) =>
+        project.FindStream(name) ?? throw new NotFoundException($"no stream '{name}' ({Suggest.Hint(name, project.Streams.Select(s => s.Name).ToList())})");
+
+    /// <summary>Takes one ingest batch for a stream; returns once its accepted events are on the disk.</summary>
+    public IngestResult Ingest(string name, ReadOnlyMemory<byte> body) => Get(name).Runtime.Ingest(body);
+
+    /// <summary>The stream's publication progress, for live subscribers.</summary>
+    public StreamLiveFeed Feed(string name) => Get(name).Feed;
+
+    /// <summary>A stream's figures now.</summary>
+    public StreamStatus Status(string name)
+    {
+        var running = Get(name);
+        return running.Runtime.Status(running.Feed.PublishedSeq, running.Feed.Subscribers, running.Feed.Dropped);
+    }
+
+    /// <summary>Every stream's figures (for /metrics).</summary>
+    public IReadOnlyList<StreamStatus> StatusAll() => _streams.Keys.Select(Status).ToList();
+
+    private Running Get(string name)
+    {
+        var stream = Find(name);
+        return _streams.TryGetValue(stream.Name, out var running)
+            ? running
+            : throw new StreamUnavailableException(stream.Name, $"stream '{stream.Name}' is not started");
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stop.IsCancellationRequested) return;
+        await _stop.CancelAsync();
+        foreach (var running in _streams.Values)
+        {
+            await running.Timer.DisposeAsync();
+            try { await running.Worker.WaitAsync(cancellationToken); }
+            catch (OperationCanceledException) { }
+            running.Runtime.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        _stop.Dispose();
+    }
+}
