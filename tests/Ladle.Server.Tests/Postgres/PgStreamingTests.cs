@@ -1,4 +1,6 @@
 using System.Globalization;
+using Ladle.Engine.Serving;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using static Ladle.Server.Tests.Postgres.PgWireClient;
 
@@ -183,6 +185,10 @@ public sealed class PgStreamingTests(PgWireFixture fixture) : IClassFixture<PgWi
         Assert.Equal(1, OrdersLeases);
         Assert.Equal(0, SlotsInUse);
 
+        // The open stream is an open engine transaction: a publication of the dataset it reads still goes through.
+        var published = (await fixture.Server.Engine.Publisher.MaterializeAsync(["orders"], "test", null, CancellationToken.None)).Single();
+        Assert.True(published.Published, published.Error);
+
         await client.SendAsync([.. Execute("p1", 1000), .. Flush()]);
         var second = await client.ReadUntilAsync('s');
         Assert.Equal(1000, second.Count(r => r.Type == 'D'));
@@ -191,6 +197,54 @@ public sealed class PgStreamingTests(PgWireFixture fixture) : IClassFixture<PgWi
         Assert.Equal("3Z", Types(await client.ReadUntilReadyAsync()));
         await WaitUntilAsync(() => OrdersLeases == 0 && SlotsInUse == 0, "the closed portal kept its lease or read slot");
     }
+
+    [Fact]
+    public async Task The_servers_statement_timeout_bounds_the_engines_work_on_a_streaming_result()
+    {
+        await using var server = await StartNumsAsync("1s");
+        await using var listener = new PgTestListener(server.Services.GetRequiredService<ReadPipeline>());
+        await using var connection = await OpenAsync(listener);
+        await using var command = new NpgsqlCommand("SELECT a.id AS a, b.id AS b, c.id AS c FROM nums a, nums b, nums c", connection);
+        long rows = 0;
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) rows++;
+        }).WaitAsync(Patience);
+
+        // A billion rows cannot be fetched in a second of the engine's time; the first of them left before it ran out.
+        Assert.True(rows > 0, "no row arrived before the timeout");
+        Assert.Equal("57014", SqlState(error));
+        Assert.Contains("statement_timeout of 1s", Postgres(error)!.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_servers_statement_timeout_does_not_count_a_client_slow_to_read()
+    {
+        await using var server = await StartNumsAsync("5s");
+        await using var listener = new PgTestListener(server.Services.GetRequiredService<ReadPipeline>());
+        await using var client = await PgWireClient.ConnectAsync(listener.Port);
+        await client.SendAsync(Query("SELECT a.id AS a, b.id AS b FROM nums a, nums b WHERE b.id <= 300"));
+        Assert.Equal('T', (await client.ReadAsync().WaitAsync(Patience))!.Type);
+
+        // The server waits on a client that reads nothing for longer than the timeout, then takes every row.
+        await StalledAsync(listener);
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        long received = 0;
+        PgWireReply reply;
+        while ((reply = (await client.ReadAsync())!).Type == 'D') received++;
+
+        Assert.Equal("SELECT 300000", reply.Text);
+        Assert.Equal(300_000, received);
+    }
+
+    /// <summary>A server whose statement_timeout is <paramref name="timeout"/>, over one table dataset of a thousand ids.</summary>
+    private static Task<LoopbackServer> StartNumsAsync(string timeout) => LoopbackServer.StartAsync(root =>
+    {
+        LoopbackServer.File(root, "ladle.yaml", $"name: nums\nsources:\n  files:\n    kind: files\n    path: data\nserver:\n  statement_timeout: {timeout}\n");
+        LoopbackServer.File(root, "data/nums.csv", "id\n" + string.Concat(Enumerable.Range(1, 1000).Select(i => $"{i}\n")));
+        LoopbackServer.File(root, "datasets/nums.yaml", "name: nums\nsource: files\ntable: nums.csv\ncolumns:\n  - { name: id, type: integer }\n");
+    });
 
     private Task<PgWireClient> ConnectAsync() => PgWireClient.ConnectAsync(fixture.Listener.Port);
 
