@@ -143,6 +143,16 @@ public sealed class Publisher
                 return new RunOutcome(dataset.Name, RunStatus.Quarantined, record.Version, rows, clock.Elapsed, "quarantined: " + reason) { Checks = checks };
             }
 
+            // A declared key gets an index in the version (ART), so a lookup by key (WHERE order_id = $1) reads it
+            // rather than every row; built before publication, it is dropped with the version's table. Not unique:
+            // a key the data repeats is for checks to judge, not for the index to fail the build on.
+            if (dataset.PrimaryKey.Count > 0)
+            {
+                progress?.Report(new MaterializeProgress(dataset.Name, "indexing", rows));
+                try { await Task.Run(() => IndexKey(dataset, record.Version), cancellationToken); }
+                catch (DuckDBException e) when (StorageErrors.Translate(e, _store.DatabasePath) is null) { Log.KeyIndexFailed(_logger, e, dataset.Name, record.Version); }
+            }
+
             // Masked forms of its PII columns are computed once now, so masked reads cost what clear ones do.
             await _store.Masks.BuildAsync(dataset, record.Version, () => Access.MaskKey.Load(Path.GetDirectoryName(_project.StatePath)!), cancellationToken);
 
@@ -197,6 +207,15 @@ public sealed class Publisher
                 Detail = detail,
             };
         }
+    }
+
+    /// <summary>Creates the index of the dataset's primary key on a version's table, named after the table.</summary>
+    private void IndexKey(DatasetDefinition dataset, long version)
+    {
+        using var connection = _store.Open();
+        var index = SqlDialect.DuckDb.Quote(DuckDbStore.VersionTableName(dataset.Name, version) + "_pkey");
+        var columns = string.Join(", ", dataset.PrimaryKey.Select(SqlDialect.DuckDb.Quote));
+        DuckDbStore.Execute(connection, $"CREATE INDEX {index} ON {DuckDbStore.VersionTable(dataset.Name, version)} ({columns})");
     }
 
     /// <summary>

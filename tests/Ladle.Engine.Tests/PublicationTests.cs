@@ -160,6 +160,33 @@ public sealed class PublicationTests
     }
 
     [Fact]
+    public async Task A_declared_key_is_indexed_in_its_version_so_a_lookup_by_key_reads_the_index_and_the_index_goes_with_the_version()
+    {
+        using var p = SnapshotProject(5000);
+        await using var engine = await p.OpenAsync();
+        for (var i = 0; i < 3; i++) Assert.True((await engine.Publisher.MaterializeAsync([], "test", null, CancellationToken.None))[0].Published);
+        // retain_versions: 2 — version 1 is dropped, and its index with it.
+        await WaitUntil(() => !engine.Store.ListVersionTables().Contains(DuckDbStore.VersionTableName("snapshot", 1)));
+
+        using var connection = engine.Store.Open();
+        using var indexes = connection.CreateCommand();
+        indexes.CommandText = $"SELECT table_name FROM duckdb_indexes() WHERE schema_name = '{DuckDbStore.VersionSchema}' AND table_name LIKE 'snapshot%' ORDER BY 1";
+        var indexed = new List<string>();
+        using (var reader = indexes.ExecuteReader())
+            while (reader.Read()) indexed.Add(reader.GetString(0));
+        Assert.Equal([DuckDbStore.VersionTableName("snapshot", 2), DuckDbStore.VersionTableName("snapshot", 3)], indexed);
+
+        using var explain = connection.CreateCommand();
+        // The scan's type is settled when it starts: EXPLAIN ANALYZE shows it.
+        explain.CommandText = "EXPLAIN ANALYZE SELECT * FROM main.snapshot WHERE id = 4242";
+        var plan = new System.Text.StringBuilder();
+        using (var reader = explain.ExecuteReader())
+            while (reader.Read()) plan.Append(reader.GetValue(1));
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(plan.ToString(), "index[_ ]scan", System.Text.RegularExpressions.RegexOptions.IgnoreCase), plan.ToString());
+        Assert.Equal(1, (await TestProject.RowsAsync(engine, "snapshot")).Count(r => (long)r[0]! == 4242));
+    }
+
+    [Fact]
     public async Task Disposing_the_engine_finishes_a_drop_under_way_so_the_next_start_has_nothing_to_repair()
     {
         using var p = SnapshotProject(10);

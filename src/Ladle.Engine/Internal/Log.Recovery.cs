@@ -13,4 +13,7 @@ internal static partial class Log
 
     [LoggerMessage(1052, LogLevel.Information, "{Dataset} version {Version} was interrupted when Ladle stopped; running it again ({Trigger})")]
     public static partial void RerunInterrupted(ILogger logger, string dataset, long version, string trigger);
+
+    [LoggerMessage(1059, LogLevel.Warning, "{Dataset} version {Version} publishes without an index on its primary key: lookups by key scan the table")]
+    public static partial void KeyIndexFailed(ILogger logger, Exception exception, string dataset, long version);
 }

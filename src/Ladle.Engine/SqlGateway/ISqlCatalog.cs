@@ -38,6 +38,13 @@ public interface ISqlCatalog
     /// </summary>
     IReadOnlyList<string?>? ResultTypes(System.Text.Json.Nodes.JsonObject statement);
 
+    /// <summary>
+    /// The SELECT answering DuckDB's <c>DESCRIBE relation</c> (and <c>SHOW relation</c>) for a dataset or metric relation
+    /// <paramref name="principal"/> may see: its columns as DuckDB lists them (column_name, column_type, null, key,
+    /// default, extra); null when it sees no such relation (then it does not exist for it).
+    /// </summary>
+    string? Describe(string? schema, string name, Principal principal) => null;
+
     /// <summary>Statements run once on the store before the first statement (macros, tables in a catalog database).</summary>
     IReadOnlyList<string> Setup { get; }
 }

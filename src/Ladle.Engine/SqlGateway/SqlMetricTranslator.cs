@@ -30,6 +30,8 @@ internal static class SqlMetricTranslator
     public static bool ReadsMetrics(JsonNode? node) => node switch
     {
         JsonArray array => array.Any(ReadsMetrics),
+        // DESCRIBE metrics.orders describes the relation from the catalog: it reads no metric.
+        JsonObject obj when Text(obj, "type") == "SHOW_REF" && !obj.ContainsKey("class") => false,
         JsonObject obj when Text(obj, "type") == "BASE_TABLE" && !obj.ContainsKey("class") =>
             string.Equals(Text(obj, "schema_name"), Schema, StringComparison.OrdinalIgnoreCase),
         JsonObject obj => obj.Any(p => ReadsMetrics(p.Value)),

@@ -155,6 +155,22 @@ internal sealed class SqlTreeChecker(ProjectDefinition project, IAccessPolicy po
             case "SUBQUERY" or "EXPRESSION_LIST" or "EMPTY" or "PIVOT":
                 foreach (var (key, value) in table.ToList()) Any(value, scope, condition || ConditionProperties.Contains(key));
                 return;
+            case "SHOW_REF" when table["query"] is JsonObject { } shown && Text(shown, "type") == "SELECT_NODE"
+                && shown["from_table"] is JsonObject { } described && Text(described, "type") == "BASE_TABLE" && Text(table, "show_type") == "DESCRIBE" && catalog is not null:
+                // DESCRIBE orders (SHOW orders): the relation's columns as the principal's catalog lists them.
+                var (schemaName, tableName) = (Text(described, "schema_name"), Text(described, "table_name"));
+                var description = catalog.Describe(schemaName.Length == 0 ? null : schemaName, tableName, principal)
+                    ?? throw Missing(schemaName.Length == 0 ? tableName : $"{schemaName}.{tableName}");
+                table.ReplaceWith(new JsonObject
+                {
+                    ["type"] = "SUBQUERY",
+                    ["alias"] = Text(table, "alias") is { Length: > 0 } shownAs ? shownAs : "describe",
+                    ["sample"] = null,
+                    ["query_location"] = table["query_location"]?.DeepClone(),
+                    ["subquery"] = parse(description),
+                    ["column_name_alias"] = new JsonArray(),
+                });
+                return;
             case "SHOW_REF":
                 throw new InvalidRequestException("DESCRIBE and SHOW of a relation are not served over SQL; query information_schema.columns instead", "sql");
             default:

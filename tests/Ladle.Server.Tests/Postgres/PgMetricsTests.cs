@@ -240,6 +240,34 @@ public sealed class PgMetricsTests(PgMetricsFixture fixture) : IClassFixture<PgM
         Assert.Contains("'rev'", refused.MessageText, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("DESCRIBE orders")]
+    [InlineData("SHOW orders")]
+    [InlineData("DESCRIBE shop.orders")]
+    public async Task Describe_of_a_dataset_lists_its_columns_from_the_principals_catalog(string sql)
+    {
+        await using var connection = await fixture.OpenAsync("ana");
+        var rows = await PgMetricsFixture.RowsAsync(new NpgsqlCommand(sql, connection));
+        Assert.Equal(["order_id|BIGINT|YES", "customer_id|BIGINT|YES", "region|TEXT|YES"], rows.Take(3).Select(r => string.Join('|', r.Split('|')[..3])));
+        Assert.Equal(7, rows.Count);
+    }
+
+    [Fact]
+    public async Task Describe_of_a_metric_relation_lists_dimensions_and_measures_and_an_unseen_relation_does_not_exist()
+    {
+        await using var ana = await fixture.OpenAsync("ana");
+        var rows = await PgMetricsFixture.RowsAsync(new NpgsqlCommand("DESCRIBE metrics.orders", ana));
+        Assert.Contains("revenue|NUMERIC|YES|||", rows);
+        Assert.Contains("region|TEXT|YES|||", rows);
+
+        await using var cust = await fixture.OpenAsync("cust");
+        foreach (var sql in new[] { "DESCRIBE orders", "DESCRIBE metrics.orders", "DESCRIBE nothing" })
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand(sql, cust).ExecuteReaderAsync());
+            Assert.Equal("42P01", refused.SqlState);
+        }
+    }
+
     private async Task<string> PsqlAsync(string principal, params string[] commands)
     {
         var arguments = new List<string> { "-X", "-w", "-A", $"host=127.0.0.1 port={fixture.Port} user={principal} dbname=shop sslmode=disable connect_timeout=10" };

@@ -65,6 +65,22 @@ public sealed class PgCatalog : ISqlCatalog
     }
 
     /// <inheritdoc />
+    public string? Describe(string? schema, string name, Principal principal)
+    {
+        var scope = Scope(principal);
+        var space = schema?.ToLowerInvariant();
+        // Unqualified (or public/main, as datasets are found) names a dataset; a metric relation is named metrics.<model>.
+        var table = scope.Tables.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase)
+            && (space is null or PgCatalogModel.PublicSchema or "main" ? !t.IsMetric : t.Schema == space));
+        if (table is null) return null;
+        var columns = new PgScopedRelations(scope).InformationSchema("columns")!;
+        var key = table.Key is { } k ? $"CASE WHEN c.column_name IN ({string.Join(", ", k.ColumnNames.Select(PgSql.Text))}) THEN 'PRI' END" : "CAST(NULL AS VARCHAR)";
+        return $"SELECT c.column_name, upper(c.data_type) AS column_type, c.is_nullable AS \"null\", {key} AS \"key\", " +
+            $"CAST(NULL AS VARCHAR) AS \"default\", CAST(NULL AS VARCHAR) AS extra FROM ({columns}) AS c " +
+            $"WHERE c.table_schema = {PgSql.Text(table.Schema)} AND c.table_name = {PgSql.Text(table.Name)} ORDER BY c.ordinal_position";
+    }
+
+    /// <inheritdoc />
     public SqlFunctionRewrite? Function(string? schema, string name, int arguments, Principal principal) =>
         new PgFunctions(Scope, _banner).Rewrite(schema?.ToLowerInvariant(), name.ToLowerInvariant(), arguments, principal);
 
