@@ -9,11 +9,12 @@ return which switch
     "policy" => await PolicyBenchmark.RunAsync(rest),
     "metrics" => await MetricsBenchmark.RunAsync(rest),
     "metric-cost" => await MetricCostBenchmark.RunAsync(rest),
+    "training-set" => await TrainingSetBenchmark.RunAsync(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats] | metrics [orders] [repeats] [clients] [seconds] | metric-cost [orders] [rounds]");
+    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats] | metrics [orders] [repeats] [clients] [seconds] | metric-cost [orders] [rounds] | training-set [entity rows] [rounds] [feature rows]");
     return 2;
 }

@@ -120,7 +120,14 @@ public static class PointInTime
             var n = Num(v);
             var keys = string.Join(", ", Enumerable.Range(0, view.Entities.Count).Select(i => "ladle_k" + Num(i)));
             text.Append(", ladle_r").Append(n).Append(" AS (SELECT *, greatest(ladle_event, ladle_created) AS ladle_known FROM (").Append(FeatureRows(input)).Append("))");
-            if (input.Features.Any(f => f.Aggregate is null))
+            if (input.Features.Any(f => f.Aggregate is null) && view.CreatedTimestamp is null)
+            {
+                // Known at its event time: the winner at t is the best of the latest event ≤ t, so the timeline is
+                // each key's best row per event time (one ranking, no running minimum).
+                text.Append(", ladle_p").Append(n).Append(" AS (SELECT * FROM ladle_r").Append(n).Append(" QUALIFY row_number() OVER (PARTITION BY ").Append(keys)
+                    .Append(", ladle_event ORDER BY ").Append(Order(view, "ladle_r" + n)).Append(") = 1)");
+            }
+            else if (input.Features.Any(f => f.Aggregate is null))
             {
                 text.Append(", ladle_p").Append(n).Append(" AS (SELECT * FROM (SELECT *, min(ladle_rank) OVER (PARTITION BY ").Append(keys)
                     .Append(" ORDER BY ladle_known RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ladle_best FROM (SELECT *, row_number() OVER (PARTITION BY ")
