@@ -56,7 +56,14 @@ public sealed partial class OnlineFeatureStore(ProjectDefinition project, DuckDb
     {
         var served = await EnsureCurrentAsync(view, cancellationToken);
         var read = await Backend.ReadAsync(view.Name, keys, cancellationToken);
-        if (read.Version is null) return (read, served);
+        if (read.Version is null || read.Version < served.Version)
+        {
+            // The shared store lost what this node published (a Redis restarted without persistence, a flush): build it again.
+            _published.TryRemove(view.Name, out _);
+            served = await RefreshAsync(view, cancellationToken);
+            read = await Backend.ReadAsync(view.Name, keys, cancellationToken);
+            if (read.Version is null) return (read, served);
+        }
         var version = read.Version == served.Version ? served
             : catalog.Retained(view.Dataset.Name).FirstOrDefault(v => v.Version == read.Version) ?? new DataVersion(view.Dataset.Name, read.Version.Value, served.PublishedAt);
         return (read, version);

@@ -19,7 +19,7 @@ public sealed record FeatureDifference(IReadOnlyDictionary<string, object?> Key,
 /// <summary>How far online serving is from the offline answer at now, for a feature view (GET /api/v1/features/{view}/skew).</summary>
 public sealed record FeatureSkewReport(
     string View, DateTime AsOf, long ServedVersion, long? OnlineVersion, string OnlineStore,
-    long OfflineEntities, long? OnlineEntities, bool Sampled, long EntitiesCompared, long EntitiesDiffering, long FeaturesCompared, long FeaturesDiffering,
+    long? OfflineEntities, long? OnlineEntities, bool Sampled, long EntitiesCompared, long EntitiesDiffering, long FeaturesCompared, long FeaturesDiffering,
     IReadOnlyList<FeatureDifference> Differences);
 
 public sealed partial class ReadPipeline
@@ -83,9 +83,9 @@ public sealed partial class ReadPipeline
             }
             compared = offline.Count;
             status = "ok";
-            // The whole view when unsampled; else the entities of the version are counted without reading them all.
+            // The version's entity count is known offline only when every entity was compared.
             return new FeatureSkewReport(view.Name, DateTime.SpecifyKind(now, DateTimeKind.Utc), served.Version, read.Version ?? described?.Version, online.Backend.Kind,
-                sample is null ? offline.Count : -1, described?.Entities, sample is not null, offline.Count, entitiesDiffering,
+                sample is null ? offline.Count : null, described?.Entities, sample is not null, offline.Count, entitiesDiffering,
                 (long)offline.Count * view.Features.Count, featuresDiffering, differences);
         }
         catch (LadleException e)

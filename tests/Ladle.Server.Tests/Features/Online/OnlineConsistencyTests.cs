@@ -59,6 +59,33 @@ public sealed class OnlineConsistencyTests(RedisServer redis, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task Lookups_rebuild_the_redis_store_when_it_lost_what_was_published()
+    {
+        var env = "LADLE_TEST_REDIS_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(env, redis.Configuration);
+        await using var server = await LoopbackServer.StartAsync(root =>
+        {
+            WriteProject(root, "row_id,warehouse_id,read_at,known_at,temperature\n1,1,2026-03-01 10:00:00,2026-03-01 10:00:00,21.5\n", "climate", "");
+            LoopbackServer.File(root, "ladle.yaml", "name: factory\nsources:\n  files:\n    kind: files\n    path: data\n" +
+                $"features:\n  online: {{ kind: redis, connection_env: {env}, key_prefix: 'test:{env}:' }}\n");
+        }, clock: new FakeTimeProvider(Now));
+        Assert.Equal("present", await StatusAsync());
+
+        // The Redis server restarts empty (no persistence): the next lookup finds nothing there and builds it again.
+        using (var flush = System.Diagnostics.Process.Start("redis-cli", ["-p", redis.Port.ToString(CultureInfo.InvariantCulture), "FLUSHALL"])!)
+            await flush.WaitForExitAsync();
+        Assert.Equal("present", await StatusAsync());
+
+        async Task<string?> StatusAsync()
+        {
+            using var response = await server.Http.PostAsJsonAsync("/api/v1/features/online", new { features = new[] { "climate.temperature" }, entities = new { warehouse_id = new[] { 1 } } });
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(response.IsSuccessStatusCode, body.ToString());
+            return body.GetProperty("entities")[0].GetProperty("features").GetProperty("temperature").GetProperty("status").GetString();
+        }
+    }
+
+    [Fact]
     public async Task Skew_report_shows_what_online_serves_differently_from_the_offline_answer()
     {
         await using var server = await StartAsync("""
@@ -92,6 +119,7 @@ public sealed class OnlineConsistencyTests(RedisServer redis, ITestOutputHelper 
 
         var sampled = await GetJsonAsync(server, "/api/v1/features/climate/skew?sample=2");
         Assert.Equal(2, sampled.GetProperty("entities_compared").GetInt64());
+        Assert.Equal(JsonValueKind.Null, sampled.GetProperty("offline_entities").ValueKind);
         Assert.True(sampled.GetProperty("sampled").GetBoolean());
 
         using (var bad = await server.Http.GetAsync("/api/v1/features/climate/skew?sample=none"))
