@@ -60,6 +60,11 @@ internal static partial class StreamLive
             {
                 try { dropped = await FillAsync(principal, pipeline, stream.Dataset, feed, buffer, last, stream.SubscriberBuffer, stop.Token); }
                 catch (OperationCanceledException) { }
+                catch (Core.Errors.LadleException e)
+                {
+                    // Refused mid-feed (a rate limit, the dataset gone): the subscriber is told why, as for a drop.
+                    dropped = "the windows could not be read: " + e.Message;
+                }
                 finally
                 {
                     buffer.Writer.TryComplete();

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Ladle.Cli.Tests;
+
+/// <summary>
+/// A real `ladle serve` killed with SIGKILL while clients send events to a stream: after a restart every event it
+/// acknowledged is counted exactly once in the published windows (an event whose answer the kill cut off may be
+/// counted, at most once), and no window is published twice.
+/// </summary>
+public sealed class KillDuringIngestTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ladle-kill-ingest-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task Every_acknowledged_event_is_counted_once_after_a_kill_during_ingest()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "streams"));
+        File.WriteAllText(Path.Combine(_dir, "ladle.yaml"), "name: kill_ingest\n");
+        // One window per event (its own key), all ending at 12:01, which the idle timeout closes after a restart
+        // (long enough that no lull of a loaded machine closes them while the senders still send).
+        File.WriteAllText(Path.Combine(_dir, "streams", "readings.yaml"), """
+            name: readings
+            columns:
+              - { name: meter, type: string }
+              - { name: at, type: timestamp }
+            event_time: at
+            keys: [meter]
+            window: { type: tumbling, size: 1m }
+            idle_timeout: 10s
+            aggregates:
+              - { name: events, function: count }
+            """);
+
+        var acknowledged = new HashSet<string>();
+        var sent = new HashSet<string>();
+        var serve = await ServeProcess.StartAsync(_dir);
+        var senders = Enumerable.Range(0, 4).Select(sender => Task.Run(async () =>
+        {
+            for (var batch = 0; ; batch++)
+            {
+                var meters = Enumerable.Range(0, 100).Select(i => $"s{sender}_b{batch}_m{i}").ToList();
+                lock (sent) sent.UnionWith(meters);
+                var body = string.Join("\n", meters.Select(m => $$"""{"meter":"{{m}}","at":"2026-03-01T12:00:59.5Z"}"""));
+                try
+                {
+                    using var response = await serve.Http.PostAsync("/api/v1/streams/readings/events", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+                    // Until the stream has replayed its log at start, it answers 503: those events were not taken.
+                    if (response.StatusCode == HttpStatusCode.ServiceUnavailable) { await Task.Delay(20); continue; }
+                    if (response.StatusCode != HttpStatusCode.OK) return;
+                    using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                    Assert.Equal(100, answer.RootElement.GetProperty("accepted").GetInt64());
+                    lock (acknowledged) acknowledged.UnionWith(meters);
+                }
+                catch (HttpRequestException) { return; }
+                catch (TaskCanceledException) { return; }
+            }
+        })).ToList();
+        var sending = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            lock (acknowledged) if (acknowledged.Count >= 3000) break;
+            Assert.True(DateTime.UtcNow < sending && senders.All(s => !s.IsCompleted), $"the senders stopped before 3,000 acknowledged events\n{serve.Output}");
+            await Task.Delay(10);
+        }
+        await serve.KillAsync();
+        await Task.WhenAll(senders);
+        await serve.DisposeAsync();
+
+        await using var restarted = await ServeProcess.StartAsync(_dir);
+        JsonElement status;
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        do
+        {
+            await Task.Delay(100);
+            Assert.True(DateTime.UtcNow < deadline, $"the windows did not close and publish\n{restarted.Output}");
+            // The server may answer before the stream has replayed its log (503 until then).
+            using var response = await restarted.Http.GetAsync("/api/v1/streams/readings");
+            if (response.StatusCode != HttpStatusCode.OK) { status = default; continue; }
+            status = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        }
+        while (status.ValueKind != JsonValueKind.Object || status.GetProperty("open_windows").GetInt32() > 0 || status.GetProperty("windows_published").GetInt64() < status.GetProperty("windows_emitted").GetInt64());
+
+        var rows = (await restarted.Http.GetStringAsync("/api/v1/datasets/readings_windows/rows?format=ndjson"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+        var counted = rows.GroupBy(r => r.GetProperty("meter").GetString()!).ToDictionary(g => g.Key, g => g.Sum(r => r.GetProperty("events").GetInt64()));
+        Assert.All(counted, c => Assert.Equal(1, c.Value));
+        Assert.All(acknowledged, meter => Assert.True(counted.ContainsKey(meter), $"acknowledged event {meter} is not counted"));
+        Assert.All(counted.Keys, meter => Assert.Contains(meter, sent));
+        Assert.Equal(rows.Count, rows.Select(r => r.GetProperty("seq").GetInt64()).Distinct().Count());
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}
