@@ -274,4 +274,23 @@ public sealed class HubSpotSyncTests : IAsyncLifetime
         Assert.Equal(20, _crm.Creates.Count);
         Assert.All(_crm.Creates.Values, n => Assert.Equal(1, n));
     }
+
+    [Fact]
+    public async Task Mirror_archives_exactly_the_contacts_that_left_the_source()
+    {
+        await OpenAsync(SyncProject.Range(1, 10), Crm(mode: "mirror", extra: "thresholds: { max_delete_share: 50% }"));
+        Assert.Equal("succeeded", (await _project.Service.RunAsync("crm", "test", None)).Status);
+        _project.Customers(SyncProject.Range(1, 10).Where(r => r.Id is not (4 or 9)));
+        Assert.True(await _project.PublishAsync());
+        var operations = new List<string>();
+        _crm.Faults = request =>
+        {
+            lock (operations) operations.Add(request.Operation);
+            return null;
+        };
+        var run = await _project.Service.RunAsync("crm", "test", None);
+        Assert.Equal(("succeeded", 2L, 2L), (run.Status, run.Deletes, run.Acknowledged));
+        Assert.Equal(["read", "archive"], operations);
+        Assert.Equal(Enumerable.Range(1, 10).Where(i => i is not (4 or 9)).Select(Email).Order(StringComparer.Ordinal), _crm.Records().Keys.Order(StringComparer.Ordinal));
+    }
 }
