@@ -57,6 +57,7 @@ public sealed class FeatureAccessTests : IAsyncLifetime
                       - temperature
                       - operator_email
                       - { name: email_length, sql: "length(operator_email)", type: integer }
+                      - { name: operators_1d, aggregate: count, column: operator_email, window: 1d }
                 feature_services:
                   - name: plain
                     features: [climate.temperature, climate.operator_email]
@@ -125,6 +126,11 @@ public sealed class FeatureAccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
         Assert.Contains("computed from column 'operator_email'", refused.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("ben@", refused.Body.ToString(), StringComparison.Ordinal);
+
+        // A windowed aggregate over a masked column is refused the same way (its answer would be over the masks).
+        var windowed = await OnlineAsync("bob", new { features = new[] { "climate.operators_1d" }, entities = new { warehouse_id = new[] { 2 } } });
+        Assert.Equal(HttpStatusCode.Forbidden, windowed.Status);
+        Assert.Contains("feature 'climate.operators_1d' is computed from column 'operator_email'", windowed.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
