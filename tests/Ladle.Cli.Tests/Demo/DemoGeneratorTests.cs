@@ -9,9 +9,10 @@ public sealed class DemoGeneratorTests(DemoFixture demo) : IClassFixture<DemoFix
 {
     private static readonly string[] ExpectedDatasets =
     [
-        "crm_customer_updates", "customer_months", "customer_scores", "customers", "fabric_batches", "household_daily_energy", "households",
+        "churn_labels", "crm_customer_updates", "customer_months", "customer_scores", "customer_weekly_activity", "customers",
+        "fabric_batch_labels", "fabric_batches", "household_daily_energy", "households",
         "inventory", "merchant_daily_sales", "merchant_monthly_returns", "merchants", "orders", "products", "returns",
-        "thermostat_devices", "thermostat_readings", "warehouse_climate",
+        "thermostat_devices", "thermostat_readings", "warehouse_climate", "warehouse_climate_hourly",
     ];
 
     [Fact]
