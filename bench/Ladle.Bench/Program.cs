@@ -9,11 +9,13 @@ return which switch
     "policy" => await PolicyBenchmark.RunAsync(rest),
     "metrics" => await MetricsBenchmark.RunAsync(rest),
     "metric-cost" => await MetricCostBenchmark.RunAsync(rest),
+    "sync-plan" => await SyncPlanBenchmark.RunAsync(rest),
+    "sync-deliver" => await SyncDeliveryBenchmark.RunAsync(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats] | metrics [orders] [repeats] [clients] [seconds] | metric-cost [orders] [rounds]");
+    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats] | metrics [orders] [repeats] [clients] [seconds] | metric-cost [orders] [rounds] | sync-plan [rows] [rounds] | sync-deliver [rows] [rounds] [batch]");
     return 2;
 }
