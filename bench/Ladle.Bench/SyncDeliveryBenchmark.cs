@@ -66,6 +66,7 @@ internal static class SyncDeliveryBenchmark
             batch_size: {batch}
             """);
         var csv = Path.Combine(work, "data", "customers.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(csv)!);
         Console.WriteLine($"Writing {rows:N0} customers in {work} …");
         using (var writer = new StreamWriter(csv, false, new UTF8Encoding(false), 1 << 20))
         {
