@@ -10,11 +10,13 @@ return which switch
     "metrics" => await MetricsBenchmark.RunAsync(rest),
     "metric-cost" => await MetricCostBenchmark.RunAsync(rest),
     "training-set" => await TrainingSetBenchmark.RunAsync(rest),
+    "sync-plan" => await SyncPlanBenchmark.RunAsync(rest),
+    "sync-deliver" => await SyncDeliveryBenchmark.RunAsync(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats] | metrics [orders] [repeats] [clients] [seconds] | metric-cost [orders] [rounds] | training-set [entity rows] [rounds] [feature rows]");
+    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats] | metrics [orders] [repeats] [clients] [seconds] | metric-cost [orders] [rounds] | training-set [entity rows] [rounds] [feature rows] | sync-plan [rows] [rounds] | sync-deliver [rows] [rounds] [batch]");
     return 2;
 }

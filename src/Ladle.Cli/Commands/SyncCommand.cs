@@ -73,14 +73,17 @@ internal static class SyncCommand
     private static Command Run()
     {
         var (project, name, json, token) = (CliOptions.Project(), new Argument<string>("name"), JsonOption(), RunningServer.TokenOption());
-        var command = new Command("run", "Runs the sync now: plans, then delivers through the ledger. Exit code 0 only when every row was acknowledged.") { project, name, json, token };
+        var planOption = new Option<string>("--plan") { Description = "Apply exactly this plan (the id 'ladle sync plan' prints); refused, with nothing sent, when the source or the ledger moved since." };
+        var command = new Command("run", "Runs the sync now: plans, then delivers through the ledger. Exit code 0 only when every row was acknowledged.") { project, name, json, token, planOption };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var loaded = ProjectLoader.Load(parse.GetValue(project)!.FullName);
             var sync = parse.GetValue(name)!;
+            var plan = parse.GetValue(planOption);
+            var query = plan is null ? "" : "?plan=" + Uri.EscapeDataString(plan);
             return await RunningServer.OpenOrAskAsync(loaded,
-                async engine => Print(await ServiceOver(engine, loaded, (service, c) => service.RunAsync(sync, "cli", c), ct), parse.GetValue(json)),
-                async server => Print(Answer(await server.PostAsync<SyncRunRecord>($"/api/v1/syncs/{Uri.EscapeDataString(sync)}/run", RunningServer.TokenFrom(parse.GetValue(token)), $"run sync '{sync}'", ct)), parse.GetValue(json)),
+                async engine => Print(await ServiceOver(engine, loaded, (service, c) => service.RunAsync(sync, "cli", plan, c), ct), parse.GetValue(json)),
+                async server => Print(Answer(await server.PostAsync<SyncRunRecord>($"/api/v1/syncs/{Uri.EscapeDataString(sync)}/run{query}", RunningServer.TokenFrom(parse.GetValue(token)), $"run sync '{sync}'", ct)), parse.GetValue(json)),
                 ct, quiet: parse.GetValue(json));
         }));
         return command;
@@ -158,18 +161,18 @@ internal static class SyncCommand
             return CliRunner.Ok;
         }
         var c = plan.Counts;
-        AnsiConsole.MarkupLine($"Sync [bold]{Markup.Escape(plan.Sync)}[/] ({plan.Mode}) from [bold]{Markup.Escape(plan.Dataset)}[/] version {plan.SourceVersion} ({plan.SourceStatus})");
+        AnsiConsole.MarkupLine($"Plan [bold]{plan.Id}[/]: sync [bold]{Markup.Escape(plan.Sync)}[/] ({plan.Mode}) from [bold]{Markup.Escape(plan.Dataset)}[/] version {plan.SourceVersion} ({plan.SourceStatus})");
         var counts = new Table().AddColumns("source rows", "create", "update", "delete", "unchanged", "refused", "owed");
         counts.AddRow(N(c.SourceRows), N(c.Creates), N(c.Updates), N(c.Deletes), N(c.Unchanged), N(c.Refused), N(c.Owed));
         AnsiConsole.Write(counts);
         if (plan.Samples.Count > 0)
         {
-            var samples = new Table().AddColumns("kind", "key", "after", "before (hash)", "reason");
+            var samples = new Table().AddColumns("kind", "key", "before", "after", "reason");
             foreach (var s in plan.Samples)
-                samples.AddRow(s.Kind, Markup.Escape(s.Key ?? "(null)"), Markup.Escape(s.After ?? ""), Markup.Escape(s.BeforeHash ?? ""), Markup.Escape(s.Reason ?? ""));
+                samples.AddRow(s.Kind, Markup.Escape(s.Key ?? "(null)"), Markup.Escape(s.Before ?? (s.BeforeHash is { } hash ? "md5 " + hash : "")), Markup.Escape(s.After ?? ""), Markup.Escape(s.Reason ?? ""));
             AnsiConsole.Write(samples);
         }
-        AnsiConsole.MarkupLine(c.ToSend == 0 ? "[grey]nothing to send[/]" : $"[grey]{c.ToSend:N0} row(s) to send: ladle sync run {Markup.Escape(plan.Sync)}[/]");
+        AnsiConsole.MarkupLine(c.ToSend == 0 ? "[grey]nothing to send[/]" : $"[grey]{c.ToSend:N0} row(s) to send: ladle sync run {Markup.Escape(plan.Sync)} --plan {plan.Id}[/]");
         return CliRunner.Ok;
     }
 

@@ -66,6 +66,23 @@ public abstract partial class StateStoreContract
         Assert.Equal(finished, runs[1]);
     }
 
+    [Fact]
+    public async Task The_acknowledged_generation_moves_with_every_acknowledgement_and_nothing_else()
+    {
+        var start = await Store.ReadAcknowledgedGenerationAsync("crm", None);
+        Assert.NotNull(start);
+        await Store.PlanSyncRowsAsync("crm", [Row("1", "h1")], None);
+        await Store.MarkSyncRowsSentAsync("crm", "b1", ["1"], At(0), None);
+        await Store.RejectSyncRowsAsync("crm", [("1", "bad")], At(0), None);
+        Assert.Equal(start, await Store.ReadAcknowledgedGenerationAsync("crm", None));
+        await Store.AcknowledgeSyncRowsAsync("crm", [Row("1", "h1")], At(1), None);
+        var after = await Store.ReadAcknowledgedGenerationAsync("crm", None);
+        Assert.NotEqual(start, after);
+        await Store.AcknowledgeSyncRowsAsync("crm", [Row("1", "h1", SyncOperation.Delete)], At(2), None);
+        Assert.NotEqual(after, await Store.ReadAcknowledgedGenerationAsync("crm", None));
+        Assert.Equal(start, await Store.ReadAcknowledgedGenerationAsync("other", None));
+    }
+
     private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
     {
         var list = new List<T>();
