@@ -212,9 +212,11 @@ public static class PointInTime
     /// windowed feature's: the newest event in its window) (columns ladle_row, then per view ladle_event{v},
     /// ladle_live{v}, then ladle_v{v}_f{i}, ladle_v{v}_e{i} per feature), in entity-row order.
     /// </summary>
-    public static string Lookup(IReadOnlyList<ViewInput> views, string entities)
+    /// <param name="carried">Columns of the entity rows to answer beside <c>ladle_row</c>, before the views' columns (the skew report's keys).</param>
+    public static string Lookup(IReadOnlyList<ViewInput> views, string entities, IReadOnlyList<string>? carried = null)
     {
         var text = new StringBuilder(WinnersCte(views, entities)).Append(" SELECT ladle_q.ladle_row");
+        foreach (var column in carried ?? []) text.Append(", ladle_q.").Append(Dialect.Quote(column));
         for (var v = 0; v < views.Count; v++)
         {
             var n = Num(v);

@@ -138,7 +138,7 @@ public sealed partial class OnlineFeatureStore(ProjectDefinition project, DuckDb
     public sealed record OfflineAnswer(object?[] Keys, DateTime? Event, bool Live, object?[] Values);
 
     /// <summary>
-    /// The offline answer at <paramref name="now"/> — the training-set SQL (<see cref="PointInTime.WinnersCte"/>) asked
+    /// The offline answer at <paramref name="now"/> — the store's lookup SQL (<see cref="PointInTime.Lookup"/>, the training set's winners) asked
     /// at now — for every entity of <paramref name="version"/>, or a sample of <paramref name="sample"/> of them.
     /// </summary>
     public Task<List<OfflineAnswer>> OfflineAsync(FeatureView view, DataVersion version, DateTime now, int? sample) => StatementGuard.Dedicated(() =>
@@ -149,25 +149,22 @@ public sealed partial class OnlineFeatureStore(ProjectDefinition project, DuckDb
         var distinct = $"SELECT DISTINCT {string.Join(", ", keys)} FROM ({PointInTime.FeatureRows(input with { Features = [] })}) AS f";
         if (sample is { } n) distinct = $"SELECT * FROM ({distinct}) AS d USING SAMPLE reservoir({n} ROWS) REPEATABLE (7)";
         var entities = $"(SELECT k.*, row_number() OVER () AS {PointInTime.RowColumn}, CAST($now AS TIMESTAMP) AS {PointInTime.EntityTime} FROM ({distinct}) AS k)";
-        var quoted = view.Entities.Select(e => "ladle_e.\"" + e.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"");
-        var sql = new System.Text.StringBuilder(PointInTime.WinnersCte([input], entities)).Append(" SELECT ").Append(string.Join(", ", quoted))
-            .Append(", ladle_v0.ladle_event, ladle_v0.ladle_live");
-        for (var i = 0; i < view.Features.Count; i++) sql.Append(", ladle_v0.ladle_f").Append(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        sql.Append(" FROM ladle_e LEFT JOIN ladle_v0 ON ladle_v0.ladle_row = ladle_e.ladle_row ORDER BY ladle_e.ladle_row");
+        // The store's lookup asked at now (the training set's winners): ladle_row, the keys, the view's event and TTL flag, then each feature's value and event.
+        var sql = PointInTime.Lookup([input], entities, view.Entities);
         var answers = new List<OfflineAnswer>();
         using var connection = store.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = sql.ToString();
+        command.CommandText = sql;
         command.Parameters.Add(new DuckDBParameter("now", now));
         using var reader = command.ExecuteReader();
         var k = view.Entities.Count;
         while (reader.Read())
         {
             var keyValues = new object?[k];
-            for (var i = 0; i < k; i++) keyValues[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            for (var i = 0; i < k; i++) keyValues[i] = reader.IsDBNull(1 + i) ? null : reader.GetValue(1 + i);
             var values = new object?[view.Features.Count];
-            for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(k + 2 + i) ? null : reader.GetValue(k + 2 + i);
-            answers.Add(new OfflineAnswer(keyValues, reader.IsDBNull(k) ? null : reader.GetDateTime(k), !reader.IsDBNull(k + 1) && reader.GetBoolean(k + 1), values));
+            for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(k + 3 + 2 * i) ? null : reader.GetValue(k + 3 + 2 * i);
+            answers.Add(new OfflineAnswer(keyValues, reader.IsDBNull(k + 1) ? null : reader.GetDateTime(k + 1), !reader.IsDBNull(k + 2) && reader.GetBoolean(k + 2), values));
         }
         return answers;
     });

@@ -203,7 +203,7 @@ public sealed class FeatureAccessTests : IAsyncLifetime
 
         var (status, text) = await SkewAsync("root");
         Assert.True(status == HttpStatusCode.OK, text);
-        Assert.Contains("\"features_differing\":0", text, StringComparison.Ordinal);
+        Assert.True(text.Contains("\"features_differing\":0", StringComparison.Ordinal), text);
         (status, text) = await SkewAsync("northy");
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Contains("without row filters or masks", text, StringComparison.Ordinal);
