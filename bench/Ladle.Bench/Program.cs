@@ -9,6 +9,7 @@ return which switch
     "policy" => await PolicyBenchmark.RunAsync(rest),
     "metrics" => await MetricsBenchmark.RunAsync(rest),
     "metric-cost" => await MetricCostBenchmark.RunAsync(rest),
+    "rowpage" => await RowPageBenchmark.RunAsync(rest),
     "training-set" => await TrainingSetBenchmark.RunAsync(rest),
     "sync-plan" => await SyncPlanBenchmark.RunAsync(rest),
     "sync-deliver" => await SyncDeliveryBenchmark.RunAsync(rest),
@@ -17,6 +18,6 @@ return which switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats] | metrics [orders] [repeats] [clients] [seconds] | metric-cost [orders] [rounds] | training-set [entity rows] [rounds] [feature rows] | sync-plan [rows] [rounds] | sync-deliver [rows] [rounds] [batch]");
+    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats] | metrics [orders] [repeats] [clients] [seconds] | metric-cost [orders] [rounds] | rowpage [orders] [requests] | training-set [entity rows] [rounds] [feature rows] | sync-plan [rows] [rounds] | sync-deliver [rows] [rounds] [batch]");
     return 2;
 }
