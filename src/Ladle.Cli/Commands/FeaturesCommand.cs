@@ -164,17 +164,7 @@ internal static class FeaturesCommand
             if (names.Count > 0) body["features"] = names;
             request.Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
         }
-        request.Headers.Add(OwnerKey.Header, OwnerKey.Load(Path.GetDirectoryName(project.StatePath)!));
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new SourceUnavailableException("ladle serve", $"the store is in use by 'ladle serve' (process {server.Pid}), which does not answer at {server.Url}: {e.Message}; stop it and run this again", e);
-        }
-        using (response)
+        using (var response = await RemoteQuery.SendAsOwnerAsync(http, request, project, server, ct))
         {
             if (!response.IsSuccessStatusCode) throw await RemoteQuery.ProblemAsync(response, "features", ct);
             var partial = target.FullName + ".partial";

@@ -23,17 +23,7 @@ internal static class RemoteQuery
         {
             Content = new StringContent(sql, Encoding.UTF8, "text/plain"),
         };
-        request.Headers.Add(OwnerKey.Header, OwnerKey.Load(Path.GetDirectoryName(project.StatePath)!));
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new SourceUnavailableException("ladle serve", $"the store is in use by 'ladle serve' (process {server.Pid}), which does not answer at {server.Url}: {e.Message}; stop it and run this again", e);
-        }
-        using (response)
+        using (var response = await SendAsOwnerAsync(http, request, project, server, ct))
         {
             if (!response.IsSuccessStatusCode) throw await ProblemAsync(response, "sql", ct);
             await using var body = await response.Content.ReadAsStreamAsync(ct);
@@ -44,6 +34,24 @@ internal static class RemoteQuery
                 return;
             }
             await PrintTableAsync(body, maxRows, ct);
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="request"/> to the running server as the project's owner (the owner key only this user can
+    /// read), answering as soon as the headers arrive; a server that does not answer is the clear error every command
+    /// that forwards to it gives.
+    /// </summary>
+    internal static async Task<HttpResponseMessage> SendAsOwnerAsync(HttpClient http, HttpRequestMessage request, ProjectDefinition project, RunningServer server, CancellationToken ct)
+    {
+        request.Headers.Add(OwnerKey.Header, OwnerKey.Load(Path.GetDirectoryName(project.StatePath)!));
+        try
+        {
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new SourceUnavailableException("ladle serve", $"the store is in use by 'ladle serve' (process {server.Pid}), which does not answer at {server.Url}: {e.Message}; stop it and run this again", e);
         }
     }
 
