@@ -227,6 +227,10 @@ public sealed class StreamsApiTests
         Assert.Equal("h2", nextData.RootElement.GetProperty("household").GetString());
         Assert.Equal(5.0, nextData.RootElement.GetProperty("kwh").GetDouble());
         Assert.Equal(404, (int)(await ana.GetAsync("/api/v1/streams/nope/live")).StatusCode);
+        // The stream's figures count every household's events: not hers to see; the sender's, who writes them all.
+        Assert.Equal(403, (int)(await ana.GetAsync("/api/v1/streams/readings")).StatusCode);
+        Assert.Equal("[]", await ana.GetStringAsync("/api/v1/streams"));
+        Assert.Equal(200, (int)(await meter.GetAsync("/api/v1/streams/readings")).StatusCode);
     }
 
     [Fact]

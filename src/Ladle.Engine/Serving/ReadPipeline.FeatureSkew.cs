@@ -44,9 +44,7 @@ public sealed partial class ReadPipeline
                 throw new NotFoundException($"no feature view '{viewName}'");
             var dataset = _project.GetDataset(view.Dataset.Name);
             Policy.Authorize(principal, dataset, DataAction.Read);
-            var schema = await _schemas.GetAsync(dataset, cancellationToken);
-            var applied = Policy.Apply(principal, dataset, schema, new RowsQuery { Dataset = dataset.Name });
-            if (applied.PolicyFilters.Count > 0 || applied.Masks.Count > 0)
+            if (!await ReadsWholeAsync(principal, dataset, cancellationToken))
                 throw new ForbiddenException(
                     $"a skew report compares every feature of every entity of '{view.Name}': it needs read on '{dataset.Name}' without row filters or masks, which principal '{principal.Name}' does not have");
             var online = OnlineFeatures ?? throw new InvalidRequestException("this process serves no online store", "view");

@@ -41,6 +41,18 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
     public IEnumerable<DatasetDefinition> Catalog(Principal principal) =>
         _project.Datasets.Where(d => Policy.CanSee(principal, d));
 
+    /// <summary>
+    /// Whether the principal reads every row and column of <paramref name="dataset"/> in clear (no row filter, no
+    /// mask): the condition for answers that summarize all of it (a skew report, a stream's figures).
+    /// </summary>
+    public async Task<bool> ReadsWholeAsync(Principal principal, DatasetDefinition dataset, CancellationToken cancellationToken)
+    {
+        if (!Policy.CanSee(principal, dataset)) return false;
+        var schema = await _schemas.GetAsync(dataset, cancellationToken);
+        var applied = Policy.Apply(principal, dataset, schema, new Core.Queries.RowsQuery { Dataset = dataset.Name });
+        return applied.PolicyFilters.Count == 0 && applied.Masks.Count == 0;
+    }
+
     /// <summary>A dataset the principal may see, or 404 (the same answer as for one that does not exist).</summary>
     public DatasetDefinition Describe(Principal principal, string name)
     {

@@ -69,20 +69,27 @@ public static class StreamsApi
     {
         var principal = await principals.ResolveAsync(context);
         var stream = streams.Find(name);
-        if (!MaySee(pipeline, principal, stream)) pipeline.Policy.AuthorizeStream(principal, stream.Name, DataAction.Write);
+        if (!await MaySeeAsync(pipeline, principal, stream, context.RequestAborted)) pipeline.Policy.AuthorizeStream(principal, stream.Name, DataAction.Write);
         return TypedResults.Ok(streams.Status(stream.Name));
     }
 
     private static async Task<Ok<IReadOnlyList<StreamStatus>>> List(HttpContext context, PrincipalResolver principals, ReadPipeline pipeline, StreamService streams)
     {
         var principal = await principals.ResolveAsync(context);
-        var visible = streams.Streams.Where(s => MaySee(pipeline, principal, s) || MayWrite(pipeline, principal, s.Name)).Select(s => streams.Status(s.Name)).ToList();
+        var visible = new List<StreamStatus>();
+        foreach (var stream in streams.Streams)
+            if (MayWrite(pipeline, principal, stream.Name) || await MaySeeAsync(pipeline, principal, stream, context.RequestAborted))
+                visible.Add(streams.Status(stream.Name));
         return TypedResults.Ok<IReadOnlyList<StreamStatus>>(visible);
     }
 
-    /// <summary>A stream's figures are shown to whoever may read its windows or write its events.</summary>
-    private static bool MaySee(ReadPipeline pipeline, Principal principal, Core.Model.Streams.StreamDefinition stream) =>
-        pipeline.Catalog(principal).Any(d => string.Equals(d.Name, stream.Dataset, StringComparison.OrdinalIgnoreCase));
+    /// <summary>
+    /// A stream's figures (event counts, keys, open windows) count every key's events: they are shown to whoever writes
+    /// its events or reads all of its windows, not to a reader whose row filter shows only some keys (a household).
+    /// </summary>
+    private static async Task<bool> MaySeeAsync(ReadPipeline pipeline, Principal principal, Core.Model.Streams.StreamDefinition stream, CancellationToken ct) =>
+        pipeline.Catalog(principal).FirstOrDefault(d => string.Equals(d.Name, stream.Dataset, StringComparison.OrdinalIgnoreCase)) is { } dataset
+        && await pipeline.ReadsWholeAsync(principal, dataset, ct);
 
     private static bool MayWrite(ReadPipeline pipeline, Principal principal, string stream)
     {
