@@ -123,8 +123,9 @@ internal sealed class ScramOnlyServer : IAsyncDisposable
 
             BackendKeyData.Write(output, 1, 2);
             ReadyForQuery.Write(output, TransactionStatus.Idle);
-            await FlushAsync(stream, output);
+            // Recorded before the flush: once ReadyForQuery is out the client may look at Outcomes at once.
             Outcomes.Enqueue($"authenticated {user}");
+            await FlushAsync(stream, output);
 
             while (await frames.ReadAsync(_stop.Token) is { } message and not TerminateMessage)
             {
