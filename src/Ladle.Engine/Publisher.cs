@@ -263,7 +263,7 @@ public sealed class Publisher
         if (connector is StoreConnector)
         {
             // The store reads these itself: one CREATE TABLE AS, run in parallel by DuckDB.
-            var select = string.Join(", ", columns.Select(c => Projection(c, sourceSchema)));
+            var select = string.Join(", ", columns.Select(c => StoredColumn.Projection(c, sourceSchema)));
             using var connection = _store.Open();
             using var command = connection.CreateCommand();
             command.CommandText = $"CREATE TABLE {table} AS SELECT {select} FROM {relation} AS t";
@@ -306,23 +306,6 @@ public sealed class Publisher
     }
 
     private static string SourceName(string column, ResultSchema source) => source.Columns[source.IndexOf(column)].Name;
-
-    /// <summary>
-    /// The column as the store should hold it: cast to the declared type's physical type, since one Ladle type
-    /// covers several DuckDB types (a SUM is HUGEINT) and every export writes the stored type. A timestamp is kept as
-    /// the source has it: casting a zoned one would read the session's zone. A decimal that is already a DECIMAL keeps
-    /// its precision and scale (DECIMAL(12,2) stays so, and exports as such); anything else declared decimal becomes
-    /// DECIMAL(38,10).
-    /// </summary>
-    private static string Projection(ResultColumn column, ResultSchema source)
-    {
-        var sourceColumn = source.Columns[source.IndexOf(column.Name)];
-        var quoted = SqlDialect.DuckDb.Quote(sourceColumn.Name);
-        var alias = SqlDialect.DuckDb.Quote(column.Name);
-        return sourceColumn.Type == column.Type && column.Type is LadleType.Timestamp or LadleType.Decimal
-            ? $"{quoted} AS {alias}"
-            : $"CAST({quoted} AS {SqlDialect.DuckDb.TypeName(column.Type)}) AS {alias}";
-    }
 
     private (long Rows, string? Watermark) Measure(DatasetDefinition dataset, string table)
     {

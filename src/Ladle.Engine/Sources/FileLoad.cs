@@ -70,13 +70,9 @@ internal sealed class FileLoad(FilesConnector connector, DatasetDefinition datas
         return await SummarizeAsync(connection, rejects, ct);
     }
 
-    private string Projection(bool tryCast) => string.Join(", ", columns.Select(c =>
-    {
-        var sourceColumn = source.Columns[source.IndexOf(c.Name)];
-        var quoted = SqlDialect.DuckDb.Quote(sourceColumn.Name);
-        var alias = SqlDialect.DuckDb.Quote(c.Name);
-        return sourceColumn.Type == c.Type ? $"{quoted} AS {alias}" : $"{(tryCast ? "TRY_CAST" : "CAST")}({quoted} AS {SqlDialect.DuckDb.TypeName(c.Type)}) AS {alias}";
-    }));
+    // Each declared column as the store holds it, as every other load writes it (an INTEGER file column is stored
+    // BIGINT: an export then writes the declared 64-bit integer without casting on every read).
+    private string Projection(bool tryCast) => string.Join(", ", columns.Select(c => StoredColumn.Projection(c, source, tryCast)));
 
     /// <summary>The CSV reader's types option: declared types of the columns it would otherwise read as something else.</summary>
     private string CsvTypes() =>
