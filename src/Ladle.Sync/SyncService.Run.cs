@@ -17,8 +17,8 @@ public sealed partial class SyncService
     /// <summary>How long a run's lease lasts without renewal (it is renewed at every batch).</summary>
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(2);
 
-    /// <summary>Rows of a plan recorded as planned in the ledger at once, then delivered in batches.</summary>
-    private const int ChunkRows = 5_000;
+    /// <summary>About how many rows of a plan are recorded as planned in the ledger at once, then delivered in batches.</summary>
+    private const int ChunkRows = 50_000;
 
     /// <summary>
     /// Runs a sync: takes its lease, settles what a killed run left in flight, plans, and delivers batch by batch
@@ -199,12 +199,14 @@ public sealed partial class SyncService
         long toSend, RunLease lease, CancellationToken cancellationToken)
     {
         var limiter = LimiterOf(sync);
-        for (long from = 1; from <= toSend; from += ChunkRows)
+        // A whole number of batches per chunk, so every batch but the last has batch_size rows.
+        var chunkRows = sync.BatchSize * Math.Max(1, ChunkRows / sync.BatchSize);
+        for (long from = 1; from <= toSend; from += chunkRows)
         {
-            var chunk = workspace.ReadPlanned(from, ChunkRows);
+            var chunk = workspace.ReadPlanned(from, chunkRows);
             var now = _clock.GetUtcNow();
-            var records = chunk.Select(r => new SyncRecord(r.Key, r.Operation, RowKey(sync.Name, r.Key, r.Operation, r.Hash), r.Payload)).ToList();
-            await state.PlanSyncRowsAsync(sync.Name, chunk.Select((r, i) => new SyncRowEntry(r.Key, r.Operation, r.Hash, SyncRowStatus.Planned, run.Id, records[i].IdempotencyKey) { UpdatedAt = now }).ToList(), cancellationToken);
+            var records = chunk.Select(r => new SyncRecord(r.Key, r.Operation, r.IdempotencyKey, r.Payload)).ToList();
+            await state.PlanSyncRowsAsync(sync.Name, chunk.Select(r => new SyncRowEntry(r.Key, r.Operation, r.Hash, SyncRowStatus.Planned, run.Id, r.IdempotencyKey) { UpdatedAt = now }).ToList(), cancellationToken);
             var hashes = chunk.ToDictionary(r => r.Key, r => r, StringComparer.Ordinal);
             foreach (var rows in records.Chunk(sync.BatchSize))
             {
@@ -234,7 +236,7 @@ public sealed partial class SyncService
                 var acknowledged = rows.Where(r => !refused.Contains(r.Key))
                     .Select(r => new SyncRowEntry(r.Key, r.Operation, hashes[r.Key].Hash, SyncRowStatus.Sent, run.Id, r.IdempotencyKey)).ToList();
                 await state.AcknowledgeSyncRowsAsync(sync.Name, acknowledged, _clock.GetUtcNow(), CancellationToken.None);
-                workspace.NoteAcknowledged(acknowledged.Select(r => hashes[r.Key]));
+                workspace.NoteAcknowledged(hashes[rows[0].Key].Position, hashes[rows[^1].Key].Position, refused);
                 await state.RejectSyncRowsAsync(sync.Name, rejected.Where(r => hashes.ContainsKey(r.Key)).ToList(), _clock.GetUtcNow(), CancellationToken.None);
                 run = run with { Acknowledged = run.Acknowledged + acknowledged.Count, Rejected = run.Rejected + refused.Count };
                 await state.UpdateSyncRunAsync(run, cancellationToken);

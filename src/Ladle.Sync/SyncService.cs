@@ -94,28 +94,29 @@ public sealed partial class SyncService(ProjectDefinition project, ReadPipeline 
         try
         {
             await pipeline.ServeAsync(request, sink, cancellationToken);
+            if (sync.Metric is not null) sourceRows = sink.SourceRows;
+            var read = sink.Answer!.Datasets[0];
+            var version = read.Version ?? 0;
+            // Still in the snapshot of the ledger's copy the diff read: the fingerprints and the samples' "before" are of it.
+            var (ledger, rows) = workspace.Fingerprints();
+            return new SyncPlan
+            {
+                Id = PlanId(sync, version, ledger, rows),
+                Sync = sync.Name,
+                Dataset = sync.Dataset,
+                Mode = sync.Mode.ToString().ToLowerInvariant(),
+                SourceVersion = version,
+                PublishedAt = read.PublishedAt ?? default,
+                SourceStatus = read.Health.StatusName,
+                SourceStatusReason = read.Health.Reason,
+                Counts = workspace.Counts(sourceRows),
+                Samples = workspace.Samples(SamplesPerKind),
+            };
         }
         finally
         {
             workspace.EndSnapshot();
         }
-        if (sync.Metric is not null) sourceRows = sink.SourceRows;
-        var read = sink.Answer!.Datasets[0];
-        var version = read.Version ?? 0;
-        var (ledger, rows) = workspace.Fingerprints();
-        return new SyncPlan
-        {
-            Id = PlanId(sync, version, ledger, rows),
-            Sync = sync.Name,
-            Dataset = sync.Dataset,
-            Mode = sync.Mode.ToString().ToLowerInvariant(),
-            SourceVersion = version,
-            PublishedAt = read.PublishedAt ?? default,
-            SourceStatus = read.Health.StatusName,
-            SourceStatusReason = read.Health.Reason,
-            Counts = workspace.Counts(sourceRows),
-            Samples = workspace.Samples(SamplesPerKind),
-        };
     }
 
     /// <summary>

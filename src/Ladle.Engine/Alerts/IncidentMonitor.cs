@@ -166,6 +166,11 @@ public sealed class IncidentMonitor : BackgroundService
         Log.AlertsOwed(_logger, owed.Sum(o => (o.Opening ? 1 : 0) + (o.Resolution ? 1 : 0)));
         foreach (var (incident, opening, resolution) in owed)
         {
+            if (incident.Dataset.StartsWith(SyncSubjectPrefix, StringComparison.Ordinal))
+            {
+                SendOwedSync(incident, opening, resolution);
+                continue;
+            }
             var definition = _project.FindDataset(incident.Dataset);
             var served = _catalog.Current(incident.Dataset);
             if (opening)
@@ -178,6 +183,27 @@ public sealed class IncidentMonitor : BackgroundService
                     ResolvedReason(health, served), resolvedAt, _project.Name, served?.Version, resolvedAt));
             }
         }
+    }
+
+    /// <summary>The subject a sync's incidents are recorded under is this prefix and the sync's name (Ladle.Sync's SyncIncidents).</summary>
+    public const string SyncSubjectPrefix = "sync:";
+
+    /// <summary>
+    /// An owed alert of a sync's incident, as the sync's observer would have sent it: about the sync (named), from its
+    /// dataset, not an alert of a dataset called "sync:name".
+    /// </summary>
+    private void SendOwedSync(Incident incident, bool opening, bool resolution)
+    {
+        var name = incident.Dataset[SyncSubjectPrefix.Length..];
+        var sync = _project.Syncs.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+        var dataset = sync?.Dataset ?? "";
+        var served = dataset.Length > 0 ? _catalog.Current(dataset) : null;
+        if (opening)
+            Send(incident.Id, new AlertEvent(AlertEventKind.IncidentOpened, dataset, incident.Kind, incident.Kind, incident.Reason,
+                incident.OpenedAt, _project.Name, served?.Version, incident.OpenedAt) { Sync = sync?.Name ?? name });
+        if (resolution && incident.ResolvedAt is { } resolvedAt)
+            Send(incident.Id, new AlertEvent(AlertEventKind.IncidentResolved, dataset, incident.Kind, "ok", $"sync '{sync?.Name ?? name}' delivers again",
+                resolvedAt, _project.Name, served?.Version, resolvedAt) { Sync = sync?.Name ?? name });
     }
 
     public override void Dispose()

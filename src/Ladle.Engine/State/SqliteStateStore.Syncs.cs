@@ -138,70 +138,48 @@ public sealed partial class SqliteStateStore
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    // The row ledger's writes are one statement per call over the rows as a JSON array (json_each), not one
+    // statement per row: a million-row run makes a few hundred statements, not four million.
+
     public Task PlanSyncRowsAsync(string sync, IReadOnlyList<SyncRowEntry> rows, CancellationToken cancellationToken) =>
-        InTransactionAsync(cancellationToken, "INSERT OR REPLACE INTO sync_rows (sync, key, operation, hash, status, run_id, idempotency_key, batch_id, reason, updated_at) VALUES ($sync, $key, $op, $hash, 'planned', $run, $idem, NULL, NULL, $at)",
-            rows, (p, row) =>
+        SetBasedAsync(sync, cancellationToken, Json(rows, (w, row) =>
             {
-                p["$sync"].Value = sync;
-                p["$key"].Value = row.Key;
-                p["$op"].Value = OperationName(row.Operation);
-                p["$hash"].Value = row.Hash;
-                p["$run"].Value = row.RunId;
-                p["$idem"].Value = row.IdempotencyKey;
-                p["$at"].Value = row.UpdatedAt is { } at ? Format(at) : DBNull.Value;
-            });
+                w.WriteStringValue(row.Key);
+                w.WriteStringValue(OperationName(row.Operation));
+                w.WriteStringValue(row.Hash);
+                w.WriteNumberValue(row.RunId);
+                w.WriteStringValue(row.IdempotencyKey);
+                if (row.UpdatedAt is { } at) w.WriteStringValue(Format(at)); else w.WriteNullValue();
+            }), [],
+            """
+            INSERT OR REPLACE INTO sync_rows (sync, key, operation, hash, status, run_id, idempotency_key, batch_id, reason, updated_at)
+            SELECT $sync, value ->> 0, value ->> 1, value ->> 2, 'planned', value ->> 3, value ->> 4, NULL, NULL, value ->> 5 FROM json_each($rows)
+            """);
 
     public Task MarkSyncRowsSentAsync(string sync, string batchId, IReadOnlyList<string> keys, DateTimeOffset at, CancellationToken cancellationToken) =>
-        InTransactionAsync(cancellationToken, "UPDATE sync_rows SET status = 'sent', batch_id = $batch, updated_at = $at WHERE sync = $sync AND key = $key",
-            keys, (p, key) =>
-            {
-                p["$sync"].Value = sync;
-                p["$key"].Value = key;
-                p["$batch"].Value = batchId;
-                p["$at"].Value = Format(at);
-            });
+        SetBasedAsync(sync, cancellationToken, Json(keys, (w, key) => w.WriteStringValue(key)), [("$batch", batchId), ("$at", Format(at))],
+            "UPDATE sync_rows SET status = 'sent', batch_id = $batch, updated_at = $at WHERE sync = $sync AND key IN (SELECT value ->> 0 FROM json_each($rows))");
 
-    public async Task AcknowledgeSyncRowsAsync(string sync, IReadOnlyList<SyncRowEntry> rows, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using var upsert = Prepare(connection, transaction,
-            "INSERT INTO sync_acknowledged (sync, key, hash, acknowledged_at) VALUES ($sync, $key, $hash, $at) ON CONFLICT (sync, key) DO UPDATE SET hash = excluded.hash, acknowledged_at = excluded.acknowledged_at",
-            "$sync", "$key", "$hash", "$at");
-        await using var forget = Prepare(connection, transaction, "DELETE FROM sync_acknowledged WHERE sync = $sync AND key = $key", "$sync", "$key");
-        // Only the owed entry of this very change is cleared: a newer plan of the key (another hash) stays owed.
-        await using var clear = Prepare(connection, transaction, "DELETE FROM sync_rows WHERE sync = $sync AND key = $key AND hash = $hash", "$sync", "$key", "$hash");
-        if (rows.Count > 0)
-        {
+    public Task AcknowledgeSyncRowsAsync(string sync, IReadOnlyList<SyncRowEntry> rows, DateTimeOffset at, CancellationToken cancellationToken) =>
+        SetBasedAsync(sync, cancellationToken, Json(rows, (w, row) =>
+            {
+                w.WriteStringValue(row.Key);
+                w.WriteStringValue(OperationName(row.Operation));
+                w.WriteStringValue(row.Hash);
+            }), [("$at", Format(at))],
             // In the same transaction as the hashes it stands for: a copy of them is current exactly when its generation is this one.
-            await using var bump = Prepare(connection, transaction,
-                "INSERT INTO sync_acknowledged_generation (sync, generation) VALUES ($sync, 1) ON CONFLICT (sync) DO UPDATE SET generation = generation + 1", "$sync");
-            bump.Parameters["$sync"].Value = sync;
-            await bump.ExecuteNonQueryAsync(cancellationToken);
-        }
-        foreach (var row in rows)
-        {
-            if (row.Operation == SyncOperation.Delete)
-            {
-                forget.Parameters["$sync"].Value = sync;
-                forget.Parameters["$key"].Value = row.Key;
-                await forget.ExecuteNonQueryAsync(cancellationToken);
-            }
-            else
-            {
-                upsert.Parameters["$sync"].Value = sync;
-                upsert.Parameters["$key"].Value = row.Key;
-                upsert.Parameters["$hash"].Value = row.Hash;
-                upsert.Parameters["$at"].Value = Format(at);
-                await upsert.ExecuteNonQueryAsync(cancellationToken);
-            }
-            clear.Parameters["$sync"].Value = sync;
-            clear.Parameters["$key"].Value = row.Key;
-            clear.Parameters["$hash"].Value = row.Hash;
-            await clear.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-    }
+            "INSERT INTO sync_acknowledged_generation (sync, generation) VALUES ($sync, 1) ON CONFLICT (sync) DO UPDATE SET generation = generation + 1",
+            """
+            INSERT INTO sync_acknowledged (sync, key, hash, acknowledged_at)
+            SELECT $sync, value ->> 0, value ->> 2, $at FROM json_each($rows) WHERE value ->> 1 <> 'delete'
+            ON CONFLICT (sync, key) DO UPDATE SET hash = excluded.hash, acknowledged_at = excluded.acknowledged_at
+            """,
+            "DELETE FROM sync_acknowledged WHERE sync = $sync AND key IN (SELECT value ->> 0 FROM json_each($rows) WHERE value ->> 1 = 'delete')",
+            // Only the owed entry of this very change is cleared: a newer plan of the key (another hash) stays owed.
+            """
+            DELETE FROM sync_rows WHERE sync = $sync AND key IN (SELECT value ->> 0 FROM json_each($rows))
+                AND (key, hash) IN (SELECT value ->> 0, value ->> 2 FROM json_each($rows))
+            """);
 
     public Task RejectSyncRowsAsync(string sync, IReadOnlyList<(string Key, string Reason)> rows, DateTimeOffset at, CancellationToken cancellationToken) =>
         InTransactionAsync(cancellationToken, "UPDATE sync_rows SET status = 'rejected', reason = $reason, updated_at = $at WHERE sync = $sync AND key = $key",
@@ -214,12 +192,47 @@ public sealed partial class SqliteStateStore
             });
 
     public Task ReturnSyncRowsAsync(string sync, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
-        InTransactionAsync(cancellationToken, "UPDATE sync_rows SET status = 'planned' WHERE sync = $sync AND key = $key AND status = 'sent'",
-            keys, (p, key) =>
+        SetBasedAsync(sync, cancellationToken, Json(keys, (w, key) => w.WriteStringValue(key)), [],
+            "UPDATE sync_rows SET status = 'planned' WHERE sync = $sync AND key IN (SELECT value ->> 0 FROM json_each($rows)) AND status = 'sent'");
+
+    /// <summary>The items as a JSON array of arrays (or of the single value <paramref name="write"/> writes, as a one-element array); null when there are none.</summary>
+    private static string? Json<T>(IReadOnlyList<T> items, Action<System.Text.Json.Utf8JsonWriter, T> write)
+    {
+        if (items.Count == 0) return null;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(items.Count * 64);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var item in items)
             {
-                p["$sync"].Value = sync;
-                p["$key"].Value = key;
-            });
+                writer.WriteStartArray();
+                write(writer, item);
+                writer.WriteEndArray();
+            }
+            writer.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Runs <paramref name="statements"/> in one transaction with $sync, $rows (a JSON array from <see cref="Json"/>) and <paramref name="parameters"/>; nothing when there are no rows.</summary>
+    private async Task SetBasedAsync(string sync, CancellationToken cancellationToken, string? rows, (string Name, object Value)[] parameters, params string[] statements)
+    {
+        if (rows is null) return;
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var sql in statements)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$sync", sync);
+            if (sql.Contains("$rows", StringComparison.Ordinal)) command.Parameters.AddWithValue("$rows", rows);
+            foreach (var (name, value) in parameters)
+                if (sql.Contains(name, StringComparison.Ordinal)) command.Parameters.AddWithValue(name, value);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
 
     public async Task<IReadOnlyList<SyncRowEntry>> ListSyncRowsAsync(string sync, SyncRowStatus? status, int limit, CancellationToken cancellationToken)
     {
@@ -262,15 +275,6 @@ public sealed partial class SqliteStateStore
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-    }
-
-    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var name in parameters) command.Parameters.Add(new SqliteParameter(name, null));
-        return command;
     }
 
     private static string OperationName(SyncOperation operation) => operation switch

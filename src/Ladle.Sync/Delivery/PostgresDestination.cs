@@ -8,11 +8,13 @@ using NpgsqlTypes;
 namespace Ladle.Syncs.Delivery;
 
 /// <summary>
-/// A PostgreSQL table through Npgsql. A batch is one statement over <c>jsonb_populate_recordset</c>, so the table's
-/// own column types convert the values: INSERT (insert), INSERT … ON CONFLICT (key) DO UPDATE (upsert, mirror;
-/// needs a unique index on the key column), UPDATE … FROM (update; a key the table lacks is rejected), DELETE
-/// (mirror). A batch the table refuses for its data (SQLSTATE classes 22 and 23) is retried row by row under
-/// savepoints so only the rows at fault are rejected; a lost connection or an overloaded server is transient.
+/// A PostgreSQL table through Npgsql. A batch is one transaction: COPY of its rows into a temporary staging table
+/// with the table's own column types (so PostgreSQL converts the values as it would for the table), then one
+/// statement from it: INSERT (insert), INSERT … ON CONFLICT (key) DO UPDATE (upsert, mirror; needs a unique index
+/// on the key column), UPDATE … FROM (update; a key the table lacks is rejected); DELETE (mirror) by key. A batch the
+/// table refuses for its data (SQLSTATE classes 22 and 23) is retried row by row under savepoints (through
+/// <c>jsonb_populate_recordset</c>) so only the rows at fault are rejected; a lost connection or an overloaded
+/// server is transient. The rows are acknowledged only once the batch's transaction committed.
 /// </summary>
 public sealed class PostgresDestination : ISyncDestination
 {
@@ -20,6 +22,7 @@ public sealed class PostgresDestination : ISyncDestination
     private readonly string _table;
     private readonly string _key;
     private readonly IReadOnlyList<string> _fields;
+    private readonly Dictionary<string, int> _fieldIndex;
 
     public PostgresDestination(string connectionString, string table, SyncDefinition sync)
     {
@@ -27,6 +30,8 @@ public sealed class PostgresDestination : ISyncDestination
         _table = SqlDialect.Postgres.QuoteQualified(table);
         _key = SqlDialect.Postgres.Quote(sync.Key.Destination);
         _fields = sync.Fields.Select(f => SqlDialect.Postgres.Quote(f.Destination)).ToList();
+        _fieldIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < sync.Fields.Count; i++) _fieldIndex.TryAdd(sync.Fields[i].Destination, i);
     }
 
     public bool CanLookUp => true;
@@ -54,7 +59,9 @@ public sealed class PostgresDestination : ISyncDestination
                 var rows = group.ToList();
                 try
                 {
-                    rejected.AddRange(await ApplyAsync(connection, null, batch.Mode, group.Key, rows, cancellationToken));
+                    rejected.AddRange(group.Key == SyncOperation.Delete
+                        ? await ApplyAsync(connection, null, batch.Mode, group.Key, rows, cancellationToken)
+                        : await CopyAndApplyAsync(connection, batch.Mode, group.Key, rows, cancellationToken));
                 }
                 catch (PostgresException e) when (IsDataError(e))
                 {
@@ -79,6 +86,118 @@ public sealed class PostgresDestination : ISyncDestination
             }
         }, cancellationToken);
         return rejected;
+    }
+
+    /// <summary>
+    /// Creates or updates through a staging table: the rows are copied (COPY, text format) into a temporary table
+    /// of the key's and fields' columns as the table types them, then applied by one statement; one transaction.
+    /// Returns the keys an update found no record for.
+    /// </summary>
+    private async Task<IReadOnlyList<(string Key, string Reason)>> CopyAndApplyAsync(NpgsqlConnection connection, SyncMode mode,
+        SyncOperation operation, IReadOnlyList<SyncRecord> rows, CancellationToken cancellationToken)
+    {
+        var columns = string.Join(", ", new[] { _key }.Concat(_fields));
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var create = new NpgsqlCommand($"CREATE TEMP TABLE ladle_sync_stage ON COMMIT DROP AS SELECT {columns} FROM {_table} WITH NO DATA", connection, transaction))
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        await using (var copy = await connection.BeginTextImportAsync($"COPY ladle_sync_stage ({columns}) FROM STDIN", cancellationToken))
+        {
+            var line = new StringBuilder(256);
+            var values = new string?[_fields.Count];
+            foreach (var row in rows)
+            {
+                line.Clear();
+                AppendCopyValue(line, row.Key);
+                Array.Clear(values);
+                ReadFields(row.Fields, values);
+                foreach (var value in values) AppendCopyValue(line.Append('\t'), value);
+                await copy.WriteAsync(line.Append('\n'), cancellationToken);
+            }
+        }
+        var stage = "ladle_sync_stage";
+        string sql = operation switch
+        {
+            SyncOperation.Update when mode == SyncMode.Update =>
+                $"UPDATE {_table} AS t SET {string.Join(", ", _fields.Select(f => $"{f} = r.{f}"))} FROM {stage} AS r WHERE t.{_key} = r.{_key} RETURNING t.{_key}::text",
+            SyncOperation.Create when mode == SyncMode.Insert => $"INSERT INTO {_table} ({columns}) SELECT {columns} FROM {stage}",
+            _ => $"INSERT INTO {_table} ({columns}) SELECT {columns} FROM {stage} ON CONFLICT ({_key}) DO " +
+                 (_fields.Count == 0 ? "NOTHING" : "UPDATE SET " + string.Join(", ", _fields.Select(f => $"{f} = EXCLUDED.{f}"))),
+        };
+        IReadOnlyList<(string, string)> missing = [];
+        await using (var command = new NpgsqlCommand(sql, connection, transaction))
+        {
+            if (sql.Contains("RETURNING", StringComparison.Ordinal))
+            {
+                var updated = new HashSet<string>(StringComparer.Ordinal);
+                await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+                    while (await reader.ReadAsync(cancellationToken)) updated.Add(reader.GetString(0));
+                missing = rows.Where(r => !updated.Contains(r.Key)).Select(r => (r.Key, "no record with this key in the table (mode: update never creates one)")).ToList();
+            }
+            else
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return missing;
+    }
+
+    /// <summary>
+    /// A row's fields (a JSON object named by destination field) as the text each column is given, in the sync's
+    /// field order: a string as itself, a number, true or false as written, null as null, an object or array as JSON
+    /// (as <c>jsonb_populate_record</c> reads them, but for arrays into array columns, which take the row-by-row path).
+    /// </summary>
+    private void ReadFields(string? fields, string?[] values)
+    {
+        if (fields is null) return;
+        var bytes = Encoding.UTF8.GetBytes(fields);
+        var reader = new System.Text.Json.Utf8JsonReader(bytes);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+        {
+            var index = _fieldIndex.TryGetValue(reader.GetString()!, out var i) ? i : -1;
+            reader.Read();
+            string? value;
+            switch (reader.TokenType)
+            {
+                case System.Text.Json.JsonTokenType.String:
+                    value = reader.GetString();
+                    break;
+                case System.Text.Json.JsonTokenType.Null:
+                    value = null;
+                    break;
+                case System.Text.Json.JsonTokenType.StartObject or System.Text.Json.JsonTokenType.StartArray:
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    value = Encoding.UTF8.GetString(bytes.AsSpan(start, (int)reader.BytesConsumed - start));
+                    break;
+                default:
+                    value = Encoding.UTF8.GetString(reader.ValueSpan);
+                    break;
+            }
+            if (index >= 0) values[index] = value;
+        }
+    }
+
+    /// <summary>A value in COPY's text format: \N for null; backslash, tab, newline and carriage return escaped.</summary>
+    private static void AppendCopyValue(StringBuilder line, string? value)
+    {
+        if (value is null)
+        {
+            line.Append("\\N");
+            return;
+        }
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '\\': line.Append("\\\\"); break;
+                case '\t': line.Append("\\t"); break;
+                case '\n': line.Append("\\n"); break;
+                case '\r': line.Append("\\r"); break;
+                default: line.Append(c); break;
+            }
+        }
     }
 
     /// <summary>One operation over rows; returns the keys an update found no record for.</summary>

@@ -26,7 +26,7 @@ public sealed class SyncIncidents(IIncidentStore incidents, AlertDispatcher disp
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     /// <summary>The key incidents of a sync are recorded under (the incident store keys them like datasets).</summary>
-    public static string Subject(string sync) => "sync:" + sync;
+    public static string Subject(string sync) => IncidentMonitor.SyncSubjectPrefix + sync;
 
     public async Task RunFinishedAsync(SyncDefinition sync, SyncRunRecord run, TimeSpan duration, CancellationToken cancellationToken)
     {

@@ -20,6 +20,9 @@ internal sealed partial class SyncWorkspace
 
     private bool _inSnapshot;
 
+    /// <summary>The ledger's generation the acknowledged hashes were read at, when the ledger keeps one.</summary>
+    private long? _generation;
+
     private static string CopyTable(string sync) => $"{CopySchema}.{SqlDialect.DuckDb.Quote("acked__" + sync.ToLowerInvariant())}";
 
     /// <summary>True when the ledger was read from the store's copy (no key was read from the state file).</summary>
@@ -39,6 +42,7 @@ internal sealed partial class SyncWorkspace
             foreach (var row in rejected) appender.CreateRow().AppendValue(row.Key).AppendValue(row.Hash).EndRow();
         }
         var copy = CopyTable(sync);
+        _generation = generation;
         if (generation is { } current)
         {
             Execute(_connection, "BEGIN TRANSACTION");
@@ -92,15 +96,23 @@ internal sealed partial class SyncWorkspace
         Execute(_connection, "COMMIT");
     }
 
-    /// <summary>Notes rows the destination acknowledged in this run, with their fields, for <see cref="KeepAcknowledged"/>.</summary>
-    public void NoteAcknowledged(IEnumerable<PlannedRow> rows)
+    /// <summary>
+    /// Notes the plan's rows at positions <paramref name="from"/> to <paramref name="to"/> (a batch) but
+    /// <paramref name="refused"/> as acknowledged in this run, with their fields, for <see cref="KeepAcknowledged"/>:
+    /// one statement over the plan, not a row at a time.
+    /// </summary>
+    public void NoteAcknowledged(long from, long to, IReadOnlyCollection<string> refused)
     {
-        using var appender = _connection.CreateAppender("sync_acked_now");
-        foreach (var row in rows)
-        {
-            var op = row.Operation switch { SyncOperation.Create => "create", SyncOperation.Update => "update", _ => "delete" };
-            appender.CreateRow().AppendValue(row.Key).AppendValue(op).AppendValue(row.Hash).AppendValue(row.Payload).EndRow();
-        }
+        if (refused.Count > 0)
+            using (var appender = _connection.CreateAppender("sync_refused_now"))
+                foreach (var key in refused) appender.CreateRow().AppendValue(key).EndRow();
+        Execute(_connection, $"""
+            INSERT INTO sync_acked_now
+            SELECT key, op, hash, payload FROM sync_plan
+            WHERE rn BETWEEN {from.ToString(CultureInfo.InvariantCulture)} AND {to.ToString(CultureInfo.InvariantCulture)}
+              AND key NOT IN (SELECT key FROM sync_refused_now);
+            DELETE FROM sync_refused_now;
+            """);
     }
 
     /// <summary>

@@ -29,6 +29,7 @@ internal sealed partial class SyncWorkspace : IDisposable
             Execute(connection, $"""
                 CREATE OR REPLACE TEMP TABLE sync_rejected (key VARCHAR, hash VARCHAR);
                 CREATE OR REPLACE TEMP TABLE sync_acked_now (key VARCHAR, op VARCHAR, hash VARCHAR, payload VARCHAR);
+                CREATE OR REPLACE TEMP TABLE sync_refused_now (key VARCHAR);
                 CREATE SCHEMA IF NOT EXISTS {CopySchema};
                 CREATE TABLE IF NOT EXISTS {Generations} (sync VARCHAR PRIMARY KEY, generation BIGINT NOT NULL);
                 """);
@@ -72,40 +73,66 @@ internal sealed partial class SyncWorkspace : IDisposable
               INSERT INTO sync_classified
               SELECT a.key, NULL, a.hash, NULL, a.hash, a.payload,
                      CASE WHEN EXISTS (SELECT 1 FROM sync_rejected r WHERE r.key = a.key AND r.hash = a.hash) THEN 'owed' ELSE 'delete' END
-              FROM sync_acked a WHERE NOT EXISTS (SELECT 1 FROM sync_source s WHERE s.key = a.key);
+              FROM sync_acked a ANTI JOIN sync_classified s ON s.key = a.key;
               """
             : "";
         var structLiteral = "{" + fields + "}";
-        var sql = $"""
-            CREATE OR REPLACE TEMP TABLE sync_source AS
-            SELECT CAST(s.{d.Quote(sync.Key.Source)} AS VARCHAR) AS key, to_json({structLiteral})::VARCHAR AS payload, {typeErrors} AS type_errors
-            FROM ({source.Text}) AS s;
+        // One pass over the source: mapped, hashed and classified against the ledger's (key, hash) pairs. Only rows
+        // that are not unchanged keep their fields (a million unchanged rows are not copied again), and the fields the
+        // destination acknowledged are fetched afterwards for the updates alone (for the plan's "before").
+        var classify = $"""
             CREATE OR REPLACE TEMP TABLE sync_classified AS
-            WITH dup AS (SELECT key FROM sync_source WHERE key IS NOT NULL GROUP BY key HAVING count(*) > 1),
+            WITH src AS (
+                SELECT CAST(s.{d.Quote(sync.Key.Source)} AS VARCHAR) AS key, to_json({structLiteral})::VARCHAR AS payload, {typeErrors} AS type_errors
+                FROM ({source.Text}) AS s),
+            dup AS (SELECT key FROM src WHERE key IS NOT NULL GROUP BY key HAVING count(*) > 1),
             v AS (
-                SELECT s.key, s.payload, md5(s.payload) AS hash,
-                       CASE WHEN s.key IS NULL THEN 'null key'
-                            WHEN s.key IN (SELECT key FROM dup) THEN 'duplicate key'
-                            WHEN s.type_errors <> '' THEN 'a value does not convert to the type of ' || s.type_errors END AS refusal
-                FROM sync_source s)
-            SELECT v.key, v.payload, v.hash, v.refusal, a.hash AS acked_hash, a.payload AS acked_payload,
-                   CASE WHEN v.refusal IS NOT NULL THEN 'refused'
-                        WHEN r.key IS NOT NULL AND r.hash = v.hash THEN 'owed'
-                        WHEN a.key IS NULL THEN {createOp}
-                        WHEN a.hash = v.hash THEN 'unchanged'
-                        ELSE {updateOp} END AS op
-            FROM v LEFT JOIN sync_acked a ON a.key = v.key LEFT JOIN sync_rejected r ON r.key = v.key;
+                SELECT src.key, src.payload, md5(src.payload) AS hash,
+                       CASE WHEN src.key IS NULL THEN 'null key'
+                            WHEN src.key IN (SELECT key FROM dup) THEN 'duplicate key'
+                            WHEN src.type_errors <> '' THEN 'a value does not convert to the type of ' || src.type_errors END AS refusal
+                FROM src),
+            c AS (
+                SELECT v.key, v.payload, v.hash, v.refusal, a.hash AS acked_hash,
+                       CASE WHEN v.refusal IS NOT NULL THEN 'refused'
+                            WHEN r.key IS NOT NULL AND r.hash = v.hash THEN 'owed'
+                            WHEN a.key IS NULL THEN {createOp}
+                            WHEN a.hash = v.hash THEN 'unchanged'
+                            ELSE {updateOp} END AS op
+                FROM v LEFT JOIN (SELECT key, hash FROM sync_acked) a ON a.key = v.key LEFT JOIN sync_rejected r ON r.key = v.key)
+            SELECT key, CASE WHEN op <> 'unchanged' THEN payload END AS payload, hash, refusal,
+                   CASE WHEN op <> 'unchanged' THEN acked_hash END AS acked_hash, CAST(NULL AS VARCHAR) AS acked_payload, op
+            FROM c;
+            """;
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = classify;
+            for (var i = 0; i < source.Parameters.Count; i++)
+                command.Parameters.Add(new DuckDBParameter(d.ParameterName(i), source.Parameters[i]));
+            using (cancellationToken.Register(command.Cancel))
+                command.ExecuteNonQuery();
+        }
+        var sourceRows = Scalar("SELECT count(*) FROM sync_classified");
+        var syncName = SqlDialect.Literal(sync.Name);
+        // The row idempotency key (SyncService.RowKey) computed where the rows are: sha256 of sync, key, operation
+        // and hash, its first 16 bytes in hex.
+        var rest = $"""
+            UPDATE sync_classified SET acked_payload = a.payload FROM sync_acked a
+            WHERE sync_classified.op = 'update' AND a.key = sync_classified.key AND a.hash = sync_classified.acked_hash;
             {deletes}
             CREATE OR REPLACE TEMP TABLE sync_plan AS
-            SELECT row_number() OVER (ORDER BY op, key) AS rn, key, op, hash, payload FROM sync_classified WHERE op IN ('create', 'update', 'delete');
+            SELECT row_number() OVER (ORDER BY op, key) AS rn, key, op, hash, payload,
+                   substr(sha256({syncName} || chr(10) || key || chr(10) ||
+                          CASE op WHEN 'create' THEN 'Create' WHEN 'update' THEN 'Update' ELSE 'Delete' END || chr(10) || hash), 1, 32) AS idem
+            FROM sync_classified WHERE op IN ('create', 'update', 'delete');
             """;
-        using var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        for (var i = 0; i < source.Parameters.Count; i++)
-            command.Parameters.Add(new DuckDBParameter(d.ParameterName(i), source.Parameters[i]));
-        using (cancellationToken.Register(command.Cancel))
-            command.ExecuteNonQuery();
-        return Scalar("SELECT count(*) FROM sync_source");
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = rest;
+            using (cancellationToken.Register(command.Cancel))
+                command.ExecuteNonQuery();
+        }
+        return sourceRows;
     }
 
     /// <summary>How many rows of each kind the plan has.</summary>
@@ -145,13 +172,13 @@ internal sealed partial class SyncWorkspace : IDisposable
     public IReadOnlyList<PlannedRow> ReadPlanned(long from, int count)
     {
         using var command = _connection.CreateCommand();
-        command.CommandText = $"SELECT rn, key, op, hash, payload FROM sync_plan WHERE rn >= {from.ToString(CultureInfo.InvariantCulture)} AND rn < {(from + count).ToString(CultureInfo.InvariantCulture)} ORDER BY rn";
+        command.CommandText = $"SELECT rn, key, op, hash, payload, idem FROM sync_plan WHERE rn >= {from.ToString(CultureInfo.InvariantCulture)} AND rn < {(from + count).ToString(CultureInfo.InvariantCulture)} ORDER BY rn";
         using var reader = command.ExecuteReader();
         var rows = new List<PlannedRow>(count);
         while (reader.Read())
         {
             var op = reader.GetString(2) switch { "create" => SyncOperation.Create, "update" => SyncOperation.Update, _ => SyncOperation.Delete };
-            rows.Add(new PlannedRow(reader.GetInt64(0), reader.GetString(1), op, reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
+            rows.Add(new PlannedRow(reader.GetInt64(0), reader.GetString(1), op, reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5)));
         }
         return rows;
     }
@@ -162,8 +189,13 @@ internal sealed partial class SyncWorkspace : IDisposable
     /// </summary>
     public (string Ledger, string Rows) Fingerprints()
     {
-        var ledger = ScalarText("""
-            SELECT (SELECT count(*) || ':' || coalesce(bit_xor(hash(key || chr(0) || hash)), 0) FROM sync_acked) || '/' ||
+        // The acknowledged hashes are named by the ledger's generation when it keeps one (it changes with every
+        // acknowledgement, in the same transaction), rather than hashed again key by key.
+        var acked = _generation is { } generation
+            ? $"'g{generation.ToString(CultureInfo.InvariantCulture)}'"
+            : "(SELECT count(*) || ':' || coalesce(bit_xor(hash(key || chr(0) || hash)), 0) FROM sync_acked)";
+        var ledger = ScalarText($"""
+            SELECT {acked} || '/' ||
                    (SELECT count(*) || ':' || coalesce(bit_xor(hash(key || chr(0) || hash)), 0) FROM sync_rejected)
             """);
         var rows = ScalarText("SELECT count(*) || ':' || coalesce(bit_xor(hash(key || chr(0) || op || chr(0) || hash)), 0) FROM sync_plan");
@@ -194,5 +226,5 @@ internal sealed partial class SyncWorkspace : IDisposable
     public void Dispose() => _connection.Dispose();
 }
 
-/// <summary>One row of a plan to send: its position, key, operation, hash of its fields and the fields as a JSON object (null for a delete).</summary>
-internal sealed record PlannedRow(long Position, string Key, SyncOperation Operation, string Hash, string? Payload);
+/// <summary>One row of a plan to send: its position, key, operation, hash of its fields, the fields as a JSON object (null for a delete) and its idempotency key.</summary>
+internal sealed record PlannedRow(long Position, string Key, SyncOperation Operation, string Hash, string? Payload, string IdempotencyKey);
