@@ -63,6 +63,13 @@ public sealed class FeatureLookupPlan(IReadOnlyList<FeatureRef> features, IReadO
     /// <summary>Every entity column any view needs, in the order views name them.</summary>
     public IReadOnlyList<string> EntityColumns { get; } = features.Select(f => f.View).Distinct().SelectMany(v => v.Entities).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
+    /// <summary>
+    /// Each view's entity keys, parallel to <see cref="Views"/>: per entity, its key as the online store spells it
+    /// (null: a null key value) and its values typed as the view's key columns. Set once by the pipeline when it plans
+    /// (parsing and checking every value), so a lookup never parses a key twice.
+    /// </summary>
+    public IReadOnlyList<(string? Key, object?[] Values)[]>? Keys { get; set; }
+
     public override PlanKind Kind => PlanKind.FeatureLookup;
 
     public override IReadOnlyList<PlanRead> Reads => _reads ??= Views

@@ -17,6 +17,7 @@ public static class EntityKey
     /// <summary>The key of values read from the store, one per key column, typed as <paramref name="types"/>.</summary>
     public static string Of(IReadOnlyList<object?> values, IReadOnlyList<LadleType> types)
     {
+        if (values.Count == 1) return Normal(values[0], types[0]);
         var text = new StringBuilder();
         for (var i = 0; i < values.Count; i++)
         {

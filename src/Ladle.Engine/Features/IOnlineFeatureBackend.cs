@@ -3,10 +3,10 @@ namespace Ladle.Engine.Features;
 /// <summary>
 /// Where a view's online entries are kept: in this process (<see cref="MemoryOnlineBackend"/>) or in Redis, shared by
 /// several nodes (<see cref="RedisOnlineBackend"/>). Each publication stores every entity's entry built from one
-/// version of the view's dataset, whole: the current version's entries are exactly the offline answer's entities
-/// (an entity the version lacks is not found, as a training set at now says). Publishing is atomic per view and
-/// ordered by version: a writer that built an older version never replaces a newer one, whatever order the writes
-/// land in, and a read sees one version's entries, never a mix.
+/// version of the view's dataset, merged entity by entity into the entries in place (<see cref="OnlineEntry.Merge"/>):
+/// a write never replaces an entity's newer event with an older one, and an entity the version lacks keeps its entry
+/// until its TTL ends it. Publishing is atomic per view and ordered by version: a writer that built an older version
+/// never replaces a newer one, whatever order the writes land in, and a read sees one publication, never a mix.
 /// </summary>
 public interface IOnlineFeatureBackend : IAsyncDisposable
 {
@@ -14,9 +14,9 @@ public interface IOnlineFeatureBackend : IAsyncDisposable
     string Kind { get; }
 
     /// <summary>
-    /// Stores <paramref name="entries"/> (entity key → entry) as the view's entries of <paramref name="version"/>, and
-    /// makes them current unless a newer version is current already (then they are discarded). Returns the version
-    /// current afterwards.
+    /// Stores <paramref name="entries"/> (entity key → entry), merged into the current ones, as the view's entries of
+    /// <paramref name="version"/>, and makes them current unless a newer version is current already (then they are
+    /// discarded). Returns the version current afterwards.
     /// </summary>
     Task<long> PublishAsync(string view, long version, IReadOnlyDictionary<string, OnlineEntry> entries, CancellationToken cancellationToken);
 

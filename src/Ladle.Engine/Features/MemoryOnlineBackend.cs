@@ -13,9 +13,10 @@ public sealed class MemoryOnlineBackend : IOnlineFeatureBackend
 
     public Task<long> PublishAsync(string view, long version, IReadOnlyDictionary<string, OnlineEntry> entries, CancellationToken cancellationToken)
     {
-        var offered = new Snapshot(version, entries);
-        // Compare-and-swap: a snapshot of an older version loses to the one in place, whichever writer comes last.
-        var kept = _views.AddOrUpdate(view, offered, (_, current) => current.Version > version ? current : offered);
+        // Compare-and-swap: a snapshot of an older version loses to the one in place, whichever writer comes last; a
+        // newer one is merged into it entity by entity, so no entity's newer event is replaced by an older one.
+        var kept = _views.AddOrUpdate(view, _ => new Snapshot(version, entries),
+            (_, current) => current.Version > version ? current : new Snapshot(version, OnlineEntry.Merge(current.Entries, entries)));
         return Task.FromResult(kept.Version);
     }
 

@@ -21,4 +21,32 @@ public sealed record OnlineEntry(OnlineRow[] Rows)
             if (row.KnownAt(at)) return row;
         return null;
     }
+
+    /// <summary>The newest event time of the rows kept (known yet or not); null when none.</summary>
+    public DateTime? NewestEvent
+    {
+        get
+        {
+            DateTime? newest = null;
+            foreach (var row in Rows)
+                if (newest is null || row.Event > newest) newest = row.Event;
+            return newest;
+        }
+    }
+
+    /// <summary>
+    /// What a publication leaves for each entity, given the entries in place (<paramref name="current"/>) and those a
+    /// newer version offers: an offered entry replaces the one in place unless the one in place holds a newer event
+    /// (a write never replaces a newer event with an older one), and an entity the offer lacks keeps its entry (its
+    /// TTL ends it online, as it would have had no newer version come). Ties go to the offer: a correction of the same
+    /// event replaces it.
+    /// </summary>
+    public static Dictionary<string, OnlineEntry> Merge(IReadOnlyDictionary<string, OnlineEntry> current, IReadOnlyDictionary<string, OnlineEntry> offered)
+    {
+        var merged = new Dictionary<string, OnlineEntry>(Math.Max(current.Count, offered.Count), StringComparer.Ordinal);
+        foreach (var (key, entry) in offered)
+            merged[key] = current.TryGetValue(key, out var kept) && kept.NewestEvent > entry.NewestEvent ? kept : entry;
+        foreach (var (key, entry) in current) merged.TryAdd(key, entry);
+        return merged;
+    }
 }

@@ -36,7 +36,11 @@ public static class OnlineEntryCodec
 
     public static OnlineEntry Decode(ReadOnlyMemory<byte> bytes)
     {
-        using var reader = new BinaryReader(new MemoryStream(bytes.ToArray(), writable: false), Encoding.UTF8);
+        // Read in place: an entry is decoded for every lookup that asks for it, so its bytes are not copied first.
+        var stream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
+        using var reader = new BinaryReader(stream, Encoding.UTF8);
         var format = reader.ReadByte();
         if (format != Format) throw new InvalidDataException($"an online entry of format {format} (this Ladle reads format {Format}); rebuild the online store");
         var rows = new OnlineRow[reader.Read7BitEncodedInt()];

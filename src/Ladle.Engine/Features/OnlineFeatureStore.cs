@@ -17,11 +17,12 @@ namespace Ladle.Engine.Features;
 /// the served version, so a lookup never answers from a version older than the one served.
 /// </summary>
 /// <remarks>
-/// A version replaces the previous one whole: the online answer is the offline answer at now, so an entity the new
-/// version lacks is not found and an entity whose newest row the new version corrected answers the corrected row,
-/// as a training set asked at now would (keeping either from the older version is skew). What the order of writes
-/// must never do is let an older version replace a newer one (a slow node's build landing after a faster one's):
-/// the backend's publication is atomic and ordered by version.
+/// A version is merged into the entries in place entity by entity, never replacing an entity's newer event with an
+/// older one (the rule for online writers; Feast's writers do not keep it): a version that lacks an entity,
+/// or whose newest row of it is older than the one served (a withdrawn row, a backfill), leaves the newer entry
+/// served until its TTL ends it, and the skew report shows the difference from the offline answer. Nor may the order
+/// of writes let an older version replace a newer one (a slow node's build landing after a faster one's): the
+/// backend's publication is atomic and ordered by version.
 /// </remarks>
 public sealed partial class OnlineFeatureStore(ProjectDefinition project, DuckDbStore store, VersionCatalog catalog, TimeProvider clock, ILogger logger,
     IOnlineFeatureBackend? backend = null) : IAsyncDisposable
@@ -135,7 +136,8 @@ public sealed partial class OnlineFeatureStore(ProjectDefinition project, DuckDb
     }
 
     /// <summary>One entity's offline answer at a time: its key values, the winner's event time (null: none known), whether it is within the TTL, and its features.</summary>
-    public sealed record OfflineAnswer(object?[] Keys, DateTime? Event, bool Live, object?[] Values);
+    /// <param name="Events">Per feature, the event time it answers for (a windowed feature's: the newest event in its window).</param>
+    public sealed record OfflineAnswer(object?[] Keys, DateTime? Event, bool Live, object?[] Values, DateTime?[] Events);
 
     /// <summary>
     /// The offline answer at <paramref name="now"/> — the store's lookup SQL (<see cref="PointInTime.Lookup"/>, the training set's winners) asked
@@ -163,8 +165,13 @@ public sealed partial class OnlineFeatureStore(ProjectDefinition project, DuckDb
             var keyValues = new object?[k];
             for (var i = 0; i < k; i++) keyValues[i] = reader.IsDBNull(1 + i) ? null : reader.GetValue(1 + i);
             var values = new object?[view.Features.Count];
-            for (var i = 0; i < values.Length; i++) values[i] = reader.IsDBNull(k + 3 + 2 * i) ? null : reader.GetValue(k + 3 + 2 * i);
-            answers.Add(new OfflineAnswer(keyValues, reader.IsDBNull(k + 1) ? null : reader.GetDateTime(k + 1), !reader.IsDBNull(k + 2) && reader.GetBoolean(k + 2), values));
+            var events = new DateTime?[view.Features.Count];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = reader.IsDBNull(k + 3 + 2 * i) ? null : reader.GetValue(k + 3 + 2 * i);
+                events[i] = reader.IsDBNull(k + 4 + 2 * i) ? null : reader.GetDateTime(k + 4 + 2 * i);
+            }
+            answers.Add(new OfflineAnswer(keyValues, reader.IsDBNull(k + 1) ? null : reader.GetDateTime(k + 1), !reader.IsDBNull(k + 2) && reader.GetBoolean(k + 2), values, events));
         }
         return answers;
     });

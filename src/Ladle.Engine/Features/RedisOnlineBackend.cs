@@ -94,6 +94,13 @@ public sealed class RedisOnlineBackend : IOnlineFeatureBackend
         var versionPrefix = VersionPrefix(view, version);
         try
         {
+            // Merged, entity by entity, into the version current when the publication starts (OnlineEntry.Merge).
+            var held = await db.StringGetAsync(CurrentKey(view));
+            if (held.HasValue && long.TryParse((string?)held, NumberStyles.Integer, CultureInfo.InvariantCulture, out var currentVersion) && currentVersion <= version)
+            {
+                var inPlace = await ReadVersionAsync(view, currentVersion, cancellationToken);
+                if (inPlace.Count > 0) entries = OnlineEntry.Merge(inPlace, entries);
+            }
             var batch = new List<KeyValuePair<RedisKey, RedisValue>>(Chunk);
             foreach (var (key, entry) in entries)
             {
@@ -159,6 +166,33 @@ public sealed class RedisOnlineBackend : IOnlineFeatureBackend
         {
             throw Unavailable(e);
         }
+    }
+
+    /// <summary>Every entity's entry of a version, by entity key (SCAN and MGET in chunks, so the server is never blocked).</summary>
+    private async Task<Dictionary<string, OnlineEntry>> ReadVersionAsync(string view, long version, CancellationToken cancellationToken)
+    {
+        var db = _redis.GetDatabase();
+        var prefix = VersionPrefix(view, version) + "e:";
+        var entries = new Dictionary<string, OnlineEntry>(StringComparer.Ordinal);
+        foreach (var server in _redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
+        {
+            var keys = new List<RedisKey>(Chunk);
+            await foreach (var key in server.KeysAsync(db.Database, Glob(prefix) + "*", pageSize: 1000).WithCancellation(cancellationToken))
+            {
+                keys.Add(key);
+                if (keys.Count == Chunk) await FetchAsync();
+            }
+            if (keys.Count > 0) await FetchAsync();
+
+            async Task FetchAsync()
+            {
+                var values = await db.StringGetAsync(keys.ToArray());
+                for (var i = 0; i < keys.Count; i++)
+                    if (!values[i].IsNull) entries[((string)keys[i]!)[prefix.Length..]] = OnlineEntryCodec.Decode((byte[])values[i]!);
+                keys.Clear();
+            }
+        }
+        return entries;
     }
 
     /// <summary>Every key of a version: its entries and its count (SCAN, so the server is never blocked).</summary>

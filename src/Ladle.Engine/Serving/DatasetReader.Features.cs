@@ -6,6 +6,7 @@ using Ladle.Core.Errors;
 using Ladle.Engine.Results;
 using Ladle.Engine.Sql;
 using Ladle.Engine.SqlGateway;
+using Ladle.Engine.Store;
 
 namespace Ladle.Engine.Serving;
 
@@ -62,6 +63,60 @@ public sealed partial class DatasetReader
             if (e is DbException && EngineErrors.IsEngineError(e))
                 throw new QueryFailedException($"the feature read failed in the store: {EngineErrors.Describe(e)}", e);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A training set DuckDB encodes itself (<see cref="NativeExport"/>): the entity rows loaded as by
+    /// <see cref="QueryWithEntitiesAsync"/>, the statement bound once here (an error is raised before any byte is
+    /// sent), and the COPY run later on the same connection. <paramref name="onDispose"/> runs when the export is disposed.
+    /// </summary>
+    internal async Task<NativeExport> ExportWithEntitiesAsync(SqlStatement entities, Func<IReadOnlyList<string>, SqlStatement> compose, Action onDispose, CancellationToken cancellationToken)
+    {
+        var connector = _connectors.Store;
+        DuckDBConnection? connection = null;
+        var guard = new StatementGuard(cancellationToken, connector.StatementTimeout);
+        try
+        {
+            connection = await Task.Run(_store.Open, cancellationToken);
+            var open = connection;
+            IReadOnlyList<string> columns;
+            using (var slot = connector.Reads is { } waiting ? await waiting.EnterAsync(guard.Token) : null)
+                columns = await StatementGuard.Dedicated(() => LoadEntities(open, entities, guard));
+            var statement = compose(columns);
+            var schema = await StatementGuard.Dedicated(() =>
+            {
+                using var probe = open.CreateCommand();
+                probe.CommandText = $"SELECT * FROM ({statement.Text}) AS bound LIMIT 0";
+                for (var i = 0; i < statement.Parameters.Count; i++)
+                    probe.Parameters.Add(new DuckDBParameter(SqlDialect.DuckDb.ParameterName(i), statement.Parameters[i]));
+                using var reader = probe.ExecuteReader();
+                return new ResultSchema(Enumerable.Range(0, reader.FieldCount)
+                    .Select(i => new ResultColumn(reader.GetName(i), ValueGetters.TypeOf(reader.GetFieldType(i))) { EngineType = EngineTypes.Name(reader.GetDataTypeName(i)) }).ToList());
+            });
+            await guard.DisposeAsync();
+            return new NativeExport(_store, statement, schema, null, new ExportRelease(connection, onDispose), connector.StatementTimeout, connection);
+        }
+        catch (Exception e)
+        {
+            var stopped = guard.Explain();
+            await guard.DisposeAsync();
+            if (connection is not null) await connection.DisposeAsync();
+            onDispose();
+            if (stopped is not null) throw stopped;
+            if (e is DbException && EngineErrors.IsEngineError(e))
+                throw new QueryFailedException($"the feature read failed in the store: {EngineErrors.Describe(e)}", e);
+            throw;
+        }
+    }
+
+    /// <summary>What a training set's export holds until it is disposed: its connection (with the entity rows) and the versions' leases.</summary>
+    private sealed class ExportRelease(DuckDBConnection connection, Action onDispose) : IDisposable
+    {
+        public void Dispose()
+        {
+            connection.Dispose();
+            onDispose();
         }
     }
 

@@ -44,26 +44,42 @@ public sealed partial class ReadPipeline
         return await LookupInStoreAsync(plan, scopes, now, cancellationToken);
     }
 
+    /// <summary>
+    /// Reads every view's entries for the planned keys (one backend read per view) and keeps each entity's winner now;
+    /// statuses and values are taken from the winners as the answer is written, in one pass.
+    /// </summary>
     private async Task<OpenedRead> LookupOnlineAsync(OnlineFeatureStore online, FeatureLookupPlan plan, DateTime now, CancellationToken cancellationToken)
     {
-        var answers = NewAnswers(plan);
-        var leased = new List<(DatasetDefinition Dataset, DataVersion? Version)>();
-        foreach (var view in plan.Views)
+        var views = plan.Views;
+        var winners = new OnlineRow?[views.Count][];
+        var leased = new List<(DatasetDefinition Dataset, DataVersion? Version)>(views.Count);
+        for (var v = 0; v < views.Count; v++)
         {
+            var view = views[v];
             var keys = LookupKeys(view, plan);
-            var (read, version) = await online.ReadAsync(view, keys.Select(k => k.Key).ToArray(), cancellationToken);
-            if (!leased.Any(l => string.Equals(l.Dataset.Name, view.Dataset.Name, StringComparison.OrdinalIgnoreCase)))
-                leased.Add((_project.GetDataset(view.Dataset.Name), version));
-            var positions = plan.Features.Select((f, i) => (f, i)).Where(x => x.f.View == view)
-                .Select(x => (Answer: x.i, Stored: view.Features.ToList().FindIndex(d => d.Name == x.f.Feature.Name))).ToList();
-            for (var e = 0; e < keys.Length; e++)
-            {
-                var winner = read.Entries[e]?.WinnerAt(now);
-                foreach (var (answer, stored) in positions)
-                    answers[e][answer] = Classify(view, now, winner?.Event, winner is null ? null : winner.Values[stored]);
-            }
+            var asked = new string?[keys.Length];
+            for (var e = 0; e < keys.Length; e++) asked[e] = keys[e].Key;
+            var (read, version) = await online.ReadAsync(view, asked, cancellationToken);
+            var dataset = view.Dataset.Name;
+            var seen = false;
+            foreach (var (d, _) in leased) seen |= string.Equals(d.Name, dataset, StringComparison.OrdinalIgnoreCase);
+            if (!seen) leased.Add((_project.GetDataset(dataset), version));
+            var found = winners[v] = new OnlineRow?[keys.Length];
+            for (var e = 0; e < found.Length; e++) found[e] = read.Entries[e]?.WinnerAt(now);
         }
-        return new OpenedLookup(plan, answers, leased, now, "online");
+        // Each feature asked: its view's position in the plan and its column in the view's stored rows.
+        var layout = new (int View, int Stored)[plan.Features.Count];
+        for (var f = 0; f < layout.Length; f++)
+        {
+            var feature = plan.Features[f];
+            var v = 0;
+            while (!ReferenceEquals(views[v], feature.View)) v++;
+            var stored = 0;
+            while (!ReferenceEquals(feature.View.Features[stored], feature.Feature)) stored++;
+            layout[f] = (v, stored);
+        }
+        // The embedded store's rows live as long as their version: their JSON is encoded once and kept with them.
+        return new OpenedOnlineLookup(plan, layout, winners, leased, now, cacheJson: online.Backend is MemoryOnlineBackend);
     }
 
     private async Task<OpenedRead> LookupInStoreAsync(FeatureLookupPlan plan, IReadOnlyDictionary<string, PolicyScope> scopes, DateTime now, CancellationToken cancellationToken)
@@ -75,6 +91,8 @@ public sealed partial class ReadPipeline
             var (inputs, values) = await OpenViewsAsync(plan.Features, plan.Views, scopes, leased, leases, cancellationToken);
             var entities = EntityValues(plan, now);
             var answers = NewAnswers(plan);
+            // Where each input's features sit in the answer (the order asked).
+            var index = inputs.Select(input => input.Features.Select(feature => plan.Features.Select((f, x) => (f, x)).First(x => x.f.View == input.View && x.f.Feature == feature).x).ToArray()).ToArray();
             await using (var result = await _reader.QueryWithEntitiesAsync(entities, _ => new Core.Sql.SqlStatement(PointInTime.Lookup(inputs, DatasetReader.EntityRelation), values), () => { }, cancellationToken))
             {
                 var e = 0;
@@ -82,22 +100,22 @@ public sealed partial class ReadPipeline
                     for (var r = 0; r < batch.Count; r++, e++)
                     {
                         var column = 1;
-                        foreach (var input in inputs)
+                        for (var v = 0; v < inputs.Count; v++)
                         {
+                            var input = inputs[v];
                             var eventTime = batch.Columns[column].GetValue(r) as DateTime?;
                             var live = batch.Columns[column + 1].GetValue(r) as bool? ?? false;
                             for (var i = 0; i < input.Features.Count; i++)
                             {
-                                var index = plan.Features.Select((f, x) => (f, x)).First(x => x.f.View == input.View && x.f.Feature == input.Features[i]).x;
                                 var value = batch.Columns[column + 2 + 2 * i].GetValue(r);
                                 if (input.Features[i].Aggregate is not null)
                                 {
                                     // A window: its newest event; an empty window is not found (a count there is 0, present).
                                     var newest = batch.Columns[column + 3 + 2 * i].GetValue(r) as DateTime?;
-                                    answers[e][index] = new FeatureValue(value, value is not null ? FeatureStatus.Present : newest is null ? FeatureStatus.NotFound : FeatureStatus.Null, newest);
+                                    answers[e][index[v][i]] = new FeatureValue(value, value is not null ? FeatureStatus.Present : newest is null ? FeatureStatus.NotFound : FeatureStatus.Null, newest);
                                     continue;
                                 }
-                                answers[e][index] = eventTime is null ? new FeatureValue(null, FeatureStatus.NotFound, null)
+                                answers[e][index[v][i]] = eventTime is null ? new FeatureValue(null, FeatureStatus.NotFound, null)
                                     : !live ? new FeatureValue(null, FeatureStatus.OutsideTtl, eventTime)
                                     : new FeatureValue(value, value is null ? FeatureStatus.Null : FeatureStatus.Present, eventTime);
                             }
@@ -151,55 +169,144 @@ public sealed partial class ReadPipeline
         return new Core.Sql.SqlStatement(text.ToString(), parameters);
     }
 
-    /// <summary>A lookup's answer, computed before the first byte: entities in the order asked, each with its features' values, statuses and event times.</summary>
-    private sealed class OpenedLookup(FeatureLookupPlan plan, FeatureValue[][] answers, IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> leased, DateTime now, string servedBy) : OpenedRead
+    /// <summary>
+    /// A lookup's answer, computed before the first byte and written straight into the response with
+    /// <see cref="Utf8JsonWriter"/>: entities in the order asked, each with its key as asked and its features' values,
+    /// statuses and event times. Subclasses say where the values come from.
+    /// </summary>
+    private abstract class OpenedLookupAnswer(FeatureLookupPlan plan, IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> leased, DateTime now, string servedBy) : OpenedRead
     {
+        /// <summary>Flushed to the response past this many bytes, so a large answer streams and the writer's buffer stays small.</summary>
+        private const int FlushBytes = 32 * 1024;
+
+        protected static readonly JsonEncodedText ValueName = JsonEncodedText.Encode("value");
+        protected static readonly JsonEncodedText StatusName = JsonEncodedText.Encode("status");
+        protected static readonly JsonEncodedText EventName = JsonEncodedText.Encode("event_timestamp");
+        private static readonly JsonEncodedText KeyName = JsonEncodedText.Encode("key");
+        private static readonly JsonEncodedText FeaturesName = JsonEncodedText.Encode("features");
+        protected static readonly JsonEncodedText[] Statuses =
+            [.. Enum.GetValues<FeatureStatus>().Select(s => JsonEncodedText.Encode(ReadPipeline.StatusName(s)))];
+
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, JsonEncodedText> Names = new(StringComparer.Ordinal);
+
+        protected FeatureLookupPlan Plan => plan;
+
+        /// <summary>The instant the answer is as of.</summary>
+        protected DateTime Now => now;
         public override string Name => "features";
         public override IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> Leased => leased;
         public override string AnsweredBy => servedBy;
 
-        public override Task<long> CountAsync(CancellationToken cancellationToken) => Task.FromResult((long)answers.Length);
+        public override Task<long> CountAsync(CancellationToken cancellationToken) => Task.FromResult((long)plan.Entities.Count);
+
+        /// <summary>A name of the project's definitions, encoded once (the set is bounded: names come from features/*.yaml, not requests).</summary>
+        protected static JsonEncodedText Encoded(string name) => Names.GetOrAdd(name, static n => JsonEncodedText.Encode(n));
+
+        /// <summary>Entity <paramref name="e"/>'s features, as properties of the open "features" object, with <paramref name="names"/> (one per feature asked).</summary>
+        protected abstract void WriteFeatures(Utf8JsonWriter json, int e, JsonEncodedText[] names);
 
         public override async Task<long> WriteAsync(IReadSink sink, ReadAnswer answer, Stream body, CancellationToken cancellationToken)
         {
+            var names = new JsonEncodedText[plan.Features.Count];
+            for (var f = 0; f < names.Length; f++) names[f] = Encoded(plan.Features[f].Feature.Name);
             await using (var json = new Utf8JsonWriter(body))
             {
                 json.WriteStartObject();
                 json.WriteString("as_of", DateTime.SpecifyKind(now, DateTimeKind.Utc));
                 json.WriteString("served_by", servedBy);
-                json.WriteStartArray("features");
-                foreach (var feature in plan.Features) json.WriteStringValue(feature.FullName);
+                json.WriteStartArray(FeaturesName);
+                foreach (var feature in plan.Features) json.WriteStringValue(Encoded(feature.FullName));
                 json.WriteEndArray();
                 json.WriteStartArray("entities");
-                for (var e = 0; e < answers.Length; e++)
+                for (var e = 0; e < plan.Entities.Count; e++)
                 {
                     json.WriteStartObject();
-                    json.WriteStartObject("key");
-                    foreach (var (name, value) in plan.Entities[e]) { json.WritePropertyName(name); ((JsonElement)value!).WriteTo(json); }
+                    json.WriteStartObject(KeyName);
+                    foreach (var (name, value) in plan.Entities[e]) { json.WritePropertyName(Encoded(name)); ((JsonElement)value!).WriteTo(json); }
                     json.WriteEndObject();
-                    json.WriteStartObject("features");
-                    for (var f = 0; f < plan.Features.Count; f++)
-                    {
-                        var value = answers[e][f];
-                        json.WriteStartObject(plan.Features[f].Feature.Name);
-                        json.WritePropertyName("value");
-                        WriteValue(json, value.Value);
-                        json.WriteString("status", StatusName(value.Status));
-                        if (value.EventTime is { } at) json.WriteString("event_timestamp", DateTime.SpecifyKind(at, DateTimeKind.Utc));
-                        else json.WriteNull("event_timestamp");
-                        json.WriteEndObject();
-                    }
+                    json.WriteStartObject(FeaturesName);
+                    WriteFeatures(json, e, names);
                     json.WriteEndObject();
                     json.WriteEndObject();
+                    if (json.BytesPending > FlushBytes) await json.FlushAsync(cancellationToken);
                 }
                 json.WriteEndArray();
                 json.WriteEndObject();
                 await json.FlushAsync(cancellationToken);
             }
-            return answers.Length;
+            return plan.Entities.Count;
         }
 
         public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>A lookup answered in the store: every feature's value, status and event time computed there.</summary>
+    private sealed class OpenedLookup(FeatureLookupPlan plan, FeatureValue[][] answers, IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> leased, DateTime now, string servedBy)
+        : OpenedLookupAnswer(plan, leased, now, servedBy)
+    {
+        /// <summary>The answers, by entity then feature asked (the skew report compares them).</summary>
+        public FeatureValue[][] Answers => answers;
+
+        protected override void WriteFeatures(Utf8JsonWriter json, int e, JsonEncodedText[] names)
+        {
+            for (var f = 0; f < names.Length; f++)
+            {
+                var value = answers[e][f];
+                json.WriteStartObject(names[f]);
+                json.WritePropertyName(ValueName);
+                FeatureJson.WriteValue(json, value.Value);
+                json.WriteString(StatusName, Statuses[(int)value.Status]);
+                if (value.EventTime is { } at) json.WriteString(EventName, DateTime.SpecifyKind(at, DateTimeKind.Utc));
+                else json.WriteNull(EventName);
+                json.WriteEndObject();
+            }
+        }
+    }
+
+    /// <summary>
+    /// A lookup answered from the online store: each entity's winner now per view; a feature's status is its view's
+    /// (not found, outside the TTL — the rule of <see cref="Classify"/>) or, within the TTL, null or present by its
+    /// value. Values and event times are copied as the JSON of their row.
+    /// </summary>
+    private sealed class OpenedOnlineLookup(FeatureLookupPlan plan, (int View, int Stored)[] layout, OnlineRow?[][] winners,
+        IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> leased, DateTime asOf, bool cacheJson) : OpenedLookupAnswer(plan, leased, asOf, servedBy: "online")
+    {
+        private static readonly byte[] Null = "null"u8.ToArray();
+
+        private readonly FeatureJson.EncodedRow?[] _rows = new FeatureJson.EncodedRow?[winners.Length];
+        private readonly FeatureStatus[] _status = new FeatureStatus[winners.Length];
+
+        protected override void WriteFeatures(Utf8JsonWriter json, int e, JsonEncodedText[] names)
+        {
+            // Once per entity and view: the view's status now and its winner's JSON.
+            for (var v = 0; v < winners.Length; v++)
+            {
+                var winner = winners[v][e];
+                var view = Plan.Views[v];
+                _status[v] = winner is null ? FeatureStatus.NotFound
+                    : view.Ttl is { } ttl && winner.Event < Now - ttl ? FeatureStatus.OutsideTtl
+                    : FeatureStatus.Present;
+                _rows[v] = winner is null ? null : cacheJson ? FeatureJson.Cached(winner) : FeatureJson.Encode(winner);
+            }
+            for (var f = 0; f < names.Length; f++)
+            {
+                var (v, stored) = layout[f];
+                var status = _status[v];
+                json.WriteStartObject(names[f]);
+                json.WritePropertyName(ValueName);
+                if (status == FeatureStatus.Present)
+                {
+                    if (winners[v][e]!.Values[stored] is null) status = FeatureStatus.Null;
+                    json.WriteRawValue(_rows[v]![stored], skipInputValidation: true);
+                }
+                else json.WriteRawValue(Null, skipInputValidation: true);
+                json.WriteString(StatusName, Statuses[(int)status]);
+                json.WritePropertyName(EventName);
+                if (status == FeatureStatus.NotFound) json.WriteRawValue(Null, skipInputValidation: true);
+                else json.WriteRawValue(_rows[v]![winners[v][e]!.Values.Length], skipInputValidation: true);
+                json.WriteEndObject();
+            }
+        }
     }
 
     /// <summary>The status as the API spells it.</summary>
@@ -210,25 +317,4 @@ public sealed partial class ReadPipeline
         FeatureStatus.NotFound => "not_found",
         _ => "outside_ttl",
     };
-
-    private static void WriteValue(Utf8JsonWriter json, object? value)
-    {
-        switch (value)
-        {
-            case null: json.WriteNullValue(); break;
-            case string s: json.WriteStringValue(s); break;
-            case bool b: json.WriteBooleanValue(b); break;
-            case long l: json.WriteNumberValue(l); break;
-            case int i: json.WriteNumberValue(i); break;
-            case double d when double.IsFinite(d): json.WriteNumberValue(d); break;
-            case double d: json.WriteStringValue(d.ToString(CultureInfo.InvariantCulture)); break;
-            case float f: json.WriteNumberValue(f); break;
-            case decimal m: json.WriteNumberValue(m); break;
-            case DateTime t: json.WriteStringValue(DateTime.SpecifyKind(t, DateTimeKind.Utc)); break;
-            case DateTimeOffset t: json.WriteStringValue(t.ToUniversalTime()); break;
-            case DateOnly d: json.WriteStringValue(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); break;
-            case IFormattable other: json.WriteStringValue(other.ToString(null, CultureInfo.InvariantCulture)); break;
-            default: json.WriteStringValue(value.ToString()); break;
-        }
-    }
 }

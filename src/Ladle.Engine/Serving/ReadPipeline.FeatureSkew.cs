@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Ladle.Core.Errors;
 using Ladle.Core.Features;
 using Ladle.Core.Model;
+using Ladle.Core.Plans;
 using Ladle.Core.Policy;
 using Ladle.Core.Queries;
 using Ladle.Engine.Access;
@@ -54,6 +55,9 @@ public sealed partial class ReadPipeline
             var keyTypes = Enumerable.Range(0, view.Entities.Count).Select(i => PointInTime.KeyType(view, i)).ToArray();
             var (read, _) = await online.ReadAsync(view, offline.Select(o => (string?)EntityKey.Of(o.Keys, keyTypes)).ToArray(), cancellationToken);
             var described = await online.Backend.DescribeAsync(view.Name, cancellationToken);
+            // A windowed feature is not kept online: a lookup computes it in the store at now. It is compared as a
+            // lookup answers it (the lookup's own path: keys bound as a request's, its status rule).
+            var windowed = await WindowedLookupsAsync(view, offline, keyTypes, now, cancellationToken);
             var differences = new List<FeatureDifference>();
             long entitiesDiffering = 0, featuresDiffering = 0;
             for (var e = 0; e < offline.Count; e++)
@@ -61,16 +65,24 @@ public sealed partial class ReadPipeline
                 var answer = offline[e];
                 var winner = read.Entries[e]?.WinnerAt(now);
                 var differs = false;
+                var w = 0;
                 for (var f = 0; f < view.Features.Count; f++)
                 {
                     var feature = view.Features[f];
-                    // A windowed feature is never kept online: every lookup computes it in the store with the same SQL
-                    // as the offline answer, so there is nothing that could drift.
-                    if (feature.Aggregate is not null) continue;
-                    var expected = answer.Event is null ? new FeatureValue(null, FeatureStatus.NotFound, null)
-                        : !answer.Live ? new FeatureValue(null, FeatureStatus.OutsideTtl, answer.Event)
-                        : new FeatureValue(answer.Values[f], answer.Values[f] is null ? FeatureStatus.Null : FeatureStatus.Present, answer.Event);
-                    var actual = Classify(view, now, winner?.Event, winner?.Values[f]);
+                    FeatureValue expected, actual;
+                    if (feature.Aggregate is not null)
+                    {
+                        expected = new FeatureValue(answer.Values[f],
+                            answer.Values[f] is not null ? FeatureStatus.Present : answer.Events[f] is null ? FeatureStatus.NotFound : FeatureStatus.Null, answer.Events[f]);
+                        actual = windowed[e][w++];
+                    }
+                    else
+                    {
+                        expected = answer.Event is null ? new FeatureValue(null, FeatureStatus.NotFound, null)
+                            : !answer.Live ? new FeatureValue(null, FeatureStatus.OutsideTtl, answer.Event)
+                            : new FeatureValue(answer.Values[f], answer.Values[f] is null ? FeatureStatus.Null : FeatureStatus.Present, answer.Event);
+                        actual = Classify(view, now, winner?.Event, winner?.Values[f]);
+                    }
                     if (actual.Status == expected.Status && actual.EventTime == expected.EventTime
                         && EntityKey.Normal(actual.Value, feature.Type) == EntityKey.Normal(expected.Value, feature.Type)) continue;
                     differs = true;
@@ -87,7 +99,7 @@ public sealed partial class ReadPipeline
             // The version's entity count is known offline only when every entity was compared.
             return new FeatureSkewReport(view.Name, DateTime.SpecifyKind(now, DateTimeKind.Utc), served.Version, read.Version ?? described?.Version, online.Backend.Kind,
                 sample is null ? offline.Count : null, described?.Entities, sample is not null, offline.Count, entitiesDiffering,
-                (long)offline.Count * view.Features.Count(f => f.Aggregate is null), featuresDiffering, differences);
+                (long)offline.Count * view.Features.Count, featuresDiffering, differences);
         }
         catch (LadleException e)
         {
@@ -99,6 +111,35 @@ public sealed partial class ReadPipeline
             audit.Record(new AuditEntry(DateTimeOffset.UtcNow, principal.Name, "rest", viewName, "features-skew",
                 sample is { } n ? $"sample={n}" : "all", compared, 0, status, clock.Elapsed) { Subject = principal.Subject });
         }
+    }
+
+    /// <summary>
+    /// The view's windowed features for the offline answer's entities as online lookups answer them at
+    /// <paramref name="now"/> (in batches of <see cref="MaxLookupEntities"/>), per entity in the order of the view's
+    /// windowed features; empty arrays when it has none.
+    /// </summary>
+    private async Task<FeatureValue[][]> WindowedLookupsAsync(FeatureView view, List<OnlineFeatureStore.OfflineAnswer> offline, LadleType[] keyTypes, DateTime now,
+        CancellationToken cancellationToken)
+    {
+        var features = view.Features.Where(f => f.Aggregate is not null).Select(f => new FeatureRef(view, f)).ToList();
+        var answers = new FeatureValue[offline.Count][];
+        if (features.Count == 0)
+        {
+            Array.Fill(answers, []);
+            return answers;
+        }
+        var scopes = new Dictionary<string, PolicyScope>(StringComparer.OrdinalIgnoreCase) { [view.Dataset.Name] = PolicyScope.Unrestricted };
+        for (var from = 0; from < offline.Count; from += MaxLookupEntities)
+        {
+            var batch = offline.Skip(from).Take(MaxLookupEntities).ToList();
+            var plan = new FeatureLookupPlan(features, batch.Select(_ => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>()).ToList(), "skew")
+            {
+                Keys = [batch.Select(o => ((string?)EntityKey.Of(o.Keys, keyTypes), o.Keys)).ToArray()],
+            };
+            await using var opened = (OpenedLookup)await LookupInStoreAsync(plan, scopes, now, cancellationToken);
+            opened.Answers.CopyTo(answers, from);
+        }
+        return answers;
     }
 
     private static FeatureSide Side(FeatureValue value) =>

@@ -58,8 +58,11 @@ public sealed partial class ReadPipeline
         if (!capabilities.Paged) throw new InvalidRequestException("online lookups are answered as JSON", "format");
         var features = ResolveFeatures(request.Principal, request.FeatureService, request.Features);
         var plan = new FeatureLookupPlan(features, ReadEntities(request.Entities, features), Asked(request.FeatureService, request.Features));
-        // Every value must be of its key's type in every view that uses it; refused here, before anything is read.
-        foreach (var view in plan.Views) _ = LookupKeys(view, plan);
+        // Every value must be of its key's type in every view that uses it; refused here, before anything is read,
+        // and kept: the lookup uses these keys as they are.
+        var keys = new (string? Key, object?[] Values)[plan.Views.Count][];
+        for (var v = 0; v < keys.Length; v++) keys[v] = ParseKeys(plan.Views[v], plan);
+        plan.Keys = keys;
         return plan;
     }
 
@@ -101,18 +104,28 @@ public sealed partial class ReadPipeline
         if (count == 0) throw new InvalidRequestException("entities lists no entity", "entities");
         if (count > MaxLookupEntities)
             throw new InvalidRequestException($"{count} entities asked at once; at most {MaxLookupEntities} (ask in batches, or build a training set)", "entities");
+        // The elements stay valid as long as the request's document (a clone the adapter keeps): no copy per value.
+        var named = columns.Select(c => (Name: needed.First(n => string.Equals(n, c.Key, StringComparison.OrdinalIgnoreCase)), Values: c.Value.EnumerateArray().ToArray())).ToArray();
         var rows = new List<IReadOnlyDictionary<string, object?>>(count);
         for (var i = 0; i < count; i++)
         {
-            var row = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-            foreach (var (name, values) in columns) row[needed.First(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase))] = values[i].Clone();
+            var row = new Dictionary<string, object?>(named.Length, StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, values) in named) row[name] = values[i];
             rows.Add(row);
         }
         return rows;
     }
 
-    /// <summary>Each entity's key in <paramref name="view"/>'s types (null: a JSON null, which no row matches).</summary>
+    /// <summary>Each entity's key in <paramref name="view"/>'s types (null: a JSON null, which no row matches), as planned.</summary>
     private static (string? Key, object?[] Values)[] LookupKeys(FeatureView view, FeatureLookupPlan plan)
+    {
+        if (plan.Keys is { } keys)
+            for (var v = 0; v < plan.Views.Count; v++)
+                if (ReferenceEquals(plan.Views[v], view)) return keys[v];
+        return ParseKeys(view, plan);
+    }
+
+    private static (string? Key, object?[] Values)[] ParseKeys(FeatureView view, FeatureLookupPlan plan)
     {
         var types = Enumerable.Range(0, view.Entities.Count).Select(i => PointInTime.KeyType(view, i)).ToArray();
         var keys = new (string?, object?[])[plan.Entities.Count];
@@ -189,7 +202,7 @@ public sealed partial class ReadPipeline
         return (inputs, values);
     }
 
-    private async Task<OpenedRead> OpenTrainingSetAsync(TrainingSetPlan plan, IReadOnlyDictionary<string, PolicyScope> scopes, CancellationToken cancellationToken)
+    private async Task<OpenedRead> OpenTrainingSetAsync(TrainingSetPlan plan, IReadOnlyDictionary<string, PolicyScope> scopes, SinkCapabilities capabilities, CancellationToken cancellationToken)
     {
         var leases = new List<IDisposable>();
         var leased = new List<(DatasetDefinition Dataset, DataVersion? Version)>();
@@ -214,18 +227,38 @@ public sealed partial class ReadPipeline
                     _ => $"SELECT * FROM read_parquet({path})",
                 }, []);
             }
-            var result = await _reader.QueryWithEntitiesAsync(entities, columns =>
+            Core.Sql.SqlStatement Compose(IReadOnlyList<string> columns)
             {
                 CheckEntityColumns(columns, plan.Views, plan.Features);
                 return new Core.Sql.SqlStatement(PointInTime.TrainingSet(inputs, DatasetReader.EntityRelation, columns), values);
-            }, () => Release(leases), cancellationToken);
-            return new OpenedStream("training_set", result, leased, "training sets are answered as csv, parquet, ndjson or json");
+            }
+            // A Parquet or CSV answer is encoded by DuckDB itself, as a rows export is: no row passes through .NET.
+            if (capabilities.NativeCopy is { } native && Store.NativeExport.Supported)
+                return new OpenedTrainingExport(await _reader.ExportWithEntitiesAsync(entities, Compose, () => Release(leases), cancellationToken), native, leased);
+            var result = await _reader.QueryWithEntitiesAsync(entities, Compose, () => Release(leases), cancellationToken);
+            return new OpenedStream("training_set", result, leased, TrainingSetNotCounted);
         }
         catch
         {
             Release(leases);
             throw;
         }
+    }
+
+    private const string TrainingSetNotCounted = "training sets are answered as csv, parquet, ndjson or json";
+
+    /// <summary>A training set DuckDB writes as Parquet or CSV straight into the answer.</summary>
+    private sealed class OpenedTrainingExport(Store.NativeExport export, INativeFormat native, IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> leased) : OpenedRead
+    {
+        public override string Name => "training_set";
+        public override IReadOnlyList<(DatasetDefinition Dataset, DataVersion? Version)> Leased => leased;
+
+        public override Task<long> CountAsync(CancellationToken cancellationToken) => throw new InvalidRequestException(TrainingSetNotCounted, "format");
+
+        public override Task<long> WriteAsync(IReadSink sink, ReadAnswer answer, Stream body, CancellationToken cancellationToken) =>
+            export.CopyToAsync(native, body, cancellationToken);
+
+        public override ValueTask DisposeAsync() => export.DisposeAsync();
     }
 
     private static void CheckEntityColumns(IReadOnlyList<string> columns, IReadOnlyList<FeatureView> views, IReadOnlyList<FeatureRef> features)

@@ -180,7 +180,7 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         MetricsPlan metric => OpenMetrics(metric, scopes),
         TrustedSqlPlan sql => await OpenTrustedSqlAsync(sql, cancellationToken),
         SqlPlan sql => await OpenSqlAsync(sql, scopes, cancellationToken),
-        TrainingSetPlan training => await OpenTrainingSetAsync(training, scopes, cancellationToken),
+        TrainingSetPlan training => await OpenTrainingSetAsync(training, scopes, capabilities, cancellationToken),
         FeatureLookupPlan lookup => await OpenFeatureLookupAsync(lookup, scopes, cancellationToken),
         _ => throw new InvalidOperationException($"no engine opens plans of kind {plan.Kind}"),
     };

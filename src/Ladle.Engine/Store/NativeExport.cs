@@ -19,9 +19,13 @@ public sealed class NativeExport : IAsyncDisposable
     private readonly DuckDbStore _store;
     private readonly IDisposable? _lease;
     private readonly TimeSpan _timeout;
+    private readonly DuckDBConnection? _connection;
 
-    internal NativeExport(DuckDbStore store, SqlStatement statement, ResultSchema columns, DataVersion? version, IDisposable? lease, TimeSpan timeout)
+    /// <param name="connection">The connection to run the COPY on (one whose temporary tables the statement reads); null: a new one.</param>
+    internal NativeExport(DuckDbStore store, SqlStatement statement, ResultSchema columns, DataVersion? version, IDisposable? lease, TimeSpan timeout,
+        DuckDBConnection? connection = null)
     {
+        _connection = connection;
         _store = store;
         Statement = statement;
         Columns = columns;
@@ -52,8 +56,8 @@ public sealed class NativeExport : IAsyncDisposable
         Fifo.Create(pipe);
         try
         {
-            using var connection = _store.Open();
-            using var command = connection.CreateCommand();
+            using var opened = _connection is null ? _store.Open() : null;
+            using var command = (_connection ?? opened!).CreateCommand();
             command.CommandText = CopySql(format, pipe);
             for (var i = 0; i < Statement.Parameters.Count; i++)
                 command.Parameters.Add(new DuckDBParameter(SqlDialect.DuckDb.ParameterName(i), Statement.Parameters[i]));

@@ -44,29 +44,34 @@ public sealed class OnlineStoreTests
     }
 
     [Fact]
-    public async Task Online_follows_a_new_version_that_drops_an_entity_or_corrects_its_newest_row_as_a_training_set_at_now_does()
+    public async Task A_new_version_that_withdraws_an_entitys_newest_row_or_the_entity_leaves_the_newer_event_served_and_the_skew_report_says_so()
     {
         await using var server = await StartAsync("row_id,warehouse_id,read_at,temperature\n1,1,2026-03-01 10:00:00,1\n2,2,2026-03-01 10:00:00,2\n3,1,2026-03-01 09:00:00,9\n");
         Assert.Equal(new[] { 1.0, 2.0 }, await TemperaturesAsync(server));
 
-        // The next version no longer has warehouse 2, nor warehouse 1's 10:00 reading (withdrawn as wrong).
+        // The next version no longer has warehouse 2, nor warehouse 1's 10:00 reading: writing it must not replace
+        // either newer event with an older one (or with nothing).
         await PublishAsync(server, "row_id,warehouse_id,read_at,temperature\n3,1,2026-03-01 09:00:00,9\n");
 
         var online = await LookupAsync(server);
-        Assert.Equal(9.0, online[0].GetProperty("value").GetDouble());
-        Assert.Equal("not_found", online[1].GetProperty("status").GetString());
-        // The reference: a training set asked at now for the same entities.
-        var body = new
-        {
-            features = new[] { "climate.temperature" }, format = "ndjson",
-            entities = new[] { new { warehouse_id = 1, event_timestamp = "2026-03-02T00:00:00Z" }, new { warehouse_id = 2, event_timestamp = "2026-03-02T00:00:00Z" } },
-        };
-        using var response = await server.Http.PostAsJsonAsync("/api/v1/features/training-set", body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, text);
-        var offline = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToArray();
-        Assert.Equal(9.0, offline[0].GetProperty("temperature").GetDouble());
-        Assert.Equal(JsonValueKind.Null, offline[1].GetProperty("temperature").ValueKind);
+        Assert.Equal(1.0, online[0].GetProperty("value").GetDouble());
+        Assert.Equal("2026-03-01T10:00:00Z", online[0].GetProperty("event_timestamp").GetString());
+        Assert.Equal(2.0, online[1].GetProperty("value").GetDouble());
+        Assert.Equal("present", online[1].GetProperty("status").GetString());
+        // A training set at now answers from the version as it is: the skew report shows where online keeps a newer event.
+        using var skewResponse = await server.Http.GetAsync("/api/v1/features/climate/skew");
+        var skew = await skewResponse.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(skewResponse.IsSuccessStatusCode, skew.ToString());
+        Assert.Equal(1, skew.GetProperty("entities_compared").GetInt64());
+        Assert.Equal(1, skew.GetProperty("entities_differing").GetInt64());
+        Assert.Equal(2, skew.GetProperty("online_entities").GetInt64());
+        var difference = skew.GetProperty("differences")[0];
+        Assert.Equal("2026-03-01T10:00:00Z", difference.GetProperty("online").GetProperty("event_timestamp").GetString());
+        Assert.Equal("2026-03-01T09:00:00Z", difference.GetProperty("offline").GetProperty("event_timestamp").GetString());
+
+        // A newer reading then replaces it as usual.
+        await PublishAsync(server, "row_id,warehouse_id,read_at,temperature\n3,1,2026-03-01 09:00:00,9\n4,1,2026-03-01 11:00:00,11\n");
+        Assert.Equal(11.0, (await LookupAsync(server))[0].GetProperty("value").GetDouble());
     }
 
     private static Task<LoopbackServer> StartAsync(string csv) => LoopbackServer.StartAsync(root =>

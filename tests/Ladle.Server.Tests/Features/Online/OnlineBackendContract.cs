@@ -4,8 +4,8 @@ namespace Ladle.Server.Tests.Features.Online;
 
 /// <summary>
 /// What every online backend promises (one abstract class, one subclass per backend): entries read back as they were
-/// written, with their types; a version replaces the previous one whole; a write of an older version never replaces
-/// a newer one, whatever order concurrent writers land in.
+/// written, with their types; a new version never replaces an entity's newer event with an older one and keeps the
+/// entities it lacks; a write of an older version never replaces a newer one, whatever order concurrent writers land in.
 /// </summary>
 public abstract class OnlineBackendContract : IAsyncLifetime
 {
@@ -66,19 +66,34 @@ public abstract class OnlineBackendContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_new_version_replaces_the_previous_one_whole()
+    public async Task A_new_version_never_replaces_a_newer_event_with_an_older_one_and_keeps_entities_it_lacks()
     {
-        await Backend.PublishAsync("climate", 1, new Dictionary<string, OnlineEntry> { ["gone"] = Entry(1), ["kept"] = Entry(2, 30) }, CancellationToken.None);
-        // The new version corrected 'kept' to an older row and no longer has 'gone': it is the truth now.
-        await Backend.PublishAsync("climate", 2, new Dictionary<string, OnlineEntry> { ["kept"] = Entry(9, 10), ["new"] = Entry(3) }, CancellationToken.None);
+        await Backend.PublishAsync("climate", 1, new Dictionary<string, OnlineEntry> { ["gone"] = Entry(1), ["kept"] = Entry(2, 30), ["corrected"] = Entry(4, 20) }, CancellationToken.None);
+        // The new version holds an older row of 'kept' (its newest was withdrawn), lacks 'gone', corrects 'corrected' at the same event time.
+        await Backend.PublishAsync("climate", 2, new Dictionary<string, OnlineEntry> { ["kept"] = Entry(9, 10), ["new"] = Entry(3), ["corrected"] = Entry(5, 20) }, CancellationToken.None);
 
-        var read = await Backend.ReadAsync("climate", ["gone", "kept", "new"], CancellationToken.None);
+        var read = await Backend.ReadAsync("climate", ["gone", "kept", "new", "corrected"], CancellationToken.None);
 
         Assert.Equal(2, read.Version);
-        Assert.Null(read.Entries[0]);
-        Assert.Equal(9.0, read.Entries[1]!.Rows[0].Values[0]);
+        Assert.Equal(1.0, read.Entries[0]!.Rows[0].Values[0]);
+        Assert.Equal(2.0, read.Entries[1]!.Rows[0].Values[0]);
+        Assert.Equal(T0.AddMinutes(30), read.Entries[1]!.Rows[0].Event);
         Assert.Equal(3.0, read.Entries[2]!.Rows[0].Values[0]);
-        if (await KeysHeldAsync("climate") is { } held) Assert.Equal(2 + 2, held);
+        Assert.Equal(5.0, read.Entries[3]!.Rows[0].Values[0]);
+        Assert.Equal((2L, 4L), await Backend.DescribeAsync("climate", CancellationToken.None));
+        if (await KeysHeldAsync("climate") is { } held) Assert.Equal(4 + 2, held);
+    }
+
+    [Fact]
+    public async Task A_newer_event_in_a_new_version_replaces_the_older_one()
+    {
+        await Backend.PublishAsync("climate", 1, new Dictionary<string, OnlineEntry> { ["a"] = Entry(1, 10) }, CancellationToken.None);
+        await Backend.PublishAsync("climate", 2, new Dictionary<string, OnlineEntry> { ["a"] = Entry(7, 11) }, CancellationToken.None);
+
+        var read = await Backend.ReadAsync("climate", ["a"], CancellationToken.None);
+
+        Assert.Equal(7.0, read.Entries[0]!.Rows[0].Values[0]);
+        if (await KeysHeldAsync("climate") is { } held) Assert.Equal(1 + 2, held);
     }
 
     [Fact]

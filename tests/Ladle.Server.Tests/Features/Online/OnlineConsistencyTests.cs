@@ -55,6 +55,11 @@ public sealed class OnlineConsistencyTests(RedisServer redis, ITestOutputHelper 
             Assert.Equal(backend, skew.GetProperty("online_store").GetString());
             Assert.Equal(reference.Readings.Where(r => r.Warehouse is not null && r.Event is not null).Select(r => r.Warehouse).Distinct().Count(),
                 skew.GetProperty("entities_compared").GetInt64());
+
+            // Windowed features are compared too: each as an online lookup computes it now, against the offline answer.
+            var windows = await GetJsonAsync(server, "/api/v1/features/climate_windows/skew");
+            Assert.True(windows.GetProperty("features_differing").GetInt64() == 0, $"seed {seed}: {windows}");
+            Assert.Equal(windows.GetProperty("entities_compared").GetInt64() * 8, windows.GetProperty("features_compared").GetInt64());
         }
     }
 
@@ -99,23 +104,28 @@ public sealed class OnlineConsistencyTests(RedisServer redis, ITestOutputHelper 
         Assert.Equal(0, clean.GetProperty("entities_differing").GetInt64());
 
         // Another writer (a node with other data, say) made a newer version current in the online store:
-        // warehouse 1's value differs and warehouse 2 is missing from it.
+        // warehouse 1's value differs at the same event time and warehouse 2 has a newer event.
         var online = server.Services.GetRequiredService<OnlineFeatureStore>();
         var view = server.Engine.Project.Features.FindView("climate")!;
         var built = online.Build(view, server.Engine.Catalog.Current("readings")!, Now.UtcDateTime);
-        var altered = built.Where(e => e.Key != "2").ToDictionary(e => e.Key, e => e.Key == "1"
-            ? new OnlineEntry([e.Value.Rows[0] with { Values = [99.0] }]) : e.Value, StringComparer.Ordinal);
+        var altered = built.ToDictionary(e => e.Key, e => e.Key switch
+        {
+            "1" => new OnlineEntry([e.Value.Rows[0] with { Values = [99.0] }]),
+            "2" => new OnlineEntry([e.Value.Rows[0] with { Event = e.Value.Rows[0].Event.AddHours(1), Created = e.Value.Rows[0].Created.AddHours(1), Values = [31.0] }]),
+            _ => e.Value,
+        }, StringComparer.Ordinal);
         await online.Backend.PublishAsync("climate", 1000, altered, CancellationToken.None);
 
         var skew = await GetJsonAsync(server, "/api/v1/features/climate/skew");
         Assert.Equal(1000, skew.GetProperty("online_version").GetInt64());
         Assert.Equal(2, skew.GetProperty("entities_differing").GetInt64());
-        Assert.Equal(2, skew.GetProperty("online_entities").GetInt64());
+        Assert.Equal(3, skew.GetProperty("online_entities").GetInt64());
         var differences = skew.GetProperty("differences").EnumerateArray().ToDictionary(d => d.GetProperty("key").GetProperty("warehouse_id").GetInt64());
         Assert.Equal(99.0, differences[1].GetProperty("online").GetProperty("value").GetDouble());
         Assert.Equal(21.5, differences[1].GetProperty("offline").GetProperty("value").GetDouble());
-        Assert.Equal("not_found", differences[2].GetProperty("online").GetProperty("status").GetString());
-        Assert.Equal("present", differences[2].GetProperty("offline").GetProperty("status").GetString());
+        Assert.Equal("2026-03-01T11:00:00Z", differences[2].GetProperty("online").GetProperty("event_timestamp").GetString());
+        Assert.Equal(31.0, differences[2].GetProperty("online").GetProperty("value").GetDouble());
+        Assert.Equal("2026-03-01T10:00:00Z", differences[2].GetProperty("offline").GetProperty("event_timestamp").GetString());
 
         var sampled = await GetJsonAsync(server, "/api/v1/features/climate/skew?sample=2");
         Assert.Equal(2, sampled.GetProperty("entities_compared").GetInt64());
