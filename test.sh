@@ -29,6 +29,8 @@ command -v javac >/dev/null || client_pkgs="$client_pkgs default-jdk-headless"
 command -v node >/dev/null || client_pkgs="$client_pkgs nodejs npm"
 # The Redis online feature store's tests start their own redis-server on a free loopback port.
 command -v redis-server >/dev/null || client_pkgs="$client_pkgs redis-server"
+# The streams' MQTT tests start their own mosquitto on a free loopback port.
+[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || client_pkgs="$client_pkgs mosquitto"
 if [ -n "$client_pkgs" ]; then
   echo "== installing the real clients:$client_pkgs"
   as_root apt-get update -qq

@@ -5,6 +5,7 @@ using Ladle.Core.Model.Streams;
 using Ladle.Engine;
 using Ladle.Engine.Store;
 using Ladle.Engine.Versions;
+using Ladle.Streams.Ingest;
 using Ladle.Streams.Output;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,7 +27,7 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
     private readonly CancellationTokenSource _stop = new();
     private bool _started;
 
-    private sealed record Running(StreamRuntime Runtime, StreamOutput Output, StreamLiveFeed Feed, Task Worker, ITimer Timer);
+    private sealed record Running(StreamRuntime Runtime, StreamOutput Output, StreamLiveFeed Feed, Task Worker, ITimer Timer, MqttIngest? Mqtt);
 
     /// <summary>The project's streams.</summary>
     public IReadOnlyList<StreamDefinition> Streams => project.Streams;
@@ -55,7 +56,13 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
             var worker = Task.Run(() => output.RunAsync(_stop.Token), CancellationToken.None);
             var period = TimeSpan.FromTicks(Math.Clamp(stream.IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
             var timer = _clock.CreateTimer(_ => runtime.Tick(), null, period, period);
-            _streams[stream.Name] = new Running(runtime, output, feed, worker, timer);
+            MqttIngest? mqtt = null;
+            if (stream.Mqtt is { } source)
+            {
+                mqtt = new MqttIngest(stream, source, project.Name, runtime.Ingest, _logger);
+                mqtt.Start();
+            }
+            _streams[stream.Name] = new Running(runtime, output, feed, worker, timer, mqtt);
         }
         return Task.CompletedTask;
     }
@@ -74,7 +81,8 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
     public StreamStatus Status(string name)
     {
         var running = Get(name);
-        return running.Runtime.Status(running.Feed.PublishedSeq, running.Feed.Subscribers, running.Feed.Dropped);
+        var status = running.Runtime.Status(running.Feed.PublishedSeq, running.Feed.Subscribers, running.Feed.Dropped);
+        return running.Mqtt is { } mqtt ? status with { Mqtt = mqtt.State, MqttMessages = mqtt.Messages } : status;
     }
 
     /// <summary>Every stream's figures (for /metrics).</summary>
@@ -94,6 +102,8 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
         await _stop.CancelAsync();
         foreach (var running in _streams.Values)
         {
+            // The subscription stops first: nothing may be acknowledged to the broker once the log closes.
+            if (running.Mqtt is { } mqtt) await mqtt.DisposeAsync();
             await running.Timer.DisposeAsync();
             try { await running.Worker.WaitAsync(cancellationToken); }
             catch (OperationCanceledException) { }

@@ -17,4 +17,14 @@ public sealed record StreamStatus(
     int Subscribers,
     long SubscribersDropped,
     long LogBytes,
-    string? Failure);
+    string? Failure)
+{
+    /// <summary>The MQTT subscription's state (connected, or why not), or null for a stream without one.</summary>
+    public string? Mqtt { get; init; }
+
+    /// <summary>MQTT messages taken and acknowledged since start.</summary>
+    public long? MqttMessages { get; init; }
+
+    /// <summary>Late events appended to the late dataset (late: side_dataset).</summary>
+    public long? LateWritten { get; init; }
+}

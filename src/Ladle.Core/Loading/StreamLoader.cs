@@ -17,7 +17,10 @@ internal static class StreamLoader
 
     private static readonly string[] StreamKeys =
         ["name", "description", "dataset", "domain", "owner", "columns", "event_time", "keys", "window", "aggregates", "allowed_lateness",
-         "idle_timeout", "late", "bad_events", "max_open_windows", "max_keys", "subscriber_buffer", "retain_versions"];
+         "idle_timeout", "late", "bad_events", "max_open_windows", "max_keys", "subscriber_buffer", "retain_versions",
+         "late_dataset", "mqtt", "alerts"];
+    private static readonly string[] MqttKeys = ["topic", "broker_env", "client_id"];
+    private static readonly string[] AlertKeys = ["name", "when", "silent_for"];
     private static readonly string[] WindowKeys = ["type", "size", "slide", "gap"];
     private static readonly string[] AggregateKeys = ["name", "function", "column", "percentile"];
 
@@ -48,8 +51,20 @@ internal static class StreamLoader
                     "name another dataset with 'dataset: …' (the stream defines its windows' dataset itself)");
                 continue;
             }
+            if (stream.LateDataset is { } lateName)
+            {
+                var lateTaken = datasets.FirstOrDefault(d => string.Equals(d.Name, lateName, StringComparison.OrdinalIgnoreCase));
+                if (lateTaken is not null || string.Equals(lateName, stream.Dataset, StringComparison.OrdinalIgnoreCase))
+                {
+                    diagnostics.Add(map.Node("late_dataset") is { } at ? map.At(at) : stream.Location,
+                        $"stream '{stream.Name}' writes its late events to dataset '{lateName}', which is already defined" + (lateTaken is null ? " (the windows' dataset)" : $" at {lateTaken.Location}"),
+                        "name another dataset with 'late_dataset: …'");
+                    continue;
+                }
+            }
             result.Add(stream);
             datasets.Add(WindowsDataset(stream, map));
+            if (stream.LateDataset is not null) datasets.Add(LateEventsDataset(stream, map));
         }
         return result;
     }
@@ -87,6 +102,32 @@ internal static class StreamLoader
             Location = stream.Location,
         };
     }
+
+    /// <summary>The table dataset a stream's late events are appended to (late: side_dataset): the event's columns and late_seq.</summary>
+    private static DatasetDefinition LateEventsDataset(StreamDefinition stream, YamlMap map)
+    {
+        var columns = stream.Columns.ToList();
+        columns.Add(new ColumnDefinition { Name = StreamDefinition.LateSequenceColumn, Type = LadleType.Integer, Description = "the late event's number, in the order it arrived", Location = stream.Location });
+        return new DatasetDefinition
+        {
+            Name = stream.LateDataset!,
+            Domain = map.String("domain"),
+            Owner = map.String("owner"),
+            Description = $"late events of stream '{stream.Name}' (older than its watermark when they arrived)",
+            Sql = $"SELECT * FROM {StreamTable(LateTable(stream.Name))}",
+            Columns = columns,
+            PrimaryKey = [StreamDefinition.LateSequenceColumn],
+            Materialization = Materialization.Table,
+            WatermarkColumn = stream.EventTime,
+            RetainVersions = map.Int("retain_versions", 1, 1000),
+            Stream = stream.Name,
+            File = stream.File,
+            Location = stream.Location,
+        };
+    }
+
+    /// <summary>The store table name (in ladle_streams) of a stream's late events.</summary>
+    public static string LateTable(string stream) => stream + "__late";
 
     /// <summary>The store table that holds every closed window of a stream, the source of its dataset's versions.</summary>
     public static string StreamTable(string stream) => $"ladle_streams.\"{stream}\"";
@@ -162,8 +203,45 @@ internal static class StreamLoader
         var lateness = Duration("allowed_lateness", TimeSpan.Zero, zeroAllowed: true);
         var idle = Duration("idle_timeout", TimeSpan.FromSeconds(30), zeroAllowed: false);
 
-        if (map.String("late") is { } late && !string.Equals(late, "drop", StringComparison.OrdinalIgnoreCase))
-            diagnostics.Add(map.At(map.Node("late")!), $"late policy '{late}' is not supported", "write 'late: drop' (late events are dropped and counted; a side dataset is not built yet)");
+        var latePolicy = LatePolicy.Drop;
+        if (map.String("late") is { } late && YamlMap.ParseEnum(late.Replace("_", "", StringComparison.Ordinal), out latePolicy) is not null)
+            diagnostics.Add(map.At(map.Node("late")!), $"late policy '{late}' is not supported", "write 'late: drop' (dropped and counted) or 'late: side_dataset' (counted and appended to late_dataset)");
+        string? lateDataset = null;
+        if (latePolicy == LatePolicy.SideDataset)
+        {
+            lateDataset = map.String("late_dataset") ?? (name is null ? null : name + "_late");
+            if (map.Node("late_dataset") is { } lateNode && lateDataset is not null && !ProjectLoader.IsIdentifier(lateDataset))
+                diagnostics.Add(map.At(lateNode), $"dataset name '{lateDataset}' is not a valid name", "use letters, digits and underscores");
+        }
+        else if (map.Node("late_dataset") is not null)
+            diagnostics.Add(map.KeyLocation("late_dataset"), "'late_dataset' applies only to 'late: side_dataset'", "add 'late: side_dataset', or remove it");
+
+        MqttSource? mqtt = null;
+        if (map.Node("mqtt") is not null)
+        {
+            if (map.Map("mqtt") is { } mqttNode) mqtt = ReadMqtt(new YamlMap(mqttNode, file, diagnostics, $"the mqtt source of stream '{name}'", MqttKeys), diagnostics);
+            else diagnostics.Add(map.KeyLocation("mqtt"), "'mqtt' must be a mapping", "write 'mqtt: { topic: meters/+/readings }' (the broker comes from LADLE_MQTT_URL)");
+        }
+
+        var alerts = new List<StreamAlertRule>();
+        if (map.Sequence("alerts") is { } alertNodes)
+        {
+            foreach (var item in alertNodes)
+            {
+                if (item is not YamlMappingNode alertNode)
+                {
+                    diagnostics.Add(YamlMap.At(file, item), "each alert must be a mapping with 'name' and 'when' or 'silent_for'", "e.g. '- { name: high_use, when: kwh > 3.5 }'");
+                    continue;
+                }
+                var rule = ReadAlert(new YamlMap(alertNode, file, diagnostics, $"an alert of stream '{name}'", AlertKeys), aggregates, keys, diagnostics);
+                if (rule is null) continue;
+                if (alerts.Any(a => string.Equals(a.Name, rule.Name, StringComparison.OrdinalIgnoreCase)))
+                    diagnostics.Add(rule.Location, $"alert '{rule.Name}' is defined twice in stream '{name}'", "give each alert its own name");
+                else alerts.Add(rule);
+            }
+        }
+        else if (map.Node("alerts") is not null)
+            diagnostics.Add(map.KeyLocation("alerts"), "'alerts' must be a list", "write '- { name: high_use, when: kwh > 3.5 }'");
 
         var badEvents = BadEventsPolicy.AcceptValid;
         if (map.String("bad_events") is { } badText && YamlMap.ParseEnum(badText.Replace("_", "", StringComparison.Ordinal), out badEvents) is not null)
@@ -186,9 +264,78 @@ internal static class StreamLoader
             MaxOpenWindows = map.Int("max_open_windows", 1, 10_000_000) ?? 100_000,
             MaxKeys = map.Int("max_keys", 1, 10_000_000) ?? 100_000,
             SubscriberBuffer = map.Int("subscriber_buffer", 1, 1_000_000) ?? 1_000,
+            Late = latePolicy,
+            LateDataset = lateDataset,
+            Mqtt = mqtt,
+            Alerts = alerts,
             File = file,
             Location = map.Location,
         };
+    }
+
+    private static MqttSource? ReadMqtt(YamlMap map, DiagnosticBag diagnostics)
+    {
+        var topic = map.String("topic", required: true);
+        if (topic is not null && (topic.Length == 0 || topic.Contains('\0', StringComparison.Ordinal)))
+            diagnostics.Add(map.At(map.Node("topic")!), "the mqtt topic is empty", "write a topic filter, e.g. meters/+/readings");
+        var env = map.String("broker_env") ?? MqttSource.DefaultBrokerEnv;
+        if (map.Node("broker_env") is { } envNode && !ProjectLoader.IsIdentifier(env))
+            diagnostics.Add(map.At(envNode), $"broker_env '{env}' is not an environment variable name", "name the variable that holds mqtt://user:password@host:port (the address and credentials never go in YAML)");
+        var clientId = map.String("client_id");
+        return topic is null ? null : new MqttSource(topic, env, clientId, map.Location);
+    }
+
+    private static StreamAlertRule? ReadAlert(YamlMap map, IReadOnlyList<AggregateDefinition> aggregates, IReadOnlyList<string> keys, DiagnosticBag diagnostics)
+    {
+        var name = map.String("name", required: true);
+        var when = map.String("when");
+        var silent = map.String("silent_for");
+        if (name is null) return null;
+        if (!ProjectLoader.IsIdentifier(name))
+            diagnostics.Add(map.At(map.Node("name")!), $"alert name '{name}' is not a valid name", "use letters, digits and underscores");
+        if ((when is null) == (silent is null))
+        {
+            diagnostics.Add(map.Location, $"alert '{name}' needs exactly one of 'when' (a threshold on a window's aggregate) and 'silent_for' (a key without events)",
+                "write 'when: kwh > 3.5' or 'silent_for: 15m'");
+            return null;
+        }
+        if (silent is not null)
+        {
+            if (!Durations.TryParse(silent, out var span) || span <= TimeSpan.Zero)
+            {
+                diagnostics.Add(map.At(map.Node("silent_for")!), $"'silent_for' is '{silent}', not a duration", "write e.g. 15m");
+                return null;
+            }
+            if (keys.Count == 0)
+                diagnostics.Add(map.KeyLocation("silent_for"), $"alert '{name}' watches keys falling silent, but the stream has no 'keys'", "key the stream (keys: [device_id]) or remove the alert");
+            return new StreamAlertRule(name, null, AlertComparison.Greater, 0, span, $"silent for {silent}", map.Location);
+        }
+        var parts = when!.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        AlertComparison? comparison = parts.Length == 3 ? parts[1] switch
+        {
+            ">" => AlertComparison.Greater,
+            ">=" => AlertComparison.GreaterOrEqual,
+            "<" => AlertComparison.Less,
+            "<=" => AlertComparison.LessOrEqual,
+            _ => null,
+        } : null;
+        if (comparison is null || !double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var threshold) || !double.IsFinite(threshold))
+        {
+            diagnostics.Add(map.At(map.Node("when")!), $"alert '{name}' has 'when: {when}', not '<aggregate> <comparison> <number>'", "write e.g. 'when: kwh > 3.5' (comparisons: >, >=, <, <=)");
+            return null;
+        }
+        var aggregate = aggregates.FirstOrDefault(a => string.Equals(a.Name, parts[0], StringComparison.OrdinalIgnoreCase));
+        if (aggregate is null)
+        {
+            diagnostics.Add(map.At(map.Node("when")!), $"alert '{name}' compares '{parts[0]}', which is not an aggregate of the stream", Suggest.Hint(parts[0], aggregates.Select(a => a.Name).ToList()));
+            return null;
+        }
+        if (aggregate.Type is not (LadleType.Integer or LadleType.Double))
+        {
+            diagnostics.Add(map.At(map.Node("when")!), $"alert '{name}' compares '{aggregate.Name}', a {aggregate.Type.Name()} aggregate, with a number", "compare a count, sum, avg, percentile or a number's min/max");
+            return null;
+        }
+        return new StreamAlertRule(name, aggregate.Name, comparison.Value, threshold, null, when.Trim(), map.Location);
     }
 
     private static WindowDefinition? ReadWindow(YamlMap map, DiagnosticBag diagnostics)

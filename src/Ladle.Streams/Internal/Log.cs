@@ -22,4 +22,16 @@ internal static partial class Log
 
     [LoggerMessage(6005, LogLevel.Information, "Stream {Stream}: live subscriber {Principal} dropped: {Reason}")]
     public static partial void SubscriberDropped(ILogger logger, string stream, string principal, string reason);
+
+    [LoggerMessage(6006, LogLevel.Information, "Stream {Stream}: subscribed to MQTT topic {Topic} at {Broker}")]
+    public static partial void MqttSubscribed(ILogger logger, string stream, string topic, string broker);
+
+    [LoggerMessage(6007, LogLevel.Warning, "Stream {Stream}: MQTT ingest is not running: {Reason}; retrying")]
+    public static partial void MqttDown(ILogger logger, string stream, string reason);
+
+    [LoggerMessage(6008, LogLevel.Warning, "Stream {Stream}: an MQTT message on {Topic} had {Rejected} bad event(s); the first: line {Line}: {Reason}")]
+    public static partial void MqttRejected(ILogger logger, string stream, string topic, long rejected, long line, string reason);
+
+    [LoggerMessage(6009, LogLevel.Warning, "Stream {Stream}: alert '{Rule}' could not be recorded; it is evaluated again with the next window")]
+    public static partial void AlertFailed(ILogger logger, Exception exception, string stream, string rule);
 }

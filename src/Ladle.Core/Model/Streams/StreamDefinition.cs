@@ -42,6 +42,41 @@ public enum BadEventsPolicy : byte
     RefuseBatch,
 }
 
+/// <summary>What a stream does with an event older than its watermark.</summary>
+public enum LatePolicy : byte
+{
+    /// <summary>Dropped and counted.</summary>
+    Drop,
+
+    /// <summary>Counted and appended, as it came, to the stream's late dataset.</summary>
+    SideDataset,
+}
+
+/// <summary>
+/// A broker topic a stream subscribes to (MQTT, QoS 1). The broker's address and credentials are read from the
+/// environment variable <see cref="BrokerEnv"/> (<c>mqtt://user:password@host:1883</c>), never from YAML.
+/// </summary>
+public sealed record MqttSource(string Topic, string BrokerEnv, string? ClientId, SourceLocation Location)
+{
+    /// <summary>The environment variable read when the stream names none.</summary>
+    public const string DefaultBrokerEnv = "LADLE_MQTT_URL";
+}
+
+/// <summary>The comparison of a threshold alert rule.</summary>
+public enum AlertComparison : byte
+{
+    Greater,
+    GreaterOrEqual,
+    Less,
+    LessOrEqual,
+}
+
+/// <summary>
+/// An alert rule of a stream, per key: a threshold on an aggregate of each closed window (<c>when: kwh &gt; 3.5</c>),
+/// or a key whose newest event is older than <see cref="SilentFor"/> behind the watermark (<c>silent_for: 15m</c>).
+/// </summary>
+public sealed record StreamAlertRule(string Name, string? Aggregate, AlertComparison Comparison, double Threshold, TimeSpan? SilentFor, string Text, SourceLocation Location);
+
 /// <summary>A stream of streams/*.yaml: typed events in over HTTP, windows aggregated on event time out into a dataset.</summary>
 public sealed record StreamDefinition
 {
@@ -83,6 +118,21 @@ public sealed record StreamDefinition
 
     /// <summary>The most distinct keys with open windows; an event of one more key is refused.</summary>
     public int MaxKeys { get; init; } = 100_000;
+
+    /// <summary>What happens to late events: dropped, or appended to <see cref="LateDataset"/>.</summary>
+    public LatePolicy Late { get; init; } = LatePolicy.Drop;
+
+    /// <summary>The dataset late events are appended to (late: side_dataset), or null.</summary>
+    public string? LateDataset { get; init; }
+
+    /// <summary>The broker topic the stream subscribes to, besides HTTP, or null.</summary>
+    public MqttSource? Mqtt { get; init; }
+
+    /// <summary>Alert rules on the stream's windows and keys.</summary>
+    public IReadOnlyList<StreamAlertRule> Alerts { get; init; } = [];
+
+    /// <summary>The column numbering a late dataset's rows.</summary>
+    public const string LateSequenceColumn = "late_seq";
 
     /// <summary>Window rows a live subscriber may fall behind before it is dropped.</summary>
     public int SubscriberBuffer { get; init; } = 1_000;
