@@ -42,6 +42,10 @@ public interface IVersionLedger
     /// </summary>
     Task<bool> RestoreVersionAsync(VersionRecord version, CancellationToken cancellationToken);
 
-    /// <summary>Marks versions left building by a process that died as interrupted (owed a run); returns how many.</summary>
+    /// <summary>
+    /// Marks versions left building by a process that died as interrupted (owed a run); returns how many. A version
+    /// whose dataset has a live run lease (<see cref="IRunLock"/>, named after the dataset) is being built by a process
+    /// that still runs, another node say, and is left alone.
+    /// </summary>
     Task<int> FailInterruptedAsync(string reason, DateTimeOffset at, CancellationToken cancellationToken);
 }

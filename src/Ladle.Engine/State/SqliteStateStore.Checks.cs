@@ -80,7 +80,7 @@ public sealed partial class SqliteStateStore
         // by, one value per version (a later 'ladle checks run' on the same version does not count twice).
         command.CommandText = """
             SELECT observed FROM (
-                SELECT c.version, c.observed, row_number() OVER (PARTITION BY c.version ORDER BY c.ran_at DESC) AS newest
+                SELECT c.version, c.observed, row_number() OVER (PARTITION BY c.version ORDER BY c.ran_at DESC, c.rowid DESC) AS newest
                 FROM check_results c JOIN versions v ON v.dataset = c.dataset AND v.version = c.version
                 WHERE c.dataset = $dataset AND c.check_name = $check AND c.observed IS NOT NULL AND v.status IN ('published', 'dropped')
                   AND ($before IS NULL OR c.version < $before))

@@ -17,7 +17,7 @@ public sealed partial class SqliteStateStore
         (await QueryTokensAsync("SELECT id, principal, salt, hash, created_at, expires_at, revoked_at, last_used_at, description, scram_verifier FROM tokens WHERE id = $id", cancellationToken, ("$id", id))).FirstOrDefault();
 
     public Task<IReadOnlyList<TokenRecord>> ListTokensAsync(CancellationToken cancellationToken) =>
-        QueryTokensAsync("SELECT id, principal, salt, hash, created_at, expires_at, revoked_at, last_used_at, description, scram_verifier FROM tokens ORDER BY created_at DESC", cancellationToken);
+        QueryTokensAsync("SELECT id, principal, salt, hash, created_at, expires_at, revoked_at, last_used_at, description, scram_verifier FROM tokens ORDER BY created_at DESC, id DESC", cancellationToken);
 
     public async Task<bool> RevokeTokenAsync(string id, DateTimeOffset at, CancellationToken cancellationToken)
     {

@@ -23,7 +23,7 @@ public sealed partial class SqliteStateStore
         command.Parameters.AddWithValue("$trigger", trigger);
         var version = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         await transaction.CommitAsync(cancellationToken);
-        return new VersionRecord { Dataset = dataset, Version = version, Status = VersionStatus.Building, StartedAt = startedAt, Trigger = trigger };
+        return new VersionRecord { Dataset = dataset, Version = version, Status = VersionStatus.Building, StartedAt = StateTime.Truncate(startedAt), Trigger = trigger };
     }
 
     public Task PublishVersionAsync(string dataset, long version, long rowCount, string? watermark, DateTimeOffset publishedAt, CancellationToken cancellationToken) =>
@@ -89,8 +89,14 @@ public sealed partial class SqliteStateStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE versions SET status = 'interrupted', finished_at = $at, error = $error WHERE status = 'building'";
+        // A version whose dataset's run lease is live is being built by a process that still runs: only the building
+        // versions nobody holds are left over from a process that died.
+        command.CommandText = """
+            UPDATE versions SET status = 'interrupted', finished_at = $at, error = $error
+            WHERE status = 'building' AND NOT EXISTS (SELECT 1 FROM run_leases l WHERE l.dataset = versions.dataset AND l.expires_at > $now)
+            """;
         command.Parameters.AddWithValue("$at", Format(at));
+        command.Parameters.AddWithValue("$now", Format(_clock.GetUtcNow()));
         command.Parameters.AddWithValue("$error", reason);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -183,7 +183,9 @@ public sealed partial class SqliteStateStore : IStateStore
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    // Seven digits keep the text fixed-width (so it compares in time order, as older files wrote it); the last one is
+    // always 0 since times are kept to the microsecond, as every backend keeps them (StateTime).
+    private static string Format(DateTimeOffset at) => StateTime.Utc(at).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
     private static DateTimeOffset? Parse(SqliteDataReader reader, string column)
     {
