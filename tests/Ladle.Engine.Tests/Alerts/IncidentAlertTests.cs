@@ -240,4 +240,29 @@ public sealed class IncidentAlertTests
         Assert.Equal("unavailable", json.GetProperty("status").GetString());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("version_served").ValueKind);
     }
+
+    [Fact]
+    public async Task An_owed_alert_of_a_sync_incident_is_resent_as_a_sync_alert_not_as_a_dataset_one()
+    {
+        await using var listener = await WebhookListener.StartAsync();
+        using var p = OrdersProject(listener);
+        p.Write("access.yaml", "roles:\n  syncer:\n    grants:\n      - { actions: [read, export], datasets: [orders] }\nprincipals:\n  out_sync: { kind: service, roles: [syncer] }\n");
+        p.Write("syncs/orders_out.yaml", "name: orders_out\nsource: { dataset: orders }\nprincipal: out_sync\ndestination: { kind: webhook, url_env: TEST_UNUSED_HOOK }\n" +
+            "key: { source: id, destination: id }\nfields: [amount]\n");
+        // A sync run that failed opened its incident, and the process stopped before the alert went out.
+        await using (var engine = await p.OpenAsync())
+            Assert.NotNull(await engine.State.OpenIncidentAsync(IncidentMonitor.SyncSubjectPrefix + "orders_out", "sync_failed",
+                "sync 'orders_out' run 1: the destination did not answer", DateTimeOffset.UtcNow, CancellationToken.None));
+
+        await using var h = await AlertHarness.StartAsync(p);
+        await h.SettleAsync();
+        var json = Assert.Single(await listener.WaitForAsync(1)).Json;
+        Assert.Equal("incident_opened", json.GetProperty("event").GetString());
+        Assert.Equal("orders_out", json.GetProperty("sync").GetString());
+        Assert.Equal("orders", json.GetProperty("dataset").GetString());
+        Assert.Equal("sync_failed", json.GetProperty("kind").GetString());
+        Assert.Contains("did not answer", json.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        await h.SettleAsync();
+        Assert.Single(listener.Posts);
+    }
 }
