@@ -27,6 +27,8 @@ client_pkgs=""
 [ -e /usr/share/java/postgresql.jar ] || client_pkgs="$client_pkgs libpostgresql-jdbc-java"
 command -v javac >/dev/null || client_pkgs="$client_pkgs default-jdk-headless"
 command -v node >/dev/null || client_pkgs="$client_pkgs nodejs npm"
+# The web UI's browser tests drive Debian's Chromium through Playwright (never Playwright's own browser download).
+[ -x /usr/bin/chromium ] || client_pkgs="$client_pkgs chromium"
 # The Redis online feature store's tests start their own redis-server on a free loopback port.
 command -v redis-server >/dev/null || client_pkgs="$client_pkgs redis-server"
 if [ -n "$client_pkgs" ]; then

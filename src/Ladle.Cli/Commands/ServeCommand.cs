@@ -39,7 +39,7 @@ internal static class ServeCommand
         await using var engine = await LadleEngine.OpenAsync(project, loggers: loggers, cancellationToken: cancellationToken);
         await using var host = await LadleServerHost.StartAsync(engine, options, logging => logging.SetMinimumLevel(LogLevel.Warning), cancellationToken);
         var address = ListenAddress.Parse(options.Http ?? project.Server.Http);
-        AnsiConsole.MarkupLine($"Serving [bold]{Markup.Escape(project.Name)}[/] on [link]{address.ToUrl()}[/]  (catalog: {address.ToUrl()}/api/v1/datasets)");
+        AnsiConsole.MarkupLine($"Serving [bold]{Markup.Escape(project.Name)}[/] on [link]{address.ToUrl()}[/]  (web UI: {address.ToUrl()}/{(options.Dev ? ", as the local user" : ", sign in with an API token")}; catalog: {address.ToUrl()}/api/v1/datasets)");
         if (host.Postgres is { } postgres)
         {
             var endpoint = postgres.EndPoint;

@@ -18,7 +18,8 @@ public static class DatasetsApi
     public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/datasets").WithTags("Datasets");
-        api.MapGet("/", List).WithName("ListDatasets").WithSummary("The catalog: every dataset the caller may see.");
+        api.MapGet("/", List).WithName("ListDatasets")
+            .WithSummary("The catalog: every dataset the caller may see; q= searches name, domain, owner, description and columns (every word must match).");
         api.MapGet("/{name}", Get).WithName("GetDataset").WithSummary("One dataset: owner, description, columns, dependencies, version.");
         api.MapGet("/{name}/versions", Versions).WithName("ListDatasetVersions").WithSummary("Publication history, newest first.");
         api.MapGet("/{name}/rows", Rows).WithName("GetDatasetRows")
@@ -26,10 +27,16 @@ public static class DatasetsApi
         return app;
     }
 
-    private static async Task<Ok<CatalogResponse>> List(HttpContext context, ReadPipeline pipeline, DatasetQueries datasets, PrincipalResolver principals)
+    private static async Task<Ok<CatalogResponse>> List(HttpContext context, ReadPipeline pipeline, DatasetQueries datasets, PrincipalResolver principals, string? q)
     {
         var principal = await principals.ResolveAsync(context);
-        var items = pipeline.Catalog(principal).Select(d => Summary(datasets, d)).ToList();
+        var words = CatalogSearch.Words(q);
+        var items = new List<DatasetSummary>();
+        foreach (var dataset in pipeline.Catalog(principal))
+        {
+            if (CatalogSearch.Match(dataset, words) is not { } matched) continue;
+            items.Add(Summary(datasets, dataset) with { Matched = words.Count > 0 ? matched : null });
+        }
         return TypedResults.Ok(new CatalogResponse(items));
     }
 
@@ -87,12 +94,17 @@ public static class DatasetsApi
     {
         var (current, health) = datasets.Status(d);
         return new DatasetSummary(d.Name, d.Domain, d.Owner, d.Description, d.Materialization.ToString().ToLowerInvariant(),
-            current?.Version, current?.PublishedAt, health.StatusName);
+            current?.Version, current?.PublishedAt, health.StatusName) { Schedule = d.Schedule };
     }
 
-    /// <summary>A catalog entry.</summary>
+    /// <summary>A catalog entry; <c>Matched</c> (with q=) says where the search words were found; <c>Schedule</c> is its cron schedule.</summary>
     public sealed record DatasetSummary(string Name, string? Domain, string? Owner, string? Description, string Materialization,
-        long? Version, DateTimeOffset? PublishedAt, string Status);
+        long? Version, DateTimeOffset? PublishedAt, string Status)
+    {
+        public string? Schedule { get; init; }
+
+        public IReadOnlyList<string>? Matched { get; init; }
+    }
 
     /// <summary>The catalog.</summary>
     public sealed record CatalogResponse(IReadOnlyList<DatasetSummary> Datasets);

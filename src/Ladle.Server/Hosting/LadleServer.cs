@@ -111,7 +111,10 @@ public static class LadleServer
         app.MapFeaturesApi();
         app.MapSyncsApi();
         app.MapStreamsApi();
+        app.MapSessionApi();
         app.MapMetrics("/metrics");
+        // The web UI at /: static pages over the public API above.
+        WebUi.WebUiEndpoints.MapWebUi(app);
         return app;
     }
 }

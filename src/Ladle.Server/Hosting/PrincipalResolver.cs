@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.Http;
 namespace Ladle.Server.Hosting;
 
 /// <summary>
-/// The principal step of the read path for HTTP: an API token or an embed token in <c>Authorization: Bearer …</c>;
-/// without one, an anonymous principal only on a server started with --dev. A refusal is audited like any
+/// The principal step of the read path for HTTP: an API token or an embed token in <c>Authorization: Bearer …</c>,
+/// or the web UI's sign-in cookie (<see cref="SessionCookie"/>); without either, an anonymous principal only on a
+/// server started with --dev. A refusal is audited like any
 /// other answer (by <see cref="AuditMiddleware"/>), and the principal's request rate is checked here, once per request.
 /// </summary>
 public sealed class PrincipalResolver(LadleServerOptions options, TokenService tokens, EmbedTokens embed, RateLimits limits)
@@ -32,11 +33,43 @@ public sealed class PrincipalResolver(LadleServerOptions options, TokenService t
         return principal;
     }
 
+    /// <summary>
+    /// The web UI's sign-in: checks <paramref name="token"/> as an API token (embed tokens are for embedded pages,
+    /// not for signing in), under the same address limits and failure counting as any authentication.
+    /// </summary>
+    public async Task<Principal> SignInAsync(HttpContext context, string token)
+    {
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        limits.CheckAddress(address);
+        Principal principal;
+        try
+        {
+            if (!TokenService.LooksLikeToken(token))
+                throw new UnauthorizedException("that is not a Ladle API token (they start with 'ldl_'; create one with 'ladle tokens create --principal NAME')");
+            principal = await tokens.ValidateAsync(token, context.RequestAborted);
+        }
+        catch (UnauthorizedException)
+        {
+            limits.CountFailure(address);
+            throw;
+        }
+        context.Items[AuditMiddleware.PrincipalKey] = principal.Name;
+        limits.CheckRequest(principal);
+        return principal;
+    }
+
     private async Task<Principal> AuthenticateAsync(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (string.IsNullOrWhiteSpace(header))
         {
+            // The web UI's sign-in cookie holds an API token; it counts only on a request this site's own pages made.
+            if (SessionCookie.Read(context) is { } cookie)
+            {
+                SessionCookie.CheckSameSite(context);
+                if (!TokenService.LooksLikeToken(cookie)) throw new UnauthorizedException("the sign-in cookie does not hold an API token: sign in again");
+                return await tokens.ValidateAsync(cookie, context.RequestAborted);
+            }
             if (options.Dev) return Principal.DevAnonymous;
             throw new UnauthorizedException("authentication required: send 'Authorization: Bearer <token>' (create one with 'ladle tokens create --principal NAME')");
         }

@@ -1,0 +1,77 @@
+using Ladle.Core.Errors;
+using Ladle.Core.Policy;
+using Ladle.Engine.Serving;
+using Ladle.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Ladle.Server.Apis;
+
+/// <summary>
+/// Sign-in for the web UI (and who-am-I for any client): /api/v1/session. Signing in checks an API token and keeps it
+/// in the HTTP-only sign-in cookie (<see cref="SessionCookie"/>); every API then accepts that cookie from this site's pages.
+/// </summary>
+public static class SessionApi
+{
+    public static IEndpointRouteBuilder MapSessionApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/session").WithTags("Session");
+        api.MapGet("/", Get).WithName("GetSession")
+            .WithSummary("Who the caller is (principal, how it authenticated, whether it is an admin); signedIn false without credentials.");
+        api.MapPost("/", SignIn).WithName("SignIn")
+            .WithSummary("Checks an API token and sets the HTTP-only, SameSite=Strict sign-in cookie (send the X-Ladle-Csrf header).");
+        api.MapDelete("/", SignOut).WithName("SignOut").WithSummary("Clears the sign-in cookie.");
+        return app;
+    }
+
+    private static async Task<Ok<SessionInfo>> Get(HttpContext context, PrincipalResolver principals, ReadPipeline pipeline, LadleServerOptions options)
+    {
+        var anonymous = string.IsNullOrWhiteSpace(context.Request.Headers.Authorization.ToString()) && SessionCookie.Read(context) is null;
+        if (anonymous && !options.Dev) return TypedResults.Ok(SessionInfo.SignedOut(options.Dev, null));
+        Principal principal;
+        try
+        {
+            principal = await principals.ResolveAsync(context);
+        }
+        catch (UnauthorizedException e) when (SessionCookie.Read(context) is not null && string.IsNullOrWhiteSpace(context.Request.Headers.Authorization.ToString()))
+        {
+            // A cookie whose token was revoked or expired: the browser is signed out, and told why.
+            SessionCookie.Clear(context);
+            return TypedResults.Ok(SessionInfo.SignedOut(options.Dev, e.Message));
+        }
+        return TypedResults.Ok(SessionInfo.Of(principal, pipeline.Policy.IsAdmin(principal), options.Dev));
+    }
+
+    private static async Task<Ok<SessionInfo>> SignIn(SignInRequest body, HttpContext context, PrincipalResolver principals, ReadPipeline pipeline, LadleServerOptions options)
+    {
+        SessionCookie.CheckSameSite(context);
+        if (string.IsNullOrWhiteSpace(body.Token)) throw new InvalidRequestException("token is required: an API token ('ladle tokens create --principal NAME' prints one)", "token");
+        var principal = await principals.SignInAsync(context, body.Token.Trim());
+        SessionCookie.Set(context, body.Token.Trim());
+        return TypedResults.Ok(SessionInfo.Of(principal, pipeline.Policy.IsAdmin(principal), options.Dev));
+    }
+
+    private static NoContent SignOut(HttpContext context)
+    {
+        if (SessionCookie.Read(context) is not null) SessionCookie.CheckSameSite(context);
+        SessionCookie.Clear(context);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>What signing in sends: an API token.</summary>
+    public sealed record SignInRequest(string? Token);
+
+    /// <summary>
+    /// Who the caller is: its principal, how it authenticated (token, embed, dev), whether it is an admin, whether
+    /// the server runs with --dev; <c>Reason</c> says why a sign-in cookie no longer counts.
+    /// </summary>
+    public sealed record SessionInfo(bool SignedIn, string? Principal, string? Method, bool Admin, bool Dev, string? Reason = null)
+    {
+        public static SessionInfo Of(Principal principal, bool admin, bool dev) =>
+            new(true, principal.Name, principal.Method.ToString().ToLowerInvariant(), admin, dev);
+
+        public static SessionInfo SignedOut(bool dev, string? reason) => new(false, null, null, false, dev, reason);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ladle.Engine.Access;
+
+namespace Ladle.Server.Tests;
+
+/// <summary>
+/// The web UI's sign-in over real HTTP: the cookie's attributes, the API accepting it, and the CSRF rules that keep
+/// another site from using it (a custom header on changes, no cross-site or foreign-origin requests).
+/// </summary>
+public sealed class WebSessionTests(AccessFixture fixture) : IClassFixture<AccessFixture>, IDisposable
+{
+    // No cookie container: each request carries exactly the cookie a test gives it.
+    private readonly HttpClient _http = new(new HttpClientHandler { UseCookies = false }) { BaseAddress = fixture.Server.Http.BaseAddress };
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<HttpResponseMessage> SignInAsync(string token, bool csrf = true)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/session") { Content = JsonContent.Create(new { token }) };
+        if (csrf) request.Headers.Add("X-Ladle-Csrf", "1");
+        return await _http.SendAsync(request);
+    }
+
+    private async Task<HttpResponseMessage> WithCookieAsync(HttpMethod method, string path, string token, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("Cookie", "ladle_session=" + token);
+        foreach (var (name, value) in headers) request.Headers.Add(name, value);
+        return await _http.SendAsync(request);
+    }
+
+    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) => (await response.Content.ReadFromJsonAsync<JsonElement>());
+
+    [Fact]
+    public async Task Signing_in_sets_an_http_only_same_site_strict_cookie_that_the_api_accepts_as_the_principal()
+    {
+        using var response = await SignInAsync(fixture.Tokens["alice"]);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await JsonAsync(response);
+        Assert.True(body.GetProperty("signed_in").GetBoolean());
+        Assert.Equal("alice", body.GetProperty("principal").GetString());
+        Assert.False(body.GetProperty("admin").GetBoolean());
+        var setCookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
+        Assert.StartsWith("ladle_session=" + fixture.Tokens["alice"] + ";", setCookie, StringComparison.Ordinal);
+        Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("secure", setCookie, StringComparison.OrdinalIgnoreCase); // plain HTTP: a Secure cookie would never come back
+
+        // The API reads as alice with the cookie alone: her domains, not finance's ledger.
+        using var catalog = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", fixture.Tokens["alice"]);
+        Assert.Equal(HttpStatusCode.OK, catalog.StatusCode);
+        var names = (await JsonAsync(catalog)).GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("name").GetString()).ToList();
+        Assert.Contains("orders", names);
+        Assert.DoesNotContain("ledger", names);
+    }
+
+    [Fact]
+    public async Task Signing_in_without_the_csrf_header_is_refused_and_sets_no_cookie()
+    {
+        using var response = await SignInAsync(fixture.Tokens["alice"], csrf: false);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("X-Ladle-Csrf", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+    }
+
+    [Fact]
+    public async Task A_token_that_is_not_valid_is_401_and_sets_no_cookie()
+    {
+        using var response = await SignInAsync("ldl_000000000000_not-a-real-secret");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+        using var embed = await SignInAsync("not-a-token");
+        Assert.Equal(HttpStatusCode.Unauthorized, embed.StatusCode);
+        Assert.Contains("ldl_", await embed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_change_made_with_the_cookie_needs_the_csrf_header()
+    {
+        using var forged = await WithCookieAsync(HttpMethod.Post, "/api/v1/datasets/stock/refresh", fixture.Tokens["root"]);
+        Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+        Assert.Contains("X-Ladle-Csrf", await forged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var ui = await WithCookieAsync(HttpMethod.Post, "/api/v1/datasets/stock/refresh", fixture.Tokens["root"], ("X-Ladle-Csrf", "1"));
+        Assert.Equal(HttpStatusCode.Accepted, ui.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_cookie_is_not_accepted_on_a_request_another_site_started()
+    {
+        using var crossSite = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", fixture.Tokens["root"], ("Sec-Fetch-Site", "cross-site"));
+        Assert.Equal(HttpStatusCode.Forbidden, crossSite.StatusCode);
+        using var foreign = await WithCookieAsync(HttpMethod.Get, "/api/v1/audit", fixture.Tokens["root"], ("Origin", "http://evil.example"));
+        Assert.Equal(HttpStatusCode.Forbidden, foreign.StatusCode);
+        using var sameOrigin = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", fixture.Tokens["root"],
+            ("Origin", _http.BaseAddress!.GetLeftPart(UriPartial.Authority)), ("Sec-Fetch-Site", "same-origin"));
+        Assert.Equal(HttpStatusCode.OK, sameOrigin.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_session_says_who_is_signed_in_and_whether_an_admin()
+    {
+        using var none = await _http.GetAsync("/api/v1/session");
+        Assert.Equal(HttpStatusCode.OK, none.StatusCode);
+        Assert.False((await JsonAsync(none)).GetProperty("signed_in").GetBoolean());
+        using var root = await WithCookieAsync(HttpMethod.Get, "/api/v1/session", fixture.Tokens["root"]);
+        var rootBody = await JsonAsync(root);
+        Assert.Equal("root", rootBody.GetProperty("principal").GetString());
+        Assert.True(rootBody.GetProperty("admin").GetBoolean());
+        Assert.Equal("token", rootBody.GetProperty("method").GetString());
+        using var bearer = await fixture.GetAsync("/api/v1/session", fixture.Tokens["bob"]);
+        Assert.False((await JsonAsync(bearer)).GetProperty("admin").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_revoked_token_in_the_cookie_signs_the_browser_out_and_says_why()
+    {
+        var (token, record) = await new TokenService(fixture.Server.Engine.Project, fixture.Server.Engine.State).CreateAsync("alice", null, "revoked in a test", CancellationToken.None);
+        using (var signIn = await SignInAsync(token)) Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        Assert.True(await fixture.Server.Engine.State.RevokeTokenAsync(record.Id, DateTimeOffset.UtcNow, CancellationToken.None));
+
+        using var session = await WithCookieAsync(HttpMethod.Get, "/api/v1/session", token);
+        Assert.Equal(HttpStatusCode.OK, session.StatusCode);
+        var body = await JsonAsync(session);
+        Assert.False(body.GetProperty("signed_in").GetBoolean());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("reason").GetString()));
+        Assert.Contains(session.Headers.GetValues("Set-Cookie"), c => c.StartsWith("ladle_session=;", StringComparison.Ordinal) && c.Contains("expires=", StringComparison.OrdinalIgnoreCase));
+        using var rows = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets/orders/rows?limit=1", token);
+        Assert.Equal(HttpStatusCode.Unauthorized, rows.StatusCode);
+    }
+
+    [Fact]
+    public async Task Signing_out_clears_the_cookie()
+    {
+        using var signOut = await WithCookieAsync(HttpMethod.Delete, "/api/v1/session", fixture.Tokens["alice"], ("X-Ladle-Csrf", "1"));
+        Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
+        Assert.Contains(signOut.Headers.GetValues("Set-Cookie"), c => c.StartsWith("ladle_session=;", StringComparison.Ordinal));
+        using var forged = await WithCookieAsync(HttpMethod.Delete, "/api/v1/session", fixture.Tokens["alice"]);
+        Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+    }
+}
