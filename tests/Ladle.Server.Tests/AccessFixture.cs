@@ -139,6 +139,14 @@ public sealed class AccessFixture : IAsyncLifetime
                       - { name: score, type: integer }
                     """);
             LoopbackServer.File(root, "datasets/ledger.yaml", "name: ledger\ndomain: finance\nsource: files\ntable: ledger.csv\n");
+            // A merchant's dashboard (embedded for one merchant at a time) and one over stock, which no embed grant covers.
+            LoopbackServer.File(root, "dashboards/merchant.yaml", """
+                title: Your sales
+                tiles:
+                  - { id: total, kind: kpi, metric: sales, title: Sales }
+                  - { id: by_merchant, kind: bar, metric: sales, by: merchant_id }
+                """);
+            LoopbackServer.File(root, "dashboards/stock.yaml", "tiles:\n  - { kind: kpi, metric: units }\n");
             LoopbackServer.File(root, "access.yaml", $$$"""
                 roles:
                   analyst:

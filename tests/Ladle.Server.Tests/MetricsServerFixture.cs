@@ -64,6 +64,17 @@ public sealed class MetricsServerFixture : IAsyncLifetime
                 metrics:
                   - { name: customers, measure: customer_count }
                 """);
+            LoopbackServer.File(root, "dashboards/shop.yaml", """
+                title: Shop
+                range: 2026-05
+                zone: Europe/Berlin
+                filters:
+                  - { dimension: region, label: Region }
+                tiles:
+                  - { id: revenue, kind: kpi, metric: revenue }
+                  - { id: trend, kind: line, metrics: [revenue, orders], granularity: month, range: 2026-01..2026-07 }
+                  - { id: regions, kind: bar, metric: orders, by: region }
+                """);
         });
     }
 

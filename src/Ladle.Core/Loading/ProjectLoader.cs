@@ -87,6 +87,7 @@ public static partial class ProjectLoader
         CheckAlertDatasets(alerts, datasets, diagnostics);
         var semantic = Semantic.Loading.SemanticLoader.Load(root, datasets, diagnostics);
         var features = Features.Loading.FeatureLoader.Load(root, datasets, diagnostics);
+        var dashboards = DashboardLoader.Load(root, semantic, diagnostics);
         CheckFeatureFreshness(datasets, features, diagnostics);
         diagnostics.ThrowIfAny();
         var ordered = DependencyGraph.Order(datasets, sources, diagnostics);
@@ -111,6 +112,7 @@ public static partial class ProjectLoader
             Syncs = syncs,
             Streams = streams,
             Features = features,
+            Dashboards = dashboards,
             FeatureSettings = featureSettings,
         };
     }

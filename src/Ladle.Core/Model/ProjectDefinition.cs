@@ -43,6 +43,12 @@ public sealed class ProjectDefinition
     /// <summary>Event streams from streams/*.yaml (empty without streams/); each adds its windows' dataset to <see cref="Datasets"/>.</summary>
     public IReadOnlyList<Streams.StreamDefinition> Streams { get; init; } = [];
 
+    /// <summary>Dashboards from dashboards/*.yaml (empty without dashboards/), their tiles checked against <see cref="Semantic"/>.</summary>
+    public IReadOnlyList<Dashboards.DashboardDefinition> Dashboards { get; init; } = [];
+
+    public Dashboards.DashboardDefinition? FindDashboard(string name) =>
+        Dashboards.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
+
     public Streams.StreamDefinition? FindStream(string name) =>
         Streams.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
 

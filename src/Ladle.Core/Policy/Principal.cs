@@ -30,6 +30,12 @@ public sealed record Principal(string Name, IReadOnlyDictionary<string, string> 
     /// <summary>For embed tokens: the only metrics it may query (null: no narrowing).</summary>
     public IReadOnlyList<string>? AllowedMetrics { get; init; }
 
+    /// <summary>For embed tokens: the only dashboards it may open (null: no narrowing).</summary>
+    public IReadOnlyList<string>? AllowedDashboards { get; init; }
+
+    /// <summary>For embed tokens: whether it may export (csv, …) what it may read, through the same row filters; false unless signed so.</summary>
+    public bool MayExport { get; init; }
+
     /// <summary>For embed tokens: who the page is for (its end user or tenant); keys rate limits and is audited.</summary>
     public string? Subject { get; init; }
 

@@ -30,9 +30,12 @@ public sealed class AccessPolicy(ProjectDefinition project, string maskKey, bool
         }
         if (principal.Method == AuthMethod.Embed)
         {
-            // An embed token reads through its principal's 'embed' grants, and only reads: no exports, nothing more.
-            if (action == DataAction.Read) return;
-            throw new ForbiddenException($"an embed token may only read (JSON rows and metrics), not {action.ToString().ToLowerInvariant()} dataset '{dataset.Name}'");
+            // An embed token reads through its principal's 'embed' grants, and only reads; one signed with 'export'
+            // also exports those same rows (the same row filters, masks and narrowing), nothing more.
+            if (action == DataAction.Read || (action == DataAction.Export && principal.MayExport)) return;
+            throw new ForbiddenException(action == DataAction.Export
+                ? $"this embed token may not export dataset '{dataset.Name}': it was signed without \"export\": true"
+                : $"an embed token may only read (JSON rows and metrics), not {action.ToString().ToLowerInvariant()} dataset '{dataset.Name}'");
         }
         if (IsAdmin(principal) || Grants(principal, dataset).Any(g => g.Grant.Actions.Contains(action))) return;
         throw new ForbiddenException(
@@ -93,7 +96,7 @@ public sealed class AccessPolicy(ProjectDefinition project, string maskKey, bool
     {
         if (IsAdmin(principal)) return true;
         // An embed token holds metrics through its principal's 'embed' grants, and only to read them.
-        if (principal.Method == AuthMethod.Embed && action != DataAction.Read) return false;
+        if (principal.Method == AuthMethod.Embed && action != DataAction.Read && !(action == DataAction.Export && principal.MayExport)) return false;
         var needed = principal.Method == AuthMethod.Embed ? DataAction.Embed : action;
         return Access.RolesOf(principal.Name).Any(r => r.Grants.Any(g =>
             g.Actions.Contains(needed) && g.Metrics.Any(m => m == "*" || string.Equals(m, metric, StringComparison.OrdinalIgnoreCase))));

@@ -14,6 +14,9 @@ public static class EmbedGrants
 {
     private const int MaxText = 200;
 
+    /// <summary>What an embed page's theme may set.</summary>
+    public static readonly string[] ThemeKeys = ["accent", "background", "text", "font", "mode"];
+
     /// <summary>
     /// The request as it may be signed for <paramref name="issuer"/>, names made canonical, or 400/403 saying why not.
     /// <paramref name="visibleMetrics"/> names the metrics a principal may query (its metric scope).
@@ -46,6 +49,15 @@ public static class EmbedGrants
         if (request.Subject is { } subject && (subject.Trim().Length == 0 || subject.Length > MaxText || subject.Any(char.IsControl)))
             throw new InvalidRequestException($"subject must be 1 to {MaxText} characters without control characters (the end user or tenant the page is for)", "subject");
 
+        foreach (var (key, value) in request.Theme ?? new Dictionary<string, string>())
+        {
+            if (!ThemeKeys.Contains(key, StringComparer.Ordinal))
+                throw new InvalidRequestException($"unknown theme key '{Shorten(key)}' (expected {string.Join(", ", ThemeKeys)})", "theme");
+            // Colours and font names only: the page sets them as CSS custom properties, never as markup or url().
+            if (value.Length is 0 or > 100 || !value.All(c => char.IsAsciiLetterOrDigit(c) || " #,.'\"%()-".Contains(c)) || value.Contains("url(", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidRequestException($"theme '{key}' must be a colour or font name of at most 100 characters (letters, digits, # , . ' \" % ( ) -)", "theme");
+        }
+
         var attributes = new Dictionary<string, string>(definition.Attributes, StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in request.Attributes) attributes[key] = value;
         var embedder = new Principal(definition.Name, attributes) { Method = AuthMethod.Embed };
@@ -68,7 +80,32 @@ public static class EmbedGrants
                     $"principal '{definition.Name}' may not embed metric '{Shorten(m ?? "")}' (its 'embed' grants cover: {(embeddable.Count == 0 ? "none" : string.Join(", ", embeddable))})", "metrics"))
                 .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         }
-        return request with { Principal = definition.Name, Datasets = datasets, Metrics = metrics, Subject = request.Subject?.Trim() };
+        List<string>? dashboards = null;
+        if (request.Dashboards is { } askedDashboards)
+        {
+            // A dashboard's token reads what its tiles read and nothing else: its metrics, and the datasets its
+            // tiles and shared filters reach, unless the request narrows further with 'metrics' or 'datasets'.
+            var embeddableMetrics = visibleMetrics(embedder).ToList();
+            var embeddableDatasets = project.Datasets.Where(d => policy.CanSee(embedder, d)).Select(d => d.Name).ToList();
+            dashboards = [];
+            var dashboardMetrics = new List<string>();
+            var dashboardDatasets = new List<string>();
+            foreach (var asked in askedDashboards)
+            {
+                var dashboard = project.FindDashboard(asked?.Trim() ?? "") ?? throw new InvalidRequestException(
+                    $"no dashboard '{Shorten(asked ?? "")}' ({Core.Loading.Suggest.Hint(asked ?? "", project.Dashboards.Select(d => d.Name).ToList())})", "dashboards");
+                foreach (var metric in dashboard.Metrics)
+                    dashboardMetrics.Add(embeddableMetrics.FirstOrDefault(e => string.Equals(e, metric, StringComparison.OrdinalIgnoreCase)) ?? throw new InvalidRequestException(
+                        $"principal '{definition.Name}' may not embed dashboard '{dashboard.Name}': its 'embed' grants do not cover metric '{metric}'", "dashboards"));
+                foreach (var dataset in Core.Model.Dashboards.DashboardQueries.DatasetsRead(dashboard, project.Semantic))
+                    dashboardDatasets.Add(embeddableDatasets.FirstOrDefault(e => string.Equals(e, dataset, StringComparison.OrdinalIgnoreCase)) ?? throw new InvalidRequestException(
+                        $"principal '{definition.Name}' may not embed dashboard '{dashboard.Name}': its tiles read dataset '{dataset}', which its 'embed' grants do not cover", "dashboards"));
+                if (!dashboards.Contains(dashboard.Name, StringComparer.OrdinalIgnoreCase)) dashboards.Add(dashboard.Name);
+            }
+            metrics ??= dashboardMetrics.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            datasets ??= dashboardDatasets.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        }
+        return request with { Principal = definition.Name, Datasets = datasets, Metrics = metrics, Dashboards = dashboards, Subject = request.Subject?.Trim() };
     }
 
     private static string Shorten(string text) => text.Length <= 64 ? text : text[..64] + "…";

@@ -18,6 +18,15 @@ public sealed record EmbedRequest(string Principal, IReadOnlyDictionary<string, 
     /// <summary>The page's end user or tenant (rate limits, audit); by default its attributes as text.</summary>
     public string? Subject { get; init; }
 
+    /// <summary>The only dashboards the page may open; null for no narrowing.</summary>
+    public IReadOnlyList<string>? Dashboards { get; init; }
+
+    /// <summary>Whether the page may export (csv, …) what it reads, through the same row filters.</summary>
+    public bool Export { get; init; }
+
+    /// <summary>How the embed page looks: accent, background, text (colours), font, mode (light or dark).</summary>
+    public IReadOnlyDictionary<string, string>? Theme { get; init; }
+
     /// <summary>The subject as the token states it.</summary>
     public string SubjectOrDefault => Subject ?? DefaultSubject(Attributes);
 
@@ -76,6 +85,9 @@ public sealed class EmbedTokens
         };
         if (request.Datasets is not null) claims["datasets"] = request.Datasets;
         if (request.Metrics is not null) claims["metrics"] = request.Metrics;
+        if (request.Dashboards is not null) claims["dashboards"] = request.Dashboards;
+        if (request.Export) claims["export"] = true;
+        if (request.Theme is { Count: > 0 } theme) claims["theme"] = theme;
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
@@ -128,6 +140,8 @@ public sealed class EmbedTokens
             // A token that names only metrics reads no dataset's rows.
             AllowedDatasets = datasets ?? (metrics is not null ? [] : null),
             AllowedMetrics = metrics,
+            AllowedDashboards = ListClaim(jwt, "dashboards"),
+            MayExport = jwt.TryGetPayloadValue<bool>("export", out var export) && export,
             Subject = jwt.TryGetPayloadValue<string>("subject", out var endUser) && !string.IsNullOrEmpty(endUser) ? endUser : EmbedRequest.DefaultSubject(added),
         };
     }

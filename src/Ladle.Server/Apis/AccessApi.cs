@@ -32,7 +32,13 @@ public static class AccessApi
         if (body.Ttl is { } ttlText && !Durations.TryParse(ttlText, out ttl))
             throw new Core.Errors.InvalidRequestException($"ttl '{(ttlText.Length > 40 ? ttlText[..40] + "…" : ttlText)}' is not a duration ({Durations.Expected}) of at most embed.max_ttl ({maxTtl})", "ttl");
         var request = EmbedGrants.Check(principal,
-            new EmbedRequest(body.Principal ?? "", body.Attributes ?? new Dictionary<string, string>(), body.Datasets, body.Metrics, ttl) { Subject = body.Subject }, project, pipeline.Policy,
+            new EmbedRequest(body.Principal ?? "", body.Attributes ?? new Dictionary<string, string>(), body.Datasets, body.Metrics, ttl)
+            {
+                Subject = body.Subject,
+                Dashboards = body.Dashboards,
+                Export = body.Export ?? false,
+                Theme = body.Theme,
+            }, project, pipeline.Policy,
             embedder => pipeline.MetricsCatalog(embedder).Select(m => m.Name));
         var (token, expires) = embed.Sign(request, DateTimeOffset.UtcNow);
         return TypedResults.Ok(new EmbedTokenResponse(token, expires, request.Principal, request.SubjectOrDefault));
@@ -55,7 +61,8 @@ public static class AccessApi
     }
 
     /// <summary>What an application asks an embed token for.</summary>
-    public sealed record EmbedTokenRequest(string? Principal, Dictionary<string, string>? Attributes, List<string>? Datasets, List<string>? Metrics, string? Ttl, string? Subject = null);
+    public sealed record EmbedTokenRequest(string? Principal, Dictionary<string, string>? Attributes, List<string>? Datasets, List<string>? Metrics, string? Ttl, string? Subject = null,
+        List<string>? Dashboards = null, bool? Export = null, Dictionary<string, string>? Theme = null);
 
     /// <summary>A signed embed token.</summary>
     public sealed record EmbedTokenResponse(string Token, DateTimeOffset ExpiresAt, string Principal, string Subject);

@@ -106,6 +106,7 @@ public static class LadleServer
         app.MapAccessApi();
         app.MapRefreshApi();
         app.MapMetricsApi();
+        app.MapDashboardsApi();
         app.MapOwnerSqlApi();
         app.MapFeaturesApi();
         app.MapSyncsApi();
