@@ -22,6 +22,12 @@ public sealed partial class LadleEngine
         var known = (await State.ListAllVersionsAsync(cancellationToken)).ToDictionary(v => Key(v.Dataset, v.Version));
         RefuseUnexplained(tables, recorded, known);
 
+        // A build left by a process of this machine that is gone (killed) still holds its run lease: let it go, so its
+        // version counts as interrupted now rather than once the lease expires.
+        foreach (var dataset in known.Values.Where(v => v.Status == VersionStatus.Building).Select(v => v.Dataset).Distinct(StringComparer.Ordinal))
+            if (await State.FindRunLeaseAsync(dataset, cancellationToken) is { } lease && RunLeaseOwner.IsGone(lease.Owner))
+                await State.ReleaseRunLeaseAsync(lease, cancellationToken);
+
         var interrupted = await State.FailInterruptedAsync(
             "interrupted: Ladle stopped while this version was being built; the previous version stayed served, and it runs again at the next start",
             DateTimeOffset.UtcNow, cancellationToken);
@@ -39,6 +45,9 @@ public sealed partial class LadleEngine
                 var table = DuckDbStore.VersionTableName(group.Key, version.Version);
                 if (!tables.Contains(table))
                 {
+                    // A shared state lists what every node published, while each node's store holds only its own
+                    // builds (until versions live on shared storage): another node's version is not this one's to drop.
+                    if (Project.State.Kind == StateKind.Postgres) continue;
                     Log.MissingVersionTable(_logger, group.Key, version.Version);
                     await State.MarkDroppedAsync(group.Key, version.Version, cancellationToken);
                     continue;

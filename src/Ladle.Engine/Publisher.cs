@@ -77,7 +77,7 @@ public sealed class Publisher
         RunOutcome result;
         try
         {
-            result = await BuildAndPublishAsync(dataset, trigger, progress, cancellationToken);
+            result = await BuildUnderLeaseAsync(dataset, trigger, progress, cancellationToken);
         }
         finally
         {
@@ -85,6 +85,58 @@ public sealed class Publisher
         }
         Notify(result);
         return result;
+    }
+
+    /// <summary>How long a build's run lease lasts without renewal: a node killed mid-build frees the dataset after this.</summary>
+    public static TimeSpan RunLeaseDuration { get; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Builds under the dataset's run lease (named after the dataset), so that of every process and node sharing the
+    /// state one builds it at a time: a dataset another holds is not built twice (the run fails as a conflict and its
+    /// holder publishes), and a build whose lease is lost (not renewed in time) stops before it publishes.
+    /// </summary>
+    private async Task<RunOutcome> BuildUnderLeaseAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    {
+        HeldRunLease? held;
+        RunLease? holder;
+        try
+        {
+            (held, holder) = await HeldRunLease.TryTakeAsync(_state, dataset.Name, RunLeaseDuration, TimeProvider.System, _logger, cancellationToken);
+        }
+        catch (LadleException e) when (e is StorageFullException or StateUnavailableException)
+        {
+            // Not even the lease could be taken: nothing was built, the served version stays.
+            Log.BeginFailed(_logger, dataset.Name, e.Message);
+            progress?.Report(new MaterializeProgress(dataset.Name, "failed", 0));
+            return new RunOutcome(dataset.Name, e is StorageFullException ? RunStatus.Failed : RunStatus.SourceUnavailable, null, 0, TimeSpan.Zero, e.Message)
+            {
+                Category = e.Category,
+            };
+        }
+        if (held is null)
+        {
+            var owner = holder?.Owner ?? "another process";
+            Log.RunLeaseBusy(_logger, dataset.Name, owner);
+            progress?.Report(new MaterializeProgress(dataset.Name, "failed", 0));
+            return new RunOutcome(dataset.Name, RunStatus.Failed, null, 0, TimeSpan.Zero,
+                $"another process is building '{dataset.Name}' right now ({owner} holds its run lease); its version is served once it publishes, or ask again after it finishes")
+            {
+                Category = ErrorCategory.Conflict,
+            };
+        }
+        await using (held)
+        {
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, held.Lost);
+            try
+            {
+                return await BuildAndPublishAsync(dataset, trigger, progress, run.Token);
+            }
+            catch (OperationCanceledException) when (held.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return new RunOutcome(dataset.Name, RunStatus.Interrupted, null, 0, TimeSpan.Zero,
+                    $"interrupted: this process lost the run lease of '{dataset.Name}' (it could not renew it in time), so it stopped before publishing; the run is owed");
+            }
+        }
     }
 
     private void Notify(RunOutcome result)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Ladle.Core.Errors;
 using Ladle.Engine.Access;
 using Ladle.Core.Model.Syncs;
@@ -149,21 +148,7 @@ public sealed partial class SyncService
         throw new SyncBusyException(sync.Name);
     }
 
-    private static bool HolderIsGone(string owner)
-    {
-        var parts = owner.Split(':');
-        if (parts.Length != 3 || parts[0] != Environment.MachineName || !int.TryParse(parts[1], out var pid)) return false;
-        if (pid == Environment.ProcessId) return false;
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return true;
-        }
-    }
+    private static bool HolderIsGone(string owner) => RunLeaseOwner.IsGone(owner);
 
     /// <summary>
     /// Rows a killed run left sent but unanswered. A destination that can look up its records settles them: a

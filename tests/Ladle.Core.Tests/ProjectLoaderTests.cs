@@ -208,9 +208,33 @@ public sealed class ProjectLoaderTests
         var e = Fails(p);
         var kind = Assert.Single(e.Diagnostics, d => d.Message == "unknown state kind 'redis'");
         Assert.Equal(new SourceLocation("ladle.yaml", 10, 9), kind.Location);
-        Assert.Equal("expected one of: sqlite", kind.Hint);
+        Assert.Equal("expected one of: sqlite, postgres", kind.Hint);
         var key = Assert.Single(e.Diagnostics, d => d.Message == "unknown key 'paht' in state");
         Assert.Equal(new SourceLocation("ladle.yaml", 11, 3), key.Location);
+    }
+
+    [Fact]
+    public void A_postgres_state_names_the_variable_holding_its_connection_string_and_a_schema()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject + "\nstate:\n  kind: postgres\n  connection_env: LADLE_STATE_PG\n  schema: team_a\n");
+        var project = ProjectLoader.Load(p.Root);
+        Assert.Equal((StateKind.Postgres, "LADLE_STATE_PG", "team_a"), (project.State.Kind, project.State.ConnectionEnv, project.State.Schema));
+        Assert.Equal(new SourceLocation("ladle.yaml", 10, 3), project.State.Location);
+    }
+
+    [Theory]
+    [InlineData("  kind: postgres\n", "a postgres state needs 'connection_env'", 10, 3)]
+    [InlineData("  kind: postgres\n  connection_env: Host=db;Password=x\n", "'connection_env' must name an environment variable, not hold a connection string", 11, 19)]
+    [InlineData("  kind: postgres\n  connection_env: LADLE_STATE_PG\n  schema: Team-A\n", "state schema 'Team-A' is not a plain identifier", 12, 11)]
+    [InlineData("  kind: postgres\n  connection_env: LADLE_STATE_PG\n  path: x.db\n", "'path' does not apply to a postgres state", 12, 9)]
+    [InlineData("  kind: sqlite\n  connection_env: LADLE_STATE_PG\n", "'connection_env' applies only to 'kind: postgres'", 11, 19)]
+    public void A_wrong_postgres_state_is_named_where_it_is_written(string settings, string message, int line, int column)
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject + "\nstate:\n" + settings);
+        var d = Assert.Single(Fails(p).Diagnostics);
+        Assert.StartsWith(message, d.Message, StringComparison.Ordinal);
+        Assert.Equal(new SourceLocation("ladle.yaml", line, column), d.Location);
+        Assert.DoesNotContain("Password=x", d.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace Ladle.Core.Errors;
 /// <param name="RunStatus">
 /// The HTTP status of a run asked for over HTTP (<c>POST …/refresh?wait=true</c>) that failed with an error of this
 /// category. The request itself was carried out, so what the owner must fix (the definition, the source's data) is 422
-/// Unprocessable; only what waiting (503), disk space (507) or Ladle's own defect (500) fixes answers otherwise.
+/// Unprocessable; only what waiting (503), another node's run of the same dataset (409), disk space (507) or Ladle's own
+/// defect (500) fixes answers otherwise.
 /// </param>
 public sealed record ErrorCategoryInfo(ErrorCategory Category, int Status, string Slug, string Title, string SqlState, bool Transient, int RunStatus = 422);
 
@@ -29,8 +30,8 @@ public static class ErrorCategories
         new(ErrorCategory.NotFound, 404, "not-found", "Not found", "42P01", false),
         // 72000 snapshot_too_old: the version the request was reading is no longer retained.
         new(ErrorCategory.Gone, 410, "gone", "Gone", "72000", false),
-        // 55006 object_in_use: another process holds the store.
-        new(ErrorCategory.Conflict, 409, "conflict", "Conflict", "55006", false),
+        // 55006 object_in_use: another process holds the store (or, for a run, another node is building the dataset).
+        new(ErrorCategory.Conflict, 409, "conflict", "Conflict", "55006", false, RunStatus: 409),
         // 53300 too_many_connections: PostgreSQL's "you ask too much, come back later".
         new(ErrorCategory.RateLimited, 429, "rate-limited", "Too many requests", "53300", true),
         // 54000 program_limit_exceeded: the statement is bigger than the server accepts.
