@@ -80,11 +80,15 @@ internal static class SyncDeliveryBenchmark
         await using var data = NpgsqlDataSource.Create(pg);
         for (var round = 1; round <= rounds; round++)
         {
-            // A fresh project state each round: the run is a first run (every row a create) into an empty table.
-            var state = Path.Combine(work, ".ladle");
-            if (Directory.Exists(state)) Directory.Delete(state, recursive: true);
+            // A fresh project each round, in a directory of its own (a deleted state file could live on in a pooled
+            // SQLite connection, and the store in DuckDB's instance cache): the run is a first run (every row a
+            // create) into an empty table.
+            var root = Path.Combine(work, $"round{round}");
+            foreach (var file in new[] { "ladle.yaml", "access.yaml", "datasets/customers.yaml", "syncs/crm.yaml" })
+                Write(root, file, File.ReadAllText(Path.Combine(work, file)));
+            Directory.CreateSymbolicLink(Path.Combine(root, "data"), Path.Combine(work, "data"));
             await ExecuteAsync(data, "DROP TABLE IF EXISTS bench_sync_target; CREATE TABLE bench_sync_target (id bigint PRIMARY KEY, email text, score double precision, tier text)");
-            var project = ProjectLoader.Load(work);
+            var project = ProjectLoader.Load(root);
             await using (var engine = await LadleEngine.OpenAsync(project))
             {
                 foreach (var result in await engine.Publisher.MaterializeAsync(["customers"], "bench", null, CancellationToken.None))

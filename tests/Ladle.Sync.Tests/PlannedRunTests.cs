@@ -67,6 +67,35 @@ public sealed class PlannedRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_of_a_plan_made_before_the_principal_lost_its_grant_is_refused_and_sends_nothing()
+    {
+        _project.Customers(SyncProject.Range(1, 10)).Sync("crm", Hook);
+        await _project.OpenAsync();
+        Assert.True(await _project.PublishAsync());
+        var plan = await _project.Service.PlanAsync("crm", None);
+        Assert.Equal(10, plan.Counts.Creates);
+
+        // The grant is revoked between plan and apply: the run reads as its principal again, under the access it has now.
+        _project.Write("access.yaml", """
+            roles:
+              syncer:
+                pii: true
+                grants:
+                  - { actions: [read], domains: [crm] }
+            principals:
+              crm_sync: { kind: service, roles: [syncer] }
+              crm_masked: { kind: service, roles: [syncer] }
+            """);
+        await _project.ReopenAsync();
+        var run = await _project.Service.RunAsync("crm", "test", plan.Id, None);
+        Assert.Equal("failed", run.Status);
+        Assert.Contains("principal 'crm_sync' may not export dataset 'customers'", run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, run.Sent);
+        Assert.Empty(_receiver.Accepted);
+        Assert.Empty(await _project.Engine.State.ListSyncRowsAsync("crm", null, 100, None));
+    }
+
+    [Fact]
     public async Task A_plan_whose_source_moved_is_refused_and_nothing_is_sent()
     {
         _project.Customers(SyncProject.Range(1, 10)).Sync("crm", Hook);

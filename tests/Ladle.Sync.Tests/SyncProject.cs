@@ -92,6 +92,16 @@ internal sealed class SyncProject : IAsyncDisposable
         Service = new SyncService(project, pipeline, _engine.Store, _engine.State, new SyncDestinations(Http, name => Environment.GetValueOrDefault(name)));
     }
 
+    /// <summary>Closes the engine and opens the project again, as a restarted server or a new CLI process would (access.yaml read anew).</summary>
+    public async Task ReopenAsync()
+    {
+        if (_audit is not null) await _audit.DisposeAsync();
+        if (_engine is not null) await _engine.DisposeAsync();
+        _audit = null;
+        _engine = null;
+        await OpenAsync();
+    }
+
     /// <summary>Publishes customers from the current CSV; true when it published (false: quarantined or failed).</summary>
     public async Task<bool> PublishAsync() =>
         (await Engine.Publisher.MaterializeAsync(["customers"], "test", null, CancellationToken.None)).Single().Published;
