@@ -31,8 +31,16 @@ public sealed class StreamRuntime : IDisposable
     private long _accepted, _rejected, _late;
     private string? _failure;
 
-    internal StreamRuntime(StreamDefinition stream, TimeProvider clock, ILogger logger, Action<IReadOnlyList<WindowRow>> emit)
+    private readonly Alerts.SilenceTracker? _silence;
+
+    private readonly Action<IReadOnlyList<LateRow>>? _lateEmit;
+    private long _lateSeq;
+
+    internal StreamRuntime(StreamDefinition stream, TimeProvider clock, ILogger logger, Action<IReadOnlyList<WindowRow>> emit,
+        Alerts.SilenceTracker? silence = null, Action<IReadOnlyList<LateRow>>? late = null)
     {
+        _lateEmit = stream.Late == LatePolicy.SideDataset ? late : null;
+        _silence = silence is { Any: true } ? silence : null;
         Definition = stream;
         _parser = new EventParser(stream);
         _engine = new WindowEngine(stream);
@@ -51,13 +59,15 @@ public sealed class StreamRuntime : IDisposable
     /// Opens the log and replays it: windows numbered up to <paramref name="written"/> are already in the store and
     /// are not emitted again; later ones are. Returns the count of windows emitted by the replay.
     /// </summary>
-    internal long Open(string path, long written)
+    internal long Open(string path, long written, long lateWritten = 0)
     {
         lock (_gate)
         {
             _log = StreamLog.Open(path, _logger, out var records);
+            if (_silence is not null) _silence.Quiet = true;
             var closed = new List<ClosedWindow>();
             var owed = new List<WindowRow>();
+            var lateOwed = new List<LateRow>();
             foreach (var record in records)
             {
                 closed.Clear();
@@ -67,7 +77,18 @@ public sealed class StreamRuntime : IDisposable
                     {
                         // The log holds only events that were valid and accepted, so they parse and apply as they did.
                         if (_parser.ParseOne(raw, 0, out _) is not { } e) continue;
-                        if (_engine.Apply(e.Values, e.EventTicks, closed) == EventOutcome.Accepted) _accepted++;
+                        switch (_engine.Apply(e.Values, e.EventTicks, closed))
+                        {
+                            case EventOutcome.Accepted:
+                                _accepted++;
+                                _silence?.Seen(_engine.KeyOf(e.Values), _engine.KeyValues(e.Values), e.EventTicks);
+                                break;
+                            case EventOutcome.Late:
+                                // Only a side-dataset stream logs its late events; they are late again, numbered as before.
+                                _late++;
+                                if (++_lateSeq > lateWritten && _lateEmit is not null) lateOwed.Add(new LateRow(_lateSeq, e.Values));
+                                break;
+                        }
                     }
                 }
                 else _engine.AdvanceTo(BitConverter.ToInt64(record.Payload), closed);
@@ -82,7 +103,9 @@ public sealed class StreamRuntime : IDisposable
                     $"stream '{Definition.Name}': the store holds {written} closed window(s) but its log ({path}) explains only {_seq}; the log was lost or replaced, " +
                     "or the stream's window definition changed. Restore the log, or move the stream's log and its windows table aside to start it afresh");
             Log.Replayed(_logger, Definition.Name, records.Count, Math.Min(written, _seq), owed.Count);
+            _silence?.Reconcile(_engine.Watermark);
             if (owed.Count > 0) _emit(owed);
+            if (lateOwed.Count > 0) _lateEmit!(lateOwed);
             return owed.Count;
         }
     }
@@ -102,6 +125,9 @@ public sealed class StreamRuntime : IDisposable
             if (_failure is not null || _log is null)
                 throw new StreamUnavailableException(Definition.Name, _failure ?? $"stream '{Definition.Name}' is not open yet");
             var accepted = new List<ReadOnlyMemory<byte>>(events.Count);
+            // What the log takes: the accepted events and, for a side-dataset stream, the late ones, in the batch's order.
+            var logged = new List<ReadOnlyMemory<byte>>(events.Count);
+            List<LateRow>? lateRows = null;
             var closed = new List<ClosedWindow>();
             long late = 0;
             foreach (var e in events)
@@ -110,9 +136,16 @@ public sealed class StreamRuntime : IDisposable
                 {
                     case EventOutcome.Accepted:
                         accepted.Add(e.Raw);
+                        logged.Add(e.Raw);
+                        _silence?.Seen(_engine.KeyOf(e.Values), _engine.KeyValues(e.Values), e.EventTicks);
                         break;
                     case EventOutcome.Late:
                         late++;
+                        if (_lateEmit is not null)
+                        {
+                            logged.Add(e.Raw);
+                            (lateRows ??= []).Add(new LateRow(++_lateSeq, e.Values));
+                        }
                         break;
                     case EventOutcome.TooManyWindows:
                         rejected++;
@@ -129,7 +162,7 @@ public sealed class StreamRuntime : IDisposable
             long offset;
             try
             {
-                offset = accepted.Count > 0 ? _log.Append(LogRecordKind.Events, StreamLog.EventsPayload(accepted)) : _log.Length;
+                offset = logged.Count > 0 ? _log.Append(LogRecordKind.Events, StreamLog.EventsPayload(logged)) : _log.Length;
             }
             catch (IOException e)
             {
@@ -145,6 +178,8 @@ public sealed class StreamRuntime : IDisposable
             _lastArrival = _clock.GetUtcNow();
             CountRate(accepted.Count);
             Emit(closed, offset);
+            if (lateRows is not null) _lateEmit!(lateRows);
+            _silence?.Check(_engine.Watermark);
             return new IngestResult(accepted.Count, rejected, late, errors);
         }
     }
@@ -158,10 +193,13 @@ public sealed class StreamRuntime : IDisposable
     {
         lock (_gate)
         {
-            if (_failure is not null || _log is null || _engine.OpenWindows == 0) return;
+            if (_failure is not null || _log is null || _engine.MaxEventTime == long.MinValue) return;
             var idle = _clock.GetUtcNow() - _lastArrival;
             if (idle < Definition.IdleTimeout) return;
             var target = _engine.MaxEventTime + idle.Ticks - Definition.AllowedLateness.Ticks;
+            // Silence is judged on the same clock-advanced event time, even once every window has closed.
+            _silence?.Check(Math.Max(target, _engine.Watermark));
+            if (_engine.OpenWindows == 0) return;
             if (target <= _engine.Watermark) return;
             var closed = new List<ClosedWindow>();
             long offset;

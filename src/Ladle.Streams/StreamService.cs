@@ -5,6 +5,9 @@ using Ladle.Core.Model.Streams;
 using Ladle.Engine;
 using Ladle.Engine.Store;
 using Ladle.Engine.Versions;
+using Ladle.Engine.Alerts;
+using Ladle.Engine.State;
+using Ladle.Streams.Alerts;
 using Ladle.Streams.Ingest;
 using Ladle.Streams.Output;
 using Microsoft.Extensions.Hosting;
@@ -19,7 +22,7 @@ namespace Ladle.Streams;
 /// batches and answers status. Logs live under the state folder (<c>.ladle/streams/&lt;name&gt;.log</c>).
 /// </summary>
 public sealed class StreamService(ProjectDefinition project, DuckDbStore store, Publisher publisher, VersionCatalog catalog,
-    TimeProvider? clock = null, ILogger? logger = null) : IHostedService, IAsyncDisposable
+    TimeProvider? clock = null, ILogger? logger = null, IIncidentStore? incidents = null, AlertDispatcher? dispatcher = null) : IHostedService, IAsyncDisposable
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
@@ -27,7 +30,7 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
     private readonly CancellationTokenSource _stop = new();
     private bool _started;
 
-    private sealed record Running(StreamRuntime Runtime, StreamOutput Output, StreamLiveFeed Feed, Task Worker, ITimer Timer, MqttIngest? Mqtt);
+    private sealed record Running(StreamRuntime Runtime, StreamOutput Output, StreamLiveFeed Feed, Task Worker, ITimer Timer, MqttIngest? Mqtt, StreamAlerts? Alerts, LateEvents? Late, Task? LateWorker);
 
     /// <summary>The project's streams.</summary>
     public IReadOnlyList<StreamDefinition> Streams => project.Streams;
@@ -35,9 +38,9 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
     /// <summary>Where a stream's log is written.</summary>
     public string LogPath(string stream) => Path.Combine(Path.GetDirectoryName(project.StatePath)!, "streams", stream + ".log");
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_started) return Task.CompletedTask;
+        if (_started) return;
         _started = true;
         foreach (var stream in project.Streams)
         {
@@ -46,14 +49,31 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
             table.Ensure();
             var (written, _) = table.ReadCheckpoint();
             var feed = new StreamLiveFeed();
-            var output = new StreamOutput(feed, dataset, table, publisher, _clock, _logger);
+            StreamAlerts? alerts = null;
+            SilenceTracker? silence = null;
+            if (stream.Alerts.Count > 0 && incidents is not null && dispatcher is not null)
+            {
+                alerts = new StreamAlerts(stream, incidents, dispatcher, project.Name, _clock, _logger);
+                await alerts.LoadAsync(cancellationToken);
+                silence = new SilenceTracker(stream, (rule, keys, silent, last) => alerts.Silence(rule, StreamAlerts.KeyName(keys), silent, last));
+            }
+            var output = new StreamOutput(feed, dataset, table, publisher, _clock, _logger) { OnWritten = alerts is null ? null : alerts.Written };
             var published = catalog.Current(dataset.Name) is { } current ? table.PublishedSeq(current.Version) : 0;
             output.Start(written, published);
-            var runtime = new StreamRuntime(stream, _clock, _logger, output.Enqueue);
-            runtime.Open(LogPath(stream.Name), written);
+            LateEvents? late = null;
+            long lateWritten = 0;
+            if (stream.LateDataset is { } lateName && project.FindDataset(lateName) is { } lateDataset)
+            {
+                late = new LateEvents(stream, lateDataset, store, publisher, _clock, _logger);
+                lateWritten = late.Open();
+                if (catalog.Current(lateName) is not { } lateCurrent || late.PublishedSeq(lateCurrent.Version) < lateWritten) late.PublishOwed();
+            }
+            var runtime = new StreamRuntime(stream, _clock, _logger, output.Enqueue, silence, late is null ? null : late.Enqueue);
+            runtime.Open(LogPath(stream.Name), written, lateWritten);
             // Windows written by a run that died before publishing them (or a first start) are published now.
             if (written > published || catalog.Current(dataset.Name) is null) output.PublishOwed();
             var worker = Task.Run(() => output.RunAsync(_stop.Token), CancellationToken.None);
+            var lateWorker = late is null ? null : Task.Run(() => late.RunAsync(_stop.Token), CancellationToken.None);
             var period = TimeSpan.FromTicks(Math.Clamp(stream.IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
             var timer = _clock.CreateTimer(_ => runtime.Tick(), null, period, period);
             MqttIngest? mqtt = null;
@@ -62,9 +82,8 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
                 mqtt = new MqttIngest(stream, source, project.Name, runtime.Ingest, _logger);
                 mqtt.Start();
             }
-            _streams[stream.Name] = new Running(runtime, output, feed, worker, timer, mqtt);
+            _streams[stream.Name] = new Running(runtime, output, feed, worker, timer, mqtt, alerts, late, lateWorker);
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>A stream by name, or a 404 naming the closest.</summary>
@@ -82,6 +101,8 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
     {
         var running = Get(name);
         var status = running.Runtime.Status(running.Feed.PublishedSeq, running.Feed.Subscribers, running.Feed.Dropped);
+        if (running.Late is { } late) status = status with { LateWritten = late.Written };
+        if (running.Alerts is { } alerts) status = status with { AlertsRaised = alerts.Counts.Raised, AlertsRecovered = alerts.Counts.Recovered };
         return running.Mqtt is { } mqtt ? status with { Mqtt = mqtt.State, MqttMessages = mqtt.Messages } : status;
     }
 
@@ -105,9 +126,14 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
             // The subscription stops first: nothing may be acknowledged to the broker once the log closes.
             if (running.Mqtt is { } mqtt) await mqtt.DisposeAsync();
             await running.Timer.DisposeAsync();
-            try { await running.Worker.WaitAsync(cancellationToken); }
+            try
+            {
+                await running.Worker.WaitAsync(cancellationToken);
+                if (running.LateWorker is { } lateWorker) await lateWorker.WaitAsync(cancellationToken);
+            }
             catch (OperationCanceledException) { }
             running.Runtime.Dispose();
+            if (running.Alerts is { } alerts) await alerts.DisposeAsync();
         }
     }
 

@@ -25,6 +25,12 @@ public sealed record StreamStatus(
     /// <summary>MQTT messages taken and acknowledged since start.</summary>
     public long? MqttMessages { get; init; }
 
+    /// <summary>Alert incidents opened by this run (one per rule and key that started alerting), or null without rules.</summary>
+    public long? AlertsRaised { get; init; }
+
+    /// <summary>Alert incidents resolved by this run.</summary>
+    public long? AlertsRecovered { get; init; }
+
     /// <summary>Late events appended to the late dataset (late: side_dataset).</summary>
     public long? LateWritten { get; init; }
 }

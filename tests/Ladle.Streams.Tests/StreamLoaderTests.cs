@@ -96,6 +96,48 @@ public sealed class StreamLoaderTests : IDisposable
         Assert.Contains("dataset 'energy_windows', which is already defined at datasets/energy_windows.yaml", diagnostic.Message);
     }
 
+    [Fact]
+    public void Mistakes_in_alert_rules_late_policy_and_mqtt_are_reported_with_their_line()
+    {
+        Write("ladle.yaml", "name: t\n");
+        Write("streams/readings.yaml", StreamServer.DefaultStream + """
+
+            late_dataset: readings_late
+            mqtt: { topic: "meters/#", broker: "mqtt://root:pw@host" }
+            alerts:
+              - { name: hot, when: kwh_max >> 5 }
+              - { name: cold, when: kwhh < 1 }
+              - { name: both, when: kwh > 1, silent_for: 5m }
+              - { name: quiet, silent_for: soon }
+            """);
+        var error = Assert.Throws<ProjectValidationException>(() => ProjectLoader.Load(_root));
+        string At(int line) => string.Join("\n", error.Diagnostics.Where(d => d.Location.Line == line).Select(d => d.ToString()));
+        Assert.Contains("'late_dataset' applies only to 'late: side_dataset'", At(17));
+        // The broker's address and credentials never go in YAML: the key is unknown, and the message does not echo its value.
+        Assert.Contains("broker", At(18));
+        Assert.DoesNotContain("root:pw", At(18));
+        Assert.Contains("alert 'hot' has 'when: kwh_max >> 5', not '<aggregate> <comparison> <number>'", At(20));
+        Assert.Contains("alert 'cold' compares 'kwhh', which is not an aggregate of the stream", At(21));
+        Assert.Contains("did you mean 'kwh'", At(21));
+        Assert.Contains("alert 'both' needs exactly one of 'when'", At(22));
+        Assert.Contains("'silent_for' is 'soon', not a duration", At(23));
+    }
+
+    [Fact]
+    public void A_side_dataset_stream_adds_its_late_events_dataset_and_mqtt_reads_its_broker_from_the_environment()
+    {
+        Write("ladle.yaml", "name: t\n");
+        Write("streams/readings.yaml", StreamServer.DefaultStream + "\nlate: side_dataset\nmqtt: { topic: meters/+/readings }\n");
+        var project = ProjectLoader.Load(_root);
+        var stream = Assert.Single(project.Streams);
+        Assert.Equal(LatePolicy.SideDataset, stream.Late);
+        Assert.Equal("readings_late", stream.LateDataset);
+        Assert.Equal(MqttSource.DefaultBrokerEnv, stream.Mqtt!.BrokerEnv);
+        var late = project.FindDataset("readings_late")!;
+        Assert.Equal("readings", late.Stream);
+        Assert.Equal(["household", "at", "kwh", "late_seq"], late.Columns.Select(c => c.Name));
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }

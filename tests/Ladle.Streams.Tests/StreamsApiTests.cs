@@ -119,6 +119,64 @@ public sealed class StreamsApiTests
     }
 
     [Fact]
+    public async Task Late_events_go_to_the_side_dataset_once_across_a_restart()
+    {
+        var server = new StreamServer(StreamServer.DefaultStream + "\nlate: side_dataset\n");
+        try
+        {
+            await server.StartAsync();
+            var (status, body) = await server.PostAsync(StreamServer.Ndjson([
+                new Reading("h1", T0.AddSeconds(5), 1.0),
+                new Reading("h1", T0.AddSeconds(100), 2.0),   // watermark 12:01:30: the first minute is closed
+                new Reading("h2", T0.AddSeconds(20), 4.0),    // late
+            ]));
+            Assert.Equal(200, status);
+            Assert.Equal(2, body.GetProperty("accepted").GetInt64());
+            Assert.Equal(1, body.GetProperty("late").GetInt64());
+            var late = await LateRowsAsync(server, 1);
+            Assert.Equal(("h2", "2026-03-01T12:00:20Z", 4.0, 1L), LateRow(Assert.Single(late)));
+
+            // After a restart the log says the same event was late, numbered 1 again: the side dataset holds it once.
+            await server.StopAsync();
+            await server.StartAsync();
+            Assert.Equal(1, (await server.StatusAsync()).GetProperty("late").GetInt64());
+            (status, body) = await server.PostAsync(StreamServer.Ndjson([new Reading("h3", T0.AddSeconds(30), 8.0)]));
+            Assert.Equal(200, status);
+            Assert.Equal(1, body.GetProperty("late").GetInt64());
+            late = await LateRowsAsync(server, 2);
+            Assert.Equal([("h2", "2026-03-01T12:00:20Z", 4.0, 1L), ("h3", "2026-03-01T12:00:30Z", 8.0, 2L)], late.Select(LateRow));
+            // Late events never reach the windows.
+            await server.WaitPublishedAsync(1);
+            Assert.Equal(("h1", "2026-03-01T12:00:00Z", 1L, 1.0), Row(Assert.Single(await server.WindowsAsync())));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    private static async Task<List<JsonElement>> LateRowsAsync(StreamServer server, long count)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            var status = await server.StatusAsync();
+            if (status.TryGetProperty("late_written", out var written) && written.ValueKind == JsonValueKind.Number && written.GetInt64() >= count)
+            {
+                var text = await server.Http.GetStringAsync("/api/v1/datasets/readings_late/rows?order=late_seq&limit=100");
+                var rows = JsonDocument.Parse(text).RootElement.GetProperty("rows").EnumerateArray().Select(r => r.Clone()).ToList();
+                if (rows.Count >= count) return rows;
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"late events not published up to {count}: {status}");
+            await Task.Delay(20);
+        }
+    }
+
+    private static (string, string, double, long) LateRow(JsonElement row) =>
+        (row.GetProperty("household").GetString()!, row.GetProperty("at").GetDateTimeOffset().ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ"),
+         row.GetProperty("kwh").GetDouble(), row.GetProperty("late_seq").GetInt64());
+
+    [Fact]
     public async Task After_a_restart_the_log_is_replayed_and_each_window_is_published_once()
     {
         var server = new StreamServer();

@@ -114,7 +114,7 @@ internal static class StreamLoader
             Domain = map.String("domain"),
             Owner = map.String("owner"),
             Description = $"late events of stream '{stream.Name}' (older than its watermark when they arrived)",
-            Sql = $"SELECT * FROM {StreamTable(LateTable(stream.Name))}",
+            Sql = $"SELECT * FROM {StreamTable(StreamDefinition.LateTableName(stream.Name))}",
             Columns = columns,
             PrimaryKey = [StreamDefinition.LateSequenceColumn],
             Materialization = Materialization.Table,
@@ -125,9 +125,6 @@ internal static class StreamLoader
             Location = stream.Location,
         };
     }
-
-    /// <summary>The store table name (in ladle_streams) of a stream's late events.</summary>
-    public static string LateTable(string stream) => stream + "__late";
 
     /// <summary>The store table that holds every closed window of a stream, the source of its dataset's versions.</summary>
     public static string StreamTable(string stream) => $"ladle_streams.\"{stream}\"";

@@ -28,6 +28,8 @@ public static class AlertBody
             json.WriteString("event", alert.EventName);
             json.WriteString("dataset", alert.Dataset);
             if (alert.Sync is { } sync) json.WriteString("sync", sync);
+            if (alert.Stream is { } stream) json.WriteString("stream", stream);
+            if (alert.Key is { } key) json.WriteString("key", key);
             json.WriteString("kind", alert.Kind);
             json.WriteString("status", alert.Status);
             if (alert.Reason is null) json.WriteNull("reason");
@@ -52,6 +54,7 @@ public static class AlertBody
     {
         var text = new StringBuilder("[ladle] ");
         if (alert.Sync is { } sync) text.Append("sync ").Append(sync).Append(" (from ").Append(alert.Dataset).Append(") ");
+        else if (alert.Stream is { } stream) text.Append("stream ").Append(stream).Append(alert.Key is { Length: > 0 } key ? " " + key : "").Append(' ');
         else text.Append(alert.Dataset).Append(' ');
         if (alert.Event == AlertEventKind.IncidentOpened)
             text.Append(alert.Kind.ToUpperInvariant()).Append(": ").Append(Shorten(alert.Reason ?? alert.Status));

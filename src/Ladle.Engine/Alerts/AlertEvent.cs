@@ -22,6 +22,12 @@ public sealed record AlertEvent(
     /// <summary>The sync the incident is about (its run failed, broke or had rejections), or null for a dataset's own incident.</summary>
     public string? Sync { get; init; }
 
+    /// <summary>The stream whose alert rule raised the incident (its windows dataset is <see cref="Dataset"/>), or null.</summary>
+    public string? Stream { get; init; }
+
+    /// <summary>The key (its values joined by '/') a stream's alert rule is about, or null.</summary>
+    public string? Key { get; init; }
+
     /// <summary>The event's name as it appears in payloads: incident_opened or incident_resolved.</summary>
     public string EventName => Event == AlertEventKind.IncidentOpened ? "incident_opened" : "incident_resolved";
 }

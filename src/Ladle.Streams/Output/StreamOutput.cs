@@ -17,6 +17,9 @@ internal sealed class StreamOutput(StreamLiveFeed feed, DatasetDefinition datase
     private List<WindowRow> _pending = [];
     private bool _publishOwed;
 
+    /// <summary>Called with windows once they are in the store's table (alert rules look at them), in order.</summary>
+    public Action<IReadOnlyList<WindowRow>>? OnWritten { get; init; }
+
     /// <summary>The highest window number in the store's table.</summary>
     public long Written { get; private set; }
 
@@ -71,6 +74,7 @@ internal sealed class StreamOutput(StreamLiveFeed feed, DatasetDefinition datase
                 {
                     await Task.Run(() => table.Append(fresh), CancellationToken.None);
                     Written = fresh[^1].Seq;
+                    OnWritten?.Invoke(fresh);
                 }
                 if (fresh.Count > 0 || owed)
                 {

@@ -159,6 +159,12 @@ internal sealed class WindowEngine
         return key;
     }
 
+    /// <summary>The key an event's values belong to, as the windows name it.</summary>
+    public string KeyOf(object?[] values) => KeyText(values);
+
+    /// <summary>The key columns' values of an event.</summary>
+    public object?[] KeyValues(object?[] values) => _keyColumns.Select(i => values[i]).ToArray();
+
     private string KeyText(object?[] values)
     {
         if (_keyColumns.Length == 0) return "";

@@ -131,6 +131,9 @@ public sealed record StreamDefinition
     /// <summary>Alert rules on the stream's windows and keys.</summary>
     public IReadOnlyList<StreamAlertRule> Alerts { get; init; } = [];
 
+    /// <summary>The store table (in schema ladle_streams) of a stream's late events.</summary>
+    public static string LateTableName(string stream) => stream + "__late";
+
     /// <summary>The column numbering a late dataset's rows.</summary>
     public const string LateSequenceColumn = "late_seq";
 
