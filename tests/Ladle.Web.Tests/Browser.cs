@@ -82,6 +82,15 @@ public sealed class BrowserPage : IAsyncDisposable
     /// <summary>The browser profile's cookies (to look at the sign-in cookie's attributes).</summary>
     public Task<IReadOnlyList<BrowserContextCookiesResult>> CookiesAsync() => _context.CookiesAsync();
 
+    /// <summary>Signs in on the sign-in page with <paramref name="token"/> (typed, then Enter) and waits for the catalog.</summary>
+    public async Task SignInAsync(string token)
+    {
+        await Page.GotoAsync("/signin");
+        await Page.GetByLabel("API token").FillAsync(token);
+        await Page.GetByLabel("API token").PressAsync("Enter");
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Catalog", Exact = true })).ToBeVisibleAsync();
+    }
+
     /// <summary>A console error containing <paramref name="text"/> is part of what the test does (a refused sign-in's 401).</summary>
     public void ExpectConsoleError(string text) => _expected.Add(text);
 

@@ -41,7 +41,7 @@ public static class SessionApi
             SessionCookie.Clear(context);
             return TypedResults.Ok(SessionInfo.SignedOut(options.Dev, e.Message));
         }
-        return TypedResults.Ok(SessionInfo.Of(principal, pipeline.Policy.IsAdmin(principal), options.Dev));
+        return TypedResults.Ok(SessionInfo.Of(principal, pipeline.Policy.IsAdmin(principal), options.Dev) with { Postgres = SqlEndpoint.Of(context) });
     }
 
     private static async Task<Ok<SessionInfo>> SignIn(SignInRequest body, HttpContext context, PrincipalResolver principals, ReadPipeline pipeline, LadleServerOptions options)
@@ -50,7 +50,7 @@ public static class SessionApi
         if (string.IsNullOrWhiteSpace(body.Token)) throw new InvalidRequestException("token is required: an API token ('ladle tokens create --principal NAME' prints one)", "token");
         var principal = await principals.SignInAsync(context, body.Token.Trim());
         SessionCookie.Set(context, body.Token.Trim());
-        return TypedResults.Ok(SessionInfo.Of(principal, pipeline.Policy.IsAdmin(principal), options.Dev));
+        return TypedResults.Ok(SessionInfo.Of(principal, pipeline.Policy.IsAdmin(principal), options.Dev) with { Postgres = SqlEndpoint.Of(context) });
     }
 
     private static NoContent SignOut(HttpContext context)
@@ -69,9 +69,26 @@ public static class SessionApi
     /// </summary>
     public sealed record SessionInfo(bool SignedIn, string? Principal, string? Method, bool Admin, bool Dev, string? Reason = null)
     {
+        /// <summary>Where SQL clients connect (the PostgreSQL wire protocol), when the server listens for them.</summary>
+        public SqlEndpoint? Postgres { get; init; }
+
         public static SessionInfo Of(Principal principal, bool admin, bool dev) =>
             new(true, principal.Name, principal.Method.ToString().ToLowerInvariant(), admin, dev);
 
         public static SessionInfo SignedOut(bool dev, string? reason) => new(false, null, null, false, dev, reason);
+    }
+
+    /// <summary>The PostgreSQL listener's host and port as a client of this request should dial them.</summary>
+    public sealed record SqlEndpoint(string Host, int Port)
+    {
+        public static SqlEndpoint? Of(HttpContext context)
+        {
+            if (context.RequestServices.GetService(typeof(Postgres.PgListener)) is not Postgres.PgListener listener) return null;
+            var endpoint = listener.EndPoint;
+            // A listener on every address is reached at the host name this request came to.
+            var host = endpoint.Address.Equals(System.Net.IPAddress.Any) || endpoint.Address.Equals(System.Net.IPAddress.IPv6Any)
+                ? context.Request.Host.Host : endpoint.Address.ToString();
+            return new SqlEndpoint(host, endpoint.Port);
+        }
     }
 }

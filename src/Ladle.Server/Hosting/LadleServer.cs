@@ -112,6 +112,7 @@ public static class LadleServer
         app.MapSyncsApi();
         app.MapStreamsApi();
         app.MapSessionApi();
+        app.MapOpsApi();
         app.MapMetrics("/metrics");
         // The web UI at /: static pages over the public API above.
         WebUi.WebUiEndpoints.MapWebUi(app);

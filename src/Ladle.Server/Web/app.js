@@ -61,16 +61,19 @@ export async function navigate(to, { replace: replaceEntry = false, push = true 
   try {
     const page = await import(`./${found.route.module}`);
     if (controller.signal.aborted) return;
-    main.replaceChildren();
+    // Each page renders into its own element: a page still finishing after the reader moved on writes into an
+    // element no longer shown, never over the next page.
+    const view = h('div', { class: 'page' });
+    main.replaceChildren(view);
     await page.render({
-      main, params: found.params, query: url.searchParams, session: me, signal: controller.signal, navigate,
+      main: view, params: found.params, query: url.searchParams, session: me, signal: controller.signal, navigate,
       setTitle: title => { document.title = `${title} · Ladle`; },
       refreshSession: async () => { me = await fetchSession(); },
     });
   } catch (error) {
     if (controller.signal.aborted || error?.name === 'AbortError') return;
     if (error instanceof ApiError && error.status === 401) return; // the unauthorized handler signs out
-    replace(main, h('h1', { tabindex: '-1' }, 'Something went wrong'), errorBox(error));
+    replace(main, h('h1', { tabindex: '-1' }, error instanceof ApiError && error.status === 404 ? 'Not found' : 'Something went wrong'), errorBox(error));
   } finally {
     if (current?.controller === controller) main.removeAttribute('aria-busy');
   }
@@ -82,8 +85,9 @@ export async function navigate(to, { replace: replaceEntry = false, push = true 
 document.addEventListener('click', event => {
   const a = event.target.closest?.('a[href]');
   if (!a || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-  if (a.target || a.hasAttribute('download') || a.dataset.reload !== undefined) return;
-  const url = new URL(a.href, location.href);
+  // getAttribute, not .href/.target: on an SVG link (the lineage graph) those are SVGAnimatedString objects.
+  if (a.getAttribute('target') || a.hasAttribute('download') || a.dataset.reload !== undefined) return;
+  const url = new URL(a.getAttribute('href'), location.href);
   if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/ui/')) return;
   if (url.pathname === location.pathname && url.search === location.search && url.hash) return; // in-page anchor
   event.preventDefault();

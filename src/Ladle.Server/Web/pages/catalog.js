@@ -28,6 +28,9 @@ export async function render({ main, query, signal }) {
     }
   }
   let timer = 0;
+  // Nothing of this page outlives it: a search typed just before the reader left must not rewrite the next
+  // page's history entry.
+  signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   input.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(() => submit(), 200);
@@ -37,6 +40,8 @@ export async function render({ main, query, signal }) {
     submit();
   });
   function submit() {
+    clearTimeout(timer);
+    if (signal.aborted) return;
     const q = input.value.trim();
     history.replaceState(null, '', q ? `/?q=${encodeURIComponent(q)}` : '/');
     search(q);
