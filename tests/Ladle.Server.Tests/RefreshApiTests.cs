@@ -151,6 +151,29 @@ public sealed class RefreshApiTests
         Assert.Equal(0, (await VersionsAsync(server.Http, "broken_dependent")).GetArrayLength());
     }
 
+    [Fact]
+    public async Task Refresh_with_wait_answers_409_while_another_node_holds_the_datasets_run_lease_and_builds_nothing()
+    {
+        await using var server = await StartAsync();
+        // Another node sharing the state is building orders: it holds the run lease (on another machine, so it is not
+        // judged by its process).
+        var lease = await server.Engine.State.TryAcquireRunLeaseAsync("orders", "node-b:4242:run-1", TimeSpan.FromMinutes(5), CancellationToken.None);
+        Assert.NotNull(lease);
+
+        using var response = await server.Http.PostAsync("/api/v1/datasets/orders/refresh?wait=true", null);
+        var problem = await ProblemAsync(response, HttpStatusCode.Conflict, "conflict");
+        Assert.Contains("another process is building 'orders' right now (node-b:4242:run-1 holds its run lease)",
+            problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("failed", problem.GetProperty("run").GetProperty("outcome").GetString());
+        Assert.Equal(1, (await VersionsAsync(server.Http, "orders")).GetArrayLength());
+
+        // Once the other node is done, the refresh builds.
+        Assert.True(await server.Engine.State.ReleaseRunLeaseAsync(lease, CancellationToken.None));
+        using var again = await server.Http.PostAsync("/api/v1/datasets/orders/refresh?wait=true", null);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(2, (await VersionsAsync(server.Http, "orders"))[0].GetProperty("version").GetInt64());
+    }
+
     /// <summary>
     /// The failing datasets every run path must report alike (see FailureCategoryTests and the CLI's RunOutcomeTests):
     /// SQL PostgreSQL cannot parse, a version an error check quarantines, and a PostgreSQL source nobody answers at.
