@@ -57,7 +57,7 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public async Task Demo_into_an_existing_empty_folder_generates_and_materializes()
+    public async Task Demo_into_an_existing_empty_folder_generates_and_materializes_and_the_readmes_online_lookup_answers_values()
     {
         Directory.CreateDirectory(_dir);
 
@@ -67,6 +67,16 @@ public sealed class CliTests : IDisposable
         Assert.DoesNotContain("DirectoryNotFound", output + err, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_dir, "ladle.yaml")));
         Assert.Contains("Generated", output, StringComparison.Ordinal);
+
+        // The README's lookup, asked now: the factory's climate reaches the time the demo ran, within the 6 h TTL.
+        await using var serve = await ServeProcess.StartAsync(_dir);
+        using var response = await serve.Http.PostAsync("/api/v1/features/online", new StringContent(
+            """{"feature_service": "fabric_quality", "entities": {"batch_id": ["FB-000042"], "warehouse": ["riverside"]}}""", System.Text.Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        var features = System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("entities")[0].GetProperty("features");
+        foreach (var name in new[] { "fabric", "meters", "temperature_c", "humidity_pct", "humidity_mean_24h" })
+            Assert.True(features.GetProperty(name).GetProperty("status").GetString() == "present", $"{name}: {features.GetProperty(name)}");
     }
 
     [Fact]

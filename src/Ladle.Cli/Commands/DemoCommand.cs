@@ -25,7 +25,8 @@ internal static class DemoCommand
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
             var target = parse.GetValue(dir)!.FullName;
-            var options = new DemoOptions { Orders = parse.GetValue(orders) };
+            // The factory's sensors read up to now: a lookup of its features right after the demo answers values.
+            var options = new DemoOptions { Orders = parse.GetValue(orders), FactoryEnd = DateTime.UtcNow };
             if (Directory.Exists(target)) DemoBadBatch.Remove(target);
             await AnsiConsole.Status().StartAsync("Generating demo data…", async status =>
             {

@@ -31,7 +31,7 @@ public static class DemoGenerator
         var rest = Task.Run(() =>
         {
             ThermostatGenerator.Generate(output, sizes, options.Seed, ct);
-            FactoryGenerator.Generate(output, sizes, options.Seed, ct);
+            FactoryGenerator.Generate(output, sizes, options.Seed, options.FactoryEnd, ct);
         }, ct);
         await Task.WhenAll(retail, rest).ConfigureAwait(false);
     }

@@ -17,4 +17,12 @@ public sealed record DemoOptions
 
     /// <summary>Seed of every random stream; change it to get a different but equally deterministic demo.</summary>
     public int Seed { get; init; } = 20261101;
+
+    /// <summary>
+    /// When the garment factory's sensor readings end (exclusive, UTC, rounded up to their 15-minute slot); its quarter
+    /// of readings and fabric batches lead up to it. Null: the demo's fixed anchor, like the rest of the data.
+    /// <c>ladle demo</c> sets it to when it runs, so online lookups of the factory's features (TTL 6 h) answer values
+    /// rather than outside_ttl.
+    /// </summary>
+    public DateTime? FactoryEnd { get; init; }
 }

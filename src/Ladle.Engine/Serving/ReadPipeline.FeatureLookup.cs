@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Ladle.Core.Features;
@@ -202,7 +203,7 @@ public sealed partial class ReadPipeline
         /// <summary>A name of the project's definitions, encoded once (the set is bounded: names come from features/*.yaml, not requests).</summary>
         protected static JsonEncodedText Encoded(string name) => Names.GetOrAdd(name, static n => JsonEncodedText.Encode(n));
 
-        /// <summary>Entity <paramref name="e"/>'s features, as properties of the open "features" object, with <paramref name="names"/> (one per feature asked).</summary>
+        /// <summary>Entity <paramref name="e"/>'s "features" object (its property name is written), with <paramref name="names"/> (one per feature asked).</summary>
         protected abstract void WriteFeatures(Utf8JsonWriter json, int e, JsonEncodedText[] names);
 
         public override async Task<long> WriteAsync(IReadSink sink, ReadAnswer answer, Stream body, CancellationToken cancellationToken)
@@ -224,9 +225,8 @@ public sealed partial class ReadPipeline
                     json.WriteStartObject(KeyName);
                     foreach (var (name, value) in plan.Entities[e]) { json.WritePropertyName(Encoded(name)); ((JsonElement)value!).WriteTo(json); }
                     json.WriteEndObject();
-                    json.WriteStartObject(FeaturesName);
+                    json.WritePropertyName(FeaturesName);
                     WriteFeatures(json, e, names);
-                    json.WriteEndObject();
                     json.WriteEndObject();
                     if (json.BytesPending > FlushBytes) await json.FlushAsync(cancellationToken);
                 }
@@ -249,6 +249,7 @@ public sealed partial class ReadPipeline
 
         protected override void WriteFeatures(Utf8JsonWriter json, int e, JsonEncodedText[] names)
         {
+            json.WriteStartObject();
             for (var f = 0; f < names.Length; f++)
             {
                 var value = answers[e][f];
@@ -260,6 +261,7 @@ public sealed partial class ReadPipeline
                 else json.WriteNull(EventName);
                 json.WriteEndObject();
             }
+            json.WriteEndObject();
         }
     }
 
@@ -273,11 +275,30 @@ public sealed partial class ReadPipeline
     {
         private static readonly byte[] Null = "null"u8.ToArray();
 
+        // What follows a feature's value, by status, up to its event time (none when not found, then null).
+        private static readonly byte[][] AfterValue =
+        [
+            ",\"status\":\"present\",\"event_timestamp\":"u8.ToArray(),
+            ",\"status\":\"null\",\"event_timestamp\":"u8.ToArray(),
+            ",\"status\":\"not_found\",\"event_timestamp\":null}"u8.ToArray(),
+            ",\"status\":\"outside_ttl\",\"event_timestamp\":"u8.ToArray(),
+        ];
+
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Openings = new(StringComparer.Ordinal);
+
         private readonly FeatureJson.EncodedRow?[] _rows = new FeatureJson.EncodedRow?[winners.Length];
         private readonly FeatureStatus[] _status = new FeatureStatus[winners.Length];
+        private readonly System.Buffers.ArrayBufferWriter<byte> _object = new(4096);
+        private byte[][]? _openings;
 
+        /// <summary>
+        /// The "features" object as bytes copied end to end — each feature's opening (its name), its value's JSON, what
+        /// follows for its status, its event time's JSON — then handed to the writer whole: the same JSON the writer
+        /// would produce property by property, at the cost of copying it.
+        /// </summary>
         protected override void WriteFeatures(Utf8JsonWriter json, int e, JsonEncodedText[] names)
         {
+            _openings ??= names.Select(n => Openings.GetOrAdd(n.ToString(), static (_, encoded) => [.. "\""u8, .. encoded.EncodedUtf8Bytes, .. "\":{\"value\":"u8], n)).ToArray();
             // Once per entity and view: the view's status now and its winner's JSON.
             for (var v = 0; v < winners.Length; v++)
             {
@@ -288,25 +309,30 @@ public sealed partial class ReadPipeline
                     : FeatureStatus.Present;
                 _rows[v] = winner is null ? null : cacheJson ? FeatureJson.Cached(winner) : FeatureJson.Encode(winner);
             }
-            for (var f = 0; f < names.Length; f++)
+            _object.ResetWrittenCount();
+            Append("{"u8);
+            for (var f = 0; f < _openings.Length; f++)
             {
                 var (v, stored) = layout[f];
                 var status = _status[v];
-                json.WriteStartObject(names[f]);
-                json.WritePropertyName(ValueName);
-                if (status == FeatureStatus.Present)
+                if (f > 0) Append(","u8);
+                Append(_openings[f]);
+                if (status != FeatureStatus.Present) Append(Null);
+                else
                 {
                     if (winners[v][e]!.Values[stored] is null) status = FeatureStatus.Null;
-                    json.WriteRawValue(_rows[v]![stored], skipInputValidation: true);
+                    Append(_rows[v]![stored]);
                 }
-                else json.WriteRawValue(Null, skipInputValidation: true);
-                json.WriteString(StatusName, Statuses[(int)status]);
-                json.WritePropertyName(EventName);
-                if (status == FeatureStatus.NotFound) json.WriteRawValue(Null, skipInputValidation: true);
-                else json.WriteRawValue(_rows[v]![winners[v][e]!.Values.Length], skipInputValidation: true);
-                json.WriteEndObject();
+                Append(AfterValue[(int)status]);
+                if (status == FeatureStatus.NotFound) continue;
+                Append(_rows[v]![winners[v][e]!.Values.Length]);
+                Append("}"u8);
             }
+            Append("}"u8);
+            json.WriteRawValue(_object.WrittenSpan, skipInputValidation: true);
         }
+
+        private void Append(ReadOnlySpan<byte> bytes) => _object.Write(bytes);
     }
 
     /// <summary>The status as the API spells it.</summary>

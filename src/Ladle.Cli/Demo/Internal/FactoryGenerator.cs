@@ -30,10 +30,11 @@ internal static class FactoryGenerator
 
     private static readonly TimeSpan Slot = TimeSpan.FromMinutes(15);
 
-    public static void Generate(DemoOutput output, DemoSizes sizes, int seed, CancellationToken ct)
+    /// <param name="end">When the readings end (exclusive; rounded up to a slot); null: the demo's anchor.</param>
+    public static void Generate(DemoOutput output, DemoSizes sizes, int seed, DateTime? end, CancellationToken ct)
     {
         var slots = DemoSizes.ReadingsPerSensor;
-        var start = DemoCalendar.Anchor.AddDays(-DemoCalendar.FactoryDays);
+        var start = End(end).AddDays(-DemoCalendar.FactoryDays);
         var (temperature, humidity) = GenerateClimate(slots, new Random(seed + 21));
 
         using var duck = new ScratchDuckDb();
@@ -138,6 +139,15 @@ internal static class FactoryGenerator
             }
         }
         return (temperature, humidity);
+    }
+
+    /// <summary>The end of the readings: the anchor, or <paramref name="end"/> rounded up to a whole slot, so the last reading is not after it.</summary>
+    private static DateTime End(DateTime? end)
+    {
+        if (end is not { } at) return DemoCalendar.Anchor;
+        var ticks = DateTime.SpecifyKind(at, DateTimeKind.Unspecified).Ticks;
+        var rounded = ticks % Slot.Ticks == 0 ? ticks : ticks - ticks % Slot.Ticks + Slot.Ticks;
+        return new DateTime(rounded, DateTimeKind.Unspecified);
     }
 
     private static List<FabricBatch> GenerateBatches(int count, DateTime start, double[][] temperature, double[][] humidity, Random random)
