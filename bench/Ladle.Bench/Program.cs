@@ -13,11 +13,12 @@ return which switch
     "training-set" => await TrainingSetBenchmark.RunAsync(rest),
     "sync-plan" => await SyncPlanBenchmark.RunAsync(rest),
     "sync-deliver" => await SyncDeliveryBenchmark.RunAsync(rest),
+    "dashboard" => await DashboardBenchmark.RunAsync(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats] | metrics [orders] [repeats] [clients] [seconds] | metric-cost [orders] [rounds] | rowpage [orders] [requests] | training-set [entity rows] [rounds] [feature rows] | sync-plan [rows] [rounds] | sync-deliver [rows] [rounds] [batch]");
+    Console.Error.WriteLine("usage: Ladle.Bench export|checks|policy [orders] [repeats] | metrics [orders] [repeats] [clients] [seconds] | metric-cost [orders] [rounds] | rowpage [orders] [requests] | training-set [entity rows] [rounds] [feature rows] | sync-plan [rows] [rounds] | sync-deliver [rows] [rounds] [batch] | dashboard [orders] [rounds]");
     return 2;
 }

@@ -127,6 +127,27 @@ public sealed class EmbeddedDashboardTests(AccessFixture fixture) : IClassFixtur
         }
     }
 
+    [Theory]
+    [InlineData("/embed/dashboards/merchant")]
+    [InlineData("/embed/dashboards/merchant/tiles/total")]
+    public async Task An_embed_page_may_be_framed_and_loads_the_chart_library_from_this_server(string path)
+    {
+        using var response = await fixture.Server.Http.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("X-Frame-Options"));
+        var csp = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
+        Assert.DoesNotContain("frame-ancestors", csp, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
+        var html = await response.Content.ReadAsStringAsync();
+        var script = System.Text.RegularExpressions.Regex.Match(html, "src=\"(/ui/[0-9a-f]{12}/vendor/uplot/uPlot.iife.min.js)\"").Groups[1].Value;
+        Assert.NotEmpty(script);
+        Assert.Contains("/embed.js", html, StringComparison.Ordinal);
+        // uPlot, restored from the registry at build time and embedded, is served like every asset of the UI.
+        using var library = await fixture.Server.Http.GetAsync(script);
+        Assert.Equal(HttpStatusCode.OK, library.StatusCode);
+        Assert.Contains("uPlot", await library.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private static string Encode(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static string Decode(string part) => Encoding.UTF8.GetString(Convert.FromBase64String(part.Replace('-', '+').Replace('_', '/').PadRight(part.Length + (4 - part.Length % 4) % 4, '=')));

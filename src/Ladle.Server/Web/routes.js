@@ -9,4 +9,7 @@ export const routes = [
   { path: '/ops', module: 'pages/ops.js', title: 'Ops', nav: 'Ops' },
   { path: '/signin', module: 'pages/signin.js', title: 'Sign in', public: true },
   // Metric explorer and dashboards (issue 13 items 3, 4) are added below.
+  { path: '/explore', module: 'pages/explorer.js', title: 'Metric explorer', nav: 'Explore' },
+  { path: '/dashboards', module: 'pages/dashboards.js', title: 'Dashboards', nav: 'Dashboards' },
+  { path: '/dashboards/:name', module: 'pages/dashboard.js', title: 'Dashboard' },
 ];

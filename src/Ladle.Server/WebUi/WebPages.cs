@@ -20,5 +20,11 @@ public static class WebPages
         new("/datasets/{name}"),
         new("/ops"),
         // Metric explorer, dashboards, embedding (issue 13 items 3, 4, 6) are added below.
+        new("/explore"),
+        new("/dashboards"),
+        new("/dashboards/{name}"),
+        // Embeds: framed by other sites, authorised by the embed token in the fragment alone (embed.js).
+        new("/embed/dashboards/{name}", "embed.html", Embeddable: true),
+        new("/embed/dashboards/{name}/tiles/{tile}", "embed.html", Embeddable: true),
     ];
 }
