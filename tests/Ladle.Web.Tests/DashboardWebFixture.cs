@@ -24,7 +24,7 @@ public sealed class DashboardWebFixture : IAsyncLifetime
 
     /// <summary>The rows of data/sales.csv: (merchant, region, month, amount).</summary>
     public static IReadOnlyList<(int Merchant, string Region, int Month, decimal Amount)> Sales { get; } = Enumerable.Range(1, 600)
-        .Select(i => (i % 3 == 0 ? 42 : i % 3 == 1 ? 7 : 99, i % 5 == 0 ? "EU" : i % 5 < 3 ? "US" : "APAC", 1 + i % 6, i + 0.25m)).ToList();
+        .Select(i => (i % 3 == 0 ? 42 : i % 3 == 1 ? 7 : 99, i % 5 == 0 ? "EU" : i % 5 < 3 ? "US" : "APAC", 1 + i / 3 % 6, i + 0.25m)).ToList();
 
     public static decimal SalesOf(int? merchant = null, int? month = null, string? region = null) =>
         Sales.Where(s => (merchant is null || s.Merchant == merchant) && (month is null || s.Month == month) && (region is null || s.Region == region)).Sum(s => s.Amount);

@@ -45,7 +45,8 @@ public static class DashboardQueries
         {
             var query = QueryOf(tile, null, null, []) with
             {
-                Dimensions = [.. tile.Dimensions, .. dashboard.Filters.Select(f => f.Dimension)],
+                // A tile grouped by a shared filter's dimension names it once.
+                Dimensions = tile.Dimensions.Concat(dashboard.Filters.Select(f => f.Dimension)).Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
                 Granularity = null, Order = [], Limit = null,
             };
             datasets.UnionWith(Semantic.Planning.MetricPlanner.Plan(layer, query, PlannedAt).Datasets);
