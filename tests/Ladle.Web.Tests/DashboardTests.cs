@@ -152,20 +152,34 @@ public sealed class DashboardTests(DashboardWebFixture web)
         await browser.ScreenshotAsync("embed-expired");
     }
 
-    [Fact(Skip = "unfinished: the framed chart is not found in the routed host page (host.test); to be debugged")]
+    [Fact]
     public async Task A_single_chart_embed_draws_one_tile_and_tells_its_frame_its_height()
     {
         var token = await EmbedTokenAsync(new { attributes = new { merchant_id = "42" }, dashboards = new[] { "merchant" } });
         await using var browser = await web.Browser.OpenAsync(web.Url, nameof(A_single_chart_embed_draws_one_tile_and_tells_its_frame_its_height));
         var page = browser.Page;
-        // A host page of another origin frames the chart and records what the frame tells it.
-        await page.RouteAsync("http://host.test/**", route => route.FulfillAsync(new() { ContentType = "text/html", Body = $$"""
+        // A host page of another origin frames the chart and records what the frame tells it. It is served for real
+        // from another loopback port under 'localhost' (the server is 127.0.0.1): another origin and site, but on the
+        // same private network, which is what Chromium lets frame a loopback page without a permission prompt.
+        var html = $$"""
             <!doctype html><html><body>
             <script>window.heights = []; addEventListener('message', e => { if (e.data && e.data.type === 'ladle:resize') { heights.push(e.data.height); document.querySelector('iframe').style.height = e.data.height + 'px'; } });</script>
             <iframe title="sales" style="width: 600px; border: 0" src="{{web.Url}}/embed/dashboards/merchant/tiles/by_month#token={{token}}"></iframe>
             </body></html>
-            """ }));
-        await page.GotoAsync("http://host.test/");
+            """;
+        using var host = new HttpListener();
+        var port = FreePort();
+        host.Prefixes.Add($"http://localhost:{port}/");
+        host.Start();
+        var serving = Task.Run(async () =>
+        {
+            var context = await host.GetContextAsync();
+            context.Response.ContentType = "text/html; charset=utf-8";
+            await context.Response.OutputStream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(html));
+            context.Response.Close();
+        });
+        await page.GotoAsync($"http://localhost:{port}/");
+        await serving;
         var frame = page.FrameLocator("iframe");
         await Expect(frame.Locator("#embed")).ToHaveAttributeAsync("data-state", "drawn");
         Assert.Equal(1, await frame.Locator(".tile").CountAsync());
@@ -173,6 +187,13 @@ public sealed class DashboardTests(DashboardWebFixture web)
         Assert.Equal(DashboardWebFixture.SalesOf(merchant: 42, month: 2), Number(line.GetProperty("series")[0].GetProperty("values")[1]));
         await page.WaitForFunctionAsync("window.heights.length > 0 && window.heights[window.heights.length - 1] > 200");
         await browser.ScreenshotAsync("embed-single-chart");
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     /// <summary>The same claims signed with the server's key, expired a minute ago (past its 30 s of clock skew).</summary>
