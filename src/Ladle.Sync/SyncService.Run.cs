@@ -98,7 +98,8 @@ public sealed partial class SyncService
         }
         finally
         {
-            await state.ReleaseRunLeaseAsync(lease, CancellationToken.None);
+            try { await state.ReleaseRunLeaseAsync(lease, CancellationToken.None); }
+            finally { RunLeaseOwner.Retire(lease.Owner); }
         }
     }
 
@@ -137,14 +138,24 @@ public sealed partial class SyncService
     private async Task<RunLease> TakeLeaseAsync(SyncDefinition sync, CancellationToken cancellationToken)
     {
         var resource = "sync:" + sync.Name;
-        var owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
-        if (await state.TryAcquireRunLeaseAsync(resource, owner, LeaseDuration, cancellationToken) is { } lease) return lease;
-        if (await state.FindRunLeaseAsync(resource, cancellationToken) is { } held && HolderIsGone(held.Owner))
+        // Live (for RunLeaseOwner.IsGone) until the run releases its lease, or now when none is taken.
+        var owner = RunLeaseOwner.New();
+        try
         {
-            await state.ReleaseRunLeaseAsync(held, cancellationToken);
-            Log.TookOverLease(_logger, sync.Name, held.Owner);
-            if (await state.TryAcquireRunLeaseAsync(resource, owner, LeaseDuration, cancellationToken) is { } taken) return taken;
+            if (await state.TryAcquireRunLeaseAsync(resource, owner, LeaseDuration, cancellationToken) is { } lease) return lease;
+            if (await state.FindRunLeaseAsync(resource, cancellationToken) is { } held && HolderIsGone(held.Owner))
+            {
+                await state.ReleaseRunLeaseAsync(held, cancellationToken);
+                Log.TookOverLease(_logger, sync.Name, held.Owner);
+                if (await state.TryAcquireRunLeaseAsync(resource, owner, LeaseDuration, cancellationToken) is { } taken) return taken;
+            }
         }
+        catch
+        {
+            RunLeaseOwner.Retire(owner);
+            throw;
+        }
+        RunLeaseOwner.Retire(owner);
         throw new SyncBusyException(sync.Name);
     }
 

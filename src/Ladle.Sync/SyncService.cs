@@ -50,16 +50,23 @@ public sealed partial class SyncService(ProjectDefinition project, ReadPipeline 
     {
         var sync = Find(name);
         // With the lease free, the plan may keep the ledger copy it rebuilt; a running sync's copy is its own to write.
-        var lease = await state.TryAcquireRunLeaseAsync("sync:" + sync.Name, $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}",
-            LeaseDuration, cancellationToken);
+        var owner = RunLeaseOwner.New();
         try
         {
-            using var workspace = SyncWorkspace.Open(store);
-            return await DiffAsync(sync, workspace, keep: lease is not null, cancellationToken);
+            var lease = await state.TryAcquireRunLeaseAsync("sync:" + sync.Name, owner, LeaseDuration, cancellationToken);
+            try
+            {
+                using var workspace = SyncWorkspace.Open(store);
+                return await DiffAsync(sync, workspace, keep: lease is not null, cancellationToken);
+            }
+            finally
+            {
+                if (lease is not null) await state.ReleaseRunLeaseAsync(lease, CancellationToken.None);
+            }
         }
         finally
         {
-            if (lease is not null) await state.ReleaseRunLeaseAsync(lease, CancellationToken.None);
+            RunLeaseOwner.Retire(owner);
         }
     }
 

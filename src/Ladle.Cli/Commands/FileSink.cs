@@ -10,13 +10,13 @@ namespace Ladle.Cli.Commands;
 /// </summary>
 internal sealed class FileSink(string path, string format) : IReadSink, IAsyncDisposable
 {
-    private static readonly SinkCapabilities Everything = new() { Unbounded = true };
-
     private readonly string _partial = path + ".partial";
     private FileStream? _file;
 
     public string Format => format;
-    public SinkCapabilities Capabilities => Everything;
+
+    /// <summary>Every row; CSV and Parquet written by DuckDB itself where it can, as the server writes them, so a file is the same bytes whichever answered.</summary>
+    public SinkCapabilities Capabilities { get; } = new() { Unbounded = true, NativeCopy = ResultEncoders.Get(format) as INativeFormat };
     public IResultEncoder? Encoder => null;
 
     public Stream Begin(ReadAnswer answer)

@@ -47,15 +47,37 @@ public sealed class HeldRunLease : IAsyncDisposable
         IRunLock runLock, string resource, TimeSpan duration, TimeProvider clock, ILogger logger, CancellationToken cancellationToken)
     {
         var owner = RunLeaseOwner.New();
+        try
+        {
+            return await TryTakeAsync(runLock, resource, owner, duration, clock, logger, cancellationToken);
+        }
+        catch
+        {
+            RunLeaseOwner.Retire(owner);
+            throw;
+        }
+    }
+
+    private static async Task<(HeldRunLease? Held, RunLease? Holder)> TryTakeAsync(
+        IRunLock runLock, string resource, string owner, TimeSpan duration, TimeProvider clock, ILogger logger, CancellationToken cancellationToken)
+    {
         var lease = await runLock.TryAcquireRunLeaseAsync(resource, owner, duration, cancellationToken);
         if (lease is null && await runLock.FindRunLeaseAsync(resource, cancellationToken) is { } held)
         {
-            if (!RunLeaseOwner.IsGone(held.Owner)) return (null, held);
+            if (!RunLeaseOwner.IsGone(held.Owner))
+            {
+                RunLeaseOwner.Retire(owner);
+                return (null, held);
+            }
             await runLock.ReleaseRunLeaseAsync(held, cancellationToken);
             Log.RunLeaseTakenOver(logger, resource, held.Owner);
             lease = await runLock.TryAcquireRunLeaseAsync(resource, owner, duration, cancellationToken);
         }
-        if (lease is null) return (null, await runLock.FindRunLeaseAsync(resource, cancellationToken));
+        if (lease is null)
+        {
+            RunLeaseOwner.Retire(owner);
+            return (null, await runLock.FindRunLeaseAsync(resource, cancellationToken));
+        }
         return (new HeldRunLease(runLock, lease, duration, clock, logger), null);
     }
 
@@ -110,6 +132,7 @@ public sealed class HeldRunLease : IAsyncDisposable
                 Log.RunLeaseReleaseFailed(_logger, Lease.Dataset, e.Message);
             }
         }
+        RunLeaseOwner.Retire(Lease.Owner);
         _stop.Dispose();
         _lost.Dispose();
     }

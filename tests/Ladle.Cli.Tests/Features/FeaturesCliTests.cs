@@ -91,7 +91,11 @@ public sealed class FeaturesCliTests : IDisposable
     /// <summary>The last two fields (temperature, temp_avg_3h) and the label of each line after the header.</summary>
     private static List<string> Features(string csv) =>
         csv.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
-            .Select(l => l.Split(',')).Select(f => $"{f[^3]}|{f[^2]}|{f[^1]}").ToList();
+            .Select(l => l.Split(',')).Select(f => $"{f[^3]}|{Number(f[^2])}|{Number(f[^1])}").ToList();
+
+    // The value, whichever text a writer gives a double ('10' or DuckDB's '10.0').
+    private static string Number(string text) =>
+        text.Length == 0 ? "" : double.Parse(text, System.Globalization.CultureInfo.InvariantCulture).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     // Row 1 at 01:30: the late row is not known yet (10; window holds row 1 only). At 03:00 it is, but row 3 is newer
     // (12; the window (00:00, 03:00] holds rows 2 and 3). Warehouse 2 at 01:00: the tie goes to row 5; at 02:30 the
