@@ -40,7 +40,8 @@ internal static class DashboardBenchmark
             Headless = true,
             Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
         });
-        await using var warmContext = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        // BypassCSP: the page forbids eval, and Playwright's wait-for-function evaluates its predicate as a string.
+        await using var warmContext = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, BypassCSP = true });
         var warmPage = await warmContext.NewPageAsync();
         var tiles = (await http.GetFromJsonAsync<JsonElement>($"/api/v1/dashboards/{Dashboard}")).GetProperty("tiles").GetArrayLength();
 
@@ -49,7 +50,7 @@ internal static class DashboardBenchmark
             ("page, cold (cache emptied, new profile)", async () =>
             {
                 engine.Semantic.Cache.Clear();
-                await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+                await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, BypassCSP = true });
                 return await LoadAsync(await context.NewPageAsync(), tiles);
             }),
             ("page, warm (cached answers and assets)", () => LoadAsync(warmPage, tiles)),
