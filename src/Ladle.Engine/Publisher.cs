@@ -213,6 +213,8 @@ public sealed class Publisher
 
             // Publish: the state store is the source of truth, so it changes first; start-up recovery
             // re-points views from it if the process dies between these steps.
+            // The last point a stop may still abandon the build: past it, the version is served.
+            cancellationToken.ThrowIfCancellationRequested();
             var publishedAt = DateTimeOffset.UtcNow;
             await _state.PublishVersionAsync(dataset.Name, record.Version, rows, watermark, publishedAt, CancellationToken.None);
             RecordInManifest(record with { Status = VersionStatus.Published, FinishedAt = publishedAt, PublishedAt = publishedAt, RowCount = rows, Watermark = watermark });

@@ -103,9 +103,17 @@ public sealed class DatasetScheduler : IHostedService
     }
 
     /// <summary>Stops the schedule and cancels runs under way; safe to call more than once (hosts do).</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_stop is not null) await _stop.CancelAsync();
+        // Both are cancelled before this returns, not after the loop has wound down: a run under way must see the
+        // stop whatever it is waiting on, so it is interrupted rather than publishing once its wait ends.
+        _stop?.Cancel();
+        _queue.RequestStop();
+        return WaitStoppedAsync(cancellationToken);
+    }
+
+    private async Task WaitStoppedAsync(CancellationToken cancellationToken)
+    {
         await _loop.WaitAsync(cancellationToken);
         await _queue.StopAsync(cancellationToken);
     }

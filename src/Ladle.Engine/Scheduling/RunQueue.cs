@@ -113,6 +113,9 @@ internal sealed class RunQueue
     }
 
     /// <summary>Cancels runs in progress (their versions are recorded as interrupted) and waits for them to end.</summary>
+    /// <summary>Cancels every run under way and refuses new ones, at once (the callbacks run before it returns).</summary>
+    public void RequestStop() => _stopping.Cancel();
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
