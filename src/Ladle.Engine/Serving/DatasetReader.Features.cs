@@ -24,7 +24,7 @@ public sealed partial class DatasetReader
     /// <paramref name="compose"/> check their columns and write the statement, and runs it there under the statement
     /// timeout and a read slot, like every store read. <paramref name="onDispose"/> releases the versions' leases.
     /// </summary>
-    internal async Task<ResultStream> QueryWithEntitiesAsync(SqlStatement entities, Func<IReadOnlyList<string>, SqlStatement> compose, Action onDispose, CancellationToken cancellationToken)
+    internal async Task<ResultStream> QueryWithEntitiesAsync(SqlStatement entities, Func<IReadOnlyList<ResultColumn>, SqlStatement> compose, Action onDispose, CancellationToken cancellationToken)
     {
         var connector = _connectors.Store;
         DuckDBConnection? connection = null;
@@ -34,7 +34,7 @@ public sealed partial class DatasetReader
         {
             connection = await Task.Run(_store.Open, cancellationToken);
             var open = connection;
-            IReadOnlyList<string> columns;
+            IReadOnlyList<ResultColumn> columns;
             using (var slot = connector.Reads is { } waiting ? await waiting.EnterAsync(guard.Token) : null)
                 columns = await StatementGuard.Dedicated(() => LoadEntities(open, entities, guard));
             var statement = compose(columns);
@@ -71,7 +71,7 @@ public sealed partial class DatasetReader
     /// <see cref="QueryWithEntitiesAsync"/>, the statement bound once here (an error is raised before any byte is
     /// sent), and the COPY run later on the same connection. <paramref name="onDispose"/> runs when the export is disposed.
     /// </summary>
-    internal async Task<NativeExport> ExportWithEntitiesAsync(SqlStatement entities, Func<IReadOnlyList<string>, SqlStatement> compose, Action onDispose, CancellationToken cancellationToken)
+    internal async Task<NativeExport> ExportWithEntitiesAsync(SqlStatement entities, Func<IReadOnlyList<ResultColumn>, SqlStatement> compose, Action onDispose, CancellationToken cancellationToken)
     {
         var connector = _connectors.Store;
         DuckDBConnection? connection = null;
@@ -80,7 +80,7 @@ public sealed partial class DatasetReader
         {
             connection = await Task.Run(_store.Open, cancellationToken);
             var open = connection;
-            IReadOnlyList<string> columns;
+            IReadOnlyList<ResultColumn> columns;
             using (var slot = connector.Reads is { } waiting ? await waiting.EnterAsync(guard.Token) : null)
                 columns = await StatementGuard.Dedicated(() => LoadEntities(open, entities, guard));
             var statement = compose(columns);
@@ -120,7 +120,7 @@ public sealed partial class DatasetReader
         }
     }
 
-    private static IReadOnlyList<string> LoadEntities(DuckDBConnection connection, SqlStatement entities, StatementGuard guard)
+    private static IReadOnlyList<ResultColumn> LoadEntities(DuckDBConnection connection, SqlStatement entities, StatementGuard guard)
     {
         using var command = connection.CreateCommand();
         command.CommandText = $"CREATE TEMP TABLE {EntityTable} AS {entities.Text}";
@@ -138,7 +138,8 @@ public sealed partial class DatasetReader
         using var describe = connection.CreateCommand();
         describe.CommandText = $"SELECT * FROM temp.main.{EntityTable} LIMIT 0";
         using var reader = describe.ExecuteReader();
-        return Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
+        return Enumerable.Range(0, reader.FieldCount)
+            .Select(i => new ResultColumn(reader.GetName(i), ValueGetters.TypeOf(reader.GetFieldType(i))) { EngineType = EngineTypes.Name(reader.GetDataTypeName(i)) }).ToList();
     }
 
     /// <summary>A scoped SELECT's <c>$pN</c> placeholders moved past <paramref name="offset"/> values, to sit in a larger statement.</summary>

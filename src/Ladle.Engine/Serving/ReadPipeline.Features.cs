@@ -227,10 +227,13 @@ public sealed partial class ReadPipeline
                     _ => $"SELECT * FROM read_parquet({path})",
                 }, []);
             }
-            Core.Sql.SqlStatement Compose(IReadOnlyList<string> columns)
+            Core.Sql.SqlStatement Compose(IReadOnlyList<Results.ResultColumn> loaded)
             {
+                var columns = loaded.Select(c => c.Name).ToList();
                 CheckEntityColumns(columns, plan.Views, plan.Features);
-                return new Core.Sql.SqlStatement(PointInTime.TrainingSet(inputs, DatasetReader.EntityRelation, columns), values);
+                // The entity rows' time is read by the cheapest exact form for the type the upload or dataset gave it.
+                var timeType = loaded.First(c => string.Equals(c.Name, PointInTime.EntityTime, StringComparison.OrdinalIgnoreCase)).EngineType;
+                return new Core.Sql.SqlStatement(PointInTime.TrainingSet(inputs, DatasetReader.EntityRelation, columns, timeType), values);
             }
             // A Parquet or CSV answer is encoded by DuckDB itself, as a rows export is: no row passes through .NET.
             if (capabilities.NativeCopy is { } native && Store.NativeExport.Supported)

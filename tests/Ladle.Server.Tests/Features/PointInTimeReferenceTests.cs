@@ -41,6 +41,53 @@ public sealed class PointInTimeReferenceTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Entity rows' times are read by the cheapest exact form for the type they arrive as: a CSV upload of naive
+    /// times (TIMESTAMP, meaning UTC), one of the same instants written with a +05:30 offset (TIMESTAMPTZ) and one
+    /// mixing ISO spellings row by row must each answer the brute force at those instants.
+    /// </summary>
+    [Theory]
+    [InlineData("naive")]
+    [InlineData("offset")]
+    [InlineData("mixed")]
+    public async Task Training_set_reads_entity_times_of_every_type_as_the_same_instants(string spelling)
+    {
+        var seed = Environment.GetEnvironmentVariable("LADLE_TEST_SEED") is { } s ? int.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : Random.Shared.Next();
+        output.WriteLine($"seed {seed} (rerun with LADLE_TEST_SEED={seed})");
+        var reference = new FeatureReference(seed, readings: 1500, entities: 600);
+        await using var server = await StartAsync(reference, new FakeTimeProvider(FeatureReference.Base.AddDays(2)));
+        var india = TimeSpan.FromHours(5.5);
+        var csv = new System.Text.StringBuilder("warehouse_id,event_timestamp,label\n");
+        foreach (var e in reference.Entities)
+        {
+            var at = spelling switch
+            {
+                "naive" => FeatureReference.Time(e.At),
+                "offset" => new DateTimeOffset(e.At).ToOffset(india).ToString("yyyy-MM-dd HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
+                _ => csv.Length % 2 == 0 ? FeatureReference.Iso(e.At)
+                    : new DateTimeOffset(e.At).ToOffset(-india).ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
+            };
+            csv.Append(e.Warehouse?.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(',').Append(at).Append(',').Append(e.Label).Append('\n');
+        }
+        using var content = new StringContent(csv.ToString(), System.Text.Encoding.UTF8, "text/csv");
+        using var response = await server.Http.PostAsync("/api/v1/features/training-set?feature_service=everything&format=ndjson", content);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        var rows = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+
+        Assert.Equal(reference.Entities.Count, rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var entity = reference.Entities[i];
+            var why = $"seed {seed}, {spelling}, entity row {i}: warehouse {entity.Warehouse} at {FeatureReference.Iso(entity.At)}";
+            var live = reference.Live(entity.Warehouse, entity.At);
+            AssertNumber(live?.Temperature, rows[i].GetProperty("temperature"), why + " temperature");
+            AssertNumber(reference.Winner(entity.Warehouse, entity.At, useCreated: false)?.Temperature, rows[i].GetProperty("temp_any"), why + " temp_any");
+            foreach (var (name, value, _) in reference.Windows(entity.Warehouse, entity.At))
+                AssertNumber(value, rows[i].GetProperty(name), why + " " + name);
+        }
+    }
+
     [Fact]
     public async Task Windowed_features_online_equal_the_window_ending_now()
     {
