@@ -75,6 +75,7 @@ public sealed class DashboardTests(DashboardWebFixture web)
         Assert.Equal(DashboardWebFixture.SalesOf(month: 3), Number(line.GetProperty("series")[0].GetProperty("values")[2]));
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("granularity=month"));
         await browser.ScreenshotAsync("explorer");
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -104,6 +105,7 @@ public sealed class DashboardTests(DashboardWebFixture web)
         var filtered = await ChartAsync(page.Locator("[data-tile=sales] .tile-body"));
         Assert.Equal(DashboardWebFixture.SalesOf(month: 5, region: "EU"), Number(filtered.GetProperty("value")));
         await browser.ScreenshotAsync("dashboard-filtered");
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -134,6 +136,7 @@ public sealed class DashboardTests(DashboardWebFixture web)
         Assert.True(lines.Count > 1);
         Assert.All(lines.Skip(1), l => Assert.StartsWith("42,", l, StringComparison.Ordinal));
         Assert.Equal(DashboardWebFixture.SalesOf(merchant: 42, month: 5), lines.Skip(1).Sum(l => decimal.Parse(l.Split(',')[2], CultureInfo.InvariantCulture)));
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -150,6 +153,7 @@ public sealed class DashboardTests(DashboardWebFixture web)
         Assert.Equal(0, await page.Locator(".tile").CountAsync());
         Assert.Equal(0, await page.Locator(".tile-export").CountAsync());
         await browser.ScreenshotAsync("embed-expired");
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -187,6 +191,7 @@ public sealed class DashboardTests(DashboardWebFixture web)
         Assert.Equal(DashboardWebFixture.SalesOf(merchant: 42, month: 2), Number(line.GetProperty("series")[0].GetProperty("values")[1]));
         await page.WaitForFunctionAsync("window.heights.length > 0 && window.heights[window.heights.length - 1] > 200");
         await browser.ScreenshotAsync("embed-single-chart");
+        browser.AssertNoErrors();
     }
 
     private static int FreePort()

@@ -29,6 +29,7 @@ public sealed class OpsPageTests(WebProjectFixture web)
         await Expect(entries.First).ToContainTextAsync("root");
         Assert.All(await page.Locator("table.audit tbody tr td:nth-child(2)").AllInnerTextsAsync(), p => Assert.Equal("root", p));
         await browser.ScreenshotAsync("ops-admin");
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -52,5 +53,6 @@ public sealed class OpsPageTests(WebProjectFixture web)
         request.Headers.Add("Cookie", "ladle_session=" + web.Tokens["alice"]);
         using var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        browser.AssertNoErrors();
     }
 }

@@ -38,6 +38,7 @@ public sealed class SignInTests(WebProjectFixture web)
         // Signed out means signed out: a page behind sign-in sends the reader back to sign in.
         await page.GotoAsync("/");
         await Expect(page).ToHaveURLAsync(web.Url + "/signin?next=%2F");
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -53,5 +54,6 @@ public sealed class SignInTests(WebProjectFixture web)
         await browser.ScreenshotAsync("refused");
         Assert.DoesNotContain(await browser.CookiesAsync(), c => c.Name == "ladle_session");
         await Expect(page).ToHaveURLAsync(web.Url + "/signin");
+        browser.AssertNoErrors();
     }
 }
