@@ -25,11 +25,14 @@ public sealed class SignInTests(WebProjectFixture web)
         await Expect(page).ToHaveURLAsync(web.Url + "/ops");
         await Expect(page.Locator("#who")).ToContainTextAsync("alice");
 
-        // The token is in an HTTP-only, SameSite=Strict cookie that the page's script cannot read.
+        // A session's secret (not the token) is in an HTTP-only, SameSite=Strict cookie that the page's script cannot
+        // read and that expires with the session.
         var cookie = (await browser.CookiesAsync()).Single(c => c.Name == "ladle_session");
         Assert.True(cookie.HttpOnly);
         Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
-        Assert.Equal(web.Tokens["alice"], cookie.Value);
+        Assert.StartsWith("lds_", cookie.Value, StringComparison.Ordinal);
+        Assert.NotEqual(web.Tokens["alice"], cookie.Value);
+        Assert.True(cookie.Expires > DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         Assert.DoesNotContain("ladle_session", await page.EvaluateAsync<string>("document.cookie"));
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
