@@ -111,6 +111,17 @@ public sealed partial class WebUiTests(AccessFixture fixture) : IClassFixture<Ac
     }
 
     [Fact]
+    public async Task Catalog_search_finds_a_dataset_by_a_column_it_serves_without_declaring_it()
+    {
+        // ledger declares no columns; its published version has 'entry' and 'amount'.
+        using var response = await fixture.GetAsync("/api/v1/datasets?q=entry", fixture.Tokens["root"]);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var hits = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content)).GetProperty("datasets").EnumerateArray().ToList();
+        var hit = Assert.Single(hits, h => h.GetProperty("name").GetString() == "ledger");
+        Assert.Equal(["column entry"], hit.GetProperty("matched").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Fact]
     public async Task Catalog_search_never_finds_a_dataset_the_caller_may_not_see()
     {
         using var admin = await fixture.GetAsync("/api/v1/datasets?q=ledger", fixture.Tokens["root"]);
