@@ -109,6 +109,36 @@ public sealed class DashboardTests(DashboardWebFixture web)
     }
 
     [Fact]
+    public async Task A_shared_filter_with_a_default_can_be_cleared_to_all()
+    {
+        await using var browser = await web.Browser.OpenAsync(web.Url, nameof(A_shared_filter_with_a_default_can_be_cleared_to_all));
+        var page = browser.Page;
+        await SignInAsync(page, "root");
+        await page.GotoAsync("/dashboards/regional");
+        await Expect(page.Locator("[data-tile=sales] .tile-body[data-state=drawn]")).ToHaveCountAsync(1);
+        // Opened on its default.
+        await Expect(page.GetByLabel("Region", new() { Exact = true })).ToHaveValueAsync("EU");
+        Assert.Equal(DashboardWebFixture.SalesOf(month: 5, region: "EU"), Number((await ChartAsync(page.Locator("[data-tile=sales] .tile-body"))).GetProperty("value")));
+        var eu = await page.Locator("[data-tile=sales] .kpi-value").GetAttributeAsync("data-value");
+
+        await page.GetByLabel("Region", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "All" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("filter=region%3Aall"));
+        // Drawn anew over every region.
+        await Expect(page.Locator("[data-tile=sales] .kpi-value")).Not.ToHaveAttributeAsync("data-value", eu!);
+        Assert.Equal(DashboardWebFixture.SalesOf(month: 5), Number((await ChartAsync(page.Locator("[data-tile=sales] .tile-body"))).GetProperty("value")));
+        await Expect(page.GetByLabel("Region", new() { Exact = true })).ToHaveValueAsync("");
+
+        // The cleared filter is in the address: reloading keeps every region.
+        await page.ReloadAsync();
+        await Expect(page.Locator("[data-tile=sales] .tile-body[data-state=drawn]")).ToHaveCountAsync(1);
+        await Expect(page.GetByLabel("Region", new() { Exact = true })).ToHaveValueAsync("");
+        Assert.Equal(DashboardWebFixture.SalesOf(month: 5), Number((await ChartAsync(page.Locator("[data-tile=sales] .tile-body"))).GetProperty("value")));
+        await browser.ScreenshotAsync("dashboard-filter-cleared");
+        browser.AssertNoErrors();
+    }
+
+    [Fact]
     public async Task An_embed_as_merchant_42_shows_only_its_numbers_and_its_csv_export_holds_only_its_rows()
     {
         var token = await EmbedTokenAsync(new { attributes = new { merchant_id = "42" }, dashboards = new[] { "merchant" }, export = true, ttl = "10m", theme = new { accent = "#b45309" } });
