@@ -78,10 +78,59 @@ internal static class DashboardBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{steps[s].Name,-44} {sorted[sorted.Count / 2],8:F1} {sorted[0],8:F1} {sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(sorted.Count * 0.9) - 1)],8:F1} {sorted[^1],8:F1}"));
         }
+        // Where a load's time goes: one cold and one warm load's requests (start and end, ms from navigation start)
+        // and the page's own marks, as the browser's performance timeline has them.
+        foreach (var (label, cold) in new[] { ("cold", true), ("warm", false) })
+        {
+            IBrowserContext? fresh = null;
+            if (cold)
+            {
+                engine.Semantic.Cache.Clear();
+                fresh = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, BypassCSP = true });
+            }
+            var page = fresh is null ? warmPage : await fresh.NewPageAsync();
+            // LADLE_BENCH_TRACE=folder: a Chrome performance trace of each of these loads (open it in chrome://tracing or Perfetto).
+            var trace = Environment.GetEnvironmentVariable("LADLE_BENCH_TRACE") is { Length: > 0 } folder ? Path.Combine(folder, $"dashboard-{label}.json") : null;
+            var tracing = trace is null ? null : await TraceAsync(page);
+            var total = await LoadAsync(page, tiles);
+            if (tracing is not null) await File.WriteAllTextAsync(trace!, await tracing());
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"waterfall, {label} ({total:F0} ms):"));
+            Console.WriteLine(await page.EvaluateAsync<string>("""
+                [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource'), ...performance.getEntriesByType('mark')]
+                  .sort((a, b) => a.startTime - b.startTime)
+                  .map(e => `  ${e.startTime.toFixed(1).padStart(8)} ${(e.entryType === 'mark' ? '' : (e.startTime + e.duration).toFixed(1)).padStart(8)}  ${e.entryType === 'mark' ? 'mark ' + e.name : new URL(e.name).pathname.replace(/\/ui\/[0-9a-f]+\//, '/ui/…/')}${e.initiatorType ? ' (' + e.initiatorType + ', first byte ' + e.responseStart.toFixed(1) + ')' : ''}${e.entryType === 'navigation' ? `, dom interactive ${e.domInteractive.toFixed(1)}, content loaded ${e.domContentLoadedEventEnd.toFixed(1)}` : ''}`)
+                  .join('\n')
+                """));
+            if (fresh is not null) await fresh.DisposeAsync();
+        }
         double Median(int s) => times[s].Order().ElementAt(times[s].Count / 2);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"page/API: cold {Median(0) / Median(2):F2}x, warm {Median(1) / Median(3):F2}x; goal: cold < 1000 ms ({(Median(0) < 1000 ? "met" : "missed")}), warm < 300 ms ({(Median(1) < 300 ? "met" : "missed")})"));
         return 0;
+    }
+
+    /// <summary>Starts a Chrome performance trace of the page (CDP Tracing); the function stops it and answers the trace as JSON.</summary>
+    private static async Task<Func<Task<string>>> TraceAsync(IPage page)
+    {
+        var cdp = await page.Context.NewCDPSessionAsync(page);
+        var events = new List<JsonElement>();
+        var complete = new TaskCompletionSource();
+        cdp.Event("Tracing.dataCollected").OnEvent += (_, data) =>
+        {
+            if (data?.GetProperty("value") is { } value) lock (events) events.AddRange(value.EnumerateArray().Select(e => e.Clone()));
+        };
+        cdp.Event("Tracing.tracingComplete").OnEvent += (_, _) => complete.TrySetResult();
+        await cdp.SendAsync("Tracing.start", new Dictionary<string, object>
+        {
+            ["categories"] = "devtools.timeline,v8.execute,disabled-by-default-devtools.timeline,blink.user_timing,loading,netlog",
+            ["transferMode"] = "ReportEvents",
+        });
+        return async () =>
+        {
+            await cdp.SendAsync("Tracing.end");
+            await complete.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            lock (events) return JsonSerializer.Serialize(new { traceEvents = events });
+        };
     }
 
     /// <summary>Navigates to the dashboard and answers, from the page's own clock, the ms from navigation start to every tile drawn.</summary>

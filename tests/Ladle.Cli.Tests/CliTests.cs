@@ -18,6 +18,27 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_counts_the_dashboards_in_its_summary()
+    {
+        Assert.Equal(0, (await LadleProcess.RunAsync("init", _dir)).ExitCode);
+        Directory.CreateDirectory(Path.Combine(_dir, "models"));
+        Directory.CreateDirectory(Path.Combine(_dir, "dashboards"));
+        File.WriteAllText(Path.Combine(_dir, "models", "cities.yaml"), """
+            dataset: cities
+            entities: [ { name: city, type: primary } ]
+            dimensions: [ { name: country } ]
+            measures: [ { name: people, agg: sum, column: population } ]
+            metrics: [ { name: population, measure: people } ]
+            """);
+        File.WriteAllText(Path.Combine(_dir, "dashboards", "people.yaml"), "tiles:\n  - { kind: kpi, metric: population }\n  - { kind: bar, metric: population, by: country }\n");
+
+        var (code, output, err) = await LadleProcess.RunAsync("validate", "--project", _dir);
+        Assert.True(code == 0, output + err);
+        // The console may wrap the line where a space was.
+        Assert.Contains("1 metric(s), 1 dashboard(s),", System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Init_then_materialize_then_query_works_on_the_starter_project()
     {
         Assert.Equal(0, (await LadleProcess.RunAsync("init", _dir)).ExitCode);

@@ -139,9 +139,12 @@ public sealed class EmbeddedDashboardTests(AccessFixture fixture) : IClassFixtur
         Assert.DoesNotContain("frame-ancestors", csp, StringComparison.Ordinal);
         Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
         var html = await response.Content.ReadAsStringAsync();
-        var script = System.Text.RegularExpressions.Regex.Match(html, "src=\"(/ui/[0-9a-f]{12}/vendor/uplot/uPlot.iife.min.js)\"").Groups[1].Value;
+        // Preloaded by the shell (charts.js runs it when a chart is drawn), beside every module embed.js imports.
+        var script = System.Text.RegularExpressions.Regex.Match(html, "<link rel=\"preload\" as=\"script\" href=\"(/ui/[0-9a-f]{12}/vendor/uplot/uPlot.iife.min.js)\"").Groups[1].Value;
         Assert.NotEmpty(script);
         Assert.Contains("/embed.js", html, StringComparison.Ordinal);
+        foreach (var module in new[] { "embed.js", "api.js", "dashboard-view.js", "charts.js" })
+            Assert.Matches($"<link rel=\"modulepreload\" href=\"/ui/[0-9a-f]{{12}}/{System.Text.RegularExpressions.Regex.Escape(module)}\">", html);
         // uPlot, restored from the registry at build time and embedded, is served like every asset of the UI.
         using var library = await fixture.Server.Http.GetAsync(script);
         Assert.Equal(HttpStatusCode.OK, library.StatusCode);

@@ -7,7 +7,9 @@ namespace Ladle.Server.Tests;
 
 /// <summary>
 /// The web UI's sign-in over real HTTP: the cookie's attributes, the API accepting it, and the CSRF rules that keep
-/// another site from using it (a custom header on changes, no cross-site or foreign-origin requests).
+/// another site from using it (a custom header on changes, no cross-site or foreign-origin requests); the cookie holds
+/// a server-side session's secret, not the token, and the session ends on sign-out, when idle, at its absolute expiry
+/// and with its token.
 /// </summary>
 public sealed class WebSessionTests(AccessFixture fixture) : IClassFixture<AccessFixture>, IDisposable
 {
@@ -21,6 +23,20 @@ public sealed class WebSessionTests(AccessFixture fixture) : IClassFixture<Acces
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/session") { Content = JsonContent.Create(new { token }) };
         if (csrf) request.Headers.Add("X-Ladle-Csrf", "1");
         return await _http.SendAsync(request);
+    }
+
+    /// <summary>Signs in with a token and answers the session secret the cookie was set to.</summary>
+    private async Task<string> SessionOfAsync(string token)
+    {
+        using var response = await SignInAsync(token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return CookieValue(response);
+    }
+
+    private static string CookieValue(HttpResponseMessage response)
+    {
+        var setCookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
+        return setCookie["ladle_session=".Length..setCookie.IndexOf(';', StringComparison.Ordinal)];
     }
 
     private async Task<HttpResponseMessage> WithCookieAsync(HttpMethod method, string path, string token, params (string Name, string Value)[] headers)
@@ -43,14 +59,18 @@ public sealed class WebSessionTests(AccessFixture fixture) : IClassFixture<Acces
         Assert.Equal("alice", body.GetProperty("principal").GetString());
         Assert.False(body.GetProperty("admin").GetBoolean());
         var setCookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
-        Assert.StartsWith("ladle_session=" + fixture.Tokens["alice"] + ";", setCookie, StringComparison.Ordinal);
+        // The cookie holds a session's secret, never the token; it expires with the session (7 days at most).
+        var secret = CookieValue(response);
+        Assert.StartsWith("lds_", secret, StringComparison.Ordinal);
+        Assert.DoesNotContain(fixture.Tokens["alice"], setCookie, StringComparison.Ordinal);
+        Assert.Contains("expires=", setCookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("path=/", setCookie, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("secure", setCookie, StringComparison.OrdinalIgnoreCase); // plain HTTP: a Secure cookie would never come back
 
         // The API reads as alice with the cookie alone: her domains, not finance's ledger.
-        using var catalog = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", fixture.Tokens["alice"]);
+        using var catalog = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", secret);
         Assert.Equal(HttpStatusCode.OK, catalog.StatusCode);
         var names = (await JsonAsync(catalog)).GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("name").GetString()).ToList();
         Assert.Contains("orders", names);
@@ -80,21 +100,23 @@ public sealed class WebSessionTests(AccessFixture fixture) : IClassFixture<Acces
     [Fact]
     public async Task A_change_made_with_the_cookie_needs_the_csrf_header()
     {
-        using var forged = await WithCookieAsync(HttpMethod.Post, "/api/v1/datasets/stock/refresh", fixture.Tokens["root"]);
+        var root = await SessionOfAsync(fixture.Tokens["root"]);
+        using var forged = await WithCookieAsync(HttpMethod.Post, "/api/v1/datasets/stock/refresh", root);
         Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
         Assert.Contains("X-Ladle-Csrf", await forged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        using var ui = await WithCookieAsync(HttpMethod.Post, "/api/v1/datasets/stock/refresh", fixture.Tokens["root"], ("X-Ladle-Csrf", "1"));
+        using var ui = await WithCookieAsync(HttpMethod.Post, "/api/v1/datasets/stock/refresh", root, ("X-Ladle-Csrf", "1"));
         Assert.Equal(HttpStatusCode.Accepted, ui.StatusCode);
     }
 
     [Fact]
     public async Task The_cookie_is_not_accepted_on_a_request_another_site_started()
     {
-        using var crossSite = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", fixture.Tokens["root"], ("Sec-Fetch-Site", "cross-site"));
+        var root = await SessionOfAsync(fixture.Tokens["root"]);
+        using var crossSite = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", root, ("Sec-Fetch-Site", "cross-site"));
         Assert.Equal(HttpStatusCode.Forbidden, crossSite.StatusCode);
-        using var foreign = await WithCookieAsync(HttpMethod.Get, "/api/v1/audit", fixture.Tokens["root"], ("Origin", "http://evil.example"));
+        using var foreign = await WithCookieAsync(HttpMethod.Get, "/api/v1/audit", root, ("Origin", "http://evil.example"));
         Assert.Equal(HttpStatusCode.Forbidden, foreign.StatusCode);
-        using var sameOrigin = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", fixture.Tokens["root"],
+        using var sameOrigin = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", root,
             ("Origin", _http.BaseAddress!.GetLeftPart(UriPartial.Authority)), ("Sec-Fetch-Site", "same-origin"));
         Assert.Equal(HttpStatusCode.OK, sameOrigin.StatusCode);
     }
@@ -105,7 +127,7 @@ public sealed class WebSessionTests(AccessFixture fixture) : IClassFixture<Acces
         using var none = await _http.GetAsync("/api/v1/session");
         Assert.Equal(HttpStatusCode.OK, none.StatusCode);
         Assert.False((await JsonAsync(none)).GetProperty("signed_in").GetBoolean());
-        using var root = await WithCookieAsync(HttpMethod.Get, "/api/v1/session", fixture.Tokens["root"]);
+        using var root = await WithCookieAsync(HttpMethod.Get, "/api/v1/session", await SessionOfAsync(fixture.Tokens["root"]));
         var rootBody = await JsonAsync(root);
         Assert.Equal("root", rootBody.GetProperty("principal").GetString());
         Assert.True(rootBody.GetProperty("admin").GetBoolean());
@@ -115,29 +137,84 @@ public sealed class WebSessionTests(AccessFixture fixture) : IClassFixture<Acces
     }
 
     [Fact]
-    public async Task A_revoked_token_in_the_cookie_signs_the_browser_out_and_says_why()
+    public async Task A_revoked_token_ends_its_sessions_and_the_browser_is_told_why()
     {
         var (token, record) = await new TokenService(fixture.Server.Engine.Project, fixture.Server.Engine.State).CreateAsync("alice", null, "revoked in a test", CancellationToken.None);
-        using (var signIn = await SignInAsync(token)) Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        var secret = await SessionOfAsync(token);
+        using (var before = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets/orders/rows?limit=1", secret)) Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         Assert.True(await fixture.Server.Engine.State.RevokeTokenAsync(record.Id, DateTimeOffset.UtcNow, CancellationToken.None));
 
-        using var session = await WithCookieAsync(HttpMethod.Get, "/api/v1/session", token);
+        using var session = await WithCookieAsync(HttpMethod.Get, "/api/v1/session", secret);
         Assert.Equal(HttpStatusCode.OK, session.StatusCode);
         var body = await JsonAsync(session);
         Assert.False(body.GetProperty("signed_in").GetBoolean());
-        Assert.False(string.IsNullOrEmpty(body.GetProperty("reason").GetString()));
+        Assert.Contains("revoked", body.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Contains(session.Headers.GetValues("Set-Cookie"), c => c.StartsWith("ladle_session=;", StringComparison.Ordinal) && c.Contains("expires=", StringComparison.OrdinalIgnoreCase));
-        using var rows = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets/orders/rows?limit=1", token);
+        using var rows = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets/orders/rows?limit=1", secret);
         Assert.Equal(HttpStatusCode.Unauthorized, rows.StatusCode);
+        Assert.Null(await fixture.Server.Engine.State.FindWebSessionAsync(WebSessions.Hash(secret), CancellationToken.None));
     }
 
     [Fact]
-    public async Task Signing_out_clears_the_cookie()
+    public async Task Signing_out_ends_the_session_so_a_copy_of_the_cookie_no_longer_signs_in()
     {
-        using var signOut = await WithCookieAsync(HttpMethod.Delete, "/api/v1/session", fixture.Tokens["alice"], ("X-Ladle-Csrf", "1"));
+        var secret = await SessionOfAsync(fixture.Tokens["alice"]);
+        using var forged = await WithCookieAsync(HttpMethod.Delete, "/api/v1/session", secret);
+        Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+        using (var stillIn = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", secret)) Assert.Equal(HttpStatusCode.OK, stillIn.StatusCode);
+
+        using var signOut = await WithCookieAsync(HttpMethod.Delete, "/api/v1/session", secret, ("X-Ladle-Csrf", "1"));
         Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
         Assert.Contains(signOut.Headers.GetValues("Set-Cookie"), c => c.StartsWith("ladle_session=;", StringComparison.Ordinal));
-        using var forged = await WithCookieAsync(HttpMethod.Delete, "/api/v1/session", fixture.Tokens["alice"]);
-        Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+        using var replayed = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", secret);
+        Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
+        Assert.Contains("sign in again", await replayed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stolen_session_cookie_is_not_a_bearer_token_and_the_store_holds_only_its_hash()
+    {
+        var secret = await SessionOfAsync(fixture.Tokens["root"]);
+        using var bearer = await fixture.GetAsync("/api/v1/datasets", secret);
+        Assert.Equal(HttpStatusCode.Unauthorized, bearer.StatusCode);
+        Assert.Contains("not a bearer token", await bearer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var stored = await fixture.Server.Engine.State.FindWebSessionAsync(WebSessions.Hash(secret), CancellationToken.None);
+        Assert.NotNull(stored);
+        Assert.Equal("root", stored.Principal);
+        Assert.Null(await fixture.Server.Engine.State.FindWebSessionAsync(secret, CancellationToken.None));
+
+        // A cookie holding an API token (as it did before sessions) is not a session: sign in again.
+        using var rawToken = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", fixture.Tokens["root"]);
+        Assert.Equal(HttpStatusCode.Unauthorized, rawToken.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_session_ends_after_its_idle_time_and_at_its_absolute_expiry_whatever_its_use()
+    {
+        var tokens = new TokenService(fixture.Server.Engine.Project, fixture.Server.Engine.State);
+        var (token, _) = await tokens.CreateAsync("alice", null, "sessions in the past", CancellationToken.None);
+        var principal = await tokens.ValidateAsync(token, CancellationToken.None);
+        WebSessions OpenedAgo(TimeSpan ago) => new(tokens, fixture.Server.Engine.State, fixture.Server.Engine.State, WebSessionLifetime.Default,
+            new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow - ago));
+
+        // Opened an hour ago: within both limits, and using it keeps it alive.
+        var (recent, _) = await OpenedAgo(TimeSpan.FromHours(1)).OpenAsync(token, principal, CancellationToken.None);
+        using (var ok = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", recent)) Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var touched = await fixture.Server.Engine.State.FindWebSessionAsync(WebSessions.Hash(recent), CancellationToken.None);
+        Assert.True(touched!.LastSeenAt > touched.CreatedAt + TimeSpan.FromMinutes(59));
+
+        // Opened 13 hours ago and not used since: past the 12 hours of idle time.
+        var (idle, _) = await OpenedAgo(TimeSpan.FromHours(13)).OpenAsync(token, principal, CancellationToken.None);
+        using var idleAnswer = await WithCookieAsync(HttpMethod.Get, "/api/v1/datasets", idle);
+        Assert.Equal(HttpStatusCode.Unauthorized, idleAnswer.StatusCode);
+        Assert.Contains("without use", await idleAnswer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Opened 8 days ago and used a minute ago: past the 7 days a session lasts at most.
+        var (old, _) = await OpenedAgo(TimeSpan.FromDays(8)).OpenAsync(token, principal, CancellationToken.None);
+        await fixture.Server.Engine.State.TouchWebSessionAsync(WebSessions.Hash(old), DateTimeOffset.UtcNow.AddMinutes(-1), CancellationToken.None);
+        using var oldAnswer = await WithCookieAsync(HttpMethod.Get, "/api/v1/session", old);
+        var body = await JsonAsync(oldAnswer);
+        Assert.False(body.GetProperty("signed_in").GetBoolean());
+        Assert.Contains("expired", body.GetProperty("reason").GetString(), StringComparison.Ordinal);
     }
 }

@@ -43,6 +43,22 @@ public sealed partial class WebUiTests(AccessFixture fixture) : IClassFixture<Ac
     }
 
     [Fact]
+    public async Task A_pages_shell_preloads_every_module_it_will_import_and_the_chart_library_only_where_charts_are_drawn()
+    {
+        var dashboard = await _http.GetStringAsync("/dashboards/merchant");
+        // The whole import graph at once (app.js, the page's module and what they import, at any depth), not one level per round trip.
+        foreach (var module in new[] { "app.js", "api.js", "ui.js", "routes.js", "pages/dashboard.js", "dashboard-view.js", "charts.js" })
+            Assert.Matches($"<link rel=\"modulepreload\" href=\"/ui/[0-9a-f]{{12}}/{Regex.Escape(module)}\">", dashboard);
+        Assert.Contains("uPlot.iife.min.js", dashboard, StringComparison.Ordinal);
+        Assert.DoesNotContain("{{preload}}", dashboard, StringComparison.Ordinal);
+
+        var catalog = await _http.GetStringAsync("/");
+        Assert.Contains("pages/catalog.js\">", catalog, StringComparison.Ordinal);
+        Assert.DoesNotContain("uPlot", catalog, StringComparison.Ordinal);
+        Assert.DoesNotContain("dashboard-view.js", catalog, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Assets_are_immutable_under_their_version_and_compressed_for_browsers_that_accept_it()
     {
         var html = await _http.GetStringAsync("/");
@@ -108,6 +124,17 @@ public sealed partial class WebUiTests(AccessFixture fixture) : IClassFixture<Ac
         var hits = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content)).GetProperty("datasets").EnumerateArray().ToList();
         var hit = Assert.Single(hits, h => h.GetProperty("name").GetString() == dataset);
         Assert.Contains(where, hit.GetProperty("matched").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Fact]
+    public async Task Catalog_search_finds_a_dataset_by_a_column_it_serves_without_declaring_it()
+    {
+        // ledger declares no columns; its published version has 'entry' and 'amount'.
+        using var response = await fixture.GetAsync("/api/v1/datasets?q=entry", fixture.Tokens["root"]);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var hits = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content)).GetProperty("datasets").EnumerateArray().ToList();
+        var hit = Assert.Single(hits, h => h.GetProperty("name").GetString() == "ledger");
+        Assert.Equal(["column entry"], hit.GetProperty("matched").EnumerateArray().Select(m => m.GetString()));
     }
 
     [Fact]

@@ -55,8 +55,10 @@ public sealed class Browser : IAsyncDisposable
 }
 
 /// <summary>
-/// One test's page: every console error and uncaught exception is recorded and fails the test when it ends (unless
-/// the test said it expects it), and <see cref="ScreenshotAsync"/> keeps a picture of each page as an artefact.
+/// One test's page: every console error and uncaught exception is recorded, and <see cref="AssertNoErrors"/> (the last
+/// step of every test) fails the test on one it did not say it expects. Disposing never throws: a test that failed
+/// earlier is reported with its own failure, not hidden behind the console errors that failure may have caused
+/// (those are written to the test's output instead). <see cref="ScreenshotAsync"/> keeps a picture of each page.
 /// </summary>
 public sealed class BrowserPage : IAsyncDisposable
 {
@@ -64,6 +66,7 @@ public sealed class BrowserPage : IAsyncDisposable
     private readonly string _test;
     private readonly List<string> _errors = [];
     private readonly List<string> _expected = [];
+    private bool _checked;
 
     internal BrowserPage(IBrowserContext context, IPage page, string test)
     {
@@ -108,10 +111,20 @@ public sealed class BrowserPage : IAsyncDisposable
         lock (_errors) return _errors.Where(e => !_expected.Any(x => e.Contains(x, StringComparison.Ordinal))).ToList();
     }
 
+    /// <summary>Fails the test when the browser reported an error it did not expect.</summary>
+    public void AssertNoErrors()
+    {
+        var errors = UnexpectedErrors();
+        _checked = true;
+        Assert.True(errors.Count == 0, $"the browser reported errors during {_test}:\n" + string.Join("\n", errors));
+    }
+
     public async ValueTask DisposeAsync()
     {
         var errors = UnexpectedErrors();
+        // Reached without AssertNoErrors: the test failed before its end (its own exception is on its way and must
+        // not be replaced), so the errors only go to the output as a clue.
+        if (!_checked && errors.Count > 0) Console.Error.WriteLine($"the browser reported errors during {_test} (which ended early):\n" + string.Join("\n", errors));
         await _context.DisposeAsync();
-        Assert.True(errors.Count == 0, $"the browser reported errors during {_test}:\n" + string.Join("\n", errors));
     }
 }

@@ -36,6 +36,7 @@ public sealed class CatalogAndDatasetTests(WebProjectFixture web)
         // Back in history is the search as it was.
         await page.GoBackAsync();
         await Expect(page.Locator(".dataset-card")).ToHaveCountAsync(1);
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -80,6 +81,7 @@ public sealed class CatalogAndDatasetTests(WebProjectFixture web)
         await Expect(page).ToHaveURLAsync(web.Url + "/datasets/region_sales");
         await Expect(page.Locator("section[aria-labelledby='sec-lineage']")).ToContainTextAsync("Built from orders.");
         await browser.ScreenshotAsync("region_sales");
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -123,6 +125,7 @@ public sealed class CatalogAndDatasetTests(WebProjectFixture web)
         await Expect(page.Locator("#preview-rows [role=alert]")).ToContainTextAsync("amount");
         await page.GetByRole(AriaRole.Button, new() { Name = "Remove filter amount:gt:lots" }).ClickAsync();
         await Expect(rows).ToHaveCountAsync(3);
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -141,6 +144,7 @@ public sealed class CatalogAndDatasetTests(WebProjectFixture web)
         await Expect(page.Locator("li.check[data-check='sku_unique'][data-version='2']")).ToContainTextAsync("failed");
         await Expect(page.Locator("li.check[data-check='sku_unique'][data-version='1']")).ToContainTextAsync("passed");
         await browser.ScreenshotAsync("stock");
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -153,5 +157,6 @@ public sealed class CatalogAndDatasetTests(WebProjectFixture web)
         await page.GotoAsync("/datasets/customers");
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("customers");
         await Expect(page.Locator("main")).Not.ToContainTextAsync("crm-team@example.com");
+        browser.AssertNoErrors();
     }
 }

@@ -75,6 +75,7 @@ public sealed class DashboardTests(DashboardWebFixture web)
         Assert.Equal(DashboardWebFixture.SalesOf(month: 3), Number(line.GetProperty("series")[0].GetProperty("values")[2]));
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("granularity=month"));
         await browser.ScreenshotAsync("explorer");
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -104,6 +105,37 @@ public sealed class DashboardTests(DashboardWebFixture web)
         var filtered = await ChartAsync(page.Locator("[data-tile=sales] .tile-body"));
         Assert.Equal(DashboardWebFixture.SalesOf(month: 5, region: "EU"), Number(filtered.GetProperty("value")));
         await browser.ScreenshotAsync("dashboard-filtered");
+        browser.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task A_shared_filter_with_a_default_can_be_cleared_to_all()
+    {
+        await using var browser = await web.Browser.OpenAsync(web.Url, nameof(A_shared_filter_with_a_default_can_be_cleared_to_all));
+        var page = browser.Page;
+        await SignInAsync(page, "root");
+        await page.GotoAsync("/dashboards/regional");
+        await Expect(page.Locator("[data-tile=sales] .tile-body[data-state=drawn]")).ToHaveCountAsync(1);
+        // Opened on its default.
+        await Expect(page.GetByLabel("Region", new() { Exact = true })).ToHaveValueAsync("EU");
+        Assert.Equal(DashboardWebFixture.SalesOf(month: 5, region: "EU"), Number((await ChartAsync(page.Locator("[data-tile=sales] .tile-body"))).GetProperty("value")));
+        var eu = await page.Locator("[data-tile=sales] .kpi-value").GetAttributeAsync("data-value");
+
+        await page.GetByLabel("Region", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "All" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("filter=region%3Aall"));
+        // Drawn anew over every region.
+        await Expect(page.Locator("[data-tile=sales] .kpi-value")).Not.ToHaveAttributeAsync("data-value", eu!);
+        Assert.Equal(DashboardWebFixture.SalesOf(month: 5), Number((await ChartAsync(page.Locator("[data-tile=sales] .tile-body"))).GetProperty("value")));
+        await Expect(page.GetByLabel("Region", new() { Exact = true })).ToHaveValueAsync("");
+
+        // The cleared filter is in the address: reloading keeps every region.
+        await page.ReloadAsync();
+        await Expect(page.Locator("[data-tile=sales] .tile-body[data-state=drawn]")).ToHaveCountAsync(1);
+        await Expect(page.GetByLabel("Region", new() { Exact = true })).ToHaveValueAsync("");
+        Assert.Equal(DashboardWebFixture.SalesOf(month: 5), Number((await ChartAsync(page.Locator("[data-tile=sales] .tile-body"))).GetProperty("value")));
+        await browser.ScreenshotAsync("dashboard-filter-cleared");
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -134,6 +166,7 @@ public sealed class DashboardTests(DashboardWebFixture web)
         Assert.True(lines.Count > 1);
         Assert.All(lines.Skip(1), l => Assert.StartsWith("42,", l, StringComparison.Ordinal));
         Assert.Equal(DashboardWebFixture.SalesOf(merchant: 42, month: 5), lines.Skip(1).Sum(l => decimal.Parse(l.Split(',')[2], CultureInfo.InvariantCulture)));
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -150,6 +183,7 @@ public sealed class DashboardTests(DashboardWebFixture web)
         Assert.Equal(0, await page.Locator(".tile").CountAsync());
         Assert.Equal(0, await page.Locator(".tile-export").CountAsync());
         await browser.ScreenshotAsync("embed-expired");
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -187,6 +221,7 @@ public sealed class DashboardTests(DashboardWebFixture web)
         Assert.Equal(DashboardWebFixture.SalesOf(merchant: 42, month: 2), Number(line.GetProperty("series")[0].GetProperty("values")[1]));
         await page.WaitForFunctionAsync("window.heights.length > 0 && window.heights[window.heights.length - 1] > 200");
         await browser.ScreenshotAsync("embed-single-chart");
+        browser.AssertNoErrors();
     }
 
     private static int FreePort()

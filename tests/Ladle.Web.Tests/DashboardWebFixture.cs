@@ -88,6 +88,15 @@ public sealed class DashboardWebFixture : IAsyncLifetime
               - { id: by_region, kind: bar, metric: sales, by: region, title: Sales by region }
               - { id: rows, kind: table, metric: sales, by: [merchant_id, region], title: Sales by merchant and region }
             """);
+        // A shared filter with a default: the page opens on EU, and "All" must clear it.
+        LoopbackServer.File(root, "dashboards/regional.yaml", """
+            title: Regional sales
+            range: 2026-05
+            filters:
+              - { dimension: region, label: Region, values: [APAC, EU, US], default: EU }
+            tiles:
+              - { id: sales, kind: kpi, metric: sales, title: Sales }
+            """);
         LoopbackServer.File(root, "access.yaml", $$$"""
             roles:
               admin:

@@ -24,5 +24,6 @@ public sealed class DevModeTests(WebProjectFixture web, RetailServerFixture reta
         // The keyboard reaches the content first: the skip link, then the navigation.
         await page.Keyboard.PressAsync("Tab");
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" })).ToBeFocusedAsync();
+        browser.AssertNoErrors();
     }
 }

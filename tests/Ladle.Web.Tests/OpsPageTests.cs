@@ -29,6 +29,7 @@ public sealed class OpsPageTests(WebProjectFixture web)
         await Expect(entries.First).ToContainTextAsync("root");
         Assert.All(await page.Locator("table.audit tbody tr td:nth-child(2)").AllInnerTextsAsync(), p => Assert.Equal("root", p));
         await browser.ScreenshotAsync("ops-admin");
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -49,8 +50,9 @@ public sealed class OpsPageTests(WebProjectFixture web)
         // Nor does her sign-in cookie open it from the page's origin: the API refuses, as it does her token.
         using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = new Uri(web.Url) };
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/audit");
-        request.Headers.Add("Cookie", "ladle_session=" + web.Tokens["alice"]);
+        request.Headers.Add("Cookie", "ladle_session=" + (await browser.CookiesAsync()).Single(c => c.Name == "ladle_session").Value);
         using var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        browser.AssertNoErrors();
     }
 }

@@ -25,11 +25,14 @@ public sealed class SignInTests(WebProjectFixture web)
         await Expect(page).ToHaveURLAsync(web.Url + "/ops");
         await Expect(page.Locator("#who")).ToContainTextAsync("alice");
 
-        // The token is in an HTTP-only, SameSite=Strict cookie that the page's script cannot read.
+        // A session's secret (not the token) is in an HTTP-only, SameSite=Strict cookie that the page's script cannot
+        // read and that expires with the session.
         var cookie = (await browser.CookiesAsync()).Single(c => c.Name == "ladle_session");
         Assert.True(cookie.HttpOnly);
         Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
-        Assert.Equal(web.Tokens["alice"], cookie.Value);
+        Assert.StartsWith("lds_", cookie.Value, StringComparison.Ordinal);
+        Assert.NotEqual(web.Tokens["alice"], cookie.Value);
+        Assert.True(cookie.Expires > DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         Assert.DoesNotContain("ladle_session", await page.EvaluateAsync<string>("document.cookie"));
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
@@ -38,6 +41,7 @@ public sealed class SignInTests(WebProjectFixture web)
         // Signed out means signed out: a page behind sign-in sends the reader back to sign in.
         await page.GotoAsync("/");
         await Expect(page).ToHaveURLAsync(web.Url + "/signin?next=%2F");
+        browser.AssertNoErrors();
     }
 
     [Fact]
@@ -53,5 +57,6 @@ public sealed class SignInTests(WebProjectFixture web)
         await browser.ScreenshotAsync("refused");
         Assert.DoesNotContain(await browser.CookiesAsync(), c => c.Name == "ladle_session");
         await Expect(page).ToHaveURLAsync(web.Url + "/signin");
+        browser.AssertNoErrors();
     }
 }

@@ -73,7 +73,9 @@ internal static class TokensCommand
             await using var state = await StateStoreFactory.OpenAsync(loaded, ct);
             if (await state.RevokeTokenAsync(parse.GetValue(id)!, DateTimeOffset.UtcNow, ct))
             {
-                AnsiConsole.MarkupLine($"revoked {Markup.Escape(parse.GetValue(id)!)}");
+                // Web UI sessions opened with it end too (a server would refuse them anyway, on their next request).
+                var sessions = await state.DeleteWebSessionsOfTokenAsync(parse.GetValue(id)!, ct);
+                AnsiConsole.MarkupLine($"revoked {Markup.Escape(parse.GetValue(id)!)}{(sessions > 0 ? $" and ended its {sessions} web session(s)" : "")}");
                 return CliRunner.Ok;
             }
             CliRunner.Error($"no live token with id '{parse.GetValue(id)}'");

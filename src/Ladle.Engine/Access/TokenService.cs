@@ -60,6 +60,9 @@ public sealed class TokenService(ProjectDefinition project, ITokenStore state, T
         return await PrincipalOfAsync(record, ct);
     }
 
+    /// <summary>The public id of a token that has the shape of one (<c>ldl_&lt;id&gt;_&lt;secret&gt;</c>), or null.</summary>
+    public static string? IdOf(string token) => token.Split('_') is ["ldl", { Length: 12 } id, _] ? id : null;
+
     /// <summary>The tokens of <paramref name="principal"/> that carry a SCRAM verifier, whatever their state (checked once one matches).</summary>
     public async Task<IReadOnlyList<TokenRecord>> ScramTokensAsync(string principal, CancellationToken ct) =>
         (await state.ListTokensAsync(ct)).Where(t => t.ScramVerifier is not null && string.Equals(t.Principal, principal, StringComparison.Ordinal)).ToList();

@@ -7,7 +7,7 @@ namespace Ladle.Engine.State;
 /// are SQLite (<see cref="SqliteStateStore"/>, one machine) and PostgreSQL (<see cref="PostgresStateStore"/>, shared
 /// by several nodes); every backend passes the same contract tests.
 /// </summary>
-public interface IStateStore : IVersionLedger, ICheckResultStore, IIncidentStore, ITokenStore, IAuditStore, IRunLock, ISyncLedger, IAsyncDisposable
+public interface IStateStore : IVersionLedger, ICheckResultStore, IIncidentStore, ITokenStore, IAuditStore, IRunLock, ISyncLedger, IWebSessionStore, IAsyncDisposable
 {
     /// <summary>Creates or upgrades the schema; safe to call on every start.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);

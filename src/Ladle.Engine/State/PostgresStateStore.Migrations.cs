@@ -140,6 +140,18 @@ public sealed partial class PostgresStateStore
             PRIMARY KEY (sync, key)
         );
         """,
+        // 2: the web UI's sign-in sessions (IWebSessionStore).
+        """
+        CREATE TABLE web_sessions (
+            hash         text COLLATE "C" PRIMARY KEY,
+            token_id     text COLLATE "C" NOT NULL,
+            principal    text NOT NULL,
+            created_at   timestamptz NOT NULL,
+            last_seen_at timestamptz NOT NULL,
+            expires_at   timestamptz NOT NULL
+        );
+        CREATE INDEX web_sessions_token ON web_sessions (token_id);
+        """,
     ];
 
     /// <summary>The number of the newest migration this build knows.</summary>

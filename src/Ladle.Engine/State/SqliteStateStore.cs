@@ -171,6 +171,7 @@ public sealed partial class SqliteStateStore : IStateStore
             await alter.ExecuteNonQueryAsync(cancellationToken);
         }
         await InitializeSyncsAsync(connection, cancellationToken);
+        await InitializeWebSessionsAsync(connection, cancellationToken);
         Internal.PrivateFiles.Restrict(_path);
     }
 

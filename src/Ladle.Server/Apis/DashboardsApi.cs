@@ -27,7 +27,7 @@ public static class DashboardsApi
         var api = app.MapGroup("/api/v1/dashboards").WithTags("Dashboards");
         api.MapGet("/", List).WithName("ListDashboards").WithSummary("The dashboards the caller may open: every metric of their tiles is one it may query.");
         api.MapGet("/{name}", Get).WithName("GetDashboard")
-            .WithSummary("One dashboard and each tile's metric query, resolved for now: range=, zone= override the dashboard's; filter=dimension:op:value (repeatable) sets its shared filters.");
+            .WithSummary("One dashboard and each tile's metric query, resolved for now: range=, zone= override the dashboard's; filter=dimension:op:value (repeatable) sets its shared filters, filter=dimension:all clears one and its default.");
         return app;
     }
 
@@ -93,24 +93,29 @@ public static class DashboardsApi
 
     /// <summary>
     /// The reader's choices for the dashboard's shared filters: only on the dimensions the dashboard offers, each
-    /// once; an unset filter with a default takes its default. Values are checked when the tiles are planned.
+    /// once; <c>dimension:all</c> clears one (its default too); an unset filter with a default takes its default.
+    /// Values are checked when the tiles are planned.
     /// </summary>
     private static List<string> ReaderFilters(DashboardDefinition dashboard, List<string> given)
     {
         if (given.Count > RequestLimits.MaxFilters)
             throw new InvalidRequestException($"at most {RequestLimits.MaxFilters} filters", "filter");
         var result = new List<string>();
+        var cleared = new List<string>();
         foreach (var text in given)
         {
             var dimension = Dimension(text) ?? throw new InvalidRequestException($"filter '{text}' is not dimension:operator:value", "filter");
             if (!dashboard.Filters.Any(f => string.Equals(f.Dimension, dimension, StringComparison.OrdinalIgnoreCase)))
                 throw new InvalidRequestException(
                     $"dashboard '{dashboard.Name}' has no filter on '{dimension}' ({(dashboard.Filters.Count == 0 ? "it has no shared filters" : "its filters: " + string.Join(", ", dashboard.Filters.Select(f => f.Dimension)))})", "filter");
-            if (result.Any(r => string.Equals(Dimension(r), dimension, StringComparison.OrdinalIgnoreCase)))
+            if (result.Any(r => string.Equals(Dimension(r), dimension, StringComparison.OrdinalIgnoreCase)) || cleared.Contains(dimension, StringComparer.OrdinalIgnoreCase))
                 throw new InvalidRequestException($"the dashboard filter on '{dimension}' is set twice", "filter");
-            result.Add(text);
+            // "All": no filter on the dimension, not even its default.
+            if (string.Equals(text[(text.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim(), "all", StringComparison.OrdinalIgnoreCase)) cleared.Add(dimension);
+            else result.Add(text);
         }
-        foreach (var filter in dashboard.Filters.Where(f => f.Default is not null && !result.Any(r => string.Equals(Dimension(r), f.Dimension, StringComparison.OrdinalIgnoreCase))))
+        foreach (var filter in dashboard.Filters.Where(f => f.Default is not null && !cleared.Contains(f.Dimension, StringComparer.OrdinalIgnoreCase)
+            && !result.Any(r => string.Equals(Dimension(r), f.Dimension, StringComparison.OrdinalIgnoreCase))))
             result.Add($"{filter.Dimension}:eq:{filter.Default!.Replace(",", "\\,", StringComparison.Ordinal)}");
         return result;
     }

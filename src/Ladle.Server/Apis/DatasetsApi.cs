@@ -34,7 +34,8 @@ public static class DatasetsApi
         var items = new List<DatasetSummary>();
         foreach (var dataset in pipeline.Catalog(principal))
         {
-            if (CatalogSearch.Match(dataset, words) is not { } matched) continue;
+            var served = words.Count > 0 ? await datasets.PublishedColumnsAsync(dataset, context.RequestAborted) : null;
+            if (CatalogSearch.Match(dataset, words, served) is not { } matched) continue;
             items.Add(Summary(datasets, dataset) with { Matched = words.Count > 0 ? matched : null });
         }
         return TypedResults.Ok(new CatalogResponse(items));

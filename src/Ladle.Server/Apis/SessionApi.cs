@@ -1,5 +1,6 @@
 using Ladle.Core.Errors;
 using Ladle.Core.Policy;
+using Ladle.Engine.Access;
 using Ladle.Engine.Serving;
 using Ladle.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -10,8 +11,9 @@ using Microsoft.AspNetCore.Routing;
 namespace Ladle.Server.Apis;
 
 /// <summary>
-/// Sign-in for the web UI (and who-am-I for any client): /api/v1/session. Signing in checks an API token and keeps it
-/// in the HTTP-only sign-in cookie (<see cref="SessionCookie"/>); every API then accepts that cookie from this site's pages.
+/// Sign-in for the web UI (and who-am-I for any client): /api/v1/session. Signing in checks an API token and opens a
+/// server-side session (<see cref="WebSessions"/>) whose secret goes in the HTTP-only sign-in cookie
+/// (<see cref="SessionCookie"/>); every API then accepts that cookie from this site's pages. Signing out ends it.
 /// </summary>
 public static class SessionApi
 {
@@ -21,8 +23,8 @@ public static class SessionApi
         api.MapGet("/", Get).WithName("GetSession")
             .WithSummary("Who the caller is (principal, how it authenticated, whether it is an admin); signedIn false without credentials.");
         api.MapPost("/", SignIn).WithName("SignIn")
-            .WithSummary("Checks an API token and sets the HTTP-only, SameSite=Strict sign-in cookie (send the X-Ladle-Csrf header).");
-        api.MapDelete("/", SignOut).WithName("SignOut").WithSummary("Clears the sign-in cookie.");
+            .WithSummary("Checks an API token and opens a session: its secret goes in the HTTP-only, SameSite=Strict sign-in cookie (send the X-Ladle-Csrf header).");
+        api.MapDelete("/", SignOut).WithName("SignOut").WithSummary("Ends the sign-in session and clears its cookie.");
         return app;
     }
 
@@ -44,18 +46,28 @@ public static class SessionApi
         return TypedResults.Ok(SessionInfo.Of(principal, pipeline.Policy.IsAdmin(principal), options.Dev) with { Postgres = SqlEndpoint.Of(context) });
     }
 
-    private static async Task<Ok<SessionInfo>> SignIn(SignInRequest body, HttpContext context, PrincipalResolver principals, ReadPipeline pipeline, LadleServerOptions options)
+    private static async Task<Ok<SessionInfo>> SignIn(SignInRequest body, HttpContext context, PrincipalResolver principals, WebSessions sessions, ReadPipeline pipeline,
+        LadleServerOptions options)
     {
         SessionCookie.CheckSameSite(context);
         if (string.IsNullOrWhiteSpace(body.Token)) throw new InvalidRequestException("token is required: an API token ('ladle tokens create --principal NAME' prints one)", "token");
-        var principal = await principals.SignInAsync(context, body.Token.Trim());
-        SessionCookie.Set(context, body.Token.Trim());
+        var token = body.Token.Trim();
+        var principal = await principals.SignInAsync(context, token);
+        // A session signed in again is replaced, not left open beside the new one.
+        if (SessionCookie.Read(context) is { } previous) await sessions.EndAsync(previous, context.RequestAborted);
+        var (secret, session) = await sessions.OpenAsync(token, principal, context.RequestAborted);
+        SessionCookie.Set(context, secret, session.ExpiresAt);
         return TypedResults.Ok(SessionInfo.Of(principal, pipeline.Policy.IsAdmin(principal), options.Dev) with { Postgres = SqlEndpoint.Of(context) });
     }
 
-    private static NoContent SignOut(HttpContext context)
+    private static async Task<NoContent> SignOut(HttpContext context, WebSessions sessions)
     {
-        if (SessionCookie.Read(context) is not null) SessionCookie.CheckSameSite(context);
+        if (SessionCookie.Read(context) is { } secret)
+        {
+            SessionCookie.CheckSameSite(context);
+            // Ended on the server: a copy of the cookie taken before signing out signs no one in afterwards.
+            await sessions.EndAsync(secret, context.RequestAborted);
+        }
         SessionCookie.Clear(context);
         return TypedResults.NoContent();
     }

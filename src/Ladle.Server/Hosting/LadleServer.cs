@@ -38,6 +38,7 @@ public static class LadleServer
         builder.Services.AddSingleton(engine.State);
         builder.Services.AddSingleton<Engine.State.IAuditStore>(engine.State);
         builder.Services.AddSingleton(_ => new TokenService(engine.Project, engine.State));
+        builder.Services.AddSingleton(sp => new WebSessions(sp.GetRequiredService<TokenService>(), engine.State, engine.State, options.WebSessions, options.Clock));
         builder.Services.AddSingleton(_ => new EmbedTokens(engine.Project));
         builder.Services.AddSingleton(_ => new RateLimits(engine.Project.Access));
         builder.Services.AddSingleton<IServingMetrics, PrometheusServingMetrics>();

@@ -1,3 +1,5 @@
+using Ladle.Engine.Access;
+
 namespace Ladle.Server.Hosting;
 
 /// <summary>How to run the server: where to listen and whether anonymous local access is allowed.</summary>
@@ -17,4 +19,7 @@ public sealed record LadleServerOptions
 
     /// <summary>The clock online features answer "now" by (TTL is relative to it); tests pass a fake one. Null: the system clock.</summary>
     public TimeProvider? Clock { get; init; }
+
+    /// <summary>How long a web UI sign-in session lasts without use and at most; null takes 12 hours and 7 days.</summary>
+    public WebSessionLifetime? WebSessions { get; init; }
 }

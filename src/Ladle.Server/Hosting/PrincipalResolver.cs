@@ -7,11 +7,11 @@ namespace Ladle.Server.Hosting;
 
 /// <summary>
 /// The principal step of the read path for HTTP: an API token or an embed token in <c>Authorization: Bearer …</c>,
-/// or the web UI's sign-in cookie (<see cref="SessionCookie"/>); without either, an anonymous principal only on a
+/// or the web UI's sign-in cookie (<see cref="SessionCookie"/>, a <see cref="WebSessions"/> session); without either, an anonymous principal only on a
 /// server started with --dev. A refusal is audited like any
 /// other answer (by <see cref="AuditMiddleware"/>), and the principal's request rate is checked here, once per request.
 /// </summary>
-public sealed class PrincipalResolver(LadleServerOptions options, TokenService tokens, EmbedTokens embed, RateLimits limits)
+public sealed class PrincipalResolver(LadleServerOptions options, TokenService tokens, WebSessions sessions, EmbedTokens embed, RateLimits limits)
 {
     public async Task<Principal> ResolveAsync(HttpContext context)
     {
@@ -63,12 +63,11 @@ public sealed class PrincipalResolver(LadleServerOptions options, TokenService t
         var header = context.Request.Headers.Authorization.ToString();
         if (string.IsNullOrWhiteSpace(header))
         {
-            // The web UI's sign-in cookie holds an API token; it counts only on a request this site's own pages made.
+            // The web UI's sign-in cookie holds a session's secret; it counts only on a request this site's own pages made.
             if (SessionCookie.Read(context) is { } cookie)
             {
                 SessionCookie.CheckSameSite(context);
-                if (!TokenService.LooksLikeToken(cookie)) throw new UnauthorizedException("the sign-in cookie does not hold an API token: sign in again");
-                return await tokens.ValidateAsync(cookie, context.RequestAborted);
+                return await sessions.ValidateAsync(cookie, context.RequestAborted);
             }
             if (options.Dev) return Principal.DevAnonymous;
             throw new UnauthorizedException("authentication required: send 'Authorization: Bearer <token>' (create one with 'ladle tokens create --principal NAME')");
@@ -78,6 +77,8 @@ public sealed class PrincipalResolver(LadleServerOptions options, TokenService t
         var token = header["Bearer ".Length..].Trim();
         if (TokenService.LooksLikeToken(token)) return await tokens.ValidateAsync(token, context.RequestAborted);
         if (EmbedTokens.LooksLikeJwt(token)) return await embed.ValidateAsync(token);
+        if (WebSessions.LooksLikeSession(token))
+            throw new UnauthorizedException("a sign-in session is not a bearer token: it counts only as the web UI's cookie; send an API token ('ladle tokens create --principal NAME')");
         throw new UnauthorizedException("the bearer token is neither a Ladle API token nor an embed token");
     }
 }

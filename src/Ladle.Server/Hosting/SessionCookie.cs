@@ -3,9 +3,10 @@ using Microsoft.AspNetCore.Http;
 namespace Ladle.Server.Hosting;
 
 /// <summary>
-/// The web UI's sign-in: the API token a person signed in with, kept in an HTTP-only cookie (script cannot read it),
-/// SameSite=Strict (the browser never sends it with a request another site starts) and Secure over TLS. It is the
-/// token itself, checked on every request like a bearer token, so revoking the token signs the browser out at once.
+/// The web UI's sign-in: the secret of a server-side session (<see cref="Engine.Access.WebSessions"/>, opened with an
+/// API token), kept in an HTTP-only cookie (script cannot read it), SameSite=Strict (the browser never sends it with a
+/// request another site starts) and Secure over TLS, expiring with the session. The session is checked on every
+/// request, with the token it stands for, so signing out or revoking the token signs the browser out at once.
 /// A request authenticated by the cookie must also carry <see cref="CsrfHeader"/> when it changes anything: a custom
 /// header cannot be sent cross-site without a CORS preflight, which Ladle never grants.
 /// </summary>
@@ -17,9 +18,13 @@ public static class SessionCookie
     /// <summary>The header a cookie-authenticated request that is not GET/HEAD must send (any non-empty value).</summary>
     public const string CsrfHeader = "X-Ladle-Csrf";
 
-    /// <summary>Sets the cookie to <paramref name="token"/> for the whole site; it lasts as long as the browser session.</summary>
-    public static void Set(HttpContext context, string token) =>
-        context.Response.Cookies.Append(Name, token, Options(context));
+    /// <summary>Sets the cookie to a session's <paramref name="secret"/> for the whole site, until the session's absolute expiry.</summary>
+    public static void Set(HttpContext context, string secret, DateTimeOffset expires)
+    {
+        var options = Options(context);
+        options.Expires = expires;
+        context.Response.Cookies.Append(Name, secret, options);
+    }
 
     /// <summary>Clears the cookie (an expired, empty one with the same attributes).</summary>
     public static void Clear(HttpContext context) => context.Response.Cookies.Delete(Name, Options(context));

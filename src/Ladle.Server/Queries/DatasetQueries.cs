@@ -14,6 +14,24 @@ public sealed class DatasetQueries(TrustQueries trust, DatasetSchemas schemas, I
     public async Task<IReadOnlyList<SchemaColumn>> ColumnsAsync(DatasetDefinition dataset, CancellationToken cancellationToken) =>
         (await schemas.GetAsync(dataset, cancellationToken)).Columns;
 
+    /// <summary>
+    /// For the catalog's search: the columns of a table dataset that declares none, as its published version has them
+    /// (asked once per version); null for a dataset that declares its columns, is live (its source is not asked on every
+    /// search), or never published.
+    /// </summary>
+    public async Task<IReadOnlyList<SchemaColumn>?> PublishedColumnsAsync(DatasetDefinition dataset, CancellationToken cancellationToken)
+    {
+        if (dataset.Columns.Count > 0 || dataset.Materialization != Materialization.Table) return null;
+        try
+        {
+            return (await schemas.GetAsync(dataset, cancellationToken)).Columns;
+        }
+        catch (Core.Errors.LadleException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Version records, newest first.</summary>
     public Task<IReadOnlyList<VersionRecord>> VersionsAsync(DatasetDefinition dataset, int limit, CancellationToken cancellationToken) =>
         state.ListVersionsAsync(dataset.Name, limit, cancellationToken);

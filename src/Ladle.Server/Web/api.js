@@ -33,9 +33,10 @@ export function apiUrl(path, query = {}) {
 
 /**
  * Calls the API and answers the Response (for headers, or bodies that are not JSON); throws ApiError on a non-2xx
- * answer, after telling the shell (event 'ladle:unauthorized') when the caller is no longer signed in.
+ * answer, after telling the shell (event 'ladle:unauthorized') when the caller is no longer signed in, unless `early`
+ * (a request sent before the session is known, whose 401 the session's answer explains).
  */
-export async function request(path, { method = 'GET', query, body, signal, accept = 'application/json' } = {}) {
+export async function request(path, { method = 'GET', query, body, signal, accept = 'application/json', early = false } = {}) {
   const headers = { Accept: accept, [csrfHeader]: '1' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
@@ -50,7 +51,7 @@ export async function request(path, { method = 'GET', query, body, signal, accep
   if (!response.ok) {
     let problem = null;
     try { problem = await response.json(); } catch { /* not a problem document */ }
-    if (response.status === 401 && !bearer) dispatchEvent(new CustomEvent('ladle:unauthorized', { detail: problem }));
+    if (response.status === 401 && !bearer && !early) dispatchEvent(new CustomEvent('ladle:unauthorized', { detail: problem }));
     throw new ApiError(response.status, problem);
   }
   return response;
@@ -81,6 +82,16 @@ export function signIn(token) {
 export function signOut() {
   return request('/api/v1/session', { method: 'DELETE' });
 }
+
+/**
+ * The API as the dashboards, embeds and the metric explorer use it: GET JSON, POST JSON, POST for a file (CSV). It
+ * carries whatever credentials this page holds (the sign-in cookie, or the embed token given to useBearer).
+ */
+export const api = {
+  get: (path, options = {}) => getJson(path, options),
+  json: (path, body, options = {}) => postJson(path, body, options),
+  blob: async (path, body, options = {}) => (await request(path, { ...options, method: 'POST', body, accept: 'text/csv' })).blob(),
+};
 
 /** A path segment, encoded. */
 export const seg = encodeURIComponent;

@@ -65,8 +65,11 @@ export async function navigate(to, { replace: replaceEntry = false, push = true 
     // element no longer shown, never over the next page.
     const view = h('div', { class: 'page' });
     main.replaceChildren(view);
+    // What the first page asked for before the session answered, if it is still this page.
+    const prefetched = early?.path === url.pathname + url.search ? await early.data : null;
+    early = null;
     await page.render({
-      main: view, params: found.params, query: url.searchParams, session: me, signal: controller.signal, navigate,
+      main: view, params: found.params, query: url.searchParams, session: me, signal: controller.signal, navigate, prefetched,
       setTitle: title => { document.title = `${title} · Ladle`; },
       refreshSession: async () => { me = await fetchSession(); },
     });
@@ -101,6 +104,19 @@ addEventListener('ladle:unauthorized', () => {
   me = { signed_in: false, dev: me?.dev };
   if (location.pathname !== '/signin') navigate('/signin?next=' + encodeURIComponent(location.pathname + location.search), { replace: true });
 });
+
+// The first page's module (already preloaded by the shell) is evaluated, and its data asked for when the page says
+// how (an exported prefetch), while the session is asked: in parallel, not one after the other.
+let early = null;
+const first = match(location.pathname);
+if (first) {
+  early = {
+    path: location.pathname + location.search,
+    data: import(`./${first.route.module}`)
+      .then((page) => page.prefetch?.({ params: first.params, query: new URLSearchParams(location.search) }) ?? null)
+      .catch(() => null),
+  };
+}
 
 let unreachable = null;
 try {

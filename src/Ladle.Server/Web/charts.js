@@ -13,7 +13,7 @@ export function loadCharts() {
   loading ??= new Promise((resolve, reject) => {
     for (const href of ['./vendor/uplot/uPlot.min.css', './dashboards.css']) {
       const url = new URL(href, import.meta.url).href;
-      if (!document.querySelector(`link[href="${url}"]`)) document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: url }));
+      if (![...document.querySelectorAll('link[rel=stylesheet]')].some((l) => l.href === url)) document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: url }));
     }
     const script = Object.assign(document.createElement('script'), { src: new URL('./vendor/uplot/uPlot.iife.min.js', import.meta.url).href });
     script.addEventListener('load', () => resolve());
@@ -88,12 +88,13 @@ function toNumber(value) {
  * Draws an answer into container (emptied first) and resolves once drawn. The element gets data-chart (what was
  * drawn) and data-state="drawn"; the chart follows the container's width.
  */
-export function drawChart(container, answer, metrics, { height = 240 } = {}) {
+export function drawChart(container, answer, metrics, { height = 240, width: measured } = {}) {
   const data = chartData(answer, metrics);
+  // A width measured by the caller before anything changed spares a forced layout per chart.
+  const width = Math.max(measured || container.clientWidth || 0, 240);
   container.replaceChildren();
   container.dataset.chart = JSON.stringify({ kind: data.kind, labels: data.labels, series: data.series });
   const colours = palette(container);
-  const width = Math.max(container.clientWidth || 0, 240);
   const text = getComputedStyle(container).color;
   const axis = { stroke: text, grid: { stroke: 'rgba(127,127,127,0.15)' }, ticks: { stroke: 'rgba(127,127,127,0.3)' } };
   const bars = data.kind === 'bar';

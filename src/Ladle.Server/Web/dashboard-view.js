@@ -2,15 +2,7 @@
 // metric query resolved for now (and a KPI's previous period); each is POSTed to /api/v1/metrics/query as the same
 // principal. The caller passes `api`, which decides how requests are authorised (the signed-in cookie, or an embed
 // token and nothing else), so this module never chooses credentials itself.
-import { getJson, postJson, request } from './api.js';
 import { answerTable, drawChart, formatNumber, loadCharts } from './charts.js';
-
-/** The API as dashboards and the explorer use it, through the UI's one client (cookie, or the embed token it holds). */
-export const dashboardApi = {
-  get: (path) => getJson(path),
-  json: (path, body) => postJson(path, body),
-  blob: async (path, body) => (await request(path, { method: 'POST', body, accept: 'text/csv' })).blob(),
-};
 
 /** Builds an element: el('div', { class: 'x' }, child, 'text'). */
 function el(tag, attributes = {}, ...children) {
@@ -69,25 +61,27 @@ async function exportCsv(api, tile, query, status, options) {
   }
 }
 
-async function drawTile(api, tile, card, options) {
+/**
+ * Draws a tile once its answers (already requested) are in; a chart tile also waits for the chart library, a KPI or
+ * table never does.
+ */
+async function drawTile(tile, card, answers, charts, options) {
   const body = card.querySelector('.tile-body');
   const status = card.querySelector('.tile-status');
   try {
-    const [current, previous] = await Promise.all([
-      api.json('/api/v1/metrics/query', tile.query),
-      tile.previous_query ? api.json('/api/v1/metrics/query', tile.previous_query) : Promise.resolve(null),
-    ]);
+    const [current, previous] = await answers;
     if (tile.kind === 'kpi') drawKpi(body, tile, current, previous);
     else if (tile.kind === 'table') {
       body.replaceChildren(answerTable(current, tile.title));
       body.dataset.chart = JSON.stringify({ kind: 'table', rows: current.rows });
       body.dataset.state = 'drawn';
+    } else if (current.rows.length === 0) {
+      body.replaceChildren(el('p', { class: 'empty' }, 'No data in this range.'));
+      body.dataset.chart = JSON.stringify({ kind: tile.kind, labels: [], series: [] });
+      body.dataset.state = 'drawn';
     } else {
-      if (current.rows.length === 0) {
-        body.replaceChildren(el('p', { class: 'empty' }, 'No data in this range.'));
-        body.dataset.chart = JSON.stringify({ kind: tile.kind, labels: [], series: [] });
-        body.dataset.state = 'drawn';
-      } else drawChart(body, current, tile.metrics, { height: options.chartHeight });
+      await charts;
+      drawChart(body, current, tile.metrics, { height: options.chartHeight, width: options.chartWidth });
     }
     card.dataset.answeredBy = current.data?.answered_by ?? '';
     card.dataset.status = current.data?.status ?? '';
@@ -123,26 +117,57 @@ async function filterValues(api, dashboard, filter) {
   }
 }
 
+/** Tiles drawn as charts (the chart library loads only for a dashboard with one). */
+const isChart = (tile) => tile.kind === 'line' || tile.kind === 'bar';
+
 /**
- * Renders dashboard `name` into root. options: api ({ json, blob, get }), tile (only that tile: a single chart
- * embed), exports (offer CSV), state ({ range, filters }) and onState (called when the reader changes them).
- * Resolves when every tile is drawn (root.dataset.state = 'drawn').
+ * Asks for dashboard `name` and, the moment it answers, every tile's queries at once (and the chart library if a
+ * tile is a chart), before anything is built: { dashboard, tiles, answers } promises. A page may start this before it
+ * renders (app.js does for the first page, beside the session) and hand it to renderDashboard as options.loaded.
+ * options: state ({ range, filters }), tile (only that tile); request: options for every request (api.js's).
  */
-export async function renderDashboard(root, name, options) {
-  const { api } = options;
+export function loadDashboard(api, name, options = {}, request = {}) {
   const params = new URLSearchParams();
   if (options.state?.range) params.set('range', options.state.range);
   for (const filter of options.state?.filters ?? []) params.append('filter', filter);
+  const dashboard = api.get(`/api/v1/dashboards/${encodeURIComponent(name)}${params.size ? `?${params}` : ''}`, request);
+  const tiles = dashboard.then((d) => (options.tile ? d.tiles.filter((t) => t.id === options.tile) : d.tiles));
+  const answers = tiles.then((list) => {
+    if (list.some(isChart)) loadCharts().catch(() => {}); // a chart tile reports the failure when it draws
+    return list.map((tile) => {
+      const answer = Promise.all([
+        api.json('/api/v1/metrics/query', tile.query, request),
+        tile.previous_query ? api.json('/api/v1/metrics/query', tile.previous_query, request) : null,
+      ]);
+      answer.catch(() => {}); // each tile shows its own failure when it draws
+      return answer;
+    });
+  });
+  for (const promise of [dashboard, tiles, answers]) promise.catch(() => {}); // whoever renders sees the failure
+  return { dashboard, tiles, answers };
+}
+
+/**
+ * Renders dashboard `name` into root. options: api ({ json, blob, get }), tile (only that tile: a single chart
+ * embed), exports (offer CSV), state ({ range, filters }), onState (called when the reader changes them) and loaded
+ * (loadDashboard's answer, when the page started it early). Resolves when every tile is drawn
+ * (root.dataset.state = 'drawn').
+ */
+export async function renderDashboard(root, name, options) {
+  const { api } = options;
   root.dataset.state = 'loading';
-  const charts = loadCharts();
-  const dashboard = await api.get(`/api/v1/dashboards/${encodeURIComponent(name)}${params.size ? `?${params}` : ''}`);
-  const tiles = options.tile ? dashboard.tiles.filter((t) => t.id === options.tile) : dashboard.tiles;
+  const loaded = options.loaded ?? loadDashboard(api, name, options);
+  const dashboard = await loaded.dashboard;
+  const tiles = await loaded.tiles;
   if (options.tile && tiles.length === 0) throw Object.assign(new Error(`dashboard '${name}' has no tile '${options.tile}'`), { status: 404 });
+  const answers = await loaded.answers;
+  const charts = tiles.some(isChart) ? loadCharts() : null;
 
   const grid = el('div', { class: `tiles${options.tile ? ' single' : ''}` });
   const cards = tiles.map((tile) => tileCard(api, tile, options));
   grid.append(...cards);
   const parts = [];
+  const selects = [];
   if (!options.tile) {
     parts.push(el('header', { class: 'dashboard-head' },
       el('h1', {}, dashboard.title),
@@ -151,31 +176,39 @@ export async function renderDashboard(root, name, options) {
     const rangeInput = el('input', { id: 'dashboard-range', name: 'range', value: options.state?.range ?? dashboard.range ?? '', placeholder: 'all time', list: 'dashboard-ranges' });
     controls.append(el('label', { for: 'dashboard-range' }, 'Range'), rangeInput,
       el('datalist', { id: 'dashboard-ranges' }, ...['today', 'last 7 days', 'last 30 days', 'this month', 'last month', 'last 12 months', 'this year'].map((r) => el('option', { value: r }))));
-    const selects = [];
     for (const filter of dashboard.filters) {
       const id = `dashboard-filter-${filter.dimension.replaceAll('.', '-')}`;
-      const select = el('select', { id, name: filter.dimension }, el('option', { value: '' }, 'All'));
-      const applied = filter.applied ? filter.applied.split(':').slice(2).join(':') : '';
+      const applied = filter.applied ? filter.applied.split(':').slice(2).join(':').replaceAll('\\,', ',') : '';
+      // The value in force is offered at once; the others join it once the tiles are drawn.
+      const select = el('select', { id, name: filter.dimension }, el('option', { value: '', selected: applied === '' }, 'All'),
+        applied !== '' ? el('option', { value: applied, selected: true }, applied) : null);
       controls.append(el('label', { for: id }, filter.label), select);
       selects.push({ filter, select, applied });
     }
     const apply = el('button', { type: 'submit' }, 'Apply');
     controls.append(apply);
     controls.addEventListener('submit', () => {
-      const filters = selects.filter((s) => s.select.value !== '').map((s) => `${s.filter.dimension}:eq:${s.select.value.replaceAll(',', '\\,')}`);
+      // "All" on a filter with a default says so (dimension:all); left out, the server would apply the default again.
+      const filters = selects
+        .filter((s) => s.select.value !== '' || s.filter.default != null)
+        .map((s) => (s.select.value === '' ? `${s.filter.dimension}:all` : `${s.filter.dimension}:eq:${s.select.value.replaceAll(',', '\\,')}`));
       options.onState?.({ range: rangeInput.value.trim() || undefined, filters });
     });
     parts.push(controls);
-    // Filter values load beside the tiles, never before them.
-    Promise.all(selects.map(async (s) => {
-      for (const value of await filterValues(api, dashboard, s.filter)) s.select.append(el('option', { value, selected: value === s.applied }, value));
-    }));
   }
   parts.push(grid);
   root.replaceChildren(...parts);
-  await charts;
-  await Promise.all(tiles.map((tile, i) => drawTile(api, tile, cards[i], options)));
+  // Every chart's width, read once now (one layout, while the answers are still on their way) rather than one forced
+  // layout per chart as each draws.
+  const widths = cards.map((card, i) => (isChart(tiles[i]) ? card.querySelector('.tile-body').clientWidth : 0));
+  await Promise.all(tiles.map((tile, i) => drawTile(tile, cards[i], answers[i], charts, { ...options, chartWidth: widths[i] })));
   root.dataset.state = 'drawn';
   performance.mark('ladle-dashboard-drawn');
+  // Filter values load after the tiles, never competing with them for the server or the browser's connections.
+  for (const s of selects) {
+    filterValues(api, dashboard, s.filter).then((values) => {
+      for (const value of values) if (value !== s.applied) s.select.append(el('option', { value }, value));
+    });
+  }
   return dashboard;
 }

@@ -4,8 +4,8 @@
 // cookie the browser may hold is never used. A refused token (expired, tampered) clears the page: nothing stays
 // drawn and nothing can be exported. The frame reports its height to its parent (postMessage) and takes its theme
 // from the token's `theme` claim or the query (?accent=&background=&text=&font=).
-import { useBearer } from './api.js';
-import { dashboardApi as api, renderDashboard } from './dashboard-view.js';
+import { api, useBearer } from './api.js';
+import { renderDashboard } from './dashboard-view.js';
 
 const root = document.getElementById('embed');
 const match = location.pathname.match(/^\/embed\/dashboards\/([A-Za-z0-9_]+)(?:\/tiles\/([A-Za-z0-9_]+))?\/?$/);

@@ -29,13 +29,14 @@ public static class WebUiEndpoints
         }).ExcludeFromDescription();
         foreach (var page in WebPages.All)
         {
+            var shell = assets.PageShell(page);
             app.MapGet(page.Route, (HttpContext context) =>
             {
                 context.Response.Headers.CacheControl = "no-cache";
                 context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy + (page.Embeddable ? "" : "; frame-ancestors 'none'");
                 if (!page.Embeddable) context.Response.Headers.XFrameOptions = "DENY";
                 context.Response.Headers["Referrer-Policy"] = "same-origin";
-                return Write(context, assets.Shell(page.Shell));
+                return Write(context, shell);
             }).ExcludeFromDescription();
         }
         return app;

@@ -1,9 +1,9 @@
 // /dashboards: the dashboards of dashboards/*.yaml the signed-in principal may open.
-import { dashboardApi } from '../dashboard-view.js';
+import { api } from '../api.js';
 
 export async function render(view) {
   view.setTitle?.('Dashboards');
-  const { dashboards } = await dashboardApi.get('/api/v1/dashboards');
+  const { dashboards } = await api.get('/api/v1/dashboards');
   const h1 = Object.assign(document.createElement('h1'), { textContent: 'Dashboards' });
   const list = document.createElement('ul');
   list.className = 'dashboard-list';
