@@ -16,9 +16,6 @@ public sealed partial class SyncService
     /// <summary>How long a run's lease lasts without renewal (it is renewed at every batch).</summary>
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(2);
 
-    /// <summary>About how many rows of a plan are recorded as planned in the ledger at once, then delivered in batches.</summary>
-    private const int ChunkRows = 50_000;
-
     /// <summary>
     /// Runs a sync: takes its lease, settles what a killed run left in flight, plans, and delivers batch by batch
     /// through the ledger. Every outcome but a cancellation is a recorded run: succeeded, partial (rows rejected),
@@ -37,15 +34,17 @@ public sealed partial class SyncService
         var sync = Find(name);
         if (planId is not null && !PlanIdRegex().IsMatch(planId))
             throw new Core.Errors.InvalidRequestException($"'{planId}' is not a plan id: one looks like 12-0a1b2c3d4e5f6a7b8c9d0e1f, as 'ladle sync plan {sync.Name}' prints it", "plan");
+        var profile = _profiles[sync.Name] = new SyncRunProfile();
         var lease = await TakeLeaseAsync(sync, cancellationToken);
         var run = new SyncRunRecord { Sync = sync.Name, Trigger = trigger, StartedAt = _clock.GetUtcNow(), Status = "running" };
         run = run with { Id = await state.BeginSyncRunAsync(run, cancellationToken) };
         try
         {
             await using var destination = destinations.Open(sync);
-            await SettleInFlightAsync(sync, destination, cancellationToken);
+            using (profile.Measure("settle in-flight rows"))
+                await SettleInFlightAsync(sync, destination, cancellationToken);
             using var workspace = SyncWorkspace.Open(store);
-            var plan = await DiffAsync(sync, workspace, keep: true, cancellationToken);
+            var plan = await DiffAsync(sync, workspace, keep: true, profile, cancellationToken);
             if (planId is not null && !string.Equals(plan.Id, planId, StringComparison.OrdinalIgnoreCase))
                 throw new SyncPlanMovedException(sync.Name, planId, plan);
             var c = plan.Counts;
@@ -69,10 +68,11 @@ public sealed partial class SyncService
             }
             try
             {
-                run = await DeliverAsync(sync, run, workspace, destination, c.ToSend, lease, cancellationToken);
+                run = await DeliverAsync(sync, run, workspace, destination, c.ToSend, lease, profile, cancellationToken);
             }
             finally
             {
+                using var keeping = profile.Measure("keep the store's copy of the ledger");
                 // What the destination acknowledged joins the ledger's copy, whatever stopped the run.
                 workspace.KeepAcknowledged(sync.Name, await state.ReadAcknowledgedGenerationAsync(sync.Name, CancellationToken.None));
             }
@@ -168,6 +168,8 @@ public sealed partial class SyncService
     /// </summary>
     private async Task SettleInFlightAsync(SyncDefinition sync, ISyncDestination destination, CancellationToken cancellationToken)
     {
+        // Batches a stopped run left in flight (kept as one record each) become owed rows first, to be settled here.
+        await state.UnpackSyncBatchesAsync(sync.Name, cancellationToken);
         var inFlight = await state.ListSyncRowsAsync(sync.Name, SyncRowStatus.Sent, int.MaxValue, cancellationToken);
         if (inFlight.Count == 0) return;
         var settled = new List<SyncRowEntry>();
@@ -188,65 +190,6 @@ public sealed partial class SyncService
         }
         var settledKeys = settled.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
         await state.ReturnSyncRowsAsync(sync.Name, inFlight.Where(r => !settledKeys.Contains(r.Key)).Select(r => r.Key).ToList(), cancellationToken);
-    }
-
-    /// <summary>Delivers the plan in batches: ledger first (planned, then sent), then the request, then acknowledged or rejected.</summary>
-    private async Task<SyncRunRecord> DeliverAsync(SyncDefinition sync, SyncRunRecord run, SyncWorkspace workspace, ISyncDestination destination,
-        long toSend, RunLease lease, CancellationToken cancellationToken)
-    {
-        var limiter = LimiterOf(sync);
-        // A whole number of batches per chunk, so every batch but the last has batch_size rows.
-        var chunkRows = sync.BatchSize * Math.Max(1, ChunkRows / sync.BatchSize);
-        for (long from = 1; from <= toSend; from += chunkRows)
-        {
-            var chunk = workspace.ReadPlanned(from, chunkRows);
-            var now = _clock.GetUtcNow();
-            var records = chunk.Select(r => new SyncRecord(r.Key, r.Operation, r.IdempotencyKey, r.Payload)).ToList();
-            await state.PlanSyncRowsAsync(sync.Name, chunk.Select(r => new SyncRowEntry(r.Key, r.Operation, r.Hash, SyncRowStatus.Planned, run.Id, r.IdempotencyKey) { UpdatedAt = now }).ToList(), cancellationToken);
-            var hashes = chunk.ToDictionary(r => r.Key, r => r, StringComparer.Ordinal);
-            foreach (var rows in records.Chunk(sync.BatchSize))
-            {
-                if (await state.RenewRunLeaseAsync(lease, LeaseDuration, cancellationToken) is null)
-                    return run with { Status = "failed", Error = "the run lost its lease (another run took over); it stopped sending" };
-                if (limiter is not null)
-                    using (var permit = await limiter.AcquireAsync(1, cancellationToken))
-                        if (!permit.IsAcquired) throw new InvalidOperationException("the rate limiter refused a permit");
-                var batch = new SyncBatch(sync.Name, BatchKey(rows), sync.Mode, rows);
-                var keys = rows.Select(r => r.Key).ToList();
-                await state.MarkSyncRowsSentAsync(sync.Name, batch.IdempotencyKey, keys, _clock.GetUtcNow(), cancellationToken);
-                run = run with { Sent = run.Sent + rows.Length };
-                IReadOnlyList<(string Key, string Reason)> rejected;
-                try
-                {
-                    rejected = await SendWithRetriesAsync(sync, destination, batch, cancellationToken);
-                }
-                catch (Exception e) when (e is TransientDeliveryException or SyncDestinationException)
-                {
-                    // Never answered: the rows are owed again (not rejected; the destination never judged them). A request
-                    // that timed out may still have landed: where the destination can say what it holds, the rows stay in
-                    // flight so the next run looks them up before sending (an insert is not made twice, nor refused as a conflict).
-                    if (!destination.CanLookUp) await state.ReturnSyncRowsAsync(sync.Name, keys, CancellationToken.None);
-                    return run with { Status = "failed", Sent = run.Sent - rows.Length, Error = e.Message };
-                }
-                var refused = rejected.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
-                var acknowledged = rows.Where(r => !refused.Contains(r.Key))
-                    .Select(r => new SyncRowEntry(r.Key, r.Operation, hashes[r.Key].Hash, SyncRowStatus.Sent, run.Id, r.IdempotencyKey)).ToList();
-                await state.AcknowledgeSyncRowsAsync(sync.Name, acknowledged, _clock.GetUtcNow(), CancellationToken.None);
-                workspace.NoteAcknowledged(hashes[rows[0].Key].Position, hashes[rows[^1].Key].Position, refused);
-                await state.RejectSyncRowsAsync(sync.Name, rejected.Where(r => hashes.ContainsKey(r.Key)).ToList(), _clock.GetUtcNow(), CancellationToken.None);
-                run = run with { Acknowledged = run.Acknowledged + acknowledged.Count, Rejected = run.Rejected + refused.Count };
-                await state.UpdateSyncRunAsync(run, cancellationToken);
-                var answered = run.Acknowledged + run.Rejected;
-                if (answered >= sync.Thresholds.MinRowsForRejectRate && run.Rejected > sync.Thresholds.MaxRejectRate * answered)
-                {
-                    var reason = $"the destination rejected {run.Rejected:N0} of {answered:N0} rows, more than max_reject_rate {sync.Thresholds.MaxRejectRate:P0}; " +
-                                 $"the rest stays owed. See 'ladle sync rejections {sync.Name}'";
-                    Log.Broken(_logger, sync.Name, run.Id, reason);
-                    return run with { Status = "broken", Error = reason };
-                }
-            }
-        }
-        return run with { Status = run.Rejected > 0 ? "partial" : "succeeded" };
     }
 
     /// <summary>Sends a batch, retrying transient failures with exponential backoff (or the destination's Retry-After).</summary>

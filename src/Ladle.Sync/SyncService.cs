@@ -33,6 +33,10 @@ public sealed partial class SyncService(ProjectDefinition project, ReadPipeline 
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly ILogger _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     private readonly ConcurrentDictionary<string, RateLimiter> _limiters = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, SyncRunProfile> _profiles = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Where the last plan or run of the sync spent its time, phase by phase; null before the first.</summary>
+    public SyncRunProfile? LastProfile(string name) => _profiles.GetValueOrDefault(name);
 
     /// <summary>Told of every finished run (Prometheus series, alerts); added by the host before the first run.</summary>
     public IList<Observing.ISyncRunObserver> Observers { get; } = new List<Observing.ISyncRunObserver>();
@@ -56,8 +60,9 @@ public sealed partial class SyncService(ProjectDefinition project, ReadPipeline 
             var lease = await state.TryAcquireRunLeaseAsync("sync:" + sync.Name, owner, LeaseDuration, cancellationToken);
             try
             {
+                var profile = _profiles[sync.Name] = new SyncRunProfile();
                 using var workspace = SyncWorkspace.Open(store);
-                return await DiffAsync(sync, workspace, keep: lease is not null, cancellationToken);
+                return await DiffAsync(sync, workspace, keep: lease is not null, profile, cancellationToken);
             }
             finally
             {
@@ -79,12 +84,16 @@ public sealed partial class SyncService(ProjectDefinition project, ReadPipeline 
         state.ListSyncRowsAsync(Find(name).Name, SyncRowStatus.Rejected, limit, cancellationToken);
 
     /// <summary>Reads the source through the pipeline as the sync's principal and diffs it in <paramref name="workspace"/>.</summary>
-    private async Task<SyncPlan> DiffAsync(SyncDefinition sync, SyncWorkspace workspace, bool keep, CancellationToken cancellationToken)
+    private async Task<SyncPlan> DiffAsync(SyncDefinition sync, SyncWorkspace workspace, bool keep, SyncRunProfile profile, CancellationToken cancellationToken)
     {
-        var rejected = await state.ListSyncRowsAsync(sync.Name, SyncRowStatus.Rejected, int.MaxValue, cancellationToken);
-        var generation = await state.ReadAcknowledgedGenerationAsync(sync.Name, cancellationToken);
-        await workspace.LoadLedgerAsync(sync.Name, generation, ct => state.ReadAcknowledgedAsync(sync.Name, ct), rejected, keep, cancellationToken);
+        using (profile.Measure("plan: load ledger"))
+        {
+            var rejected = await state.ListSyncRowsAsync(sync.Name, SyncRowStatus.Rejected, int.MaxValue, cancellationToken);
+            var generation = await state.ReadAcknowledgedGenerationAsync(sync.Name, cancellationToken);
+            await workspace.LoadLedgerAsync(sync.Name, generation, ct => state.ReadAcknowledgedAsync(sync.Name, ct), rejected, keep, cancellationToken);
+        }
         long sourceRows = 0;
+        workspace.Profile = profile;
         var sink = new SyncPlanSink(sync, (relation, ct) => Task.Factory.StartNew(
             () => sourceRows = workspace.Diff(sync, relation.Statement, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default),
             (rows, ct) => DiffRowsAsync(sync, workspace, rows, ct));
@@ -100,10 +109,12 @@ public sealed partial class SyncService(ProjectDefinition project, ReadPipeline 
             };
         try
         {
-            await pipeline.ServeAsync(request, sink, cancellationToken);
+            using (profile.Measure("plan: read and diff"))
+                await pipeline.ServeAsync(request, sink, cancellationToken);
             if (sync.Metric is not null) sourceRows = sink.SourceRows;
             var read = sink.Answer!.Datasets[0];
             var version = read.Version ?? 0;
+            using var summary = profile.Measure("plan: fingerprints, counts, samples");
             // Still in the snapshot of the ledger's copy the diff read: the fingerprints and the samples' "before" are of it.
             var (ledger, rows) = workspace.Fingerprints();
             return new SyncPlan

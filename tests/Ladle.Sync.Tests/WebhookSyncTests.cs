@@ -96,6 +96,46 @@ public sealed class WebhookSyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_row_idempotency_key_the_store_computes_is_the_one_RowKey_defines_for_creates_updates_and_deletes()
+    {
+        // The diff computes each row's idempotency key in DuckDB (sha256 over text); SyncService.RowKey is the
+        // definition. A key with characters outside ASCII (here the email) makes the two agree on UTF-8, not just on digits.
+        const string Sync = "source: { dataset: customers }\nprincipal: crm_sync\ndestination: { kind: webhook, url_env: HOOK_URL }\n" +
+                            "key: { source: email, destination: email }\nfields:\n  - { source: score, destination: churn_risk }\n  - tier\n" +
+                            "mode: mirror\nbatch_size: 10\nthresholds: { max_delete_share: 100% }\n";
+        _project.Customers([(1, "ö@x.com", "1", "gold"), (2, "b@x.com", "2", "gold"), (3, "c@x.com", "3", "gold")]).Sync("people", Sync);
+        await _project.OpenAsync();
+        Assert.True(await _project.PublishAsync());
+        Assert.Equal("succeeded", (await _project.Service.RunAsync("people", "test", None)).Status);
+        var before = await AcknowledgedAsync("people");
+
+        _project.Customers([(2, "b@x.com", "20", "gold"), (3, "c@x.com", "3", "gold"), (4, "d@x.com", "4", "gold")]);
+        Assert.True(await _project.PublishAsync());
+        Assert.Equal("succeeded", (await _project.Service.RunAsync("people", "test", None)).Status);
+        var after = await AcknowledgedAsync("people");
+
+        var sent = _receiver.Accepted.ToList();
+        Assert.Equal(["create", "create", "create", "create", "delete", "update"], sent.Select(a => a.Op).Order(StringComparer.Ordinal));
+        foreach (var (key, op, idempotencyKey, _) in sent)
+        {
+            var (operation, hash) = op switch
+            {
+                "create" => (SyncOperation.Create, before.TryGetValue(key, out var created) ? created : after[key]),
+                "update" => (SyncOperation.Update, after[key]),
+                _ => (SyncOperation.Delete, before[key]),
+            };
+            Assert.Equal(SyncService.RowKey("people", key, operation, hash), idempotencyKey);
+        }
+    }
+
+    private async Task<Dictionary<string, string>> AcknowledgedAsync(string sync)
+    {
+        var acknowledged = new Dictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var (key, hash) in _project.Engine.State.ReadAcknowledgedAsync(sync, None)) acknowledged[key] = hash;
+        return acknowledged;
+    }
+
+    [Fact]
     public async Task Null_and_duplicate_keys_and_values_that_do_not_convert_are_refused_before_sending()
     {
         _project.Customers([(1, "a@x.com", "0.5", "gold"), (2, "b@x.com", "high", "gold"), (3, "c@x.com", "1", "gold"), (3, "d@x.com", "2", "gold"), (null, "e@x.com", "1", "gold")])

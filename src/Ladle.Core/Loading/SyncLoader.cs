@@ -17,8 +17,14 @@ internal static partial class SyncLoader
 {
     public const string SyncsFolder = "syncs";
 
-    /// <summary>The largest batch any destination takes in one request.</summary>
+    /// <summary>The largest batch a destination over HTTP takes in one request.</summary>
     public const int MaxBatchSize = 10_000;
+
+    /// <summary>
+    /// The largest batch, and the default one, of a PostgreSQL destination: it COPYs a batch in one transaction, so
+    /// large batches save round trips and transactions (a batch's rows are held in memory while it is sent).
+    /// </summary>
+    public const int MaxPostgresBatchSize = 100_000, DefaultPostgresBatchSize = 50_000;
 
     private static readonly string[] SyncKeys =
         ["name", "description", "source", "principal", "destination", "key", "fields", "mode", "schedule", "on_publish", "batch_size", "rate_limit", "on_stale", "thresholds"];
@@ -153,7 +159,8 @@ internal static partial class SyncLoader
             diagnostics.Add(map.At(map.Node("on_publish")!), $"sync '{name}' reads a metric query, which has no publication of its own to follow",
                 "give it a 'schedule' instead (cron, UTC)");
 
-        var batchSize = map.Int("batch_size", 1, MaxBatchSize) ?? (destination?.Kind == SyncDestinationKind.Hubspot ? 100 : 500);
+        var batchSize = map.Int("batch_size", 1, destination?.Kind == SyncDestinationKind.Postgres ? MaxPostgresBatchSize : MaxBatchSize)
+            ?? destination?.Kind switch { SyncDestinationKind.Hubspot => 100, SyncDestinationKind.Postgres => DefaultPostgresBatchSize, _ => 500 };
         if (destination?.Kind == SyncDestinationKind.Hubspot && batchSize > 100)
             diagnostics.Add(map.At(map.Node("batch_size")!), $"batch_size {batchSize} is more than the 100 records HubSpot takes in one batch", "write batch_size: 100 or less");
 

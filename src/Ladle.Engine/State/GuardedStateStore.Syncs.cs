@@ -38,4 +38,17 @@ internal sealed partial class GuardedStateStore
 
     public Task<IReadOnlyList<SyncRowEntry>> ListSyncRowsAsync(string sync, SyncRowStatus? status, int limit, CancellationToken cancellationToken) =>
         ReadAsync(() => _inner.ListSyncRowsAsync(sync, status, limit, cancellationToken));
+
+    public Task PlanSyncBatchAsync(string sync, string batchId, IReadOnlyList<SyncRowEntry> rows, CancellationToken cancellationToken) =>
+        WriteAsync(() => _inner.PlanSyncBatchAsync(sync, batchId, rows, cancellationToken), proves: rows.Count > 0);
+
+    public Task MarkSyncBatchSentAsync(string sync, string batchId, IReadOnlyList<string> keys, DateTimeOffset at, CancellationToken cancellationToken) =>
+        WriteAsync(() => _inner.MarkSyncBatchSentAsync(sync, batchId, keys, at, cancellationToken), proves: false);
+
+    public Task AcknowledgeSyncBatchAsync(string sync, string batchId, IReadOnlyList<SyncRowEntry> acknowledged, IReadOnlyList<SyncRowEntry> rejected,
+        DateTimeOffset at, CancellationToken cancellationToken) =>
+        WriteAsync(() => _inner.AcknowledgeSyncBatchAsync(sync, batchId, acknowledged, rejected, at, cancellationToken), proves: false);
+
+    public Task UnpackSyncBatchesAsync(string sync, CancellationToken cancellationToken) =>
+        WriteAsync(() => _inner.UnpackSyncBatchesAsync(sync, cancellationToken), proves: false);
 }

@@ -50,6 +50,34 @@ public interface ISyncLedger
     /// reading every key; null when the backend does not keep one (the copy is then rebuilt every time).
     /// </summary>
     Task<long?> ReadAcknowledgedGenerationAsync(string sync, CancellationToken cancellationToken) => Task.FromResult<long?>(null);
+
+    // A run's batches. Each row of a batch moves planned → sent → acknowledged | rejected as above; a backend may keep
+    // a batch in flight as one record instead of a row each (a million-row run then writes a few dozen records, not
+    // millions of rows), as long as every read above sees the rows once UnpackSyncBatchesAsync has run. The defaults
+    // are the row-by-row methods.
+
+    /// <summary>Records one batch's rows as owed (planned), replacing an earlier owed entry of the same key.</summary>
+    Task PlanSyncBatchAsync(string sync, string batchId, IReadOnlyList<SyncRowEntry> rows, CancellationToken cancellationToken) =>
+        PlanSyncRowsAsync(sync, rows, cancellationToken);
+
+    /// <summary>Marks a planned batch sent, before its request leaves.</summary>
+    Task MarkSyncBatchSentAsync(string sync, string batchId, IReadOnlyList<string> keys, DateTimeOffset at, CancellationToken cancellationToken) =>
+        MarkSyncRowsSentAsync(sync, batchId, keys, at, cancellationToken);
+
+    /// <summary>
+    /// The destination answered a sent batch: <paramref name="acknowledged"/> move the acknowledged state (as
+    /// <see cref="AcknowledgeSyncRowsAsync"/>), <paramref name="rejected"/> (each with its <see cref="SyncRowEntry.Reason"/>)
+    /// stay owed, and the batch is no longer in flight.
+    /// </summary>
+    async Task AcknowledgeSyncBatchAsync(string sync, string batchId, IReadOnlyList<SyncRowEntry> acknowledged, IReadOnlyList<SyncRowEntry> rejected,
+        DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await AcknowledgeSyncRowsAsync(sync, acknowledged, at, cancellationToken);
+        await RejectSyncRowsAsync(sync, rejected.Select(r => (r.Key, r.Reason ?? "")).ToList(), at, cancellationToken);
+    }
+
+    /// <summary>Turns batches a stopped run left planned or sent into owed rows of the same status (before a run settles what is in flight).</summary>
+    Task UnpackSyncBatchesAsync(string sync, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Where a row of a plan is in its delivery.</summary>

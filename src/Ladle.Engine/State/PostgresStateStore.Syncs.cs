@@ -113,20 +113,24 @@ public sealed partial class PostgresStateStore
             bump.Transaction = transaction;
             await bump.ExecuteNonQueryAsync(cancellationToken);
         }
-        // Row by row in order, as SQLite applies them: a key acknowledged twice in one call ends as its last entry says.
+        // Set-based over the rows as arrays (unnest), not a statement per row. A key acknowledged twice in one call
+        // ends as its last entry says, as SQLite's in-order application does; every entry's owed row is cleared.
+        var keys = rows.Select(r => r.Key).ToArray();
+        var hashes = rows.Select(r => r.Hash).ToArray();
         await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var row in rows)
-        {
-            if (row.Operation == SyncOperation.Delete)
-                batch.BatchCommands.Add(BatchCommand("DELETE FROM sync_acknowledged WHERE sync = $1 AND key = $2", sync, row.Key));
-            else
-                batch.BatchCommands.Add(BatchCommand("""
-                    INSERT INTO sync_acknowledged (sync, key, hash, acknowledged_at) VALUES ($1, $2, $3, $4)
-                    ON CONFLICT (sync, key) DO UPDATE SET hash = excluded.hash, acknowledged_at = excluded.acknowledged_at
-                    """, sync, row.Key, row.Hash, at));
-            // Only the owed entry of this very change is cleared: a newer plan of the key (another hash) stays owed.
-            batch.BatchCommands.Add(BatchCommand("DELETE FROM sync_rows WHERE sync = $1 AND key = $2 AND hash = $3", sync, row.Key, row.Hash));
-        }
+        batch.BatchCommands.Add(BatchCommand("""
+            WITH last AS (
+                SELECT DISTINCT ON (key) key, operation, hash
+                FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(key, operation, hash, n) ORDER BY key, n DESC),
+            gone AS (DELETE FROM sync_acknowledged a USING last l WHERE a.sync = $1 AND a.key = l.key AND l.operation = 'delete')
+            INSERT INTO sync_acknowledged (sync, key, hash, acknowledged_at) SELECT $1, key, hash, $5 FROM last WHERE operation <> 'delete'
+            ON CONFLICT (sync, key) DO UPDATE SET hash = excluded.hash, acknowledged_at = excluded.acknowledged_at
+            """, sync, Array(keys, NpgsqlDbType.Text), Array(rows.Select(r => OperationName(r.Operation)).ToArray(), NpgsqlDbType.Text),
+            Array(hashes, NpgsqlDbType.Text), at));
+        // Only the owed entry of this very change is cleared: a newer plan of the key (another hash) stays owed.
+        batch.BatchCommands.Add(BatchCommand(
+            "DELETE FROM sync_rows s USING unnest($2::text[], $3::text[]) AS u(key, hash) WHERE s.sync = $1 AND s.key = u.key AND s.hash = u.hash",
+            sync, Array(keys, NpgsqlDbType.Text), Array(hashes, NpgsqlDbType.Text)));
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }

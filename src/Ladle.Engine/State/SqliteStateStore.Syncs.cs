@@ -52,6 +52,19 @@ public sealed partial class SqliteStateStore
             updated_at  TEXT,
             PRIMARY KEY (sync, key)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS sync_batches (
+            sync        TEXT NOT NULL,
+            batch_id    TEXT NOT NULL,
+            status      TEXT NOT NULL,
+            updated_at  TEXT,
+            PRIMARY KEY (sync, batch_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS sync_batch_rows (
+            sync        TEXT NOT NULL,
+            batch_id    TEXT NOT NULL,
+            rows        TEXT NOT NULL,
+            PRIMARY KEY (sync, batch_id)
+        );
         """;
 
     private async Task InitializeSyncsAsync(SqliteConnection connection, CancellationToken cancellationToken)
@@ -142,15 +155,7 @@ public sealed partial class SqliteStateStore
     // statement per row: a million-row run makes a few hundred statements, not four million.
 
     public Task PlanSyncRowsAsync(string sync, IReadOnlyList<SyncRowEntry> rows, CancellationToken cancellationToken) =>
-        SetBasedAsync(sync, cancellationToken, Json(rows, (w, row) =>
-            {
-                w.WriteStringValue(row.Key);
-                w.WriteStringValue(OperationName(row.Operation));
-                w.WriteStringValue(row.Hash);
-                w.WriteNumberValue(row.RunId);
-                w.WriteStringValue(row.IdempotencyKey);
-                if (row.UpdatedAt is { } at) w.WriteStringValue(Format(at)); else w.WriteNullValue();
-            }), [],
+        SetBasedAsync(sync, cancellationToken, Json(rows, WriteOwed), [],
             """
             INSERT OR REPLACE INTO sync_rows (sync, key, operation, hash, status, run_id, idempotency_key, batch_id, reason, updated_at)
             SELECT $sync, value ->> 0, value ->> 1, value ->> 2, 'planned', value ->> 3, value ->> 4, NULL, NULL, value ->> 5 FROM json_each($rows)
@@ -194,6 +199,108 @@ public sealed partial class SqliteStateStore
     public Task ReturnSyncRowsAsync(string sync, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
         SetBasedAsync(sync, cancellationToken, Json(keys, (w, key) => w.WriteStringValue(key)), [],
             "UPDATE sync_rows SET status = 'planned' WHERE sync = $sync AND key IN (SELECT value ->> 0 FROM json_each($rows)) AND status = 'sent'");
+
+    // A run's batches in flight are one record each (sync_batches, and the rows as JSON in sync_batch_rows), not a
+    // row of sync_rows each: planned, sent and acknowledged are then a few statements per batch, and only the rows a
+    // batch leaves owed (rejected, or unpacked after a stopped run) become rows of sync_rows.
+
+    public async Task PlanSyncBatchAsync(string sync, string batchId, IReadOnlyList<SyncRowEntry> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0) return;
+        var json = Json(rows, WriteOwed)!;
+        await BatchStatementsAsync(sync, batchId, cancellationToken, [("$rows", json)],
+            // Newer data replaces an owed entry of the same key, as PlanSyncRowsAsync's INSERT OR REPLACE does.
+            "DELETE FROM sync_rows WHERE sync = $sync AND key IN (SELECT value ->> 0 FROM json_each($rows))",
+            "INSERT OR REPLACE INTO sync_batches (sync, batch_id, status, updated_at) VALUES ($sync, $batch, 'planned', NULL)",
+            "INSERT OR REPLACE INTO sync_batch_rows (sync, batch_id, rows) VALUES ($sync, $batch, $rows)");
+    }
+
+    public Task MarkSyncBatchSentAsync(string sync, string batchId, IReadOnlyList<string> keys, DateTimeOffset at, CancellationToken cancellationToken) =>
+        BatchStatementsAsync(sync, batchId, cancellationToken, [("$at", Format(at))],
+            "UPDATE sync_batches SET status = 'sent', updated_at = $at WHERE sync = $sync AND batch_id = $batch");
+
+    public Task AcknowledgeSyncBatchAsync(string sync, string batchId, IReadOnlyList<SyncRowEntry> acknowledged, IReadOnlyList<SyncRowEntry> rejected,
+        DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var statements = new List<string>();
+        if (acknowledged.Count > 0)
+        {
+            // In the same transaction as the hashes it stands for: a copy of them is current exactly when its generation is this one.
+            statements.Add("INSERT INTO sync_acknowledged_generation (sync, generation) VALUES ($sync, 1) ON CONFLICT (sync) DO UPDATE SET generation = generation + 1");
+            statements.Add("""
+                INSERT INTO sync_acknowledged (sync, key, hash, acknowledged_at)
+                SELECT $sync, value ->> 0, value ->> 2, $at FROM json_each($rows) WHERE value ->> 1 <> 'delete'
+                ON CONFLICT (sync, key) DO UPDATE SET hash = excluded.hash, acknowledged_at = excluded.acknowledged_at
+                """);
+            if (acknowledged.Any(r => r.Operation == SyncOperation.Delete))
+                statements.Add("DELETE FROM sync_acknowledged WHERE sync = $sync AND key IN (SELECT value ->> 0 FROM json_each($rows) WHERE value ->> 1 = 'delete')");
+        }
+        if (rejected.Count > 0)
+            statements.Add("""
+                INSERT OR REPLACE INTO sync_rows (sync, key, operation, hash, status, run_id, idempotency_key, batch_id, reason, updated_at)
+                SELECT $sync, value ->> 0, value ->> 1, value ->> 2, 'rejected', value ->> 3, value ->> 4, $batch, value ->> 6, $at FROM json_each($rejected)
+                """);
+        statements.Add("DELETE FROM sync_batch_rows WHERE sync = $sync AND batch_id = $batch");
+        statements.Add("DELETE FROM sync_batches WHERE sync = $sync AND batch_id = $batch");
+        return BatchStatementsAsync(sync, batchId, cancellationToken,
+            [
+                ("$at", Format(at)),
+                ("$rows", Json(acknowledged, (w, row) =>
+                {
+                    w.WriteStringValue(row.Key);
+                    w.WriteStringValue(OperationName(row.Operation));
+                    w.WriteStringValue(row.Hash);
+                }) ?? "[]"),
+                ("$rejected", Json(rejected, (w, row) =>
+                {
+                    WriteOwed(w, row);
+                    w.WriteStringValue(row.Reason ?? "");
+                }) ?? "[]"),
+            ], [.. statements]);
+    }
+
+    public Task UnpackSyncBatchesAsync(string sync, CancellationToken cancellationToken) =>
+        BatchStatementsAsync(sync, "", cancellationToken, [],
+            """
+            INSERT OR REPLACE INTO sync_rows (sync, key, operation, hash, status, run_id, idempotency_key, batch_id, reason, updated_at)
+            SELECT b.sync, j.value ->> 0, j.value ->> 1, j.value ->> 2, b.status, j.value ->> 3, j.value ->> 4,
+                   CASE WHEN b.status = 'sent' THEN b.batch_id END, NULL, coalesce(b.updated_at, j.value ->> 5)
+            FROM sync_batches b JOIN sync_batch_rows r ON r.sync = b.sync AND r.batch_id = b.batch_id, json_each(r.rows) AS j
+            WHERE b.sync = $sync
+            ORDER BY r.rowid, j.key
+            """,
+            "DELETE FROM sync_batch_rows WHERE sync = $sync",
+            "DELETE FROM sync_batches WHERE sync = $sync");
+
+    /// <summary>An owed row as the ledger's JSON has it: key, operation, hash, run, idempotency key, time.</summary>
+    private static void WriteOwed(System.Text.Json.Utf8JsonWriter w, SyncRowEntry row)
+    {
+        w.WriteStringValue(row.Key);
+        w.WriteStringValue(OperationName(row.Operation));
+        w.WriteStringValue(row.Hash);
+        w.WriteNumberValue(row.RunId);
+        w.WriteStringValue(row.IdempotencyKey);
+        if (row.UpdatedAt is { } at) w.WriteStringValue(Format(at)); else w.WriteNullValue();
+    }
+
+    /// <summary>Runs <paramref name="statements"/> in one transaction with $sync, $batch and <paramref name="parameters"/>.</summary>
+    private async Task BatchStatementsAsync(string sync, string batchId, CancellationToken cancellationToken, (string Name, object Value)[] parameters, params string[] statements)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var sql in statements)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$sync", sync);
+            if (sql.Contains("$batch", StringComparison.Ordinal)) command.Parameters.AddWithValue("$batch", batchId);
+            foreach (var (name, value) in parameters)
+                if (sql.Contains(name, StringComparison.Ordinal)) command.Parameters.AddWithValue(name, value);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
 
     /// <summary>The items as a JSON array of arrays (or of the single value <paramref name="write"/> writes, as a one-element array); null when there are none.</summary>
     private static string? Json<T>(IReadOnlyList<T> items, Action<System.Text.Json.Utf8JsonWriter, T> write)

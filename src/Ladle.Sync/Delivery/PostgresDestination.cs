@@ -97,23 +97,27 @@ public sealed class PostgresDestination : ISyncDestination
         SyncOperation operation, IReadOnlyList<SyncRecord> rows, CancellationToken cancellationToken)
     {
         var columns = string.Join(", ", new[] { _key }.Concat(_fields));
+        if (operation == SyncOperation.Create)
+        {
+            // Creates are keys the destination never acknowledged, so the table should lack them: COPY them straight
+            // into it, one pass. A key it holds after all (written by someone else) fails the COPY as a whole; an upsert
+            // then takes the staging path below, while an insert finds which rows conflict row by row.
+            await using var direct = await connection.BeginTransactionAsync(cancellationToken);
+            try
+            {
+                await CopyAsync(connection, $"COPY {_table} ({columns}) FROM STDIN", rows, cancellationToken);
+                await direct.CommitAsync(cancellationToken);
+                return [];
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && mode != SyncMode.Insert)
+            {
+                await direct.RollbackAsync(cancellationToken);
+            }
+        }
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var create = new NpgsqlCommand($"CREATE TEMP TABLE ladle_sync_stage ON COMMIT DROP AS SELECT {columns} FROM {_table} WITH NO DATA", connection, transaction))
             await create.ExecuteNonQueryAsync(cancellationToken);
-        await using (var copy = await connection.BeginTextImportAsync($"COPY ladle_sync_stage ({columns}) FROM STDIN", cancellationToken))
-        {
-            var line = new StringBuilder(256);
-            var values = new string?[_fields.Count];
-            foreach (var row in rows)
-            {
-                line.Clear();
-                AppendCopyValue(line, row.Key);
-                Array.Clear(values);
-                ReadFields(row.Fields, values);
-                foreach (var value in values) AppendCopyValue(line.Append('\t'), value);
-                await copy.WriteAsync(line.Append('\n'), cancellationToken);
-            }
-        }
+        await CopyAsync(connection, $"COPY ladle_sync_stage ({columns}) FROM STDIN", rows, cancellationToken);
         var stage = "ladle_sync_stage";
         string sql = operation switch
         {
@@ -140,6 +144,29 @@ public sealed class PostgresDestination : ISyncDestination
         }
         await transaction.CommitAsync(cancellationToken);
         return missing;
+    }
+
+    /// <summary>Writes the rows (key, then the fields in the sync's order) through a COPY … FROM STDIN in text format.</summary>
+    private async Task CopyAsync(NpgsqlConnection connection, string copySql, IReadOnlyList<SyncRecord> rows, CancellationToken cancellationToken)
+    {
+        await using var copy = await connection.BeginTextImportAsync(copySql, cancellationToken);
+        var line = new StringBuilder(1 << 16);
+        var values = new string?[_fields.Count];
+        foreach (var row in rows)
+        {
+            AppendCopyValue(line, row.Key);
+            Array.Clear(values);
+            ReadFields(row.Fields, values);
+            foreach (var value in values) AppendCopyValue(line.Append('\t'), value);
+            line.Append('\n');
+            // Written in pieces of about 64 KiB, not a call per row.
+            if (line.Length >= 1 << 16)
+            {
+                await copy.WriteAsync(line, cancellationToken);
+                line.Clear();
+            }
+        }
+        if (line.Length > 0) await copy.WriteAsync(line, cancellationToken);
     }
 
     /// <summary>

@@ -96,23 +96,23 @@ internal sealed partial class SyncWorkspace
         Execute(_connection, "COMMIT");
     }
 
+    /// <summary>The plan's positions acknowledged in this run, as ranges, and the keys among them the destination refused.</summary>
+    private readonly List<(long From, long To)> _acknowledged = [];
+    private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Notes the plan's rows at positions <paramref name="from"/> to <paramref name="to"/> (a batch) but
-    /// <paramref name="refused"/> as acknowledged in this run, with their fields, for <see cref="KeepAcknowledged"/>:
-    /// one statement over the plan, not a row at a time.
+    /// <paramref name="refused"/> as acknowledged in this run, for <see cref="KeepAcknowledged"/>: kept in memory and
+    /// applied to the copy once, in one statement, rather than a statement per batch.
     /// </summary>
     public void NoteAcknowledged(long from, long to, IReadOnlyCollection<string> refused)
     {
-        if (refused.Count > 0)
-            using (var appender = _connection.CreateAppender("sync_refused_now"))
-                foreach (var key in refused) appender.CreateRow().AppendValue(key).EndRow();
-        Execute(_connection, $"""
-            INSERT INTO sync_acked_now
-            SELECT key, op, hash, payload FROM sync_plan
-            WHERE rn BETWEEN {from.ToString(CultureInfo.InvariantCulture)} AND {to.ToString(CultureInfo.InvariantCulture)}
-              AND key NOT IN (SELECT key FROM sync_refused_now);
-            DELETE FROM sync_refused_now;
-            """);
+        lock (_acknowledged)
+        {
+            if (_acknowledged.Count > 0 && _acknowledged[^1].To + 1 == from) _acknowledged[^1] = (_acknowledged[^1].From, to);
+            else _acknowledged.Add((from, to));
+            _refused.UnionWith(refused);
+        }
     }
 
     /// <summary>
@@ -125,6 +125,21 @@ internal sealed partial class SyncWorkspace
         EndSnapshot();
         var copy = CopyTable(sync);
         var name = SqlDialect.Literal(sync.ToLowerInvariant());
+        lock (_acknowledged)
+        {
+            using (var appender = _connection.CreateAppender("sync_refused_now"))
+                foreach (var key in _refused) appender.CreateRow().AppendValue(key).EndRow();
+            var ranges = string.Join(" OR ", _acknowledged.Select(r =>
+                $"rn BETWEEN {r.From.ToString(CultureInfo.InvariantCulture)} AND {r.To.ToString(CultureInfo.InvariantCulture)}"));
+            // This run's acknowledged rows, read from the plan where they are (not copied again).
+            Execute(_connection, $"""
+                CREATE OR REPLACE TEMP VIEW sync_acked_run AS
+                SELECT key, op, hash, payload FROM sync_plan
+                WHERE ({(ranges.Length > 0 ? ranges : "false")}) AND key NOT IN (SELECT key FROM sync_refused_now)
+                """);
+            _acknowledged.Clear();
+            _refused.Clear();
+        }
         Execute(_connection, "BEGIN TRANSACTION");
         try
         {
@@ -132,10 +147,9 @@ internal sealed partial class SyncWorkspace
                 Execute(_connection, $"DELETE FROM {Generations} WHERE sync = {name}");
             else
                 Execute(_connection, $"""
-                    DELETE FROM {copy} WHERE key IN (SELECT key FROM sync_acked_now);
-                    INSERT INTO {copy} SELECT key, hash, payload FROM sync_acked_now WHERE op <> 'delete';
+                    DELETE FROM {copy} WHERE key IN (SELECT key FROM sync_acked_run);
+                    INSERT INTO {copy} SELECT key, hash, payload FROM sync_acked_run WHERE op <> 'delete';
                     INSERT OR REPLACE INTO {Generations} VALUES ({name}, {stamp.ToString(CultureInfo.InvariantCulture)});
-                    DELETE FROM sync_acked_now;
                     """);
             Execute(_connection, "COMMIT");
         }

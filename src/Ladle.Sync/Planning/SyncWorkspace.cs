@@ -21,6 +21,9 @@ internal sealed partial class SyncWorkspace : IDisposable
 
     private SyncWorkspace(DuckDBConnection connection) => _connection = connection;
 
+    /// <summary>Where the diff's steps are timed.</summary>
+    public SyncRunProfile? Profile { get; set; }
+
     public static SyncWorkspace Open(DuckDbStore store)
     {
         var connection = store.Open();
@@ -28,7 +31,6 @@ internal sealed partial class SyncWorkspace : IDisposable
         {
             Execute(connection, $"""
                 CREATE OR REPLACE TEMP TABLE sync_rejected (key VARCHAR, hash VARCHAR);
-                CREATE OR REPLACE TEMP TABLE sync_acked_now (key VARCHAR, op VARCHAR, hash VARCHAR, payload VARCHAR);
                 CREATE OR REPLACE TEMP TABLE sync_refused_now (key VARCHAR);
                 CREATE SCHEMA IF NOT EXISTS {CopySchema};
                 CREATE TABLE IF NOT EXISTS {Generations} (sync VARCHAR PRIMARY KEY, generation BIGINT NOT NULL);
@@ -104,6 +106,7 @@ internal sealed partial class SyncWorkspace : IDisposable
                    CASE WHEN op <> 'unchanged' THEN acked_hash END AS acked_hash, CAST(NULL AS VARCHAR) AS acked_payload, op
             FROM c;
             """;
+        using (Profile?.Measure("plan: diff: read, map, hash, classify") ?? default)
         using (var command = _connection.CreateCommand())
         {
             command.CommandText = classify;
@@ -126,6 +129,7 @@ internal sealed partial class SyncWorkspace : IDisposable
                           CASE op WHEN 'create' THEN 'Create' WHEN 'update' THEN 'Update' ELSE 'Delete' END || chr(10) || hash), 1, 32) AS idem
             FROM sync_classified WHERE op IN ('create', 'update', 'delete');
             """;
+        using (Profile?.Measure("plan: diff: before, deletes, order, idempotency keys") ?? default)
         using (var command = _connection.CreateCommand())
         {
             command.CommandText = rest;
@@ -169,7 +173,7 @@ internal sealed partial class SyncWorkspace : IDisposable
     }
 
     /// <summary>The plan's rows from position <paramref name="from"/> (1-based), at most <paramref name="count"/>.</summary>
-    public IReadOnlyList<PlannedRow> ReadPlanned(long from, int count)
+    public List<PlannedRow> ReadPlanned(long from, int count)
     {
         using var command = _connection.CreateCommand();
         command.CommandText = $"SELECT rn, key, op, hash, payload, idem FROM sync_plan WHERE rn >= {from.ToString(CultureInfo.InvariantCulture)} AND rn < {(from + count).ToString(CultureInfo.InvariantCulture)} ORDER BY rn";

@@ -27,6 +27,36 @@ public abstract partial class StateStoreContract
     }
 
     [Fact]
+    public async Task A_batch_in_flight_is_acknowledged_or_left_owed_as_its_rows_would_be_and_a_stopped_runs_batches_unpack_into_owed_rows()
+    {
+        await Store.PlanSyncRowsAsync("crm", [Row("9", "h9-old", SyncOperation.Update)], None);
+        await Store.RejectSyncRowsAsync("crm", [("9", "too old")], At(0), None);
+        var generation = await Store.ReadAcknowledgedGenerationAsync("crm", None);
+
+        // Newer data of key 9 replaces its owed entry; the destination takes 1 and 9 and refuses 2.
+        await Store.PlanSyncBatchAsync("crm", "b1", [Row("1", "h1"), Row("2", "h2"), Row("9", "h9", SyncOperation.Update)], None);
+        await Store.MarkSyncBatchSentAsync("crm", "b1", ["1", "2", "9"], At(1), None);
+        await Store.AcknowledgeSyncBatchAsync("crm", "b1", [Row("1", "h1"), Row("9", "h9", SyncOperation.Update)],
+            [Row("2", "h2") with { Reason = "invalid email" }], At(2), None);
+        Assert.Equal([("1", "h1"), ("9", "h9")], await ToListAsync(Store.ReadAcknowledgedAsync("crm", None)));
+        Assert.NotEqual(generation, await Store.ReadAcknowledgedGenerationAsync("crm", None));
+        var owed = Assert.Single(await Store.ListSyncRowsAsync("crm", null, 10, None));
+        Assert.Equal(("2", SyncRowStatus.Rejected, "invalid email", "b1", "h2"), (owed.Key, owed.Status, owed.Reason, owed.BatchId, owed.Hash));
+
+        // A run stopped with one batch sent and one planned: both become owed rows of their status, to be settled.
+        await Store.PlanSyncBatchAsync("crm", "b2", [Row("3", "h3")], None);
+        await Store.MarkSyncBatchSentAsync("crm", "b2", ["3"], At(3), None);
+        await Store.PlanSyncBatchAsync("crm", "b3", [Row("4", "h4", run: 2)], None);
+        await Store.UnpackSyncBatchesAsync("crm", None);
+        var rows = await Store.ListSyncRowsAsync("crm", null, 10, None);
+        Assert.Equal([("2", SyncRowStatus.Rejected), ("3", SyncRowStatus.Sent), ("4", SyncRowStatus.Planned)], rows.Select(r => (r.Key, r.Status)));
+        Assert.Equal(("b2", "idem-3h3"), (rows[1].BatchId, rows[1].IdempotencyKey));
+        Assert.Equal((2L, (string?)null), (rows[2].RunId, rows[2].BatchId));
+        await Store.UnpackSyncBatchesAsync("crm", None);
+        Assert.Equal(3, (await Store.ListSyncRowsAsync("crm", null, 10, None)).Count);
+    }
+
+    [Fact]
     public async Task An_acknowledged_delete_forgets_the_key_and_newer_data_replaces_an_owed_row()
     {
         await Store.PlanSyncRowsAsync("crm", [Row("1", "h1"), Row("2", "h2")], None);
