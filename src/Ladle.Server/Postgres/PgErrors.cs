@@ -21,6 +21,7 @@ internal static class PgErrors
     public const string QueryCanceled = "57014";
     public const string InternalError = "XX000";
     public const string InvalidParameterValue = "22023";
+    public const string NullValueNotAllowed = "22004";
     public const string InvalidTextRepresentation = "22P02";
     public const string NumericValueOutOfRange = "22003";
     public const string DivisionByZero = "22012";

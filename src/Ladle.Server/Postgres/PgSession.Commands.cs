@@ -17,7 +17,7 @@ public sealed partial class PgSession
     /// read-only; the status reaches ReadyForQuery), SET/RESET/SHOW of run-time parameters, DISCARD, DEALLOCATE,
     /// savepoints. Parameter changes clients track are reported with ParameterStatus.
     /// </summary>
-    private PgCommandResult RunCommand(PgWireStatement statement)
+    private PgCommandResult RunCommand(PgWireStatement statement, IReadOnlyList<object?>? parameters = null)
     {
         var tokens = statement.Tokens;
         switch (statement.Command)
@@ -33,7 +33,7 @@ public sealed partial class PgSession
             case "end":
                 if (_status == TransactionStatus.Idle) Warn(PgErrors.NoActiveSqlTransaction, "there is no transaction in progress");
                 var failed = _status == TransactionStatus.Failed;
-                _status = TransactionStatus.Idle;
+                EndTransaction();
                 return new(failed ? "ROLLBACK" : "COMMIT");
             case "rollback":
             case "abort":
@@ -46,7 +46,7 @@ public sealed partial class PgSession
                 }
 
                 if (_status == TransactionStatus.Idle) Warn(PgErrors.NoActiveSqlTransaction, "there is no transaction in progress");
-                _status = TransactionStatus.Idle;
+                EndTransaction();
                 return new("ROLLBACK");
             case "savepoint":
                 RequireBlock("SAVEPOINT");
@@ -57,6 +57,8 @@ public sealed partial class PgSession
             case "set":
                 Set(tokens);
                 return new("SET");
+            case "select" when statement.SetConfig is { } call:
+                return SetConfig(call, parameters);
             case "reset":
                 Reset(tokens);
                 return new("RESET");
@@ -74,6 +76,7 @@ public sealed partial class PgSession
     /// <summary>The columns a session command answers with (SHOW), for Describe; null for none.</summary>
     private IReadOnlyList<string>? CommandColumns(PgWireStatement statement)
     {
+        if (statement.SetConfig is { } call) return [call.Column];
         if (statement.Command != "show") return null;
         var name = ShowName(statement.Tokens);
         return name == "all" ? ["name", "setting", "description"] : [Settings.Get(name).Name];
@@ -87,11 +90,20 @@ public sealed partial class PgSession
 
     private void Warn(string sqlState, string message) => NoticeResponse.Write(_output, new PgErrorFields("WARNING", sqlState, message));
 
+    /// <summary>The transaction block is over: settings made for it alone go back (ParameterStatus where clients track them).</summary>
+    private void EndTransaction()
+    {
+        _status = TransactionStatus.Idle;
+        foreach (var status in Settings.EndTransaction()) WriteParameterStatus(_output, status);
+    }
+
     private void Set(List<PgToken> tokens)
     {
         var i = 1;
+        var local = false;
         if (i < tokens.Count && (tokens[i].IsWord("session") || tokens[i].IsWord("local")))
         {
+            local = tokens[i].IsWord("local");
             i++;
             if (i < tokens.Count && tokens[i].IsWord("characteristics")) return;
             if (i < tokens.Count && tokens[i].IsWord("authorization")) throw NotYours();
@@ -125,13 +137,43 @@ public sealed partial class PgSession
         }
 
         if (i >= tokens.Count) throw new PgWireException(PgErrors.SyntaxError, $"SET {name} needs a value");
-        if (tokens[i].IsWord("default") || (name == "TimeZone" && tokens[i].IsWord("local")))
+        var value = tokens[i].IsWord("default") || (name == "TimeZone" && tokens[i].IsWord("local")) ? null : Value(tokens, i);
+        if (!local)
         {
-            WriteParameterStatus(_output, Settings.Reset(name));
+            WriteParameterStatus(_output, value is null ? Settings.Reset(name) : Settings.Set(name, value));
             return;
         }
 
-        WriteParameterStatus(_output, Settings.Set(name, Value(tokens, i)));
+        // As in PostgreSQL: outside a transaction block SET LOCAL has no effect but a warning; inside, it lasts until the block ends.
+        if (_status == TransactionStatus.Idle)
+            Warn(PgErrors.NoActiveSqlTransaction, "SET LOCAL can only be used in transaction blocks");
+        else
+            WriteParameterStatus(_output, Settings.SetLocal(name, value));
+    }
+
+    /// <summary>
+    /// SELECT set_config(name, value, is_local): SET by a function, as pg_dump, pgjdbc and ORMs send it; answers the
+    /// parameter's new value. With is_local, the value lasts until the transaction block ends (outside one, only the
+    /// statement itself, so nothing stays set).
+    /// </summary>
+    private PgCommandResult SetConfig(PgSetConfigCall call, IReadOnlyList<object?>? parameters)
+    {
+        var name = call.Name.Text(parameters) ?? throw new PgWireException(PgErrors.NullValueNotAllowed, "SET requires parameter name");
+        // A NULL value sets the parameter back to its default, as in PostgreSQL.
+        var value = call.Value.Text(parameters);
+        var isLocal = call.IsLocal.Text(parameters) is { } flag && PgWireSettings.IsTrue(flag);
+        if (isLocal && _status == TransactionStatus.Idle)
+        {
+            // The statement is its own transaction: the value is checked and answered, and gone when it ends.
+            var probe = new PgWireSettings(Info.User, Info.StartupParameters);
+            if (value is null) probe.Reset(name);
+            else probe.Set(name, value);
+            return new("SELECT 1", [call.Column], [[probe.Knows(name) ? probe.Get(name).Value : ""]]);
+        }
+
+        WriteParameterStatus(_output, isLocal ? Settings.SetLocal(name, value)
+            : value is null ? Settings.Reset(name) : Settings.Set(name, value));
+        return new("SELECT 1", [call.Column], [[Settings.Knows(name) ? Settings.Get(name).Value : ""]]);
     }
 
     private void Reset(List<PgToken> tokens)

@@ -95,7 +95,7 @@ public sealed partial class PgSession
                 EmptyQueryResponse.Write(_output);
                 return;
             case PgStatementKind.Session:
-                WriteCommandResult(RunCommand(statement), portal.ResultFormats, describe: false);
+                WriteCommandResult(RunCommand(statement, portal.Parameters), portal.ResultFormats, describe: false);
                 return;
         }
 

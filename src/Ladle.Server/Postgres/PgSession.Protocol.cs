@@ -216,7 +216,7 @@ public sealed partial class PgSession
         return !flushed.IsCompleted && !flushed.IsCanceled;
     }
 
-    private PgWirePortal.Context RunContext() => new(_pipeline, Info.Principal, _output, _running, Settings.StatementTimeout, Clock, ClientGone);
+    private PgWirePortal.Context RunContext() => new(_pipeline, Info.Principal, _output, _running, Settings.StatementTimeout, Clock, ClientGone, Settings);
 
     /// <summary>Rows the statement running now has sent (0 when none runs): how far a streaming result has gone.</summary>
     internal long RowsSending => _current?.RowsSent ?? 0;

@@ -29,6 +29,9 @@ internal sealed class PgWirePortal(string name, PgWireStatement statement, objec
 
     public IReadOnlyList<PgFormatCode> ResultFormats { get; } = resultFormats;
 
+    /// <summary>The values bound to the statement's $n.</summary>
+    public IReadOnlyList<object?> Parameters => parameters;
+
     /// <summary>True once the read ran to its end (or failed): a further Execute returns no rows.</summary>
     public bool Done { get; private set; }
 
@@ -40,7 +43,7 @@ internal sealed class PgWirePortal(string name, PgWireStatement statement, objec
 
     /// <summary>What the session needs to start the read: the pipeline, who asks, the connection and its limits.</summary>
     public sealed record Context(ReadPipeline Pipeline, Principal Principal, PipeWriter Output, CancellationToken Session, TimeSpan? Timeout, TimeProvider? Clock = null,
-        CancellationToken ClientGone = default);
+        CancellationToken ClientGone = default, PgWireSettings? Settings = null);
 
     /// <summary>Starts the read far enough to know its columns (nothing is sent); null when it has none (it failed: the error is thrown).</summary>
     public async Task<PgWireColumn[]> DescribeAsync(Context context)
@@ -130,7 +133,9 @@ internal sealed class PgWirePortal(string name, PgWireStatement statement, objec
         _cancel = _timeout is null
             ? CancellationTokenSource.CreateLinkedTokenSource(context.Session)
             : CancellationTokenSource.CreateLinkedTokenSource(context.Session, _timeout.Token);
-        var request = new SqlRequest { Sql = Statement.Query, Parameters = parameters, Principal = context.Principal, Interface = "pg" };
+        // current_setting() reads the session's parameters as they are when the statement runs.
+        var sql = context.Settings is { } settings ? PgCurrentSetting.Inline(Statement.Query, settings) : Statement.Query;
+        var request = new SqlRequest { Sql = sql, Parameters = parameters, Principal = context.Principal, Interface = "pg" };
         var sink = _sink;
         var token = _cancel.Token;
         // Started on the session's thread: it runs until it first waits (the client, a row limit, a read slot), which

@@ -63,6 +63,9 @@ internal sealed class PgWireSettings
     private readonly Dictionary<string, string> _startup = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _custom = new(StringComparer.OrdinalIgnoreCase);
 
+    // SET LOCAL / set_config(…, true) in a transaction block: what each parameter was before, restored when the block ends.
+    private readonly Dictionary<string, (string? Value, string? Custom)> _beforeLocal = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The session's parameters, starting from the defaults, the user's name and what the StartupMessage set.</summary>
     public PgWireSettings(string user, IReadOnlyDictionary<string, string> startup)
     {
@@ -118,6 +121,43 @@ internal sealed class PgWireSettings
         return setting.Report && before != accepted ? (setting.Name, accepted) : null;
     }
 
+    /// <summary>
+    /// Sets a parameter (null: to its default) until the transaction block ends (SET LOCAL, set_config(…, true)); returns the ParameterStatus
+    /// owed, if any. <see cref="EndTransaction"/> puts back what it was.
+    /// </summary>
+    public (string Name, string Value)? SetLocal(string name, string? value)
+    {
+        var canonical = ByName.TryGetValue(name, out var setting) ? setting.Name : name;
+        var before = (_values.GetValueOrDefault(canonical), _custom.GetValueOrDefault(canonical));
+        var status = value is null ? Reset(name) : Set(name, value);
+        _beforeLocal.TryAdd(canonical, before);
+        return status;
+    }
+
+    /// <summary>The transaction block ended (COMMIT, ROLLBACK): local settings go back to what they were; returns the ParameterStatus messages owed.</summary>
+    public List<(string Name, string Value)> EndTransaction()
+    {
+        var owed = new List<(string, string)>();
+        foreach (var (name, (value, custom)) in _beforeLocal)
+        {
+            if (!ByName.TryGetValue(name, out var setting))
+            {
+                if (custom is null) _custom.Remove(name);
+                else _custom[name] = custom;
+                continue;
+            }
+
+            var now = Get(name).Value;
+            if (value is null) _values.Remove(name);
+            else _values[name] = value;
+            var after = Get(name).Value;
+            if (setting.Report && now != after) owed.Add((setting.Name, after));
+        }
+
+        _beforeLocal.Clear();
+        return owed;
+    }
+
     /// <summary>Back to the start-up value (or the default); returns the ParameterStatus owed, if any.</summary>
     public (string Name, string Value)? Reset(string name)
     {
@@ -141,6 +181,7 @@ internal sealed class PgWireSettings
         foreach (var name in _values.Keys.ToList())
             if (Reset(name) is { } status) owed.Add(status);
         _custom.Clear();
+        _beforeLocal.Clear();
         return owed;
     }
 
@@ -151,6 +192,9 @@ internal sealed class PgWireSettings
 
     private static string Only(string value, string name, string allowed) =>
         value.Trim().Equals(allowed, StringComparison.OrdinalIgnoreCase) ? allowed : throw Invalid(name, value, $"Ladle supports only {allowed}");
+
+    /// <summary>True for a Boolean parameter value PostgreSQL reads as true (on, true, yes, 1); 22023 for one it cannot read.</summary>
+    public static bool IsTrue(string value) => Boolean(value) == "on";
 
     private static string Boolean(string value) => value.Trim().ToLowerInvariant() switch
     {

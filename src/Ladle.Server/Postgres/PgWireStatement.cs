@@ -21,8 +21,9 @@ internal sealed class PgWireStatement
     private static readonly HashSet<string> SessionWords =
         ["begin", "start", "commit", "end", "rollback", "abort", "set", "reset", "discard", "deallocate", "savepoint", "release"];
 
-    private PgWireStatement(string sql, List<PgToken> tokens, PgStatementKind kind, uint[] parameterTypes, PgCopyCommand? copy)
+    private PgWireStatement(string sql, List<PgToken> tokens, PgStatementKind kind, uint[] parameterTypes, PgCopyCommand? copy, PgSetConfigCall? setConfig)
     {
+        SetConfig = setConfig;
         Sql = sql;
         Tokens = tokens;
         Kind = kind;
@@ -48,6 +49,9 @@ internal sealed class PgWireStatement
     /// <summary>The columns the engine described (null until described).</summary>
     public IReadOnlyList<ResultColumn>? Columns { get; set; }
 
+    /// <summary>A statement that is only a set_config call, which the session runs (a <see cref="PgStatementKind.Session"/> statement).</summary>
+    public PgSetConfigCall? SetConfig { get; }
+
     /// <summary>The COPY export, for <see cref="PgStatementKind.Copy"/>.</summary>
     public PgCopyCommand? Copy { get; }
 
@@ -66,9 +70,10 @@ internal sealed class PgWireStatement
         var types = new uint[count];
         for (var i = 0; i < specifiedTypes.Count; i++) types[i] = specifiedTypes[i];
         var text = tokens.Count == 0 ? "" : sql[tokens[0].Start..tokens[^1].End];
-        var kind = KindOf(tokens, settings);
+        var setConfig = tokens.Count > 0 && tokens[0].IsWord("select") ? PgSetConfigCall.TryRead(tokens) : null;
+        var kind = setConfig is not null ? PgStatementKind.Session : KindOf(tokens, settings);
         var copy = kind == PgStatementKind.Copy ? PgCopyCommand.Parse(text, tokens) : null;
-        return new PgWireStatement(text, tokens, kind, types, copy);
+        return new PgWireStatement(text, tokens, kind, types, copy, setConfig);
     }
 
     private static PgStatementKind KindOf(List<PgToken> tokens, PgWireSettings settings)

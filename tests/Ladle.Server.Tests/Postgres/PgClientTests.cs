@@ -121,6 +121,29 @@ public sealed class PgClientTests(PgWireFixture fixture) : IClassFixture<PgWireF
     }
 
     [Fact]
+    public async Task Npgsql_and_psql_set_a_parameter_with_set_config_and_read_it_back_with_current_setting()
+    {
+        await using var connection = await OpenAsync();
+        await using (var set = new NpgsqlCommand("SELECT pg_catalog.set_config(@name, @value, false)", connection))
+        {
+            set.Parameters.AddWithValue("name", "application_name");
+            set.Parameters.AddWithValue("value", "report-builder");
+            Assert.Equal("report-builder", await set.ExecuteScalarAsync());
+        }
+
+        await using (var read = new NpgsqlCommand("SELECT current_setting('application_name')", connection))
+            Assert.Equal("report-builder", await read.ExecuteScalarAsync());
+        await using (var show = new NpgsqlCommand("SHOW application_name", connection))
+            Assert.Equal("report-builder", await show.ExecuteScalarAsync());
+
+        // psql's own scripts (pg_dump's header) set the search path this way.
+        var (code, output, error) = await PsqlAsync("-c", "SELECT pg_catalog.set_config('search_path', '', false)", "-c", "SHOW search_path",
+            "-c", "SELECT current_setting('search_path') = '' AS emptied");
+        Assert.True(code == 0, error);
+        Assert.Equal(["", "", "t"], output.Split('\n', StringSplitOptions.TrimEntries)[..3]);
+    }
+
+    [Fact]
     public async Task Copy_to_stdout_exports_every_row_in_text_and_binary()
     {
         await using var connection = await OpenAsync();

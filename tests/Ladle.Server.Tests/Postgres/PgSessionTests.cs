@@ -204,6 +204,71 @@ public sealed class PgSessionTests(PgWireFixture fixture) : IClassFixture<PgWire
     }
 
     [Fact]
+    public async Task Set_config_sets_the_session_parameter_and_current_setting_reads_what_the_session_set()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync(Query("SELECT pg_catalog.set_config('search_path', 'crm, public', false); SELECT set_config('application_name', 'etl', false) AS app"));
+        var set = await client.ReadUntilReadyAsync();
+        // The tracked parameter is reported (S) before its row, as PostgreSQL does.
+        Assert.Equal("TDCSTDCZ", Types(set));
+        Assert.Contains("set_config\0", set[0].Text, StringComparison.Ordinal);
+        Assert.Equal("crm, public", set[1].Row);
+        Assert.Equal("SELECT 1", set[2].Text);
+        Assert.Equal("application_name\0etl", set[3].Text);
+        Assert.Contains("app\0", set[4].Text, StringComparison.Ordinal);
+
+        await client.SendAsync(Query("SET extra_float_digits = 2; SET my.tenant = 'north'; " +
+            "SELECT current_setting('search_path') AS p, upper(pg_catalog.current_setting('application_name')) AS a, " +
+            "current_setting('extra_float_digits') AS d, current_setting('my.tenant') AS t, current_setting('my.other', true) AS o, current_setting('server_version_num') AS v"));
+        var read = await client.ReadUntilReadyAsync();
+        Assert.Equal("crm, public|ETL|2|north|NULL|150018", read.Single(r => r.Type == 'D').Row);
+
+        // The statement reads the session as it is when it runs: a prepared statement sees a later SET.
+        await client.SendAsync([.. Parse("s", "SELECT current_setting('application_name') AS a"), .. Bind("", "s", []), .. Execute("", 0), .. Sync()]);
+        Assert.Equal("etl", (await client.ReadUntilReadyAsync()).Single(r => r.Type == 'D').Row);
+        await client.SendAsync([.. Query("SET application_name = 'later'"), .. Bind("", "s", []), .. Execute("", 0), .. Sync()]);
+        await client.ReadUntilReadyAsync();
+        Assert.Equal("later", (await client.ReadUntilReadyAsync()).Single(r => r.Type == 'D').Row);
+
+        // An unknown custom parameter is 42704 as in PostgreSQL; so is set_config of an unknown plain one.
+        await client.SendAsync(Query("SELECT current_setting('my.unset')"));
+        Assert.Equal("42704", (await client.ReadUntilReadyAsync())[0].Field('C'));
+        await client.SendAsync(Query("SELECT set_config('no_such_setting', '1', false)"));
+        Assert.Equal("42704", (await client.ReadUntilReadyAsync())[0].Field('C'));
+    }
+
+    [Fact]
+    public async Task Set_config_takes_bound_parameters_and_a_local_setting_ends_with_its_transaction_block()
+    {
+        await using var client = await ConnectAsync();
+        await client.SendAsync([.. Parse("", "SELECT set_config($1, $2, $3)"), .. Bind("", "", ["application_name", "bound", "false"]), .. Describe('P', ""), .. Execute("", 0), .. Sync()]);
+        var bound = await client.ReadUntilReadyAsync();
+        Assert.Equal("12TSDCZ", Types(bound));
+        Assert.Equal("bound", bound.Single(r => r.Type == 'D').Row);
+
+        // Outside a block, a local setting lasts only for its own statement.
+        await client.SendAsync(Query("SELECT set_config('statement_timeout', '5s', true); SHOW statement_timeout"));
+        var alone = await client.ReadUntilReadyAsync();
+        Assert.Equal(["5s", "0"], alone.Where(r => r.Type == 'D').Select(r => r.Row));
+
+        await client.SendAsync(Query("BEGIN; SELECT set_config('application_name', 'in-block', true); SET LOCAL statement_timeout = '7s'; " +
+            "SHOW statement_timeout; SELECT current_setting('application_name') AS a"));
+        var inside = await client.ReadUntilReadyAsync();
+        Assert.Equal(["in-block", "7s", "in-block"], inside.Where(r => r.Type == 'D').Select(r => r.Row));
+
+        await client.SendAsync(Query("COMMIT; SHOW statement_timeout; SHOW application_name"));
+        var after = await client.ReadUntilReadyAsync();
+        Assert.Contains(after, r => r.Type == 'S' && r.Text == "application_name\0bound");
+        Assert.Equal(["0", "bound"], after.Where(r => r.Type == 'D').Select(r => r.Row));
+
+        // SET LOCAL outside a block warns and changes nothing, as in PostgreSQL.
+        await client.SendAsync(Query("SET LOCAL application_name = 'nowhere'; SHOW application_name"));
+        var warned = await client.ReadUntilReadyAsync();
+        Assert.Equal("25P01", warned.First(r => r.Type == 'N').Field('C'));
+        Assert.Equal("bound", warned.Single(r => r.Type == 'D').Row);
+    }
+
+    [Fact]
     public async Task Discard_all_drops_prepared_statements_and_settings()
     {
         await using var client = await ConnectAsync();

@@ -61,6 +61,8 @@ internal static class PgMacros
         yield return Macro("zero_of(a)", "CAST(0 AS BIGINT)");
         yield return Macro("current_setting(n)", $"(SELECT s.setting FROM {S}.pg_settings AS s WHERE lower(s.name) = lower(n))");
         yield return Macro("current_setting(n, missing_ok)", $"(SELECT s.setting FROM {S}.pg_settings AS s WHERE lower(s.name) = lower(n))");
+        // The wire session gives a call naming one of its parameters the session's value (PgCurrentSetting).
+        yield return Macro("current_setting(n, missing_ok, v)", "CAST(v AS VARCHAR)");
         yield return Macro("set_config(n, v, local)", "v");
         // Names → OIDs (to_regclass and 'name'::regclass) and back (x::regclass): m maps names or OIDs of what the principal sees.
         yield return Macro("to_oid_by_name(n, m)", "coalesce(m[n], m[lower(n)], m[replace(n, '\"', '')])");
