@@ -123,7 +123,9 @@ public sealed class StreamRuntime : IDisposable
         lock (_gate)
         {
             if (_failure is not null || _log is null)
-                throw new StreamUnavailableException(Definition.Name, _failure ?? $"stream '{Definition.Name}' is not open yet");
+                throw _failure is not null
+                    ? new StreamUnavailableException(Definition.Name, _failure)
+                    : new StreamUnavailableException(Definition.Name, $"stream '{Definition.Name}' is replaying its log at start; try again shortly", StreamService.OpeningRetry);
             var accepted = new List<ReadOnlyMemory<byte>>(events.Count);
             // What the log takes: the accepted events and, for a side-dataset stream, the late ones, in the batch's order.
             var logged = new List<ReadOnlyMemory<byte>>(events.Count);

@@ -22,15 +22,22 @@ namespace Ladle.Streams;
 /// batches and answers status. Logs live under the state folder (<c>.ladle/streams/&lt;name&gt;.log</c>).
 /// </summary>
 public sealed class StreamService(ProjectDefinition project, DuckDbStore store, Publisher publisher, VersionCatalog catalog,
-    TimeProvider? clock = null, ILogger? logger = null, IIncidentStore? incidents = null, AlertDispatcher? dispatcher = null) : IHostedService, IAsyncDisposable
+    TimeProvider? clock = null, ILogger? logger = null, IIncidentStore? incidents = null, AlertDispatcher? dispatcher = null,
+    Engine.Access.IAuditSink? audit = null) : IHostedService, IAsyncDisposable
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
-    private readonly Dictionary<string, Running> _streams = new(StringComparer.OrdinalIgnoreCase);
+    // Requests read it while StartAsync still opens the streams (the server answers meanwhile).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Running> _streams = new(StringComparer.OrdinalIgnoreCase);
     private readonly CancellationTokenSource _stop = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _failures = new(StringComparer.OrdinalIgnoreCase);
+    private Task _opening = Task.CompletedTask;
     private bool _started;
 
     private sealed record Running(StreamRuntime Runtime, StreamOutput Output, StreamLiveFeed Feed, Task Worker, ITimer Timer, MqttIngest? Mqtt, StreamAlerts? Alerts, LateEvents? Late, Task? LateWorker);
+
+    /// <summary>What a request to a stream still opening (replaying its log) is told to wait before it tries again.</summary>
+    public static readonly TimeSpan OpeningRetry = TimeSpan.FromSeconds(1);
 
     /// <summary>The project's streams.</summary>
     public IReadOnlyList<StreamDefinition> Streams => project.Streams;
@@ -38,52 +45,88 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
     /// <summary>Where a stream's log is written.</summary>
     public string LogPath(string stream) => Path.Combine(Path.GetDirectoryName(project.StatePath)!, "streams", stream + ".log");
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the streams in the background, so a long log's replay does not keep the server from answering: until a
+    /// stream is open its requests are answered 503 with Retry-After; one that cannot open answers 503 with the reason.
+    /// </summary>
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_started) return;
+        if (_started) return Task.CompletedTask;
         _started = true;
+        _opening = Task.Run(() => OpenAllAsync(_stop.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Completes once every stream is open (or has failed to open).</summary>
+    public Task Opened => _opening;
+
+    private async Task OpenAllAsync(CancellationToken cancellationToken)
+    {
         foreach (var stream in project.Streams)
         {
-            var dataset = project.FindDataset(stream.Dataset)!;
-            var table = new WindowTable(store, stream, dataset);
-            table.Ensure();
-            var (written, _) = table.ReadCheckpoint();
-            var feed = new StreamLiveFeed();
-            StreamAlerts? alerts = null;
-            SilenceTracker? silence = null;
-            if (stream.Alerts.Count > 0 && incidents is not null && dispatcher is not null)
+            if (cancellationToken.IsCancellationRequested) return;
+            try { await OpenAsync(stream, cancellationToken); }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { return; }
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                alerts = new StreamAlerts(stream, incidents, dispatcher, project.Name, _clock, _logger);
-                await alerts.LoadAsync(cancellationToken);
-                silence = new SilenceTracker(stream, (rule, keys, silent, last) => alerts.Silence(rule, StreamAlerts.KeyName(keys), silent, last));
+                // The other streams still open; this one answers with the reason until the cause is mended and Ladle restarts.
+                _failures[stream.Name] = e is Core.Errors.LadleException ? e.Message : $"stream '{stream.Name}' could not open: {e.Message}";
+                Internal.Log.OpenFailed(_logger, e, stream.Name);
             }
-            var output = new StreamOutput(feed, dataset, table, publisher, _clock, _logger) { OnWritten = alerts is null ? null : alerts.Written };
-            var published = catalog.Current(dataset.Name) is { } current ? table.PublishedSeq(current.Version) : 0;
-            output.Start(written, published);
-            LateEvents? late = null;
-            long lateWritten = 0;
-            if (stream.LateDataset is { } lateName && project.FindDataset(lateName) is { } lateDataset)
-            {
-                late = new LateEvents(stream, lateDataset, store, publisher, _clock, _logger);
-                lateWritten = late.Open();
-                if (catalog.Current(lateName) is not { } lateCurrent || late.PublishedSeq(lateCurrent.Version) < lateWritten) late.PublishOwed();
-            }
-            var runtime = new StreamRuntime(stream, _clock, _logger, output.Enqueue, silence, late is null ? null : late.Enqueue);
-            runtime.Open(LogPath(stream.Name), written, lateWritten);
-            // Windows written by a run that died before publishing them (or a first start) are published now.
-            if (written > published || catalog.Current(dataset.Name) is null) output.PublishOwed();
-            var worker = Task.Run(() => output.RunAsync(_stop.Token), CancellationToken.None);
-            var lateWorker = late is null ? null : Task.Run(() => late.RunAsync(_stop.Token), CancellationToken.None);
-            var period = TimeSpan.FromTicks(Math.Clamp(stream.IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
-            var timer = _clock.CreateTimer(_ => runtime.Tick(), null, period, period);
-            MqttIngest? mqtt = null;
-            if (stream.Mqtt is { } source)
-            {
-                mqtt = new MqttIngest(stream, source, project.Name, runtime.Ingest, _logger);
-                mqtt.Start();
-            }
-            _streams[stream.Name] = new Running(runtime, output, feed, worker, timer, mqtt, alerts, late, lateWorker);
         }
+    }
+
+    private async Task OpenAsync(StreamDefinition stream, CancellationToken cancellationToken)
+    {
+        var dataset = project.FindDataset(stream.Dataset)!;
+        var table = new WindowTable(store, stream, dataset);
+        table.Ensure();
+        var (written, _) = table.ReadCheckpoint();
+        var feed = new StreamLiveFeed();
+        StreamAlerts? alerts = null;
+        SilenceTracker? silence = null;
+        if (stream.Alerts.Count > 0 && incidents is not null && dispatcher is not null)
+        {
+            alerts = new StreamAlerts(stream, incidents, dispatcher, project.Name, _clock, _logger);
+            await alerts.LoadAsync(cancellationToken);
+            silence = new SilenceTracker(stream, (rule, keys, silent, last) => alerts.Silence(rule, StreamAlerts.KeyName(keys), silent, last));
+        }
+        var output = new StreamOutput(feed, dataset, table, publisher, _clock, _logger) { OnWritten = alerts is null ? null : alerts.Written };
+        var published = catalog.Current(dataset.Name) is { } current ? table.PublishedSeq(current.Version) : 0;
+        output.Start(written, published);
+        LateEvents? late = null;
+        long lateWritten = 0;
+        if (stream.LateDataset is { } lateName && project.FindDataset(lateName) is { } lateDataset)
+        {
+            late = new LateEvents(stream, lateDataset, store, publisher, _clock, _logger);
+            lateWritten = late.Open();
+            if (catalog.Current(lateName) is not { } lateCurrent || late.PublishedSeq(lateCurrent.Version) < lateWritten) late.PublishOwed();
+        }
+        var runtime = new StreamRuntime(stream, _clock, _logger, output.Enqueue, silence, late is null ? null : late.Enqueue);
+        runtime.Open(LogPath(stream.Name), written, lateWritten);
+        // Windows written by a run that died before publishing them (or a first start) are published now.
+        if (written > published || catalog.Current(dataset.Name) is null) output.PublishOwed();
+        var worker = Task.Run(() => output.RunAsync(_stop.Token), CancellationToken.None);
+        var lateWorker = late is null ? null : Task.Run(() => late.RunAsync(_stop.Token), CancellationToken.None);
+        var period = TimeSpan.FromTicks(Math.Clamp(stream.IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
+        var timer = _clock.CreateTimer(_ => runtime.Tick(), null, period, period);
+        MqttIngest? mqtt = null;
+        if (stream.Mqtt is { } source)
+        {
+            mqtt = new MqttIngest(stream, source, project.Name, body => IngestFromBroker(runtime, source, body), _logger);
+            mqtt.Start();
+        }
+        _streams[stream.Name] = new Running(runtime, output, feed, worker, timer, mqtt, alerts, late, lateWorker);
+    }
+
+    /// <summary>One broker message's batch, recorded in the audit like an HTTP batch, under the topic's principal and interface mqtt.</summary>
+    private IngestResult IngestFromBroker(StreamRuntime runtime, MqttSource source, ReadOnlyMemory<byte> body)
+    {
+        var started = _clock.GetTimestamp();
+        var result = runtime.Ingest(body);
+        audit?.Record(new Engine.Access.AuditEntry(_clock.GetUtcNow(), source.Principal, "mqtt", "stream:" + runtime.Definition.Name, "mqtt " + source.Topic,
+            result.AuditCounts(), result.Accepted, body.Length, result.NothingTaken ? "invalid-request" : "ok", _clock.GetElapsedTime(started)));
+        return result;
     }
 
     /// <summary>A stream by name, or a 404 naming the closest.</summary>
@@ -112,15 +155,18 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
     private Running Get(string name)
     {
         var stream = Find(name);
-        return _streams.TryGetValue(stream.Name, out var running)
-            ? running
-            : throw new StreamUnavailableException(stream.Name, $"stream '{stream.Name}' is not started");
+        if (_streams.TryGetValue(stream.Name, out var running)) return running;
+        throw _failures.TryGetValue(stream.Name, out var failure)
+            ? new StreamUnavailableException(stream.Name, failure)
+            : new StreamUnavailableException(stream.Name, $"stream '{stream.Name}' is replaying its log at start; try again shortly", OpeningRetry);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_stop.IsCancellationRequested) return;
         await _stop.CancelAsync();
+        // A replay under way finishes first: its stream is then stopped like the others.
+        await _opening.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var running in _streams.Values)
         {
             // The subscription stops first: nothing may be acknowledged to the broker once the log closes.

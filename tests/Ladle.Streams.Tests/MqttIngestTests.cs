@@ -52,6 +52,13 @@ public sealed class MqttIngestTests
         status = await WaitAsync(server, s => s.GetProperty("mqtt_messages").GetInt64() == 4, "four messages were not taken");
         Assert.Equal(3, status.GetProperty("accepted").GetInt64());
         Assert.Equal(2, status.GetProperty("rejected").GetInt64());
+        // Each message is in the audit under the topic's principal (mqtt unless named), interface mqtt, with its counts.
+        var audit = await server.AuditAsync("stream:readings");
+        Assert.Equal(4, audit.Count);
+        Assert.All(audit, e => Assert.Equal(("mqtt", "mqtt", "mqtt meters/+/readings"),
+            (e.GetProperty("principal").GetString(), e.GetProperty("interface").GetString(), e.GetProperty("action").GetString())));
+        Assert.Equal(["accepted=0 rejected=1 late=0", "accepted=1 rejected=0 late=0", "accepted=1 rejected=0 late=0", "accepted=1 rejected=1 late=0"],
+            audit.Select(e => e.GetProperty("filters").GetString()).Order());
 
         // The h2 event moved the watermark past the first minute: h1's window is closed and published.
         await server.WaitPublishedAsync(1);

@@ -68,6 +68,8 @@ internal sealed class StreamServer : IAsyncDisposable
         _host = await LadleServerHost.StartAsync(_engine, new LadleServerOptions { Http = "127.0.0.1:0", Dev = dev, Clock = Clock },
             logging => logging.SetMinimumLevel(LogLevel.Warning));
         Http = new HttpClient { BaseAddress = new Uri(_host.Url), Timeout = TimeSpan.FromMinutes(2) };
+        // Streams open (replay their logs) in the background while the server answers; the tests start once they are open.
+        await ((StreamService)_host.Services.GetService(typeof(StreamService))!).Opened;
         return this;
     }
 
@@ -121,6 +123,13 @@ internal sealed class StreamServer : IAsyncDisposable
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"windows not published up to {seq}: {status}");
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>The audit's entries about <paramref name="target"/>, newest first (the server is in --dev: an admin).</summary>
+    public async Task<List<JsonElement>> AuditAsync(string target)
+    {
+        var text = await Http.GetStringAsync($"/api/v1/audit?dataset={Uri.EscapeDataString(target)}");
+        return JsonDocument.Parse(text).RootElement.GetProperty("entries").EnumerateArray().Select(e => e.Clone()).ToList();
     }
 
     /// <summary>Every row of the windows dataset, through GET rows.</summary>

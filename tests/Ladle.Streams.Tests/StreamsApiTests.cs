@@ -44,6 +44,12 @@ public sealed class StreamsApiTests
         var figures = await server.StatusAsync();
         Assert.Equal(2, figures.GetProperty("accepted").GetInt64());
         Assert.Equal(7, figures.GetProperty("rejected").GetInt64());
+
+        // Each batch is in the audit with what became of its events (rows: the accepted ones).
+        var audit = await server.AuditAsync("stream:readings");
+        Assert.Equal([("accepted=0 rejected=2 late=0", 0L, "invalid-request"), ("accepted=2 rejected=5 late=0", 2L, "ok")],
+            audit.Select(e => (e.GetProperty("filters").GetString(), e.GetProperty("rows").GetInt64(), e.GetProperty("status").GetString())).Order());
+        Assert.All(audit, e => Assert.Equal("rest", e.GetProperty("interface").GetString()));
     }
 
     [Fact]

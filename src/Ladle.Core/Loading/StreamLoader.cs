@@ -19,7 +19,7 @@ internal static class StreamLoader
         ["name", "description", "dataset", "domain", "owner", "columns", "event_time", "keys", "window", "aggregates", "allowed_lateness",
          "idle_timeout", "late", "bad_events", "max_open_windows", "max_keys", "subscriber_buffer", "retain_versions",
          "late_dataset", "mqtt", "alerts"];
-    private static readonly string[] MqttKeys = ["topic", "broker_env", "client_id"];
+    private static readonly string[] MqttKeys = ["topic", "broker_env", "client_id", "principal"];
     private static readonly string[] AlertKeys = ["name", "when", "silent_for"];
     private static readonly string[] WindowKeys = ["type", "size", "slide", "gap"];
     private static readonly string[] AggregateKeys = ["name", "function", "column", "percentile"];
@@ -279,7 +279,10 @@ internal static class StreamLoader
         if (map.Node("broker_env") is { } envNode && !ProjectLoader.IsIdentifier(env))
             diagnostics.Add(map.At(envNode), $"broker_env '{env}' is not an environment variable name", "name the variable that holds mqtt://user:password@host:port (the address and credentials never go in YAML)");
         var clientId = map.String("client_id");
-        return topic is null ? null : new MqttSource(topic, env, clientId, map.Location);
+        var principal = map.String("principal") ?? MqttSource.DefaultPrincipal;
+        if (map.Node("principal") is { } principalNode && !ProjectLoader.IsIdentifier(principal))
+            diagnostics.Add(map.At(principalNode), $"principal '{principal}' is not a name", "name who the audit records this topic's batches under, e.g. principal: meter_gateway");
+        return topic is null ? null : new MqttSource(topic, env, clientId, map.Location) { Principal = principal };
     }
 
     private static StreamAlertRule? ReadAlert(YamlMap map, IReadOnlyList<AggregateDefinition> aggregates, IReadOnlyList<string> keys, DiagnosticBag diagnostics)

@@ -171,6 +171,11 @@ public sealed class IncidentMonitor : BackgroundService
                 SendOwedSync(incident, opening, resolution);
                 continue;
             }
+            if (incident.Dataset.StartsWith(StreamSubjectPrefix, StringComparison.Ordinal))
+            {
+                SendOwedStream(incident, opening, resolution);
+                continue;
+            }
             var definition = _project.FindDataset(incident.Dataset);
             var served = _catalog.Current(incident.Dataset);
             if (opening)
@@ -204,6 +209,30 @@ public sealed class IncidentMonitor : BackgroundService
         if (resolution && incident.ResolvedAt is { } resolvedAt)
             Send(incident.Id, new AlertEvent(AlertEventKind.IncidentResolved, dataset, incident.Kind, "ok", $"sync '{sync?.Name ?? name}' delivers again",
                 resolvedAt, _project.Name, served?.Version, resolvedAt) { Sync = sync?.Name ?? name });
+    }
+
+    /// <summary>The subject a stream's alert incidents are recorded under is this prefix and the stream's name (Ladle.Streams' StreamAlerts).</summary>
+    public const string StreamSubjectPrefix = "stream:";
+
+    /// <summary>
+    /// An owed alert of a stream's alert rule, as the stream would have sent it: about the stream (named), its rule
+    /// (the kind) and key, from its windows dataset. The incident's kind is the rule's name, then ':' and the key.
+    /// </summary>
+    private void SendOwedStream(Incident incident, bool opening, bool resolution)
+    {
+        var name = incident.Dataset[StreamSubjectPrefix.Length..];
+        var stream = _project.FindStream(name);
+        var colon = incident.Kind.IndexOf(':', StringComparison.Ordinal);
+        var rule = colon < 0 ? incident.Kind : incident.Kind[..colon];
+        var key = colon < 0 ? "" : incident.Kind[(colon + 1)..];
+        var dataset = stream?.Dataset ?? "";
+        var subject = stream?.Name ?? name;
+        if (opening)
+            Send(incident.Id, new AlertEvent(AlertEventKind.IncidentOpened, dataset, rule, "alerting", incident.Reason,
+                incident.OpenedAt, _project.Name, null, incident.OpenedAt) { Stream = subject, Key = key });
+        if (resolution && incident.ResolvedAt is { } resolvedAt)
+            Send(incident.Id, new AlertEvent(AlertEventKind.IncidentResolved, dataset, rule, "ok",
+                $"stream '{subject}'{(key.Length > 0 ? " " + key : "")}: alert '{rule}' no longer holds", resolvedAt, _project.Name, null, resolvedAt) { Stream = subject, Key = key });
     }
 
     public override void Dispose()

@@ -35,8 +35,9 @@ public static class StreamsApi
     public sealed record IngestAnswer(long Accepted, long Rejected, long Late, IReadOnlyList<EventError> Errors);
 
     private static async Task<Results<Ok<IngestAnswer>, ProblemHttpResult>> Ingest(string name, HttpContext context, PrincipalResolver principals,
-        ReadPipeline pipeline, StreamService streams)
+        ReadPipeline pipeline, StreamService streams, Engine.Access.IAuditSink audit)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var principal = await principals.ResolveAsync(context);
         var stream = streams.Find(name);
         pipeline.Policy.AuthorizeStream(principal, stream.Name, DataAction.Write);
@@ -45,7 +46,11 @@ public static class StreamsApi
         if (buffer.Length == 0) throw new InvalidRequestException("the body is empty; send events as NDJSON (one JSON object per line) or a JSON array", "body");
         // The fsync is the answer's price: the handler waits for it, off the request's thread pool only as long as the disk takes.
         var result = streams.Ingest(stream.Name, buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
-        if (result.Refused || (result.Accepted == 0 && result.Late == 0 && result.Rejected > 0))
+        // The batch's counts in the audit: rows are the events accepted, the filters field says what else became of them.
+        audit.Record(new Engine.Access.AuditEntry(DateTimeOffset.UtcNow, principal.Name, "rest", "stream:" + stream.Name,
+            $"post /api/v1/streams/{stream.Name}/events", result.AuditCounts(), result.Accepted, buffer.Length, result.NothingTaken ? "invalid-request" : "ok", clock.Elapsed));
+        context.Items[AuditMiddleware.AuditedKey] = true;
+        if (result.NothingTaken)
         {
             return TypedResults.Problem(
                 detail: result.Refused
@@ -79,7 +84,11 @@ public static class StreamsApi
         var visible = new List<StreamStatus>();
         foreach (var stream in streams.Streams)
             if (MayWrite(pipeline, principal, stream.Name) || await MaySeeAsync(pipeline, principal, stream, context.RequestAborted))
-                visible.Add(streams.Status(stream.Name));
+            {
+                // A stream still replaying its log at start (or that failed to open) answers 503 on its own address.
+                try { visible.Add(streams.Status(stream.Name)); }
+                catch (StreamUnavailableException) { }
+            }
         return TypedResults.Ok<IReadOnlyList<StreamStatus>>(visible);
     }
 

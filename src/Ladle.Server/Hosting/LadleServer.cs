@@ -69,7 +69,8 @@ public static class LadleServer
             options.Clock, sp.GetRequiredService<ILogger<Syncs.SyncScheduler>>()));
         // Streams: ingest into a durable log, windows on event time, closed windows published into their dataset.
         builder.Services.AddSingleton(sp => new Streams.StreamService(engine.Project, engine.Store, engine.Publisher, engine.Catalog,
-            options.Clock ?? TimeProvider.System, engine.Loggers.CreateLogger("Ladle.Streams"), engine.State, sp.GetRequiredService<AlertDispatcher>()));
+            options.Clock ?? TimeProvider.System, engine.Loggers.CreateLogger("Ladle.Streams"), engine.State, sp.GetRequiredService<AlertDispatcher>(),
+            sp.GetRequiredService<IAuditSink>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Streams.StreamService>());
         builder.Services.AddHostedService<RetentionService>();
         builder.Services.AddSingleton<PrincipalResolver>();

@@ -77,6 +77,8 @@ internal sealed partial class ProblemMiddleware(RequestDelegate next, ILogger<Pr
             if (status == 401) context.Response.Headers.WWWAuthenticate = "Bearer";
             if (e is RateLimitedException limited)
                 context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (e is Streams.StreamUnavailableException { RetryAfter: { } opening })
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(opening.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             context.Response.StatusCode = status;
             await context.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", context.RequestAborted);
         }

@@ -48,7 +48,7 @@ internal sealed class StreamAlerts : IAsyncDisposable
     }
 
     /// <summary>The subject a stream's incidents are recorded under in the state store.</summary>
-    public static string Subject(string stream) => "stream:" + stream;
+    public static string Subject(string stream) => IncidentMonitor.StreamSubjectPrefix + stream;
 
     /// <summary>The incident kind of a rule and key: the rule's name, then the key's values.</summary>
     public static string Kind(StreamAlertRule rule, string key) => key.Length == 0 ? rule.Name : rule.Name + ":" + key;

@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(6009, LogLevel.Warning, "Stream {Stream}: alert '{Rule}' could not be recorded; it is evaluated again with the next window")]
     public static partial void AlertFailed(ILogger logger, Exception exception, string stream, string rule);
+
+    [LoggerMessage(6011, LogLevel.Error, "Stream {Stream} could not open; it answers 503 with the reason until Ladle restarts")]
+    public static partial void OpenFailed(ILogger logger, Exception exception, string stream);
 }

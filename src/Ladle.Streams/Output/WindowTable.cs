@@ -16,7 +16,6 @@ internal sealed class WindowTable(DuckDbStore store, StreamDefinition stream, Da
 {
     public const string Schema = "ladle_streams";
     private const string Checkpoints = Schema + ".checkpoints";
-    private const int RowsPerStatement = 200;
 
     private string Table => $"{Schema}.{SqlDialect.DuckDb.Quote(stream.Name)}";
 
@@ -56,22 +55,7 @@ internal sealed class WindowTable(DuckDbStore store, StreamDefinition stream, Da
         if (rows.Count == 0) return;
         using var connection = store.Open();
         using var transaction = connection.BeginTransaction();
-        var width = dataset.Columns.Count;
-        for (var at = 0; at < rows.Count; at += RowsPerStatement)
-        {
-            var chunk = rows.Skip(at).Take(RowsPerStatement).ToList();
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            var tuples = new List<string>(chunk.Count);
-            var p = 0;
-            foreach (var row in chunk)
-            {
-                tuples.Add("(" + string.Join(", ", Enumerable.Range(0, width).Select(_ => "$" + (++p).ToString(CultureInfo.InvariantCulture))) + ")");
-                foreach (var value in Values(row)) command.Parameters.Add(new DuckDBParameter(value ?? DBNull.Value));
-            }
-            command.CommandText = $"INSERT INTO {Table} VALUES {string.Join(", ", tuples)}";
-            command.ExecuteNonQuery();
-        }
+        TableInsert.Rows(connection, transaction, Table, dataset.Columns.Count, rows, Values);
         var last = rows[^1];
         using (var checkpoint = connection.CreateCommand())
         {

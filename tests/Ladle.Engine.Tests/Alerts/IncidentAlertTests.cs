@@ -265,4 +265,38 @@ public sealed class IncidentAlertTests
         await h.SettleAsync();
         Assert.Single(listener.Posts);
     }
+    [Fact]
+    public async Task An_owed_alert_of_a_stream_incident_is_resent_as_the_streams_alert_with_its_rule_and_key()
+    {
+        await using var listener = await WebhookListener.StartAsync();
+        using var p = OrdersProject(listener);
+        p.Write("streams/meters.yaml", "name: meters\ncolumns:\n  - { name: meter, type: string }\n  - { name: at, type: timestamp }\n  - { name: kwh, type: double }\n" +
+            "event_time: at\nkeys: [meter]\nwindow: { type: tumbling, size: 1h }\naggregates:\n  - { name: kwh, function: sum, column: kwh }\n" +
+            "alerts:\n  - { name: high_use, when: kwh > 3.5 }\n");
+        // A window over the threshold opened the incident, and another key's ended, and the process stopped before either alert went out.
+        await using (var engine = await p.OpenAsync())
+        {
+            Assert.NotNull(await engine.State.OpenIncidentAsync("stream:meters", "high_use:m:1",
+                "stream 'meters' meter m:1: kwh 4.2 in window [2026-03-01 12:00:00Z, 2026-03-01 13:00:00Z), alert 'high_use' (kwh > 3.5)", DateTimeOffset.UtcNow.AddMinutes(-2), CancellationToken.None));
+            var resolved = await engine.State.OpenIncidentAsync("stream:meters", "high_use:m2", "over", DateTimeOffset.UtcNow.AddMinutes(-4), CancellationToken.None);
+            Assert.Equal(resolved, await engine.State.ResolveIncidentAsync("stream:meters", "high_use:m2", DateTimeOffset.UtcNow.AddMinutes(-3), CancellationToken.None));
+        }
+
+        await using var h = await AlertHarness.StartAsync(p);
+        await h.SettleAsync();
+        var posts = (await listener.WaitForAsync(3)).Select(x => x.Json).ToList();
+        var opened = Assert.Single(posts, j => j.GetProperty("key").GetString() == "m:1");
+        Assert.Equal("incident_opened", opened.GetProperty("event").GetString());
+        Assert.Equal("meters", opened.GetProperty("stream").GetString());
+        Assert.Equal("meters_windows", opened.GetProperty("dataset").GetString());
+        Assert.Equal("high_use", opened.GetProperty("kind").GetString());
+        Assert.Equal("alerting", opened.GetProperty("status").GetString());
+        Assert.Contains("kwh 4.2", opened.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var m2 = posts.Where(j => j.GetProperty("key").GetString() == "m2").Select(j => (j.GetProperty("event").GetString(), j.GetProperty("status").GetString())).ToList();
+        Assert.Equal([("incident_opened", "alerting"), ("incident_resolved", "ok")], m2);
+        Assert.All(posts, j => Assert.Equal("meters", j.GetProperty("stream").GetString()));
+        await h.SettleAsync();
+        Assert.Equal(3, listener.Posts.Count);
+        Assert.Empty(await h.Engine.State.ListUnalertedIncidentsAsync(CancellationToken.None));
+    }
 }

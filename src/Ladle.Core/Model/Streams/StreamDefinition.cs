@@ -60,6 +60,12 @@ public sealed record MqttSource(string Topic, string BrokerEnv, string? ClientId
 {
     /// <summary>The environment variable read when the stream names none.</summary>
     public const string DefaultBrokerEnv = "LADLE_MQTT_URL";
+
+    /// <summary>Who the audit records the topic's batches under (interface mqtt): the broker's credentials are the only gate.</summary>
+    public string Principal { get; init; } = DefaultPrincipal;
+
+    /// <summary>The audit's principal for a topic that names none.</summary>
+    public const string DefaultPrincipal = "mqtt";
 }
 
 /// <summary>The comparison of a threshold alert rule.</summary>
