@@ -82,6 +82,8 @@ public sealed partial class LadleEngine
         await Catalog.RestoreAsync(Project, restored, State, cancellationToken);
         await SyncManifestAsync(cancellationToken);
         DefineViews();
+        // With versions on shared storage, what other nodes published while this one was away is served from the start.
+        if (Shared is not null) await Follower.ReconcileAllAsync(cancellationToken);
     }
 
     private static (string Dataset, long Version) Key(string dataset, long version) => (dataset.ToLowerInvariant(), version);

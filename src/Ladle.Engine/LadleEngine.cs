@@ -25,8 +25,11 @@ public sealed partial class LadleEngine : IAsyncDisposable
     private readonly ReadScheduler _reads;
 
     // The engine composes its parts and hands each what it needs; no part takes the engine back.
-    private LadleEngine(ProjectDefinition project, IStateStore state, DuckDbStore store, WriteHealth writes, ILoggerFactory loggers)
+    private LadleEngine(ProjectDefinition project, IStateStore state, DuckDbStore store, WriteHealth writes, ILoggerFactory loggers, IStateStore unguarded)
     {
+        Changes = unguarded as IStateChangeFeed;
+        RateCounter = unguarded as ISharedRateCounter;
+        Shared = project.Storage is { Kind: VersionStorageKind.Folder, Path: { } shared } ? new FolderVersionStorage(shared, project.Storage.Location?.ToString()) : null;
         Project = project;
         State = state;
         Store = store;
@@ -39,11 +42,24 @@ public sealed partial class LadleEngine : IAsyncDisposable
         Schemas = new DatasetSchemas(Catalog, Connectors);
         Checks = new Checks.CheckRunner(project, Connectors, Catalog, state);
         Semantic = new Semantic.MetricsEngine(project, store, Connectors, Catalog, loggers.CreateLogger("Ladle.Semantic"));
-        Publisher = new Publisher(project, store, state, Connectors, Catalog, Checks, Semantic, writes, loggers.CreateLogger("Ladle.Publisher"));
+        Publisher = new Publisher(project, store, state, Connectors, Catalog, Checks, Semantic, writes, loggers.CreateLogger("Ladle.Publisher"), Shared);
+        Follower = new VersionFollower(project, state, Catalog, Publisher, loggers.CreateLogger("Ladle.Nodes"));
         Reader = new DatasetReader(project, store, Connectors, Catalog, Schemas);
     }
 
     public ProjectDefinition Project { get; }
+
+    /// <summary>Where versions are shared with other nodes (<c>storage:</c>), or null when they live in this node's store only.</summary>
+    public IVersionStorage? Shared { get; }
+
+    /// <summary>What other nodes change in the shared state, as they tell it (PostgreSQL state only; null otherwise).</summary>
+    public IStateChangeFeed? Changes { get; }
+
+    /// <summary>Rate-limit counters every node shares (PostgreSQL state only; null: each process counts its own).</summary>
+    public ISharedRateCounter? RateCounter { get; }
+
+    /// <summary>Applies other nodes' changes to this node's catalog (<see cref="Changes"/> drives it while serving).</summary>
+    public VersionFollower Follower { get; }
     public IStateStore State { get; }
     public DuckDbStore Store { get; }
 
@@ -116,7 +132,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
             store.Dispose();
             throw;
         }
-        var engine = new LadleEngine(project, guarded, store, writes, loggers);
+        var engine = new LadleEngine(project, guarded, store, writes, loggers, state);
         try
         {
             await engine.RecoverAsync(cancellationToken);
@@ -174,6 +190,13 @@ public sealed partial class LadleEngine : IAsyncDisposable
                 await State.MarkDroppedAsync(dataset, version, CancellationToken.None);
                 Store.Manifest.MarkDropped(dataset, version);
                 Catalog.Dropped(dataset, version);
+                // Retired here, so retired everywhere (every node retains the same count): its shared files go too.
+                // Readers on other nodes read their own loaded copy, never these files, so none is cut off.
+                if (Shared is not null)
+                {
+                    try { await Shared.DeleteAsync(dataset, version, CancellationToken.None); }
+                    catch (SharedStorageException e) { Log.SharedDeleteFailed(_logger, e, dataset, version); }
+                }
             }
             catch (Exception e)
             {

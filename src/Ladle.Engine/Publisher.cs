@@ -38,11 +38,13 @@ public sealed class Publisher
     private readonly WriteHealth _writes;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.OrdinalIgnoreCase);
+    private readonly IVersionStorage? _shared;
 
     /// <summary>A publisher over a project's store and state; publications go through <paramref name="catalog"/>.</summary>
     public Publisher(ProjectDefinition project, DuckDbStore store, IStateStore state, SourceConnectors connectors, VersionCatalog catalog,
-        CheckRunner checks, Semantic.MetricsEngine semantic, WriteHealth writes, ILogger logger)
+        CheckRunner checks, Semantic.MetricsEngine semantic, WriteHealth writes, ILogger logger, IVersionStorage? shared = null)
     {
+        _shared = shared;
         _project = project;
         _store = store;
         _state = state;
@@ -195,21 +197,20 @@ public sealed class Publisher
                 return new RunOutcome(dataset.Name, RunStatus.Quarantined, record.Version, rows, clock.Elapsed, "quarantined: " + reason) { Checks = checks };
             }
 
-            // A declared key gets an index in the version (ART), so a lookup by key (WHERE order_id = $1) reads it
-            // rather than every row; built before publication, it is dropped with the version's table. Not unique:
-            // a key the data repeats is for checks to judge, not for the index to fail the build on.
-            if (dataset.PrimaryKey.Count > 0)
+            await PrepareAsync(dataset, record.Version, rows, progress, cancellationToken);
+
+            // With several nodes, the version is written once to the shared storage, whole, before the state says it is
+            // published: no node is ever told of a version whose files are not complete.
+            if (_shared is not null)
             {
-                progress?.Report(new MaterializeProgress(dataset.Name, "indexing", rows));
-                try { await Task.Run(() => IndexKey(dataset, record.Version), cancellationToken); }
-                catch (DuckDBException e) when (StorageErrors.Translate(e, _store.DatabasePath) is null) { Log.KeyIndexFailed(_logger, e, dataset.Name, record.Version); }
+                progress?.Report(new MaterializeProgress(dataset.Name, "sharing", rows));
+                await _shared.WriteAsync(dataset.Name, record.Version,
+                    (folder, token) => Task.Run(() =>
+                    {
+                        using var connection = _store.Open();
+                        VersionParquet.Export(connection, dataset.Name, record.Version, folder);
+                    }, token), cancellationToken);
             }
-
-            // Masked forms of its PII columns are computed once now, so masked reads cost what clear ones do.
-            await _store.Masks.BuildAsync(dataset, record.Version, () => Access.MaskKey.Load(Path.GetDirectoryName(_project.StatePath)!), cancellationToken);
-
-            // Rollups are part of the version: built from it now, they publish with it and never mix versions.
-            await _semantic.BeforePublishAsync(dataset, record.Version, table, cancellationToken);
 
             // Publish: the state store is the source of truth, so it changes first; start-up recovery
             // re-points views from it if the process dies between these steps.
@@ -260,6 +261,88 @@ public sealed class Publisher
                 Category = category,
                 Detail = detail,
             };
+        }
+    }
+
+    /// <summary>
+    /// What makes a loaded version ready to serve, whichever node loaded it: the index of its key, its precomputed
+    /// masks and its rollups.
+    /// </summary>
+    private async Task PrepareAsync(DatasetDefinition dataset, long version, long rows, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    {
+        // A declared key gets an index in the version (ART), so a lookup by key (WHERE order_id = $1) reads it
+        // rather than every row; built before publication, it is dropped with the version's table. Not unique:
+        // a key the data repeats is for checks to judge, not for the index to fail the build on.
+        if (dataset.PrimaryKey.Count > 0)
+        {
+            progress?.Report(new MaterializeProgress(dataset.Name, "indexing", rows));
+            try { await Task.Run(() => IndexKey(dataset, version), cancellationToken); }
+            catch (DuckDBException e) when (StorageErrors.Translate(e, _store.DatabasePath) is null) { Log.KeyIndexFailed(_logger, e, dataset.Name, version); }
+        }
+
+        // Masked forms of its PII columns are computed once now, so masked reads cost what clear ones do.
+        await _store.Masks.BuildAsync(dataset, version, () => Access.MaskKey.Load(Path.GetDirectoryName(_project.StatePath)!), cancellationToken);
+
+        // Rollups are part of the version: built from it now, they publish with it and never mix versions.
+        await _semantic.BeforePublishAsync(dataset, version, DuckDbStore.VersionTable(dataset.Name, version), cancellationToken);
+    }
+
+    /// <summary>
+    /// Serves a version another node built and published (the state says so): loads it from the shared storage into
+    /// this node's store, prepares it as its builder did (key index, masks, rollups) and makes it the served one, as
+    /// a local publication does, with the checks it passed. Nothing happens when this node already serves it or a
+    /// newer one; false when it cannot be loaded (no shared storage, or its files are gone), the served version staying.
+    /// </summary>
+    public async Task<bool> AdoptAsync(DatasetDefinition dataset, VersionRecord record, CancellationToken cancellationToken)
+    {
+        var gate = _locks.GetOrAdd(dataset.Name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_catalog.Current(dataset.Name) is { } served && served.Version >= record.Version) return false;
+            var clock = Stopwatch.StartNew();
+            var table = DuckDbStore.VersionTableName(dataset.Name, record.Version);
+            var rows = record.RowCount ?? 0;
+            if (!_store.ListVersionTables().Contains(table, StringComparer.OrdinalIgnoreCase))
+            {
+                if (_shared is null)
+                {
+                    Log.AdoptFailed(_logger, dataset.Name, record.Version, "versions are not shared between nodes (set 'storage: { kind: folder, path: … }' in ladle.yaml)");
+                    return false;
+                }
+                if (await _shared.LocateAsync(dataset.Name, record.Version, cancellationToken) is not { } folder)
+                {
+                    Log.AdoptFailed(_logger, dataset.Name, record.Version, $"the shared storage {_shared.Location} does not hold it (retired since, or written elsewhere)");
+                    return false;
+                }
+                try
+                {
+                    rows = await Task.Run(() =>
+                    {
+                        using var connection = _store.Open();
+                        return VersionParquet.Import(connection, dataset.Name, record.Version, folder);
+                    }, cancellationToken);
+                }
+                catch (SharedStorageException e)
+                {
+                    try { _store.DropVersion(dataset.Name, record.Version); }
+                    catch (DuckDBException) { /* recovery at the next start drops it */ }
+                    Log.AdoptFailed(_logger, dataset.Name, record.Version, e.Message);
+                    return false;
+                }
+            }
+            await PrepareAsync(dataset, record.Version, rows, null, cancellationToken);
+            var checks = Trust.TrustRegistry.Newest(await _state.ListCheckResultsAsync(dataset.Name, record.Version, 1000, cancellationToken));
+            var publishedAt = record.PublishedAt ?? record.FinishedAt ?? record.StartedAt;
+            RecordInManifest(record);
+            _store.PointView(dataset.Name, record.Version);
+            _catalog.Publish(new DataVersion(dataset.Name, record.Version, publishedAt), dataset.RetainVersions ?? _project.Server.RetainVersions, checks);
+            Log.Adopted(_logger, dataset.Name, record.Version, rows, _shared?.Location ?? "this node's store", clock.ElapsedMilliseconds);
+            return true;
+        }
+        finally
+        {
+            gate.Release();
         }
     }
 

@@ -238,6 +238,32 @@ public sealed class ProjectLoaderTests
     }
 
     [Fact]
+    public void Shared_version_storage_is_a_folder_resolved_against_the_project()
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject +
+            "\nstate:\n  kind: postgres\n  connection_env: LADLE_STATE_PG\nstorage:\n  kind: folder\n  path: ../shared-versions\n");
+        var project = ProjectLoader.Load(p.Root);
+        Assert.Equal(VersionStorageKind.Folder, project.Storage.Kind);
+        Assert.Equal(Path.GetFullPath(Path.Combine(p.Root, "..", "shared-versions")), project.Storage.Path);
+        Assert.Equal(new SourceLocation("ladle.yaml", 13, 3), project.Storage.Location);
+        Assert.Equal(VersionStorageKind.Local, ProjectLoader.Load(new TempProject().Write("ladle.yaml", TempProject.MinimalProject).Root).Storage.Kind);
+    }
+
+    [Theory]
+    [InlineData("state:\n  kind: postgres\n  connection_env: LADLE_STATE_PG\nstorage:\n  kind: s3\n  path: x\n", "unknown storage kind 's3'", 13, 9)]
+    [InlineData("state:\n  kind: postgres\n  connection_env: LADLE_STATE_PG\nstorage:\n  kind: folder\n", "storage has no 'path'", 13, 3)]
+    [InlineData("storage:\n  kind: folder\n  path: shared\n", "'storage: { kind: folder }' shares versions between nodes, which needs their state shared too", 10, 3)]
+    [InlineData("storage:\n  kind: local\n  path: shared\n", "'path' applies only to 'kind: folder'", 11, 9)]
+    [InlineData("storage: /mnt/shared\n", "'storage' in ladle.yaml must be a mapping", 9, 10)]
+    public void A_wrong_storage_is_named_where_it_is_written(string settings, string message, int line, int column)
+    {
+        using var p = new TempProject().Write("ladle.yaml", TempProject.MinimalProject + "\n" + settings);
+        var d = Assert.Single(Fails(p).Diagnostics);
+        Assert.StartsWith(message, d.Message, StringComparison.Ordinal);
+        Assert.Equal(new SourceLocation("ladle.yaml", line, column), d.Location);
+    }
+
+    [Fact]
     public void Missing_project_file_says_how_to_start_one()
     {
         using var p = new TempProject();

@@ -22,7 +22,7 @@ public static partial class ProjectLoader
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
     private static partial Regex IdentifierRegex();
 
-    private static readonly string[] ProjectKeys = ["name", "description", "sources", "server", "store", "state", "alerts", "features"];
+    private static readonly string[] ProjectKeys = ["name", "description", "sources", "server", "store", "state", "storage", "alerts", "features"];
     private static readonly string[] SourceKeys = ["kind", "path", "format", "connection_env", "description"];
     private static readonly string[] ServerKeys = ["http", "default_page_size", "max_page_size", "retain_versions", "status_interval", "run_retries", "retry_backoff",
         "statement_timeout", "max_exports", "max_exports_per_principal", "max_concurrent_reads", "postgres"];
@@ -60,6 +60,7 @@ public static partial class ProjectLoader
         var storePath = Path.Combine(root, ".ladle", "store.duckdb");
         var statePath = Path.Combine(root, ".ladle", "state.db");
         var state = new StateSettings();
+        var storage = new VersionStorageSettings();
         var featureSettings = new FeatureSettings();
         if (projectMap is not null)
         {
@@ -68,6 +69,7 @@ public static partial class ProjectLoader
             description = map.String("description");
             if (map.String("store") is { } store) storePath = Path.GetFullPath(Path.Combine(root, store));
             (state, statePath) = ReadState(map, root, state, statePath, diagnostics);
+            storage = ReadStorage(map, root, state, diagnostics);
             if (map.Map("server") is { } serverNode) server = ReadServer(new YamlMap(serverNode, ProjectFile, diagnostics, "server", ServerKeys), root, diagnostics);
             if (map.Map("sources") is { } sourcesNode)
             {
@@ -104,6 +106,7 @@ public static partial class ProjectLoader
             StorePath = storePath,
             StatePath = statePath,
             State = state,
+            Storage = storage,
             Sources = sources,
             Datasets = ordered,
             Access = access,

@@ -20,6 +20,9 @@ public sealed class ProjectDefinition
     /// <summary>Which backend keeps the state (<c>state:</c> in ladle.yaml).</summary>
     public StateSettings State { get; init; } = new();
 
+    /// <summary>Where published versions are shared between nodes (<c>storage:</c> in ladle.yaml; local by default).</summary>
+    public VersionStorageSettings Storage { get; init; } = new();
+
     public required IReadOnlyDictionary<string, SourceDefinition> Sources { get; init; }
 
     /// <summary>Datasets in dependency order: every dataset comes after those it depends on.</summary>

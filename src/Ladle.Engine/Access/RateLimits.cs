@@ -12,8 +12,16 @@ namespace Ladle.Engine.Access;
 /// embed subject (the end user or tenant an embed token is for) has the principal's limits to itself, so one
 /// tenant's busy page never spends another's budget, nor the principal's own API tokens'.
 /// </summary>
-public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = null) : IDisposable
+/// <remarks>
+/// With several nodes (<paramref name="shared"/>: the PostgreSQL state), a principal's requests and rows are counted
+/// in the shared state instead, in fixed windows (the second, the minute) that every node adds to with one upsert,
+/// so the limits hold across nodes; the <c>*Async</c> methods are the ones that do. Without it they answer from memory
+/// at once, as the synchronous ones do.
+/// </remarks>
+public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = null, State.ISharedRateCounter? shared = null) : IDisposable
 {
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(1);
+    private long _prunedAt;
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _requests = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, RowWindow> _rows = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _failures = new(StringComparer.Ordinal);
@@ -41,6 +49,67 @@ public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = nu
         using var lease = limiter.AttemptAcquire();
         if (!lease.IsAcquired)
             throw new RateLimitedException($"{Who(principal)} is over its limit of {rps} requests per second", TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Takes one request from the principal's budget (across nodes when the state is shared), or throws 429.</summary>
+    public ValueTask CheckRequestAsync(Principal principal, CancellationToken cancellationToken)
+    {
+        if (shared is null)
+        {
+            CheckRequest(principal);
+            return ValueTask.CompletedTask;
+        }
+        return LimitOf(principal)?.RequestsPerSecond is { } rps ? CheckSharedRequestAsync(principal, rps, cancellationToken) : ValueTask.CompletedTask;
+    }
+
+    private async ValueTask CheckSharedRequestAsync(Principal principal, double rps, CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        var window = Floor(now, TimeSpan.FromSeconds(1));
+        var used = await shared!.AddAsync(SharedKey("requests", principal), window, 1, cancellationToken);
+        await PruneAsync(now, cancellationToken);
+        if (used > Math.Max(1, (long)Math.Ceiling(rps)))
+            throw new RateLimitedException($"{Who(principal)} is over its limit of {rps} requests per second (counted across every node)", window + TimeSpan.FromSeconds(1) - now);
+    }
+
+    /// <summary>Throws 429 when the principal spent its rows for this minute (on every node together when the state is shared).</summary>
+    public async ValueTask CheckRowsAsync(Principal principal, CancellationToken cancellationToken)
+    {
+        if (shared is null)
+        {
+            CheckRows(principal);
+            return;
+        }
+        if (LimitOf(principal)?.RowsPerMinute is not { } limit) return;
+        var now = _clock.GetUtcNow();
+        var window = Floor(now, TimeSpan.FromMinutes(1));
+        if (await shared.AddAsync(SharedKey("rows", principal), window, 0, cancellationToken) >= limit)
+            throw new RateLimitedException($"{Who(principal)} has read its {limit:N0} rows for this minute (counted across every node)", window + TimeSpan.FromMinutes(1) - now);
+    }
+
+    /// <summary>Counts rows served against the principal's minute (in the shared state when there is one).</summary>
+    public async ValueTask CountRowsAsync(Principal principal, long rows, CancellationToken cancellationToken)
+    {
+        if (shared is null)
+        {
+            CountRows(principal, rows);
+            return;
+        }
+        if (LimitOf(principal)?.RowsPerMinute is null || rows == 0) return;
+        await shared.AddAsync(SharedKey("rows", principal), Floor(_clock.GetUtcNow(), TimeSpan.FromMinutes(1)), rows, cancellationToken);
+    }
+
+    /// <summary>The shared counter's key: PostgreSQL text holds no NUL, and principal names are identifiers, so '|' cannot be confused.</summary>
+    private static string SharedKey(string kind, Principal principal) => kind + "|" + KeyOf(principal).Replace('\u0000', '|');
+
+    private static DateTimeOffset Floor(DateTimeOffset at, TimeSpan window) => new(at.UtcTicks - at.UtcTicks % window.Ticks, TimeSpan.Zero);
+
+    /// <summary>Past windows are forgotten about once a minute by each node (any node's pass serves all).</summary>
+    private async Task PruneAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var last = Interlocked.Read(ref _prunedAt);
+        if (now.UtcTicks - last < PruneEvery.Ticks || Interlocked.CompareExchange(ref _prunedAt, now.UtcTicks, last) != last) return;
+        await shared!.PruneAsync(now - TimeSpan.FromMinutes(2), cancellationToken);
     }
 
     /// <summary>Throws 429 when the principal spent its rows for this minute.</summary>

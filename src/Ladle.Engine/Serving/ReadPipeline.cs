@@ -84,7 +84,7 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         try
         {
             // Rows of every kind (a metric answer's too) count against the principal's rows per minute.
-            limits?.CheckRows(principal);
+            if (limits is not null) await limits.CheckRowsAsync(principal, cancellationToken);
             var capabilities = sink.Capabilities;
             plan = await PlanAsync(request, capabilities, cancellationToken);
             var scopes = await AuthorizeAsync(principal, plan, cancellationToken);
@@ -136,7 +136,7 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
             if (status != "ok" && sink.ClientGone) status = AuditStatuses.Cut;
             // Stopped part way (cut, cancelled, timed out): what the client was sent, not nothing.
             if (status != "ok" && sink.RowsDelivered is { } delivered) rows = delivered;
-            limits?.CountRows(principal, rows);
+            if (limits is not null) await CountServedRowsAsync(limits, principal, rows);
             var (action, target, text) = AuditOf(request, plan);
             bytes.Bytes += sink.BytesSentPastBody;
             // Answered online lookups may be counted rather than audited one by one (LookupAuditSampler says how).
@@ -271,6 +271,16 @@ public sealed partial class ReadPipeline(ProjectDefinition project, DatasetReade
         TrustedSqlRequest or SqlRequest => "_sql",
         _ => plan is { AuditTarget: { Length: > 0 } target } ? target : "_unknown",
     };
+
+    /// <summary>
+    /// Counts the rows served once the answer is sent: a shared counter (several nodes) that cannot be reached then
+    /// must not turn an answer already sent into an error; the next request's check meets the same state store.
+    /// </summary>
+    private static async ValueTask CountServedRowsAsync(RateLimits limits, Principal principal, long rows)
+    {
+        try { await limits.CountRowsAsync(principal, rows, CancellationToken.None); }
+        catch (Exception e) when (e is LadleException or System.Data.Common.DbException) { }
+    }
 
     private static bool IsEngineFailure(ReadRequest request, Exception e) => request switch
     {

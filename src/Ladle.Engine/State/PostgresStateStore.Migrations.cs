@@ -152,6 +152,16 @@ public sealed partial class PostgresStateStore
         );
         CREATE INDEX web_sessions_token ON web_sessions (token_id);
         """,
+        // 3: rate limits counted across nodes, one row per key and fixed window (ISharedRateCounter).
+        """
+        CREATE TABLE rate_windows (
+            key          text COLLATE "C" NOT NULL,
+            window_start timestamptz NOT NULL,
+            used         bigint NOT NULL,
+            PRIMARY KEY (key, window_start)
+        );
+        CREATE INDEX rate_windows_start ON rate_windows (window_start);
+        """,
     ];
 
     /// <summary>The number of the newest migration this build knows.</summary>

@@ -23,7 +23,8 @@ public sealed partial class PostgresStateStore
         QueryTokensAsync($"SELECT {TokenColumns} FROM tokens ORDER BY created_at DESC, id DESC", cancellationToken);
 
     public async Task<bool> RevokeTokenAsync(string id, DateTimeOffset at, CancellationToken cancellationToken) =>
-        await ExecuteAsync("UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", cancellationToken, id, at) == 1;
+        await ExecuteAndNotifyAsync("UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+            new StateChange(StateChangeKind.Tokens, id), cancellationToken, id, at) == 1;
 
     public Task TouchTokenAsync(string id, DateTimeOffset at, CancellationToken cancellationToken) =>
         ExecuteAsync("UPDATE tokens SET last_used_at = $2 WHERE id = $1", cancellationToken, id, at);

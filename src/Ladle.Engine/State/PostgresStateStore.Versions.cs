@@ -30,22 +30,23 @@ public sealed partial class PostgresStateStore
         return new VersionRecord { Dataset = dataset, Version = version, Status = VersionStatus.Building, StartedAt = StateTime.Truncate(startedAt), Trigger = trigger };
     }
 
+    // Publication, quarantine and failure change what every node serves or says about a dataset: each notifies.
     public Task PublishVersionAsync(string dataset, long version, long rowCount, string? watermark, DateTimeOffset publishedAt, CancellationToken cancellationToken) =>
-        ExecuteAsync(
+        ExecuteAndNotifyAsync(
             "UPDATE versions SET status = 'published', finished_at = $3, published_at = $3, row_count = $4, watermark = $5 WHERE dataset = $1 AND version = $2",
-            cancellationToken, dataset, version, publishedAt, rowCount, Typed(watermark, NpgsqlDbType.Text));
+            new StateChange(StateChangeKind.Versions, dataset), cancellationToken, dataset, version, publishedAt, rowCount, Typed(watermark, NpgsqlDbType.Text));
 
     public Task FailVersionAsync(string dataset, long version, string error, DateTimeOffset finishedAt, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE versions SET status = 'failed', finished_at = $3, error = $4 WHERE dataset = $1 AND version = $2",
-            cancellationToken, dataset, version, finishedAt, error);
+        ExecuteAndNotifyAsync("UPDATE versions SET status = 'failed', finished_at = $3, error = $4 WHERE dataset = $1 AND version = $2",
+            new StateChange(StateChangeKind.Versions, dataset), cancellationToken, dataset, version, finishedAt, error);
 
     public Task MarkDroppedAsync(string dataset, long version, CancellationToken cancellationToken) =>
         ExecuteAsync("UPDATE versions SET status = 'dropped' WHERE dataset = $1 AND version = $2 AND status IN ('published', 'quarantined')",
             cancellationToken, dataset, version);
 
     public Task QuarantineVersionAsync(string dataset, long version, long rowCount, string reason, DateTimeOffset finishedAt, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE versions SET status = 'quarantined', finished_at = $3, row_count = $4, error = $5 WHERE dataset = $1 AND version = $2",
-            cancellationToken, dataset, version, finishedAt, rowCount, reason);
+        ExecuteAndNotifyAsync("UPDATE versions SET status = 'quarantined', finished_at = $3, row_count = $4, error = $5 WHERE dataset = $1 AND version = $2",
+            new StateChange(StateChangeKind.Versions, dataset), cancellationToken, dataset, version, finishedAt, rowCount, reason);
 
     public Task<IReadOnlyList<VersionRecord>> ListQuarantinedAsync(CancellationToken cancellationToken) =>
         QueryVersionsAsync($"SELECT {VersionColumns} FROM versions WHERE status = 'quarantined' ORDER BY dataset, version DESC", cancellationToken);

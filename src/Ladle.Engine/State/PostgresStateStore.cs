@@ -23,6 +23,7 @@ public sealed partial class PostgresStateStore : IStateStore
     private static readonly Regex SchemaName = new("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant);
 
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _listenSource;
     private readonly TimeProvider _clock;
     private readonly string _origin;
 
@@ -47,6 +48,8 @@ public sealed partial class PostgresStateStore : IStateStore
         _origin = origin ?? "the connection string";
         Location = $"postgres://{builder.Host}:{builder.Port}/{builder.Database} (schema {schema})";
         _dataSource = NpgsqlDataSource.Create(builder);
+        // The LISTEN connection is named apart, so an operator sees which session carries a node's notifications.
+        _listenSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString) { ApplicationName = "ladle-listen", Pooling = false });
     }
 
     /// <summary>The schema holding the tables.</summary>
@@ -116,5 +119,9 @@ public sealed partial class PostgresStateStore : IStateStore
 
     private static long? NullableLong(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _listenSource.DisposeAsync();
+        await _dataSource.DisposeAsync();
+    }
 }

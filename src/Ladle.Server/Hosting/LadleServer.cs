@@ -40,7 +40,8 @@ public static class LadleServer
         builder.Services.AddSingleton(_ => new TokenService(engine.Project, engine.State));
         builder.Services.AddSingleton(sp => new WebSessions(sp.GetRequiredService<TokenService>(), engine.State, engine.State, options.WebSessions, options.Clock));
         builder.Services.AddSingleton(_ => new EmbedTokens(engine.Project));
-        builder.Services.AddSingleton(_ => new RateLimits(engine.Project.Access));
+        // With several nodes, a principal's limits are counted in the shared state, so they hold across nodes.
+        builder.Services.AddSingleton(_ => new RateLimits(engine.Project.Access, shared: engine.RateCounter));
         builder.Services.AddSingleton<IServingMetrics, PrometheusServingMetrics>();
         builder.Services.AddSingleton(sp =>
         {
@@ -73,6 +74,8 @@ public static class LadleServer
             sp.GetRequiredService<IAuditSink>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Streams.StreamService>());
         builder.Services.AddHostedService<RetentionService>();
+        // Several nodes: other nodes' publications, quarantines and revocations reach this one.
+        builder.Services.AddHostedService<StateChangeService>();
         builder.Services.AddSingleton<PrincipalResolver>();
         // The dispatcher is registered first so that it stops last: the monitor stops raising alerts, then the
         // dispatcher flushes what is queued within its bounded wait.

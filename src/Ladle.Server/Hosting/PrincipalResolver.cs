@@ -29,7 +29,7 @@ public sealed class PrincipalResolver(LadleServerOptions options, TokenService t
         }
         context.Items[AuditMiddleware.PrincipalKey] = principal.Name;
         if (principal.Subject is { } subject) context.Items[AuditMiddleware.SubjectKey] = subject;
-        limits.CheckRequest(principal);
+        await limits.CheckRequestAsync(principal, context.RequestAborted);
         return principal;
     }
 
@@ -54,7 +54,7 @@ public sealed class PrincipalResolver(LadleServerOptions options, TokenService t
             throw;
         }
         context.Items[AuditMiddleware.PrincipalKey] = principal.Name;
-        limits.CheckRequest(principal);
+        await limits.CheckRequestAsync(principal, context.RequestAborted);
         return principal;
     }
 

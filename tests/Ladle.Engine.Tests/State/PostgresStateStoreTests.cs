@@ -84,6 +84,61 @@ public sealed class PostgresStateStoreTests : StateStoreContract
         Assert.Equal("schema", error.ParamName);
     }
 
+    [Fact]
+    public async Task Publications_quarantines_failures_and_revocations_are_told_to_every_node_listening()
+    {
+        await using var other = new PostgresStateStore(_postgres.ConnectionString, _schema, Clock);
+        var received = System.Threading.Channels.Channel.CreateUnbounded<StateChange>();
+        using var stop = new CancellationTokenSource();
+        var listening = other.ListenAsync((change, _) => received.Writer.WriteAsync(change).AsTask(), TimeSpan.FromHours(1), stop.Token);
+        async Task<StateChange> NextAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            return await received.Reader.ReadAsync(timeout.Token);
+        }
+
+        // Listening: a reconcile comes first, for whatever changed before.
+        Assert.Equal(StateChange.Resync, await NextAsync());
+        var now = Clock.GetUtcNow();
+        var first = await Store.BeginVersionAsync("orders", "cli", now, CancellationToken.None);
+        await Store.PublishVersionAsync("orders", first.Version, 10, null, now, CancellationToken.None);
+        Assert.Equal(new StateChange(StateChangeKind.Versions, "orders"), await NextAsync());
+        var second = await Store.BeginVersionAsync("orders", "cli", now, CancellationToken.None);
+        await Store.QuarantineVersionAsync("orders", second.Version, 10, "1 error check(s) failed: x", now, CancellationToken.None);
+        Assert.Equal(new StateChange(StateChangeKind.Versions, "orders"), await NextAsync());
+        var third = await Store.BeginVersionAsync("customers", "cli", now, CancellationToken.None);
+        await Store.FailVersionAsync("customers", third.Version, "source down", now, CancellationToken.None);
+        Assert.Equal(new StateChange(StateChangeKind.Versions, "customers"), await NextAsync());
+
+        await Store.AddTokenAsync(new TokenRecord("abcdef012345", "ada", "salt", "hash", now, null, null, null, null, null), CancellationToken.None);
+        Assert.True(await Store.RevokeTokenAsync("abcdef012345", now, CancellationToken.None));
+        Assert.Equal(new StateChange(StateChangeKind.Tokens, "abcdef012345"), await NextAsync());
+        // Revoking it again changes nothing and tells nothing: the next notice is the next change.
+        Assert.False(await Store.RevokeTokenAsync("abcdef012345", now, CancellationToken.None));
+        var fourth = await Store.BeginVersionAsync("orders", "cli", now, CancellationToken.None);
+        await Store.PublishVersionAsync("orders", fourth.Version, 10, null, now, CancellationToken.None);
+        Assert.Equal(new StateChange(StateChangeKind.Versions, "orders"), await NextAsync());
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => listening);
+    }
+
+    [Fact]
+    public async Task Rate_windows_add_up_across_nodes_and_past_ones_are_pruned()
+    {
+        await using var other = new PostgresStateStore(_postgres.ConnectionString, _schema, Clock);
+        var here = (ISharedRateCounter)Store;
+        var window = Clock.GetUtcNow();
+        Assert.Equal(1, await here.AddAsync("requests|ada", window, 1, CancellationToken.None));
+        Assert.Equal(3, await other.AddAsync("requests|ada", window, 2, CancellationToken.None));
+        Assert.Equal(3, await here.AddAsync("requests|ada", window, 0, CancellationToken.None));
+        Assert.Equal(0, await here.AddAsync("requests|bob", window, 0, CancellationToken.None));
+        Assert.Equal(5, await other.AddAsync("requests|ada", window.AddSeconds(1), 5, CancellationToken.None));
+        Assert.Equal(2, await other.PruneAsync(window.AddSeconds(1), CancellationToken.None));
+        Assert.Equal(0, await here.AddAsync("requests|ada", window, 0, CancellationToken.None));
+        Assert.Equal(5, await here.AddAsync("requests|ada", window.AddSeconds(1), 0, CancellationToken.None));
+    }
+
     private async Task<List<int>> AppliedMigrationsAsync(string schema)
     {
         await using var connection = new NpgsqlConnection(_postgres.ConnectionString);

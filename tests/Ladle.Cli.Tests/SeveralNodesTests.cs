@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Ladle.Cli.Tests;
+
+/// <summary>
+/// Several real `ladle serve` nodes, each with its own project folder and store, sharing one PostgreSQL state and one
+/// folder of versions (<c>storage: { kind: folder }</c>): what one node publishes, quarantines or revokes, the others
+/// serve, report or refuse within moments, through LISTEN/NOTIFY, without building anything themselves.
+/// </summary>
+public sealed class SeveralNodesTests : IAsyncDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "ladle-nodes-" + Guid.NewGuid().ToString("N"));
+    private readonly string _schema = "nodes_" + Guid.NewGuid().ToString("N")[..12];
+    private readonly string _variable = "LADLE_TEST_NODES_PG_" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
+    private readonly string _connectionString = Environment.GetEnvironmentVariable("LADLE_TEST_PG")
+        ?? throw new InvalidOperationException("LADLE_TEST_PG is not set: run the tests through ./test.sh, which starts PostgreSQL on loopback");
+
+    public SeveralNodesTests() =>
+        // Child processes inherit this process's environment; the name is this test's own.
+        Environment.SetEnvironmentVariable(_variable, _connectionString);
+
+    private string SharedFolder => Path.Combine(_root, "shared");
+
+    /// <summary>A node: a project folder of its own (its own store and source file), this test's state schema and shared folder.</summary>
+    private string Node(string name, bool secured = false, long? rowsPerMinute = null)
+    {
+        var dir = Path.Combine(_root, name);
+        ItemsProject.Write(dir, "nodes", 1_000);
+        File.AppendAllText(Path.Combine(dir, "ladle.yaml"), $"""
+
+            state:
+              kind: postgres
+              connection_env: {_variable}
+              schema: {_schema}
+            storage:
+              kind: folder
+              path: {SharedFolder}
+            """);
+        // An error check: a price above a million quarantines the version.
+        File.AppendAllText(Path.Combine(dir, "datasets", "items.yaml"), "\nchecks:\n  - { type: range, column: price, max: 1000000, name: sane_price }\n");
+        Directory.CreateDirectory(Path.Combine(dir, "models"));
+        File.WriteAllText(Path.Combine(dir, "models", "items.yaml"), """
+            dataset: items
+            measures:
+              - { name: item_count, agg: count }
+            metrics:
+              - { name: items_listed, measure: item_count }
+            """);
+        if (secured)
+            File.WriteAllText(Path.Combine(dir, "access.yaml"),
+                "roles:\n  reader:\n    grants:\n      - { actions: [read], datasets: ['*'] }\nprincipals:\n  ada: { roles: [reader] }\n" +
+                (rowsPerMinute is { } rows ? $"rate_limits:\n  ada: {{ rows_per_minute: {rows} }}\n" : ""));
+        return dir;
+    }
+
+    [Fact]
+    public async Task A_version_published_on_one_node_is_served_by_the_other_from_the_shared_folder_and_its_quarantine_is_reported_there()
+    {
+        var nodeA = Node("a");
+        var nodeB = Node("b");
+        await using var a = await ServeProcess.StartAsync(nodeA);
+        await WaitForStatusAsync(a, 1, "published");
+        await using var b = await ServeProcess.StartAsync(nodeB);
+
+        // B built nothing: it serves A's version 1, loaded from the shared folder at its start.
+        var (version, lines) = await RowsAsync(b);
+        Assert.True(version == 1, $"node B serves version {version}\n{b.Output}");
+        Assert.Equal(1_001, lines);
+        Assert.Equal(1_000L, await ItemsListedAsync(b));
+        Assert.Equal([(1L, "published")], await VersionsInPostgresAsync());
+
+        // A publishes version 2; B learns it by notification and serves it (rows and metric answers), still building nothing.
+        Sqlite(nodeA, "WITH RECURSIVE n(i) AS (SELECT 1001 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) INSERT INTO items SELECT i, 'item number ' || i, i * 0.25 FROM n");
+        using (var refresh = await a.Http.PostAsync("/api/v1/datasets/items/refresh?wait=true", null))
+            Assert.True(refresh.StatusCode == HttpStatusCode.OK, await refresh.Content.ReadAsStringAsync() + a.Output);
+        var published = Stopwatch.StartNew();
+        await WaitAsync(b, async () => (await RowsAsync(b)).Version == 2, "node B to serve version 2");
+        var servedAfter = published.Elapsed;
+        Assert.Equal(1_501, (await RowsAsync(b)).Lines);
+        Assert.Equal(1_500L, await ItemsListedAsync(b));
+        Assert.Equal([(2L, "published"), (1L, "published")], await VersionsInPostgresAsync());
+        Assert.True(File.Exists(Path.Combine(SharedFolder, "items", "v2", "data.parquet")));
+        Assert.True(File.Exists(Path.Combine(SharedFolder, "items", "v2", "version.json")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(SharedFolder, ".staging")));
+
+        // A's next version fails its error check: quarantined on A, and B reports the dataset failed, still serving version 2.
+        Sqlite(nodeA, "INSERT INTO items VALUES (9999, 'overpriced', 5000000)");
+        using (var refresh = await a.Http.PostAsync("/api/v1/datasets/items/refresh?wait=true", null))
+            Assert.False(refresh.IsSuccessStatusCode, "the version with a price of five million published");
+        await WaitAsync(b, async () => await StatusAsync(b) == "failed", "node B to report the quarantine");
+        Assert.Equal((2L, 1_501), await RowsAsync(b));
+        Assert.Equal([(3L, "quarantined"), (2L, "published"), (1L, "published")], await VersionsInPostgresAsync());
+        Assert.False(Directory.Exists(Path.Combine(SharedFolder, "items", "v3")), "a quarantined version was shared");
+        Console.WriteLine($"node B served version 2 {servedAfter.TotalMilliseconds:F0} ms after node A's refresh answered");
+    }
+
+    [Fact]
+    public async Task A_token_revoked_on_one_node_is_refused_by_the_others()
+    {
+        var nodeA = Node("a", secured: true);
+        var nodeB = Node("b", secured: true);
+        var created = await LadleProcess.RunAsync("tokens", "create", "--principal", "ada", "--project", nodeA);
+        Assert.True(created.ExitCode == 0, created.Out + created.Err);
+        var token = created.Out.Split(' ', '\n', '\r', '│').First(w => w.StartsWith("ldl_", StringComparison.Ordinal));
+
+        await using var a = await ServeProcess.StartAsync(nodeA, dev: false);
+        await WaitForStatusAsync(a, 1, "published");
+        await using var b = await ServeProcess.StartAsync(nodeB, dev: false);
+        Assert.Equal(HttpStatusCode.OK, await RowsStatusAsync(b, token));
+        Assert.Equal(HttpStatusCode.OK, await RowsStatusAsync(a, token));
+
+        // Revoked through node A's project (the CLI writes the shared state): B refuses the token on its next request.
+        var revoked = await LadleProcess.RunAsync("tokens", "revoke", token.Split('_')[1], "--project", nodeA);
+        Assert.True(revoked.ExitCode == 0, revoked.Out + revoked.Err);
+        Assert.Equal(HttpStatusCode.Unauthorized, await RowsStatusAsync(b, token));
+        Assert.Equal(HttpStatusCode.Unauthorized, await RowsStatusAsync(a, token));
+    }
+
+    [Fact]
+    public async Task A_node_whose_listening_connection_is_cut_reconnects_and_still_follows_publications()
+    {
+        var nodeA = Node("a");
+        var nodeB = Node("b");
+        await using var a = await ServeProcess.StartAsync(nodeA);
+        await WaitForStatusAsync(a, 1, "published");
+        await using var b = await ServeProcess.StartAsync(nodeB);
+        Assert.Equal(1L, (await RowsAsync(b)).Version);
+
+        // Every node's LISTEN session is ended by the server, as a failover or a network cut would.
+        await WaitAsync(b, async () => await TerminateListenersAsync() >= 2, "both nodes to listen");
+        using (var refresh = await a.Http.PostAsync("/api/v1/datasets/items/refresh?wait=true", null))
+            Assert.True(refresh.StatusCode == HttpStatusCode.OK, await refresh.Content.ReadAsStringAsync() + a.Output);
+        await WaitAsync(b, async () => (await RowsAsync(b)).Version == 2, "node B to serve version 2 after its connection was cut");
+        Assert.Equal([(2L, "published"), (1L, "published")], await VersionsInPostgresAsync());
+    }
+
+    [Fact]
+    public async Task A_principals_rows_per_minute_are_counted_across_nodes()
+    {
+        var nodeA = Node("a", secured: true, rowsPerMinute: 1_500);
+        var nodeB = Node("b", secured: true, rowsPerMinute: 1_500);
+        var created = await LadleProcess.RunAsync("tokens", "create", "--principal", "ada", "--project", nodeA);
+        Assert.True(created.ExitCode == 0, created.Out + created.Err);
+        var token = created.Out.Split(' ', '\n', '\r', '│').First(w => w.StartsWith("ldl_", StringComparison.Ordinal));
+        await using var a = await ServeProcess.StartAsync(nodeA, dev: false);
+        await WaitForStatusAsync(a, 1, "published");
+        await using var b = await ServeProcess.StartAsync(nodeB, dev: false);
+
+        // The budget is per minute of the clock: reads that straddle a minute's end are not one window, so try again.
+        for (var attempt = 0; ; attempt++)
+        {
+            var minute = DateTime.UtcNow.Minute;
+            // 1,000 rows on A, then 1,000 on B (allowed: 1,000 of 1,500 were spent), then nothing more on either node.
+            var first = await RowsStatusAsync(a, token, limit: 1_000);
+            var second = await RowsStatusAsync(b, token, limit: 1_000);
+            var third = await RowsStatusAsync(a, token);
+            var fourth = await RowsStatusAsync(b, token);
+            if (DateTime.UtcNow.Minute != minute && attempt < 2)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(61 - DateTime.UtcNow.Second));
+                continue;
+            }
+            Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], new[] { first, second, third, fourth });
+            break;
+        }
+    }
+
+    [Fact]
+    public async Task Every_nodes_audit_entries_are_found_from_any_node()
+    {
+        var nodeA = Node("a");
+        var nodeB = Node("b");
+        await using var a = await ServeProcess.StartAsync(nodeA);
+        await WaitForStatusAsync(a, 1, "published");
+        await using var b = await ServeProcess.StartAsync(nodeB);
+        using (var read = await a.Http.GetAsync("/api/v1/datasets/items/rows?filter=id:eq:777"))
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        // A writes its audit in batches to the shared state; B's search finds A's entry once it is written.
+        await WaitAsync(b, async () =>
+        {
+            var audit = await b.Http.GetFromJsonAsync<JsonElement>("/api/v1/audit?dataset=items&limit=1000");
+            return audit.GetProperty("entries").EnumerateArray().Any(e => e.GetProperty("filters").GetString()!.Contains("777", StringComparison.Ordinal));
+        }, "node A's read to be in node B's audit search");
+    }
+
+    private async Task<int> TerminateListenersAsync()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'ladle-listen' AND query LIKE $1", connection);
+        command.Parameters.AddWithValue("%" + _schema + "%");
+        return (int)(long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<(long Version, int Lines)> RowsAsync(ServeProcess serve)
+    {
+        using var rows = await serve.Http.GetAsync("/api/v1/datasets/items/rows?format=csv&limit=100000");
+        Assert.True(rows.StatusCode == HttpStatusCode.OK, await rows.Content.ReadAsStringAsync() + serve.Output);
+        var version = long.Parse(rows.Headers.GetValues("Ladle-Dataset-Version").Single(), CultureInfo.InvariantCulture);
+        return (version, (await rows.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    private static async Task<long> ItemsListedAsync(ServeProcess serve)
+    {
+        using var answer = await serve.Http.GetAsync("/api/v1/metrics/query?metrics=items_listed");
+        var body = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, body + serve.Output);
+        using var json = JsonDocument.Parse(body);
+        var row = json.RootElement.GetProperty("rows")[0];
+        var value = row.ValueKind == JsonValueKind.Array ? row[0] : row.GetProperty("items_listed");
+        return value.GetInt64();
+    }
+
+    private static async Task<string?> StatusAsync(ServeProcess serve) =>
+        (await serve.Http.GetFromJsonAsync<JsonElement>("/api/v1/datasets/items/health")).GetProperty("status").GetString();
+
+    private static async Task<HttpStatusCode> RowsStatusAsync(ServeProcess serve, string token, int limit = 1)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/datasets/items/rows?limit={limit}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await serve.Http.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    private static async Task WaitAsync(ServeProcess serve, Func<Task<bool>> condition, string what)
+    {
+        // Generous: the machine running the tests may be loaded; how long it took is printed, never asserted.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition()) return;
+            await Task.Delay(25);
+        }
+        Assert.Fail($"timed out waiting for {what}\n{serve.Output}");
+    }
+
+    private static void Sqlite(string dir, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "data", "crm.sqlite")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private async Task WaitForStatusAsync(ServeProcess serve, long version, string status) =>
+        await WaitAsync(serve, async () => (await VersionsInPostgresAsync()).Contains((version, status)), $"version {version} to be {status}");
+
+    /// <summary>The versions of 'items' as the shared state records them, newest first.</summary>
+    private async Task<List<(long Version, string Status)>> VersionsInPostgresAsync()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection);
+        exists.Parameters.AddWithValue(_schema + ".versions");
+        if (!(bool)(await exists.ExecuteScalarAsync())!) return [];
+        await using var command = new NpgsqlCommand($"SELECT version, status FROM {_schema}.versions WHERE dataset = 'items' ORDER BY version DESC", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var versions = new List<(long, string)>();
+        while (await reader.ReadAsync()) versions.Add((reader.GetInt64(0), reader.GetString(1)));
+        return versions;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await using (var connection = new NpgsqlConnection(_connectionString))
+        {
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+}
