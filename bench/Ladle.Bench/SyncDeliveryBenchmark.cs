@@ -19,7 +19,9 @@ namespace Ladle.Bench;
 /// rounds; prints each round's ratio, the median and the spread. Goal ≤ 2x.
 ///
 ///   LADLE_BENCH_PG="Host=127.0.0.1;Port=55501;Username=postgres;Database=postgres" \
-///     dotnet run -c Release --project bench/Ladle.Bench -- sync-deliver [rows=1000000] [rounds=3] [batch=10000]
+///     dotnet run -c Release --project bench/Ladle.Bench -- sync-deliver [rows=1000000] [rounds=3] [batch=the sync's default, 50000]
+///
+/// Each round prints where the run spent its time, phase by phase (SyncService.LastProfile).
 /// </summary>
 internal static class SyncDeliveryBenchmark
 {
@@ -27,7 +29,8 @@ internal static class SyncDeliveryBenchmark
     {
         var rows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
-        var batch = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10_000;
+        // The sync's own default batch size for a PostgreSQL table unless one is given.
+        int? batch = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : null;
         var pg = Environment.GetEnvironmentVariable("LADLE_BENCH_PG")
                  ?? throw new InvalidOperationException("set LADLE_BENCH_PG to an Npgsql connection string (the helper's PostgreSQL: Host=127.0.0.1;Port=55501;Username=postgres;Database=postgres)");
         var work = Path.Combine(Path.GetTempPath(), "ladle-bench-sync-deliver");
@@ -63,7 +66,7 @@ internal static class SyncDeliveryBenchmark
               - email
               - score
               - tier
-            batch_size: {batch}
+            {(batch is { } size ? $"batch_size: {size}" : "")}
             """);
         var csv = Path.Combine(work, "data", "customers.csv");
         Directory.CreateDirectory(Path.GetDirectoryName(csv)!);
@@ -101,6 +104,7 @@ internal static class SyncDeliveryBenchmark
                 var clock = Stopwatch.StartNew();
                 var run = await service.RunAsync("crm", "bench", CancellationToken.None);
                 ladle.Add(clock.Elapsed.TotalMilliseconds);
+                PrintProfile(service.LastProfile("crm"));
                 if (run.Status != "succeeded" || run.Acknowledged != rows) throw new InvalidOperationException($"the run {run.Status}: {run.Acknowledged:N0} acknowledged; {run.Error}");
             }
             if (await ScalarAsync(data, "SELECT count(*) FROM bench_sync_target") != rows) throw new InvalidOperationException("the table does not hold every row");
@@ -123,11 +127,19 @@ internal static class SyncDeliveryBenchmark
         var ratios = ladle.Zip(reference, (l, r) => l / r).Order().ToList();
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{rows:N0} rows, batches of {batch:N0}: ladle median {Median(ladle):F0} ms ({rows / Median(ladle) * 1000:N0} rows/s), COPY median {Median(reference):F0} ms"));
+            $"{rows:N0} rows, batches of {batch?.ToString("N0", CultureInfo.InvariantCulture) ?? "the default"}: ladle median {Median(ladle):F0} ms ({rows / Median(ladle) * 1000:N0} rows/s), COPY median {Median(reference):F0} ms"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"ratio median {Median(ratios):F2}x (spread {ratios[0]:F2}x–{ratios[^1]:F2}x; goal ≤ 2.00x)"));
         await ExecuteAsync(data, "DROP TABLE IF EXISTS bench_sync_target; DROP TABLE IF EXISTS bench_copy_target");
         return 0;
+    }
+
+    /// <summary>Where the run spent its time, phase by phase.</summary>
+    internal static void PrintProfile(SyncRunProfile? profile)
+    {
+        if (profile is null) return;
+        foreach (var (phase, elapsed, count) in profile.Phases)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"      {phase,-55} {elapsed.TotalMilliseconds,8:F0} ms  ×{count}"));
     }
 
     private static double Median(List<double> values)

@@ -104,6 +104,7 @@ internal static class SyncPlanBenchmark
             clock.Restart();
             plan = await service.PlanAsync("crm", CancellationToken.None);
             ladle.Add(clock.Elapsed.TotalMilliseconds);
+            SyncDeliveryBenchmark.PrintProfile(service.LastProfile("crm"));
             clock.Restart();
             using (var connection = engine.Store.Open())
             {

@@ -41,6 +41,23 @@ public sealed class SyncLoaderTests
         Assert.Equal(("churn_risk", Model.LadleType.Double), (sync.Fields[0].Destination, sync.Fields[0].Type!.Value));
         Assert.Equal((0.05, 0.1), (sync.Thresholds.MaxRejectRate, sync.Thresholds.MaxDeleteShare));
         Assert.Equal(["score=gt:1"], sync.Filters);
+        // A PostgreSQL table takes a batch by COPY: large batches by default.
+        Assert.Equal(50_000, sync.BatchSize);
+    }
+
+    [Fact]
+    public void A_postgres_sync_takes_batches_of_up_to_100000_rows_and_one_over_http_up_to_10000()
+    {
+        const string Rest = "principal: crm_sync\nkey: { source: id, destination: external_id }\nfields: [score]\n";
+        using (var p = Project("name: crm\nsource: { dataset: customers }\ndestination: { kind: postgres, connection_env: CRM_PG, table: contacts }\n" + Rest + "batch_size: 100000\n"))
+            Assert.Equal(100_000, Assert.Single(ProjectLoader.Load(p.Root).Syncs).BatchSize);
+        using (var p = Project("name: crm\nsource: { dataset: customers }\ndestination: { kind: webhook, url_env: CRM_HOOK }\n" + Rest + "batch_size: 50000\n"))
+        {
+            var e = Assert.Throws<ProjectValidationException>(() => ProjectLoader.Load(p.Root));
+            var d = Assert.Single(e.Diagnostics);
+            Assert.Contains("'batch_size' must be a whole number from 1 to 10000, not '50000'", d.Message, StringComparison.Ordinal);
+            Assert.Equal(new SourceLocation("syncs/crm.yaml", 7, 13), d.Location);
+        }
     }
 
     [Fact]

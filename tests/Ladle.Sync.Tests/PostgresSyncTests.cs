@@ -102,6 +102,36 @@ public sealed class PostgresSyncTests : IAsyncLifetime
         Assert.Contains("no record", rejections["4"]);
     }
 
+    [Fact]
+    public async Task A_create_of_a_key_the_table_already_holds_is_upserted_in_upsert_mode()
+    {
+        // Written by someone else: the sync's creates (COPY'd straight into the table) meet a key it holds.
+        await ExecuteAsync($"INSERT INTO {_table} (external_id, email) VALUES (2, 'old@x.com')");
+        _project.Customers(SyncProject.Range(1, 3)).Sync("up", Sync("upsert"));
+        await _project.OpenAsync();
+        await _project.PublishAsync();
+        var run = await _project.Service.RunAsync("up", "test", None);
+        Assert.Equal(("succeeded", 3L, 3L), (run.Status, run.Creates, run.Acknowledged));
+        Assert.Equal([1L, 2L, 3L], await KeysAsync());
+        await using var connection = new NpgsqlConnection(_connection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT email FROM {_table} WHERE external_id = 2", connection);
+        Assert.NotEqual("old@x.com", (string)(await command.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task A_create_of_a_key_the_table_already_holds_is_rejected_in_insert_mode_and_the_rest_is_inserted()
+    {
+        await ExecuteAsync($"INSERT INTO {_table} (external_id, email) VALUES (2, 'old@x.com')");
+        _project.Customers(SyncProject.Range(1, 3)).Sync("ins", Sync("insert"));
+        await _project.OpenAsync();
+        await _project.PublishAsync();
+        var run = await _project.Service.RunAsync("ins", "test", None);
+        Assert.Equal(("partial", 2L, 1L), (run.Status, run.Acknowledged, run.Rejected));
+        Assert.StartsWith("23505", Assert.Single(await _project.Service.RejectionsAsync("ins", 10, None)).Reason);
+        Assert.Equal([1L, 2L, 3L], await KeysAsync());
+    }
+
     private async Task<List<long>> KeysAsync()
     {
         await using var connection = new NpgsqlConnection(_connection);

@@ -208,11 +208,23 @@ public sealed partial class SqliteStateStore
     {
         if (rows.Count == 0) return;
         var json = Json(rows, WriteOwed)!;
-        await BatchStatementsAsync(sync, batchId, cancellationToken, [("$rows", json)],
-            // Newer data replaces an owed entry of the same key, as PlanSyncRowsAsync's INSERT OR REPLACE does.
-            "DELETE FROM sync_rows WHERE sync = $sync AND key IN (SELECT value ->> 0 FROM json_each($rows))",
+        // Newer data replaces an owed entry of the same key, as PlanSyncRowsAsync's INSERT OR REPLACE does. Most syncs
+        // owe nothing: then the batch's keys are not looked up at all (only the run holding the lease writes them).
+        bool owing;
+        await using (var connection = await OpenAsync(cancellationToken))
+        await using (var owes = connection.CreateCommand())
+        {
+            owes.CommandText = "SELECT EXISTS (SELECT 1 FROM sync_rows WHERE sync = $sync)";
+            owes.Parameters.AddWithValue("$sync", sync);
+            owing = (long)(await owes.ExecuteScalarAsync(cancellationToken))! != 0;
+        }
+        string[] record =
+        [
             "INSERT OR REPLACE INTO sync_batches (sync, batch_id, status, updated_at) VALUES ($sync, $batch, 'planned', NULL)",
-            "INSERT OR REPLACE INTO sync_batch_rows (sync, batch_id, rows) VALUES ($sync, $batch, $rows)");
+            "INSERT OR REPLACE INTO sync_batch_rows (sync, batch_id, rows) VALUES ($sync, $batch, $rows)",
+        ];
+        await BatchStatementsAsync(sync, batchId, cancellationToken, [("$rows", json)],
+            owing ? ["DELETE FROM sync_rows WHERE sync = $sync AND key IN (SELECT value ->> 0 FROM json_each($rows))", .. record] : record);
     }
 
     public Task MarkSyncBatchSentAsync(string sync, string batchId, IReadOnlyList<string> keys, DateTimeOffset at, CancellationToken cancellationToken) =>
