@@ -14,6 +14,7 @@ return which switch
     "sync-plan" => await SyncPlanBenchmark.RunAsync(rest),
     "sync-deliver" => await SyncDeliveryBenchmark.RunAsync(rest),
     "dashboard" => await DashboardBenchmark.RunAsync(rest),
+    "streams" => await StreamsBenchmark.RunAsync(rest),
     _ => Usage(),
 };
 

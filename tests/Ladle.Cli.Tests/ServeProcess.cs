@@ -25,11 +25,18 @@ internal sealed class ServeProcess : IAsyncDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    public static async Task<ServeProcess> StartAsync(string project, bool dev = true, IReadOnlyList<string>? extraArgs = null)
+    public static Task<ServeProcess> StartAsync(string project, bool dev = true, IReadOnlyList<string>? extraArgs = null) =>
+        StartAsync(["serve", "--project", project], dev, extraArgs, TimeSpan.FromSeconds(30));
+
+    /// <summary>`ladle demo` generating into <paramref name="dir"/>, materializing and then serving (it waits for all of it).</summary>
+    public static Task<ServeProcess> StartDemoAsync(string dir, IReadOnlyList<string> extraArgs) =>
+        StartAsync(["demo", "--dir", dir], dev: false, extraArgs, TimeSpan.FromMinutes(5));
+
+    private static async Task<ServeProcess> StartAsync(string[] command, bool dev, IReadOnlyList<string>? extraArgs, TimeSpan readyWithin)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "ladle.dll"), "serve", "--project", project, "--http", $"127.0.0.1:{port}" })
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "ladle.dll") }.Concat(command).Concat(["--http", $"127.0.0.1:{port}"]))
             start.ArgumentList.Add(a);
         if (dev) start.ArgumentList.Add("--dev");
         foreach (var a in extraArgs ?? []) start.ArgumentList.Add(a);
@@ -39,7 +46,7 @@ internal sealed class ServeProcess : IAsyncDisposable
         serve._process.ErrorDataReceived += (_, e) => serve.Append(e.Data);
         serve._process.BeginOutputReadLine();
         serve._process.BeginErrorReadLine();
-        await serve.WaitReadyAsync();
+        await serve.WaitReadyAsync(readyWithin);
         return serve;
     }
 
@@ -59,9 +66,9 @@ internal sealed class ServeProcess : IAsyncDisposable
         await _process.WaitForExitAsync(timeout.Token);
     }
 
-    private async Task WaitReadyAsync()
+    private async Task WaitReadyAsync(TimeSpan within)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + within;
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) Assert.Fail($"ladle serve exited with {_process.ExitCode}:\n{Output}");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using Ladle.Cli.Demo;
 using Ladle.Core.Loading;
 using Ladle.Engine;
@@ -16,11 +17,20 @@ internal static class DemoCommand
         var orders = new Option<int>("--orders") { Description = "How many orders to generate (the rest scales with it).", DefaultValueFactory = _ => new DemoOptions().Orders };
         var noServe = new Option<bool>("--no-serve") { Description = "Generate and materialize, then exit." };
         var injectBadBatch = new Option<bool>("--inject-bad-batch") { Description = "Then deliver a late batch of orders with duplicate keys, to watch it being quarantined while the good version stays served." };
+        var streamRate = new Option<int>("--stream-rate")
+        {
+            Description = "Thermostat events per second replayed into the thermostat_events stream while serving (0: none).",
+            DefaultValueFactory = _ => DemoStreamReplay.DefaultRate,
+        };
+        streamRate.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0) result.AddError("--stream-rate must be 0 (no replay) or a number of events per second, not a negative number");
+        });
         var http = CliOptions.Http();
         var dev = CliOptions.Dev();
         var command = new Command("demo", "Generate the demo project (retail/CRM, merchants, thermostats, garment factory), materialize it and serve it.")
         {
-            dir, orders, noServe, injectBadBatch, http, dev,
+            dir, orders, noServe, injectBadBatch, streamRate, http, dev,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(async () =>
         {
@@ -46,11 +56,40 @@ internal static class DemoCommand
             if (parse.GetValue(noServe)) return CliRunner.Ok;
 
             await using var crm = await DemoCrm.StartAsync(target, ct);
+            using var stopReplay = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var replay = StartReplay(target, parse.GetValue(http) ?? project.Server.Http, parse.GetValue(streamRate), stopReplay.Token);
             // Dev mode: the tokens printed above try the roles, and a request without a token is an unrestricted local user.
             await ServeCommand.ServeAsync(project, new LadleServerOptions { Http = parse.GetValue(http), Dev = true }, ct);
+            await stopReplay.CancelAsync();
+            await replay;
             return CliRunner.Ok;
         }));
         return command;
+    }
+
+    /// <summary>Replays the thermostat readings into their stream beside the server (which it waits for); says how to watch.</summary>
+    private static Task StartReplay(string target, string http, int rate, CancellationToken ct)
+    {
+        if (rate == 0) return Task.CompletedTask;
+        var address = ListenAddress.Parse(http);
+        // A server listening on every interface is reached on loopback.
+        var host = address.Host is "0.0.0.0" or "::" or "[::]" or "*" or "+" ? "127.0.0.1" : address.Host;
+        var server = new Uri($"http://{host}:{address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        var replay = new DemoStreamReplay(target, server, rate);
+        var live = new Uri(server, DemoStreamReplay.LivePath);
+        AnsiConsole.MarkupLine($"[green]Thermostat fleet[/]: the recorded readings are replayed into the stream {DemoStreamReplay.Stream} at {rate:N0} events/s " +
+                               "(--stream-rate), one window per home and hour. Watch the hours close, live:");
+        AnsiConsole.MarkupLine($"     curl -N {live}");
+        AnsiConsole.MarkupLine($"     curl -N -H 'Authorization: Bearer <token of home_1001>' {live}   (one home sees only its own hours)");
+        AnsiConsole.MarkupLine($"     curl {new Uri(server, "/api/v1/streams/" + DemoStreamReplay.Stream)}   (ingest rate, watermark, lag, alerts raised: a home over 5 kWh in an hour)");
+        return Task.Run(async () =>
+        {
+            try { await replay.RunAsync(ct); }
+            catch (Exception e) when (e is DuckDB.NET.Data.DuckDBException or IOException or JsonException)
+            {
+                CliRunner.Error($"the thermostat replay stopped: {e.Message}");
+            }
+        }, CancellationToken.None);
     }
 
     /// <summary>A fresh token for each demo principal, so a newcomer can try the roles with curl.</summary>
