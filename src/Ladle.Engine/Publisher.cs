@@ -39,6 +39,8 @@ public sealed class Publisher
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.OrdinalIgnoreCase);
     private readonly IVersionStorage? _shared;
+    // Versions of other nodes this node could not load: said once each, while every reconcile tries again.
+    private readonly ConcurrentDictionary<(string Dataset, long Version), bool> _unloadable = new();
 
     /// <summary>A publisher over a project's store and state; publications go through <paramref name="catalog"/>.</summary>
     public Publisher(ProjectDefinition project, DuckDbStore store, IStateStore state, SourceConnectors connectors, VersionCatalog catalog,
@@ -306,15 +308,9 @@ public sealed class Publisher
             if (!_store.ListVersionTables().Contains(table, StringComparer.OrdinalIgnoreCase))
             {
                 if (_shared is null)
-                {
-                    Log.AdoptFailed(_logger, dataset.Name, record.Version, "versions are not shared between nodes (set 'storage: { kind: folder, path: … }' in ladle.yaml)");
-                    return false;
-                }
+                    return Unloadable(dataset.Name, record.Version, "versions are not shared between nodes (set 'storage: { kind: folder, path: … }' in ladle.yaml)");
                 if (await _shared.LocateAsync(dataset.Name, record.Version, cancellationToken) is not { } folder)
-                {
-                    Log.AdoptFailed(_logger, dataset.Name, record.Version, $"the shared storage {_shared.Location} does not hold it (retired since, or written elsewhere)");
-                    return false;
-                }
+                    return Unloadable(dataset.Name, record.Version, $"the shared storage {_shared.Location} does not hold it (retired since, or its folder is not mounted here)");
                 try
                 {
                     rows = await Task.Run(() =>
@@ -327,8 +323,7 @@ public sealed class Publisher
                 {
                     try { _store.DropVersion(dataset.Name, record.Version); }
                     catch (DuckDBException) { /* recovery at the next start drops it */ }
-                    Log.AdoptFailed(_logger, dataset.Name, record.Version, e.Message);
-                    return false;
+                    return Unloadable(dataset.Name, record.Version, e.Message);
                 }
             }
             await PrepareAsync(dataset, record.Version, rows, null, cancellationToken);
@@ -344,6 +339,12 @@ public sealed class Publisher
         {
             gate.Release();
         }
+    }
+
+    private bool Unloadable(string dataset, long version, string reason)
+    {
+        if (_unloadable.TryAdd((dataset.ToLowerInvariant(), version), true)) Log.AdoptFailed(_logger, dataset, version, reason);
+        return false;
     }
 
     /// <summary>Creates the index of the dataset's primary key on a version's table, named after the table.</summary>

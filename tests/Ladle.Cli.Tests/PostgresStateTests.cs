@@ -25,7 +25,7 @@ public sealed class PostgresStateTests : IAsyncDisposable
         Environment.SetEnvironmentVariable(_variable, _connectionString);
 
     /// <summary>A node: a project folder of its own (its own store) whose state is this test's schema.</summary>
-    private string Node(string name, int rows, string? variable = null)
+    private string Node(string name, int rows, string? variable = null, bool shared = false)
     {
         var dir = Path.Combine(_root, name);
         ItemsProject.Write(dir, "pgstate", rows);
@@ -36,8 +36,11 @@ public sealed class PostgresStateTests : IAsyncDisposable
               connection_env: {variable ?? _variable}
               schema: {_schema}
             """);
+        if (shared) File.AppendAllText(Path.Combine(dir, "ladle.yaml"), $"\nstorage:\n  kind: folder\n  path: {SharedFolder}\n");
         return dir;
     }
+
+    private string SharedFolder => Path.Combine(_root, "shared");
 
     [Fact]
     public async Task A_project_with_its_state_on_postgres_materializes_and_serves_from_it()
@@ -90,8 +93,8 @@ public sealed class PostgresStateTests : IAsyncDisposable
     [Fact]
     public async Task Two_nodes_never_build_one_dataset_at_once_and_a_killed_builders_run_is_taken_over()
     {
-        var nodeA = Node("a", 1_000);
-        var nodeB = Node("b", 1_000);
+        var nodeA = Node("a", 1_000, shared: true);
+        var nodeB = Node("b", 1_000, shared: true);
         await using (var a = await ServeProcess.StartAsync(nodeA))
         {
             await WaitForAsync(a, 1, "published");
@@ -120,6 +123,10 @@ public sealed class PostgresStateTests : IAsyncDisposable
         Assert.Equal((2L, "interrupted"), versions[1]);
         Assert.Equal((1L, "published"), versions[2]);
         Assert.Equal(3, versions.Count);
+        // The shared folder holds the published versions, whole, and nothing of the killed build's.
+        Assert.True(File.Exists(Path.Combine(SharedFolder, "items", "v1", "data.parquet")));
+        Assert.True(File.Exists(Path.Combine(SharedFolder, "items", "v3", "data.parquet")));
+        Assert.False(Directory.Exists(Path.Combine(SharedFolder, "items", "v2")), "the killed build's version was shared");
     }
 
     private static void Sqlite(string dir, string sql)

@@ -61,13 +61,15 @@ public sealed class SeveralNodesTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_version_published_on_one_node_is_served_by_the_other_from_the_shared_folder_and_its_quarantine_is_reported_there()
+    public async Task A_version_published_on_one_node_is_served_by_the_others_from_the_shared_folder_and_its_quarantine_is_reported_there()
     {
         var nodeA = Node("a");
         var nodeB = Node("b");
+        var nodeC = Node("c");
         await using var a = await ServeProcess.StartAsync(nodeA);
         await WaitForStatusAsync(a, 1, "published");
         await using var b = await ServeProcess.StartAsync(nodeB);
+        await using var c = await ServeProcess.StartAsync(nodeC);
 
         // B built nothing: it serves A's version 1, loaded from the shared folder at its start.
         var (version, lines) = await RowsAsync(b);
@@ -83,8 +85,12 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         var published = Stopwatch.StartNew();
         await WaitAsync(b, async () => (await RowsAsync(b)).Version == 2, "node B to serve version 2");
         var servedAfter = published.Elapsed;
+        await WaitAsync(c, async () => (await RowsAsync(c)).Version == 2, "node C to serve version 2");
+        var servedEverywhereAfter = published.Elapsed;
         Assert.Equal(1_501, (await RowsAsync(b)).Lines);
         Assert.Equal(1_500L, await ItemsListedAsync(b));
+        Assert.Equal((2L, 1_501), await RowsAsync(c));
+        Assert.Equal(1_500L, await ItemsListedAsync(c));
         Assert.Equal([(2L, "published"), (1L, "published")], await VersionsInPostgresAsync());
         Assert.True(File.Exists(Path.Combine(SharedFolder, "items", "v2", "data.parquet")));
         Assert.True(File.Exists(Path.Combine(SharedFolder, "items", "v2", "version.json")));
@@ -95,10 +101,11 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         using (var refresh = await a.Http.PostAsync("/api/v1/datasets/items/refresh?wait=true", null))
             Assert.False(refresh.IsSuccessStatusCode, "the version with a price of five million published");
         await WaitAsync(b, async () => await StatusAsync(b) == "failed", "node B to report the quarantine");
+        await WaitAsync(c, async () => await StatusAsync(c) == "failed", "node C to report the quarantine");
         Assert.Equal((2L, 1_501), await RowsAsync(b));
         Assert.Equal([(3L, "quarantined"), (2L, "published"), (1L, "published")], await VersionsInPostgresAsync());
         Assert.False(Directory.Exists(Path.Combine(SharedFolder, "items", "v3")), "a quarantined version was shared");
-        Console.WriteLine($"node B served version 2 {servedAfter.TotalMilliseconds:F0} ms after node A's refresh answered");
+        Console.WriteLine($"node B served version 2 {servedAfter.TotalMilliseconds:F0} ms after node A's refresh answered, and nodes B and C both {servedEverywhereAfter.TotalMilliseconds:F0} ms after");
     }
 
     [Fact]

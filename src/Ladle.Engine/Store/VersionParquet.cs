@@ -31,12 +31,13 @@ public static partial class VersionParquet
             while (reader.Read()) columns.Add(new Column(reader.GetString(0), reader.GetString(1)));
         }
         long rows;
-        using (var copy = connection.CreateCommand())
+        using (var count = connection.CreateCommand())
         {
-            copy.CommandText = $"COPY (SELECT * FROM {table}) TO {SqlDialect.Literal(Path.Combine(folder, DataFile))} (FORMAT parquet, COMPRESSION zstd)";
-            using var reader = copy.ExecuteReader();
-            rows = reader.Read() ? Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture) : 0;
+            // COPY answers no row count through DuckDB.NET's reader: the table is counted (it is not written to meanwhile).
+            count.CommandText = $"SELECT count(*) FROM {table}";
+            rows = Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
         }
+        DuckDbStore.Execute(connection, $"COPY (SELECT * FROM {table}) TO {SqlDialect.Literal(Path.Combine(folder, DataFile))} (FORMAT parquet, COMPRESSION zstd)");
         File.WriteAllText(Path.Combine(folder, DescriptionFile), JsonSerializer.Serialize(new Description(dataset, version, rows, columns), Json));
     }
 
