@@ -119,7 +119,7 @@ internal static class StreamsBenchmark
         connection.Open();
         using (var create = connection.CreateCommand())
         {
-            create.CommandText = "CREATE TABLE events (meter VARCHAR, at TIMESTAMP, kwh DOUBLE)";
+            create.CommandText = "CREATE TABLE events (meter VARCHAR, \"at\" TIMESTAMP, kwh DOUBLE)";
             create.ExecuteNonQuery();
         }
         var random = new Random(7);
