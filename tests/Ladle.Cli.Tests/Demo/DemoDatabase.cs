@@ -20,6 +20,8 @@ internal sealed class DemoDatabase : IDisposable
         _connection.Open();
         foreach (var dataset in project.Datasets)
         {
+            // A stream's windows exist only once a running server has closed some: no file holds them.
+            if (dataset.Stream is not null) continue;
             if (dataset.IsDerived) Execute($"CREATE VIEW {dataset.Name} AS {dataset.Sql}");
             else if (project.Sources[dataset.Source!] is { Kind: SourceKind.Files } files)
                 Execute($"CREATE VIEW {dataset.Name} AS SELECT * FROM {FileReader(files, dataset)}");

@@ -10,7 +10,7 @@ public sealed class DemoGeneratorTests(DemoFixture demo) : IClassFixture<DemoFix
     private static readonly string[] ExpectedDatasets =
     [
         "churn_labels", "crm_customer_updates", "customer_months", "customer_scores", "customer_weekly_activity", "customers",
-        "fabric_batch_labels", "fabric_batches", "household_daily_energy", "households",
+        "fabric_batch_labels", "fabric_batches", "household_daily_energy", "household_energy_hourly", "households",
         "inventory", "merchant_daily_sales", "merchant_monthly_returns", "merchants", "orders", "products", "returns",
         "thermostat_devices", "thermostat_readings", "warehouse_climate", "warehouse_climate_hourly",
     ];
@@ -89,7 +89,8 @@ public sealed class DemoGeneratorTests(DemoFixture demo) : IClassFixture<DemoFix
     public void Derived_datasets_run_in_duckdb_with_their_declared_columns()
     {
         using var db = new DemoDatabase(demo.Project);
-        foreach (var dataset in demo.Project.Datasets.Where(d => d.IsDerived))
+        // A stream's windows (household_energy_hourly) are written by the running stream, not derived from files.
+        foreach (var dataset in demo.Project.Datasets.Where(d => d.IsDerived && d.Stream is null))
         {
             AssertColumns(dataset, db.Describe(dataset.Name), textFormat: false);
             Assert.True(db.Scalar<long>($"SELECT count(*) FROM {dataset.Name}") > 0, $"{dataset.Name} is empty");
@@ -131,7 +132,7 @@ public sealed class DemoGeneratorTests(DemoFixture demo) : IClassFixture<DemoFix
     public void Keys_are_unique_and_references_resolve()
     {
         using var db = new DemoDatabase(demo.Project);
-        foreach (var dataset in demo.Project.Datasets.Where(d => d.PrimaryKey.Count > 0))
+        foreach (var dataset in demo.Project.Datasets.Where(d => d.PrimaryKey.Count > 0 && d.Stream is null))
         {
             var key = string.Join(", ", dataset.PrimaryKey);
             Assert.True(0 == db.Scalar<long>($"SELECT count(*) FROM (SELECT {key} FROM {dataset.Name} GROUP BY {key} HAVING count(*) > 1)"),

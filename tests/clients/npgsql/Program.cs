@@ -18,6 +18,9 @@ var builder = new NpgsqlConnectionStringBuilder
     Pooling = false,
     Timeout = 30,
     CommandTimeout = 60,
+    // A cancellation waits this long (ms) for the server's 57014 before Npgsql gives up and breaks the connection
+    // (default 2 s): on a loaded two-core machine PostgreSQL itself took longer than that now and then.
+    CancellationTimeout = 30_000,
 };
 if (Environment.GetEnvironmentVariable("PGPASSWORD") is { Length: > 0 } password) builder.Password = password;
 // Ladle's certificate is self-signed unless configured: require encrypts without checking the chain, as libpq does.
