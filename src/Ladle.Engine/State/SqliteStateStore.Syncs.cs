@@ -296,7 +296,11 @@ public sealed partial class SqliteStateStore
     }
 
     /// <summary>Runs <paramref name="statements"/> in one transaction with $sync, $batch and <paramref name="parameters"/>.</summary>
-    private async Task BatchStatementsAsync(string sync, string batchId, CancellationToken cancellationToken, (string Name, object Value)[] parameters, params string[] statements)
+    private Task BatchStatementsAsync(string sync, string batchId, CancellationToken cancellationToken, (string Name, object Value)[] parameters, params string[] statements) =>
+        InTransactionAsync(sync, cancellationToken, [.. parameters, ("$batch", batchId)], statements);
+
+    /// <summary>Runs <paramref name="statements"/> in one transaction with $sync and the <paramref name="parameters"/> each names.</summary>
+    private async Task InTransactionAsync(string sync, CancellationToken cancellationToken, (string Name, object Value)[] parameters, string[] statements)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
@@ -306,7 +310,6 @@ public sealed partial class SqliteStateStore
             command.Transaction = transaction;
             command.CommandText = sql;
             command.Parameters.AddWithValue("$sync", sync);
-            if (sql.Contains("$batch", StringComparison.Ordinal)) command.Parameters.AddWithValue("$batch", batchId);
             foreach (var (name, value) in parameters)
                 if (sql.Contains(name, StringComparison.Ordinal)) command.Parameters.AddWithValue(name, value);
             await command.ExecuteNonQueryAsync(cancellationToken);
@@ -334,24 +337,8 @@ public sealed partial class SqliteStateStore
     }
 
     /// <summary>Runs <paramref name="statements"/> in one transaction with $sync, $rows (a JSON array from <see cref="Json"/>) and <paramref name="parameters"/>; nothing when there are no rows.</summary>
-    private async Task SetBasedAsync(string sync, CancellationToken cancellationToken, string? rows, (string Name, object Value)[] parameters, params string[] statements)
-    {
-        if (rows is null) return;
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var sql in statements)
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = sql;
-            command.Parameters.AddWithValue("$sync", sync);
-            if (sql.Contains("$rows", StringComparison.Ordinal)) command.Parameters.AddWithValue("$rows", rows);
-            foreach (var (name, value) in parameters)
-                if (sql.Contains(name, StringComparison.Ordinal)) command.Parameters.AddWithValue(name, value);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-    }
+    private Task SetBasedAsync(string sync, CancellationToken cancellationToken, string? rows, (string Name, object Value)[] parameters, params string[] statements) =>
+        rows is null ? Task.CompletedTask : InTransactionAsync(sync, cancellationToken, [.. parameters, ("$rows", rows)], statements);
 
     public async Task<IReadOnlyList<SyncRowEntry>> ListSyncRowsAsync(string sync, SyncRowStatus? status, int limit, CancellationToken cancellationToken)
     {
