@@ -217,4 +217,33 @@ public sealed class WebSessionTests(AccessFixture fixture) : IClassFixture<Acces
         Assert.False(body.GetProperty("signed_in").GetBoolean());
         Assert.Contains("expired", body.GetProperty("reason").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_long_running_server_forgets_the_uses_of_sessions_that_have_ended()
+    {
+        var tokens = new TokenService(fixture.Server.Engine.Project, fixture.Server.Engine.State);
+        var (token, _) = await tokens.CreateAsync("alice", null, "remembered uses", CancellationToken.None);
+        var principal = await tokens.ValidateAsync(token, CancellationToken.None);
+        // In the past, so that the sign-in below deletes no session another test of this class opened.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow - TimeSpan.FromHours(14));
+        var sessions = new WebSessions(tokens, fixture.Server.Engine.State, fixture.Server.Engine.State, WebSessionLifetime.Default, clock);
+
+        // Two sessions used a few minutes after opening: the node remembers both uses.
+        var (first, _) = await sessions.OpenAsync(token, principal, CancellationToken.None);
+        var (second, _) = await sessions.OpenAsync(token, principal, CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await sessions.ValidateAsync(first, CancellationToken.None);
+        await sessions.ValidateAsync(second, CancellationToken.None);
+        Assert.Equal(2, sessions.RememberedUses);
+
+        // The first is presented again after its idle time: refused, and forgotten.
+        clock.Advance(TimeSpan.FromHours(13));
+        var idle = await Assert.ThrowsAsync<Ladle.Core.Errors.UnauthorizedException>(() => sessions.ValidateAsync(first, CancellationToken.None));
+        Assert.Contains("without use", idle.Message, StringComparison.Ordinal);
+        Assert.Equal(1, sessions.RememberedUses);
+
+        // The second is never presented again; the next sign-in forgets it, as the store deletes it.
+        await sessions.OpenAsync(token, principal, CancellationToken.None);
+        Assert.Equal(0, sessions.RememberedUses);
+    }
 }

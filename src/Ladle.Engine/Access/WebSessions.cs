@@ -43,6 +43,7 @@ public sealed class WebSessions(TokenService tokens, ITokenStore tokenStore, IWe
         var now = _clock.GetUtcNow();
         // Ended sessions go as new ones come, so the table holds live sessions and a few stale ones at most.
         await store.DeleteEndedWebSessionsAsync(now, now - Lifetime.Idle, ct);
+        ForgetIdle(now);
         var secret = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var session = new WebSessionRecord(Hash(secret), tokenId, principal.Name, now, now, now + Lifetime.Absolute);
         await store.AddWebSessionAsync(session, ct);
@@ -54,17 +55,21 @@ public sealed class WebSessions(TokenService tokens, ITokenStore tokenStore, IWe
     {
         if (!LooksLikeSession(secret)) throw new UnauthorizedException("the sign-in cookie is not a session of this server: sign in again");
         var hash = Hash(secret);
-        var session = await store.FindWebSessionAsync(hash, ct)
-            ?? throw new UnauthorizedException("the sign-in session has ended (signed out, or unknown to this server): sign in again");
+        var session = await store.FindWebSessionAsync(hash, ct);
+        if (session is null)
+        {
+            _touched.TryRemove(hash, out _);
+            throw new UnauthorizedException("the sign-in session has ended (signed out, or unknown to this server): sign in again");
+        }
         var now = _clock.GetUtcNow();
         if (session.ExpiresAt <= now)
-            throw new UnauthorizedException($"the sign-in session expired at {session.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z (sessions last {Describe(Lifetime.Absolute)} at most): sign in again");
+            throw Ended(hash, $"the sign-in session expired at {session.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z (sessions last {Describe(Lifetime.Absolute)} at most): sign in again");
         var lastSeen = _touched.TryGetValue(hash, out var touched) && touched > session.LastSeenAt ? touched : session.LastSeenAt;
         if (lastSeen + Lifetime.Idle <= now)
-            throw new UnauthorizedException($"the sign-in session ended after {Describe(Lifetime.Idle)} without use: sign in again");
+            throw Ended(hash, $"the sign-in session ended after {Describe(Lifetime.Idle)} without use: sign in again");
         // The token it was opened with still decides: revoked, expired or its principal gone, and the session is over.
         var token = await tokenStore.FindTokenAsync(session.TokenId, ct)
-            ?? throw new UnauthorizedException("the token this session was opened with no longer exists: sign in again");
+            ?? throw Ended(hash, "the token this session was opened with no longer exists: sign in again");
         Principal principal;
         try
         {
@@ -73,7 +78,7 @@ public sealed class WebSessions(TokenService tokens, ITokenStore tokenStore, IWe
         catch (UnauthorizedException e)
         {
             await store.DeleteWebSessionsOfTokenAsync(session.TokenId, ct);
-            throw new UnauthorizedException($"the sign-in session ended: {e.Message}");
+            throw Ended(hash, $"the sign-in session ended: {e.Message}");
         }
         if (now - lastSeen > TouchEvery)
         {
@@ -92,6 +97,26 @@ public sealed class WebSessions(TokenService tokens, ITokenStore tokenStore, IWe
         var hash = Hash(secret);
         _touched.TryRemove(hash, out _);
         await store.DeleteWebSessionAsync(hash, ct);
+    }
+
+    /// <summary>How many sessions this node remembers a recent use of (a use not yet written to the store).</summary>
+    internal int RememberedUses => _touched.Count;
+
+    /// <summary>A session found ended forgets its last use here too, so the memory holds live sessions only.</summary>
+    private UnauthorizedException Ended(string hash, string reason)
+    {
+        _touched.TryRemove(hash, out _);
+        return new UnauthorizedException(reason);
+    }
+
+    /// <summary>
+    /// Forgets the uses of sessions idle for longer than a session may be (they have ended whether or not anyone
+    /// presents them again): without this, a long-running server kept one entry for every session ever used.
+    /// </summary>
+    private void ForgetIdle(DateTimeOffset now)
+    {
+        foreach (var (hash, touched) in _touched)
+            if (touched + Lifetime.Idle <= now) _touched.TryRemove(KeyValuePair.Create(hash, touched));
     }
 
     /// <summary>The SHA-256 of a secret: 256 random bits need no salt, and a lookup by it stays one index probe.</summary>
