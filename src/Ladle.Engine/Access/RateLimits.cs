@@ -22,7 +22,8 @@ public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = nu
 {
     private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(1);
     private long _prunedAt;
-    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _requests = new(StringComparer.OrdinalIgnoreCase);
+    private long _forgottenAt;
+    private readonly ConcurrentDictionary<string, Bucket> _requests = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, RowWindow> _rows = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _failures = new(StringComparer.Ordinal);
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
@@ -38,17 +39,23 @@ public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = nu
     public void CheckRequest(Principal principal)
     {
         if (LimitOf(principal)?.RequestsPerSecond is not { } rps) return;
-        var limiter = _requests.GetOrAdd(KeyOf(principal), _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        ForgetIdle();
+        var key = KeyOf(principal);
+        while (true)
         {
-            TokenLimit = Math.Max(1, (int)Math.Ceiling(rps)),
-            TokensPerPeriod = Math.Max(1, (int)Math.Ceiling(rps)),
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
-        using var lease = limiter.AttemptAcquire();
-        if (!lease.IsAcquired)
-            throw new RateLimitedException($"{Who(principal)} is over its limit of {rps} requests per second", TimeSpan.FromSeconds(1));
+            var bucket = _requests.GetOrAdd(key, _ => new Bucket(Math.Max(1, (int)Math.Ceiling(rps))));
+            try
+            {
+                using var lease = bucket.Limiter.AttemptAcquire();
+                if (!lease.IsAcquired)
+                    throw new RateLimitedException($"{Who(principal)} is over its limit of {rps} requests per second", TimeSpan.FromSeconds(1));
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                // Forgotten as idle between the lookup and the take: its budget was whole, as the new one's is.
+            }
+        }
     }
 
     /// <summary>Takes one request from the principal's budget (across nodes when the state is shared), or throws 429.</summary>
@@ -116,13 +123,19 @@ public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = nu
     public void CheckRows(Principal principal)
     {
         if (LimitOf(principal)?.RowsPerMinute is not { } limit) return;
-        var window = _rows.GetOrAdd(KeyOf(principal), _ => new RowWindow());
+        ForgetIdle();
         var now = _clock.GetUtcNow();
-        lock (window)
+        while (true)
         {
-            window.Roll(now);
-            if (window.Rows >= limit)
-                throw new RateLimitedException($"{Who(principal)} has read its {limit:N0} rows for this minute", window.Start + TimeSpan.FromMinutes(1) - now);
+            var window = _rows.GetOrAdd(KeyOf(principal), _ => new RowWindow());
+            lock (window)
+            {
+                if (window.Forgotten) continue;
+                window.Roll(now);
+                if (window.Rows >= limit)
+                    throw new RateLimitedException($"{Who(principal)} has read its {limit:N0} rows for this minute", window.Start + TimeSpan.FromMinutes(1) - now);
+                return;
+            }
         }
     }
 
@@ -130,11 +143,17 @@ public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = nu
     public void CountRows(Principal principal, long rows)
     {
         if (LimitOf(principal)?.RowsPerMinute is null || rows == 0) return;
-        var window = _rows.GetOrAdd(KeyOf(principal), _ => new RowWindow());
-        lock (window)
+        while (true)
         {
-            window.Roll(_clock.GetUtcNow());
-            window.Rows += rows;
+            var window = _rows.GetOrAdd(KeyOf(principal), _ => new RowWindow());
+            lock (window)
+            {
+                // A window forgotten meanwhile is out of the map: count in the one that replaced it.
+                if (window.Forgotten) continue;
+                window.Roll(_clock.GetUtcNow());
+                window.Rows += rows;
+                return;
+            }
         }
     }
 
@@ -169,6 +188,28 @@ public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = nu
         using var lease = limiter.AttemptAcquire();
     }
 
+    /// <summary>How many principals and embed subjects this node holds a request budget or a row window for.</summary>
+    internal int Remembered => _requests.Count + _rows.Count;
+
+    /// <summary>
+    /// Once a minute, forgets the budgets nobody is spending: a request bucket that is full again and a row window
+    /// whose minute is over are what a new one would be. Embed subjects (every tenant of an embedded page) come and
+    /// go, and each kept bucket holds a replenishment timer: without this a long-running server kept them all.
+    /// </summary>
+    private void ForgetIdle()
+    {
+        var now = _clock.GetUtcNow();
+        var last = Interlocked.Read(ref _forgottenAt);
+        if (now.UtcTicks - last < PruneEvery.Ticks || Interlocked.CompareExchange(ref _forgottenAt, now.UtcTicks, last) != last) return;
+        foreach (var entry in _requests)
+            if (entry.Value.Limiter.GetStatistics()?.CurrentAvailablePermits >= entry.Value.Limit && _requests.TryRemove(entry))
+                entry.Value.Limiter.Dispose();
+        foreach (var entry in _rows)
+            lock (entry.Value)
+                if (now - entry.Value.Start >= TimeSpan.FromMinutes(1) && _rows.TryRemove(entry))
+                    entry.Value.Forgotten = true;
+    }
+
     /// <summary>Whose budget a request spends: the principal's, or for an embed token its subject's under that principal.</summary>
     private static string KeyOf(Principal principal) =>
         principal.Method == AuthMethod.Embed ? $"{principal.Name}\u0000embed\u0000{principal.Subject}" : principal.Name;
@@ -178,12 +219,28 @@ public sealed class RateLimits(AccessDefinition access, TimeProvider? clock = nu
 
     public void Dispose()
     {
-        foreach (var limiter in _requests.Values) limiter.Dispose();
+        foreach (var bucket in _requests.Values) bucket.Limiter.Dispose();
         foreach (var limiter in _failures.Values) limiter.Dispose();
+    }
+
+    /// <summary>A principal's request bucket: <paramref name="Limit"/> requests a second, as many at once.</summary>
+    private sealed record Bucket(int Limit)
+    {
+        public TokenBucketRateLimiter Limiter { get; } = new(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Limit,
+            TokensPerPeriod = Limit,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
     }
 
     private sealed class RowWindow
     {
+        /// <summary>Set (under its lock) when the window leaves the map; a count that finds it so looks again.</summary>
+        public bool Forgotten { get; set; }
+
         public DateTimeOffset Start { get; private set; }
         public long Rows { get; set; }
 
