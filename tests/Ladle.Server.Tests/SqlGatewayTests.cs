@@ -38,6 +38,9 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
                 LoopbackServer.File(root, "data/ledger.csv", "entry,amount\n1,1000000\n");
                 LoopbackServer.File(root, "data/live.csv", "merchant_id,x\n42,1\n");
                 LoopbackServer.File(root, "data/tally.csv", "id,merchant_id\n1,42\n2,7\n");
+                // Leads a merchant collected itself: their customer_email is its own, not PII masked for it.
+                LoopbackServer.File(root, "data/contacts.csv",
+                    "contact_id,merchant_id,customer_email\n1,42,lead1@example.com\n2,42,other@example.com\n3,7,lead3@example.com\n");
                 LoopbackServer.File(root, "datasets/orders.yaml", """
                     name: orders
                     domain: retail
@@ -54,13 +57,14 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
                     """);
                 LoopbackServer.File(root, "datasets/merchants.yaml", "name: merchants\ndomain: retail\nsource: files\ntable: merchants.csv\nmaterialization: table\n");
                 LoopbackServer.File(root, "datasets/ledger.yaml", "name: ledger\ndomain: finance\nsource: files\ntable: ledger.csv\nmaterialization: table\n");
+                LoopbackServer.File(root, "datasets/contacts.yaml", "name: contacts\ndomain: retail\nsource: files\ntable: contacts.csv\nmaterialization: table\n");
                 LoopbackServer.File(root, "datasets/tally.yaml", "name: tally\ndomain: retail\nsource: files\ntable: tally.csv\nmaterialization: table\n");
                 LoopbackServer.File(root, "datasets/live_things.yaml", "name: live_things\ndomain: retail\nsource: files\ntable: live.csv\nmaterialization: live\n");
                 LoopbackServer.File(root, "access.yaml", """
                     roles:
                       merchant:
                         grants:
-                          - { actions: [read, export], datasets: [orders, merchants, live_things, tally], row_filter: "merchant_id = {{ principal.merchant_id }}" }
+                          - { actions: [read, export], datasets: [orders, merchants, live_things, tally, contacts], row_filter: "merchant_id = {{ principal.merchant_id }}" }
                       admin:
                         admin: true
                     principals:
@@ -224,6 +228,46 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
         Assert.Contains("is masked for principal 'm42'", e.Message, StringComparison.Ordinal);
         // An admin sees PII in clear and may.
         await SqlAsync(Root, sql);
+    }
+
+    [Theory]
+    [InlineData("SELECT count(*) FROM (SELECT customer_email AS e FROM orders) s WHERE e LIKE 'buyer3%'")]
+    [InlineData("WITH x AS (SELECT lower(customer_email) AS mail FROM orders) SELECT mail, count(*) FROM x GROUP BY mail")]
+    [InlineData("SELECT customer_phone, count(*) FROM orders GROUP BY 1")]
+    [InlineData("SELECT customer_phone AS p, count(*) FROM orders GROUP BY p")]
+    [InlineData("SELECT customer_phone, count(*) FROM orders GROUP BY ALL")]
+    [InlineData("SELECT count(*) FROM orders o WHERE upper(o.customer_email) = 'X'")]
+    [InlineData("SELECT count(*) FROM (SELECT *, 1 AS k FROM orders) t WHERE t.customer_email = 'x'")]
+    [InlineData("SELECT 1 FROM contacts c JOIN orders o ON c.customer_email = o.customer_email")]
+    [InlineData("SELECT count(*) FROM contacts WHERE customer_email IN (SELECT customer_email FROM orders)")]
+    [InlineData("SELECT count(*) FROM contacts c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_email = c.customer_email)")]
+    [InlineData("SELECT count(*) FROM (SELECT customer_email FROM contacts UNION ALL SELECT customer_email FROM orders) u WHERE customer_email LIKE 'b%'")]
+    [InlineData("SELECT count(*) FROM orders WHERE order_id IN (SELECT order_id FROM orders o2 WHERE o2.customer_phone LIKE '+351%')")]
+    [InlineData("SELECT row_number() OVER (PARTITION BY customer_email) FROM orders")]
+    public async Task A_masked_column_stays_refused_in_conditions_under_any_alias_expression_subquery_or_cte(string sql)
+    {
+        var e = await Assert.ThrowsAsync<ForbiddenException>(() => SqlAsync(M42, sql));
+        Assert.Contains("is masked for principal 'm42'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("of 'orders'", e.Message, StringComparison.Ordinal);
+        await SqlAsync(Root, sql);
+    }
+
+    [Theory]
+    [InlineData("SELECT count(*) FROM contacts c JOIN orders o USING (merchant_id) WHERE c.customer_email LIKE 'lead%'", "20")]
+    [InlineData("SELECT count(*) FROM orders o JOIN contacts c ON c.merchant_id = o.merchant_id AND c.customer_email = 'lead1@example.com'", "20")]
+    [InlineData("SELECT count(*) FROM contacts WHERE customer_email LIKE 'lead%' AND merchant_id IN (SELECT merchant_id FROM orders)", "1")]
+    [InlineData("SELECT count(DISTINCT g.customer_email) FROM (SELECT customer_email, count(*) FROM contacts GROUP BY 1) g, orders", "2")]
+    [InlineData("WITH mail AS (SELECT customer_email AS e FROM contacts) SELECT count(*) FROM mail, orders o WHERE mail.e LIKE 'lead%' AND o.amount > 0", "20")]
+    public async Task A_column_of_another_dataset_sharing_a_masked_columns_name_is_served(string sql, string count)
+    {
+        // Each statement also reads orders, whose customer_email is masked for m42: only the unmasked contacts' column is a condition.
+        var answer = await SqlAsync(M42, sql);
+        Assert.Equal(count, Convert.ToString(Assert.Single(answer.Rows)[0], CultureInfo.InvariantCulture));
+        // The masked column beside it is still masked in what is answered.
+        var masked = await SqlAsync(M42, "SELECT o.customer_email, c.customer_email FROM orders o JOIN contacts c USING (merchant_id) WHERE c.customer_email LIKE 'lead%' ORDER BY o.order_id LIMIT 1");
+        var row = Assert.Single(masked.Rows);
+        Assert.DoesNotContain("buyer", (string)row[0]!, StringComparison.Ordinal);
+        Assert.Equal("lead1@example.com", row[1]);
     }
 
     [Fact]

@@ -16,6 +16,12 @@ public enum SqlStatementKind : byte
 public sealed record SqlConditionColumn(string? Qualifier, string Name);
 
 /// <summary>
+/// A dataset column a statement's condition reads, traced through aliases, expressions, subqueries and CTEs;
+/// <see cref="Dataset"/> null when the gateway could not bind the reference (then any read dataset's column of that name).
+/// </summary>
+public sealed record SqlColumnOrigin(string? Dataset, string Column);
+
+/// <summary>
 /// A principal's SQL statement, parsed and checked by the SQL gateway: only reads, only the datasets the principal
 /// may see, the catalog's relations and harmless functions. <see cref="Tree"/> is the engine's own syntax tree with
 /// each dataset reference marked, for the gateway to replace with the dataset's policy-scoped relation on its leased
@@ -35,6 +41,12 @@ public sealed class SqlPlan(string sql, SqlStatementKind statementKind, string t
     /// <summary>The columns the statement filters, groups or joins on: none may be masked for the principal, as in REST.</summary>
     public IReadOnlyList<SqlConditionColumn> ConditionColumns { get; } = conditionColumns;
 
+    /// <summary>
+    /// What <see cref="ConditionColumns"/> read, traced to their datasets' columns; null when not traced (then every
+    /// condition column is taken by name, against every dataset the statement reads).
+    /// </summary>
+    public IReadOnlyList<SqlColumnOrigin>? ConditionOrigins { get; init; }
+
     /// <summary>How many $n parameters the statement uses (the highest n).</summary>
     public int ParameterCount { get; } = parameterCount;
 
@@ -52,7 +64,11 @@ public sealed class SqlPlan(string sql, SqlStatementKind statementKind, string t
 
     /// <summary>The same checked statement with other values bound to its $n.</summary>
     public SqlPlan WithParameters(IReadOnlyList<object?> parameters) =>
-        new(Sql, StatementKind, Tree, Reads, ConditionColumns, ParameterCount) { ColumnTypes = ColumnTypes, Metrics = Metrics, Parameters = parameters };
+        new(Sql, StatementKind, Tree, Reads, ConditionColumns, ParameterCount) { ColumnTypes = ColumnTypes, Metrics = Metrics, Parameters = parameters, ConditionOrigins = ConditionOrigins };
+
+    /// <summary>The same checked statement with its conditions traced to the dataset columns they read.</summary>
+    public SqlPlan WithConditionOrigins(IReadOnlyList<SqlColumnOrigin> origins) =>
+        new(Sql, StatementKind, Tree, Reads, ConditionColumns, ParameterCount) { ColumnTypes = ColumnTypes, Metrics = Metrics, Parameters = Parameters, ConditionOrigins = origins };
 
     public override PlanKind Kind => PlanKind.Sql;
     public override IReadOnlyList<PlanRead> Reads { get; } = reads;

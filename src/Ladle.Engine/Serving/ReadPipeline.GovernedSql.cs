@@ -98,14 +98,32 @@ public sealed partial class ReadPipeline
             // Unnamed columns get PostgreSQL's names (the wire protocol's clients read them).
             return governed.Plan(sql, catalog?.Normalize(sql) ?? sql, parameters, _project, Policy, catalog, principal, action, SqlGateway.Catalog.PgColumnNames.Figure);
         });
+        plan = await TraceConditionsAsync(plan, cancellationToken);
         cache.KeepPlan(principal, sql, action, generation, plan);
         return plan;
     }
 
     /// <summary>
+    /// Traces the columns the statement filters, groups or joins on to the dataset columns they are computed from
+    /// (<see cref="SqlColumnOrigins"/>), over the served columns of the datasets it reads; kept with the plan, which
+    /// every publication forgets.
+    /// </summary>
+    private async Task<SqlPlan> TraceConditionsAsync(SqlPlan plan, CancellationToken cancellationToken)
+    {
+        if (plan.Metrics is not null || plan.Reads.Count == 0) return plan;
+        var columns = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var read in plan.Reads)
+            columns[read.Dataset] = [.. (await _schemas.GetAsync(_project.GetDataset(read.Dataset), cancellationToken)).Names];
+        var root = System.Text.Json.Nodes.JsonNode.Parse(plan.Tree)!;
+        if (root["statements"] is not System.Text.Json.Nodes.JsonArray { Count: 1 } statements || statements[0] is not System.Text.Json.Nodes.JsonObject statement) return plan;
+        return plan.WithConditionOrigins(SqlColumnOrigins.Of(statement, name => columns.GetValueOrDefault(name)));
+    }
+
+    /// <summary>
     /// Every dataset the statement reads must be granted; its scope is the principal's row filters and masks, as for
     /// rows. Filtering, grouping or joining on a column masked for the principal is refused, as REST refuses a filter
-    /// on one (by name: a column of that name in any such condition, wherever it comes from).
+    /// on one: a column traced to that dataset's masked column, through aliases, expressions, subqueries and CTEs
+    /// (a column of the same name elsewhere is another column), or one the trace could not bind that has its name.
     /// </summary>
     private async Task<IReadOnlyDictionary<string, PolicyScope>> AuthorizeSqlAsync(Principal principal, SqlPlan plan, CancellationToken cancellationToken)
     {
@@ -118,10 +136,12 @@ public sealed partial class ReadPipeline
             var applied = Policy.Apply(principal, dataset, schema, new RowsQuery { Dataset = dataset.Name });
             var scope = applied.PolicyFilters.Count == 0 && applied.Masks.Count == 0 ? PolicyScope.Unrestricted
                 : new PolicyScope(applied.PolicyFilters, applied.Masks) { MaskKey = applied.MaskKey };
-            foreach (var column in plan.ConditionColumns)
-                if (scope.Masks.ContainsKey(column.Name))
-                    throw new ForbiddenException(
-                        $"column '{column.Name}' of '{dataset.Name}' is masked for principal '{principal.Name}' (PII); filtering, grouping or joining on it needs a role with 'pii: true'");
+            var masked = plan.ConditionOrigins is { } origins
+                ? origins.FirstOrDefault(o => (o.Dataset is null || string.Equals(o.Dataset, dataset.Name, StringComparison.OrdinalIgnoreCase)) && scope.Masks.ContainsKey(o.Column))?.Column
+                : plan.ConditionColumns.FirstOrDefault(c => scope.Masks.ContainsKey(c.Name))?.Name;
+            if (masked is not null)
+                throw new ForbiddenException(
+                    $"column '{masked}' of '{dataset.Name}' is masked for principal '{principal.Name}' (PII); filtering, grouping or joining on it needs a role with 'pii: true'");
             scopes[dataset.Name] = scope;
         }
         // Live datasets: pushed down when they are all of one database source, refused with the reason otherwise.

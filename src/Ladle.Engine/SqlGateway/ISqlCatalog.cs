@@ -45,6 +45,12 @@ public interface ISqlCatalog
     /// </summary>
     string? Describe(string? schema, string name, Principal principal) => null;
 
+    /// <summary>
+    /// The OID of a relation <paramref name="principal"/> sees, given as a regclass value prints it (its name, or its
+    /// number when the catalog has no name for it): the binary form of regclass is the OID. Null when unknown.
+    /// </summary>
+    uint? RelationOid(string printed, Principal principal) => null;
+
     /// <summary>Statements run once on the store before the first statement (macros, tables in a catalog database).</summary>
     IReadOnlyList<string> Setup { get; }
 }

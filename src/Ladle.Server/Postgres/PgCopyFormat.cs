@@ -43,6 +43,9 @@ internal sealed class PgCopyFormat(PgCopyOptions options) : IPgRowFormat
     private PgWireColumn[] _columns = [];
     private bool _headerPending;
 
+    /// <summary>The OID of a relation as regclass prints it: a regclass value's binary form.</summary>
+    public Func<string, uint?>? RelationOids { get; init; }
+
     public string Name => options.Kind switch { PgCopyKind.Csv => "pg-copy-csv", PgCopyKind.Binary => "pg-copy-binary", _ => "pg-copy-text" };
 
     public void Start(PgWireColumn[] columns, IBufferWriter<byte> output)
@@ -97,7 +100,7 @@ internal sealed class PgCopyFormat(PgCopyOptions options) : IPgRowFormat
                 }
 
                 _value.Clear();
-                _columns[c].Write(_value, vector, row, PgFormatCode.Binary);
+                _columns[c].Write(_value, vector, row, PgFormatCode.Binary, RelationOids);
                 WriteInt32(_line, _value.WrittenCount);
                 _line.Write(_value.WrittenSpan);
                 continue;

@@ -40,10 +40,7 @@ internal sealed class PgWireColumn
     }
 
     /// <summary>Its RowDescription field, with values sent in <paramref name="format"/>.</summary>
-    public FieldDescription Field(PgFormatCode format) =>
-        // A regclass arrives as the relation's name, which is its text form; its binary form would be the OID, so a
-        // client asking for binary is told text (whose binary form is the name's bytes).
-        PgTypes.Field(Name, Oid == PgTypeOid.RegClass && format == PgFormatCode.Binary ? PgTypeOid.Text : Oid, format, TypeModifier);
+    public FieldDescription Field(PgFormatCode format) => PgTypes.Field(Name, Oid, format, TypeModifier);
 
     /// <summary>
     /// The PostgreSQL type of a result column: the engine's type (DuckDB's INTEGER → int4, DECIMAL(10,2) → numeric
@@ -140,8 +137,11 @@ internal sealed class PgWireColumn
         return ((precision << 16) | scale) + 4;
     }
 
-    /// <summary>Writes the value at <paramref name="row"/> (not null) in <paramref name="format"/>.</summary>
-    public void Write(IBufferWriter<byte> writer, ColumnVector vector, int row, PgFormatCode format)
+    /// <summary>
+    /// Writes the value at <paramref name="row"/> (not null) in <paramref name="format"/>. A regclass arrives as the
+    /// relation's name, its text form; <paramref name="relationOids"/> gives the OID its binary form is.
+    /// </summary>
+    public void Write(IBufferWriter<byte> writer, ColumnVector vector, int row, PgFormatCode format, Func<string, uint?>? relationOids = null)
     {
         var binary = format == PgFormatCode.Binary;
         switch (Oid)
@@ -202,6 +202,13 @@ internal sealed class PgWireColumn
                 break;
             case PgTypeOid.Json:
                 JsonCodec.Write(writer, vector.Strings[row]!);
+                break;
+            case PgTypeOid.RegClass when binary:
+                // A name the catalog does not know (none is printed so) is InvalidOid, as to_regclass answers for one.
+                var printed = vector.Strings[row]!;
+                var relation = relationOids?.Invoke(printed)
+                    ?? (uint.TryParse(printed, NumberStyles.None, CultureInfo.InvariantCulture, out var printedOid) ? printedOid : 0u);
+                Int4Codec.WriteBinary(writer, unchecked((int)relation));
                 break;
             default:
                 TextCodec.Write(writer, vector.Strings[row]!);

@@ -13,6 +13,10 @@ namespace Ladle.Server.Postgres;
 internal sealed class PgWireDataRows(IReadOnlyList<PgFormatCode> resultFormats, bool describe) : IPgRowFormat, IDisposable
 {
     private readonly DataRowWriter _row = new();
+    private Dictionary<string, uint?>? _relationOids;
+
+    /// <summary>The OID of a relation as regclass prints it, for regclass values asked for in binary (the session's catalog, for its principal).</summary>
+    public Func<string, uint?>? RelationOids { get; init; }
     private PgWireColumn[] _columns = [];
     private PgFormatCode[] _formats = [];
 
@@ -56,11 +60,19 @@ internal sealed class PgWireDataRows(IReadOnlyList<PgFormatCode> resultFormats, 
             }
 
             _row.BeginValue();
-            _columns[c].Write(_row, vector, row, _formats[c]);
+            _columns[c].Write(_row, vector, row, _formats[c], RelationOids is null ? null : RelationOid);
             _row.EndValue();
         }
 
         _row.EndRow(output);
+    }
+
+    /// <summary>Each name looked up once per result: a catalog query lists the same few relations over and over.</summary>
+    private uint? RelationOid(string printed)
+    {
+        _relationOids ??= new Dictionary<string, uint?>(StringComparer.Ordinal);
+        if (!_relationOids.TryGetValue(printed, out var oid)) _relationOids[printed] = oid = RelationOids!(printed);
+        return oid;
     }
 
     public void End(IBufferWriter<byte> output)

@@ -126,7 +126,11 @@ internal sealed class PgWirePortal(string name, PgWireStatement statement, objec
 
     private void Start(Context context, long budget, bool describe)
     {
-        _format = Statement.Copy is { } copy ? new PgCopyFormat(copy.Options) : new PgWireDataRows(ResultFormats, describe);
+        var catalog = context.Pipeline.SqlCatalog;
+        var principal = context.Principal;
+        Func<string, uint?>? relationOids = catalog is null ? null : printed => catalog.RelationOid(printed, principal);
+        _format = Statement.Copy is { } copy ? new PgCopyFormat(copy.Options) { RelationOids = relationOids }
+            : new PgWireDataRows(ResultFormats, describe) { RelationOids = relationOids };
         _timeout = context.Timeout is { } timeout ? new PgStatementTimer(timeout, context.Clock ?? TimeProvider.System) : null;
         _sink = new PgWireSink(context.Output, _format) { Timer = _timeout, ClientLeft = context.ClientGone };
         _sink.Limit(budget);

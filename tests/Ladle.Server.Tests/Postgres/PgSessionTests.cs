@@ -8,6 +8,29 @@ public sealed class PgSessionTests(PgWireFixture fixture) : IClassFixture<PgWire
     private Task<PgWireClient> ConnectAsync() => PgWireClient.ConnectAsync(fixture.Listener.Port);
 
     [Fact]
+    public async Task A_regclass_asked_for_in_binary_is_the_relations_oid_as_postgresql_sends_it()
+    {
+        await using var client = await ConnectAsync();
+        const string sql = "SELECT c.oid::regclass AS r, c.oid FROM pg_catalog.pg_class c WHERE c.relname = 'orders'";
+        await client.SendAsync([
+            .. Parse("", sql), .. Bind("", "", [], resultFormat: 1), .. Describe('P', ""), .. Execute("", 0),
+            .. Parse("", sql), .. Bind("", "", [], resultFormat: 0), .. Execute("", 0), .. Sync()]);
+        var replies = await client.ReadUntilReadyAsync();
+
+        Assert.Equal("12TDC" + "12DC" + "Z", Types(replies));
+        // RowDescription: regclass (2205) in binary, beside the oid (26).
+        var description = replies[2].Body;
+        var at = Array.IndexOf(description, (byte)0, 2) + 1;
+        Assert.Equal(2205, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(description.AsSpan(at + 6)));
+        Assert.Equal(1, System.Buffers.Binary.BinaryPrimitives.ReadInt16BigEndian(description.AsSpan(at + 16)));
+        // Its value is the relation's OID, four bytes: the oid column's number; in text it is the relation's name.
+        var binary = replies[3].Body;
+        Assert.Equal(4, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(binary.AsSpan(2)));
+        var oid = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(binary.AsSpan(6));
+        Assert.Equal("orders|" + oid.ToString(System.Globalization.CultureInfo.InvariantCulture), replies[7].Row);
+    }
+
+    [Fact]
     public async Task Several_statements_in_one_query_are_answered_each_in_turn()
     {
         await using var client = await ConnectAsync();

@@ -89,6 +89,9 @@ public sealed class PgCatalog : ISqlCatalog
         new PgFunctions(Scope, _banner).Cast(schema?.ToLowerInvariant(), typeName.ToLowerInvariant(), principal);
 
     /// <inheritdoc />
+    public uint? RelationOid(string printed, Principal principal) => PgFunctions.RelationOid(Scope(principal), printed);
+
+    /// <inheritdoc />
     public IReadOnlyList<string?>? ResultTypes(System.Text.Json.Nodes.JsonObject statement) => PgResultTypes.Infer(statement);
 
     private PgCatalogScope Scope(Principal principal) => new(_model, principal, _policy, MetricScopes?.Invoke(principal));

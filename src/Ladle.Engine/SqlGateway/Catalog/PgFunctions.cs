@@ -120,9 +120,19 @@ internal sealed class PgFunctions(Func<Principal, PgCatalogScope> scopes, string
         ByOid(scope.Tables.Where(t => t.Key is not null).Select(t => (t.Key!.ConstraintOid, (string?)PgScopedRelations.ConstraintDefinition(t))));
 
     // A metric relation prints qualified, as PostgreSQL prints a relation off the search path.
-    private static string RelationNames(PgCatalogScope scope) => ByOid(scope.Tables.SelectMany(t => t.Key is { } k
-        ? new[] { (t.Oid, (string?)PgScopedRelations.QuoteIdent(t.Name)), (k.IndexOid, PgScopedRelations.QuoteIdent(k.Name)) }
-        : [(t.Oid, t.IsMetric ? $"{t.Schema}.{PgScopedRelations.QuoteIdent(t.Name)}" : PgScopedRelations.QuoteIdent(t.Name))]));
+    private static string RelationNames(PgCatalogScope scope) => ByOid(PrintedRelations(scope).Select(r => (r.Oid, (string?)r.Name)));
+
+    private static IEnumerable<(uint Oid, string Name)> PrintedRelations(PgCatalogScope scope) => scope.Tables.SelectMany(t => t.Key is { } k
+        ? new[] { (t.Oid, PgScopedRelations.QuoteIdent(t.Name)), (k.IndexOid, PgScopedRelations.QuoteIdent(k.Name)) }
+        : [(t.Oid, t.IsMetric ? $"{t.Schema}.{PgScopedRelations.QuoteIdent(t.Name)}" : PgScopedRelations.QuoteIdent(t.Name))]);
+
+    /// <summary>The OID of a relation as x::regclass prints it (a binary regclass is the OID), or its number when it printed one; null otherwise.</summary>
+    public static uint? RelationOid(PgCatalogScope scope, string printed)
+    {
+        foreach (var (oid, name) in PrintedRelations(scope))
+            if (string.Equals(name, printed, StringComparison.Ordinal)) return oid;
+        return uint.TryParse(printed, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number : null;
+    }
 
     // What 'name'::regclass accepts: the name as written (quoted or not, any case) and qualified by its schema; a
     // metric relation only qualified. Datasets come first, so an unqualified name is the dataset's.
