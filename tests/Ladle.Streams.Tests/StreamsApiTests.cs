@@ -125,6 +125,52 @@ public sealed class StreamsApiTests
     }
 
     [Fact]
+    public async Task Each_publication_is_a_cut_of_the_windows_table_and_older_versions_still_read_as_they_were()
+    {
+        await using var server = await new StreamServer(StreamServer.DefaultStream + "\nretain_versions: 3\n").StartAsync();
+        var versions = new List<(long Version, int Windows)>();
+        for (var minute = 0; minute <= 3; minute++)
+        {
+            // Events 20 s into each minute: the watermark (10 s lateness) closes the two households' windows of the minute before.
+            var (status, _) = await server.PostAsync(StreamServer.Ndjson([
+                new Reading("h1", T0.AddMinutes(minute).AddSeconds(20), 1.0),
+                new Reading("h2", T0.AddMinutes(minute).AddSeconds(20), 2.0),
+            ]));
+            Assert.Equal(200, status);
+            if (minute == 0) continue;
+            await server.WaitPublishedAsync(2 * minute);
+            versions.Add((server.Engine.Catalog.Current("energy_windows")!.Version, 2 * minute));
+        }
+
+        // Each version reads exactly the windows published in it, though later windows were appended to the same table.
+        foreach (var (version, windows) in versions)
+        {
+            var text = await server.Http.GetStringAsync($"/api/v1/datasets/energy_windows/rows?order=seq&limit=100&version={version}");
+            var rows = JsonDocument.Parse(text).RootElement.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("seq").GetInt64()).ToList();
+            Assert.Equal(Enumerable.Range(1, windows).Select(i => (long)i), rows);
+        }
+        // The versions hold no copy of the windows: each is a view of the stream's table up to its last window, with
+        // the row count and watermark its appender knew (the first start's empty version went with retain_versions: 3).
+        var relations = new Dictionary<string, string>();
+        using (var connection = server.Engine.Store.Open())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'ladle_versions' AND table_name LIKE 'energy_windows__v%'";
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) relations[reader.GetString(0)] = reader.GetString(1);
+        }
+        Assert.Equal(versions.Select(v => $"energy_windows__v{v.Version}").Order(), relations.Keys.Order());
+        Assert.All(relations.Values, kind => Assert.Equal("VIEW", kind));
+        var recorded = await server.Engine.State.ListVersionsAsync("energy_windows", 10, CancellationToken.None);
+        foreach (var (version, windows) in versions)
+        {
+            var record = recorded.Single(r => r.Version == version);
+            Assert.Equal(windows, record.RowCount);
+            Assert.Equal($"2026-03-01 12:0{windows / 2}:00", record.Watermark);
+        }
+    }
+
+    [Fact]
     public async Task Late_events_go_to_the_side_dataset_once_across_a_restart()
     {
         var server = new StreamServer(StreamServer.DefaultStream + "\nlate: side_dataset\n");

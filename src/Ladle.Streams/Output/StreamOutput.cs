@@ -23,6 +23,10 @@ internal sealed class StreamOutput(StreamLiveFeed feed, DatasetDefinition datase
 
     protected override long Seq(WindowRow row) => row.Seq;
 
+    protected override string SeqColumn => Core.Model.Streams.StreamDefinition.SequenceColumn;
+
+    protected override string? ReadWatermark(long after, string? previous) => table.ReadWatermark(after, previous);
+
     protected override void Append(IReadOnlyList<WindowRow> rows) => table.Append(rows);
 
     protected override void OnAppended(IReadOnlyList<WindowRow> rows) => OnWritten?.Invoke(rows);
