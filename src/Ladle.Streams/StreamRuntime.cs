@@ -63,14 +63,23 @@ public sealed class StreamRuntime : IDisposable
     {
         lock (_gate)
         {
-            _log = StreamLog.Open(path, _logger, out var records);
+            _log = StreamLog.Open(path, _logger, out var records, Definition.LogSegmentBytes);
             if (_silence is not null) _silence.Quiet = true;
             var closed = new List<ClosedWindow>();
             var owed = new List<WindowRow>();
             var lateOwed = new List<LateRow>();
+            var first = true;
             foreach (var record in records)
             {
                 closed.Clear();
+                if (record.Kind == LogRecordKind.Snapshot)
+                {
+                    // The log starts here once the segments before were deleted; later snapshots say what replay already rebuilt.
+                    if (first) Restore(record.Payload);
+                    first = false;
+                    continue;
+                }
+                first = false;
                 if (record.Kind == LogRecordKind.Events)
                 {
                     foreach (var raw in StreamLog.ReadEvents(record.Payload))
@@ -126,6 +135,7 @@ public sealed class StreamRuntime : IDisposable
                 throw _failure is not null
                     ? new StreamUnavailableException(Definition.Name, _failure)
                     : new StreamUnavailableException(Definition.Name, $"stream '{Definition.Name}' is replaying its log at start; try again shortly", StreamService.OpeningRetry);
+            if (!RollIfDue()) throw new StreamUnavailableException(Definition.Name, _failure!);
             var accepted = new List<ReadOnlyMemory<byte>>(events.Count);
             // What the log takes: the accepted events and, for a side-dataset stream, the late ones, in the batch's order.
             var logged = new List<ReadOnlyMemory<byte>>(events.Count);
@@ -203,6 +213,7 @@ public sealed class StreamRuntime : IDisposable
             _silence?.Check(Math.Max(target, _engine.Watermark));
             if (_engine.OpenWindows == 0) return;
             if (target <= _engine.Watermark) return;
+            if (!RollIfDue()) return;
             var closed = new List<ClosedWindow>();
             long offset;
             try
@@ -217,6 +228,73 @@ public sealed class StreamRuntime : IDisposable
             }
             _engine.AdvanceTo(target, closed);
             Emit(closed, offset);
+        }
+    }
+
+    /// <summary>
+    /// Starts the log's next segment once the current one is full, with a snapshot of the state as every record so far
+    /// left it (taken before the next batch touches the windows); false, with the stream failed, when it cannot be written.
+    /// </summary>
+    private bool RollIfDue()
+    {
+        if (!_log!.RollDue) return true;
+        try
+        {
+            _log.Roll(Snapshot(), _seq, _lateSeq);
+            return true;
+        }
+        catch (IOException e)
+        {
+            _failure = $"stream '{Definition.Name}' could not write its log ({e.Message}); restart Ladle to replay the log";
+            Log.LogFailed(_logger, e, Definition.Name);
+            return false;
+        }
+    }
+
+    /// <summary>The state as a snapshot: [windows emitted][late events numbered] (read by the log), counters, windows, silences.</summary>
+    private byte[] Snapshot()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(_seq);
+            writer.Write(_lateSeq);
+            writer.Write(_accepted);
+            writer.Write(_late);
+            _engine.Write(writer);
+            writer.Write(_silence is not null);
+            _silence?.Write(writer);
+        }
+        return buffer.ToArray();
+    }
+
+    private void Restore(byte[] snapshot)
+    {
+        using var reader = new BinaryReader(new MemoryStream(snapshot), System.Text.Encoding.UTF8);
+        _seq = reader.ReadInt64();
+        _lateSeq = reader.ReadInt64();
+        _accepted = reader.ReadInt64();
+        _late = reader.ReadInt64();
+        _engine.Read(reader);
+        if (reader.ReadBoolean()) _silence?.Read(reader);
+    }
+
+    /// <summary>
+    /// Deletes the log's segments that replay no longer needs: those before a snapshot whose windows are all published
+    /// (<paramref name="windowsPublished"/>) and, for a side-dataset stream, whose late events are (<paramref name="latePublished"/>).
+    /// </summary>
+    public int Compact(long windowsPublished, long latePublished)
+    {
+        lock (_gate)
+        {
+            if (_log is null || _failure is not null) return 0;
+            try { return _log.Compact(windowsPublished, latePublished); }
+            catch (IOException e)
+            {
+                // Nothing is lost by keeping a segment: it is tried again at the next tick.
+                Log.CompactFailed(_logger, e, Definition.Name);
+                return 0;
+            }
         }
     }
 
@@ -249,7 +327,7 @@ public sealed class StreamRuntime : IDisposable
             DateTimeOffset? watermark = _engine.Watermark == long.MinValue ? null : new DateTimeOffset(_engine.Watermark, TimeSpan.Zero);
             return new StreamStatus(Definition.Name, Definition.Dataset, _accepted, _rejected, _late, recent / 10.0, watermark,
                 watermark is { } w ? (now - w).TotalSeconds : null, _engine.OpenWindows, _engine.Keys, _seq, published, subscribers, dropped,
-                _log?.Length ?? 0, _failure);
+                _log?.Bytes ?? 0, _failure) { LogSegments = _log?.Segments ?? 0 };
         }
     }
 

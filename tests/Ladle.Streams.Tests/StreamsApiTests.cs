@@ -171,6 +171,63 @@ public sealed class StreamsApiTests
     }
 
     [Fact]
+    public async Task Log_segments_whose_windows_are_published_are_deleted_and_a_restart_still_counts_every_event_once()
+    {
+        var server = new StreamServer(StreamServer.DefaultStream + "\nlog_segment_size: 64KB\n");
+        try
+        {
+            await server.StartAsync();
+            var random = new Random(5);
+            var counts = new Dictionary<(string, DateTimeOffset), long>();
+            long sentBytes = 0, largestLog = 0;
+            for (var minute = 0; minute < 40; minute++)
+            {
+                // A minute of readings per batch: each closes the windows of the minute before (lateness 10 s).
+                var readings = Enumerable.Range(0, 200).Select(i => new Reading("h" + random.Next(20), T0.AddMinutes(minute).AddSeconds(random.Next(60)), 1.0)).ToList();
+                var body = StreamServer.Ndjson(readings);
+                sentBytes += body.Length;
+                var (status, answer) = await server.PostAsync(body);
+                Assert.Equal(200, status);
+                Assert.Equal(200, answer.GetProperty("accepted").GetInt64());
+                foreach (var r in readings)
+                    counts[(r.Household, T0.AddMinutes(minute))] = counts.GetValueOrDefault((r.Household, T0.AddMinutes(minute))) + 1;
+                if (minute % 5 != 4) continue;
+                await server.WaitPublishedAsync((await server.StatusAsync()).GetProperty("windows_emitted").GetInt64());
+                // A tick of the stream's timer (well within the idle timeout) deletes the segments replay no longer needs.
+                server.Clock.Advance(TimeSpan.FromSeconds(1));
+                largestLog = Math.Max(largestLog, (await server.StatusAsync()).GetProperty("log_bytes").GetInt64());
+            }
+            var folder = Path.Combine(server.Root, ".ladle", "streams", "readings");
+            Assert.False(File.Exists(Path.Combine(folder, "00000000000000000000.log")), "the first segment was not deleted");
+            // Steady input, bounded log: a few segments of 64 KB (and their snapshots), however much was sent.
+            Assert.True(largestLog < 4 * 64 * 1024, $"the log grew to {largestLog} bytes");
+            Assert.True(sentBytes > 8 * 64 * 1024, $"only {sentBytes} bytes were sent");
+            var before = await server.StatusAsync();
+            Assert.True(before.GetProperty("log_segments").GetInt32() <= 3, before.ToString());
+
+            // Replay starts at the oldest segment's snapshot: the same counts, the same open windows, nothing emitted twice.
+            await server.StopAsync();
+            await server.StartAsync();
+            var after = await server.StatusAsync();
+            Assert.Equal(before.GetProperty("accepted").GetInt64(), after.GetProperty("accepted").GetInt64());
+            Assert.Equal(before.GetProperty("windows_emitted").GetInt64(), after.GetProperty("windows_emitted").GetInt64());
+            Assert.Equal(before.GetProperty("open_windows").GetInt32(), after.GetProperty("open_windows").GetInt32());
+            server.Clock.Advance(TimeSpan.FromMinutes(5));
+            var total = (await server.StatusAsync()).GetProperty("windows_emitted").GetInt64();
+            await server.WaitPublishedAsync(total);
+
+            var rows = await server.WindowsAsync();
+            Assert.Equal(Enumerable.Range(1, (int)total).Select(i => (long)i), rows.Select(r => r.GetProperty("seq").GetInt64()));
+            var windows = rows.ToDictionary(r => (r.GetProperty("household").GetString()!, r.GetProperty("window_start").GetDateTimeOffset()), r => r.GetProperty("events").GetInt64());
+            Assert.Equal(counts.OrderBy(c => c.Key).ToList(), windows.OrderBy(w => w.Key).ToList());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Late_events_go_to_the_side_dataset_once_across_a_restart()
     {
         var server = new StreamServer(StreamServer.DefaultStream + "\nlate: side_dataset\n");
@@ -254,7 +311,8 @@ public sealed class StreamsApiTests
             // Stop at once (publication of the last batches may or may not have run), and leave a torn frame at the
             // log's end, as a process killed while writing would.
             await server.StopAsync();
-            await File.AppendAllTextAsync(Path.Combine(server.Root, ".ladle", "streams", "readings.log"), "\u0010\u0000\u0000\u0000\u0001{\"household");
+            var segment = Directory.GetFiles(Path.Combine(server.Root, ".ladle", "streams", "readings"), "*.log").Order(StringComparer.Ordinal).Last();
+            await File.AppendAllTextAsync(segment, "\u0010\u0000\u0000\u0000\u0001{\"household");
 
             await server.StartAsync();
             var after = await server.StatusAsync();

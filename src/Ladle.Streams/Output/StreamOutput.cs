@@ -18,6 +18,7 @@ internal sealed class StreamOutput(StreamLiveFeed feed, DatasetDefinition datase
     public void Start(long written, long published)
     {
         Written = written;
+        PublishedUpTo = published;
         feed.Published(published);
     }
 

@@ -24,6 +24,12 @@ internal abstract class TableAppender<TRow>(string stream, DatasetDefinition dat
     /// <summary>The highest row number in the store's table.</summary>
     public long Written { get; protected set; }
 
+    /// <summary>The highest row number in a published version (as far as this run knows).</summary>
+    public long PublishedUpTo { get; protected set; }
+
+    /// <summary>Says how far the served version reaches, at start.</summary>
+    public void StartPublished(long upTo) => PublishedUpTo = upTo;
+
     /// <summary>The dataset published over the table.</summary>
     protected DatasetDefinition Dataset => dataset;
 
@@ -109,7 +115,11 @@ internal abstract class TableAppender<TRow>(string stream, DatasetDefinition dat
                     }
                     // The version is the table's rows up to Written: a view, not a copy, so its cost is that of what was appended.
                     var outcome = await publisher.MaterializeOneAsync(dataset, "stream", null, CancellationToken.None, new AppendCut(SeqColumn, Written, Written, _watermark));
-                    if (outcome.Published) OnPublished();
+                    if (outcome.Published)
+                    {
+                        PublishedUpTo = Written;
+                        OnPublished();
+                    }
                     else
                     {
                         Log.PublishFailed(logger, stream, outcome.Error ?? outcome.Status.ToString());
