@@ -182,11 +182,24 @@ internal sealed class StreamLog : IDisposable
     /// <summary>Appends one record and flushes it to the disk; returns the offset just past it.</summary>
     public long Append(LogRecordKind kind, ReadOnlySpan<byte> payload)
     {
-        Write(_file, kind, payload);
+        Write(_file, kind, payload, flush: true);
         return Length;
     }
 
-    private static void Write(FileStream file, LogRecordKind kind, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Appends one record without flushing it to the disk (see <see cref="Tail"/>); returns the offset just past it. Batches
+    /// written meanwhile by other requests share the one flush that follows (group commit).
+    /// </summary>
+    public long Write(LogRecordKind kind, ReadOnlySpan<byte> payload)
+    {
+        Write(_file, kind, payload, flush: false);
+        return Length;
+    }
+
+    /// <summary>The segment being written and the log's length now: flushing that file makes every record up to the length durable.</summary>
+    public (FileStream File, long Length) Tail => (_file, Length);
+
+    private static void Write(FileStream file, LogRecordKind kind, ReadOnlySpan<byte> payload, bool flush = true)
     {
         if (payload.Length > MaxFrame) throw new IOException($"a log record of {payload.Length} bytes is larger than a frame may be ({MaxFrame} bytes)");
         var frame = new byte[payload.Length + 9];
@@ -198,7 +211,7 @@ internal sealed class StreamLog : IDisposable
         try
         {
             file.Write(frame);
-            file.Flush(flushToDisk: true);
+            if (flush) file.Flush(flushToDisk: true);
         }
         catch (IOException)
         {
@@ -227,6 +240,8 @@ internal sealed class StreamLog : IDisposable
             try { File.Delete(path); } catch (IOException) { }
             throw;
         }
+        // Records written to the segment before are made durable with it: a flush under way on it may find it closed.
+        _file.Flush(flushToDisk: true);
         _file.Dispose();
         _file = next;
         _snapshotBytes = next.Length;
@@ -284,5 +299,10 @@ internal sealed class StreamLog : IDisposable
         }
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        try { _file.Flush(flushToDisk: true); }
+        catch (IOException) { /* what was not flushed was not acknowledged */ }
+        _file.Dispose();
+    }
 }

@@ -220,6 +220,8 @@ internal sealed class WindowEngine
     private string KeyText(object?[] values)
     {
         if (_keyColumns.Length == 0) return "";
+        // One text key names itself: no text is built per event.
+        if (_keyColumns.Length == 1 && values[_keyColumns[0]] is string single) return single;
         var text = new StringBuilder();
         foreach (var i in _keyColumns)
         {
