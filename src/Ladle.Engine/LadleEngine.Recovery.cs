@@ -73,7 +73,7 @@ public sealed partial class LadleEngine
         foreach (var table in tables.Where(t => !kept.Contains(t)))
         {
             using var connection = Store.Open();
-            DuckDbStore.Execute(connection, $"DROP TABLE IF EXISTS {DuckDbStore.VersionSchema}.{SqlDialect.DuckDb.Quote(table)}");
+            DuckDbStore.DropVersionRelation(connection, table);
             // A failed, interrupted or retired version's leftover is explained; only a table nobody recorded is news.
             if (!explained.Contains(table)) Log.DroppedOrphan(_logger, table);
         }

@@ -73,15 +73,19 @@ public sealed class Publisher
     /// </summary>
     public event Action<RunOutcome>? Materialized;
 
-    /// <summary>Materializes one dataset; at most one run per dataset at a time.</summary>
-    public async Task<RunOutcome> MaterializeOneAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Materializes one dataset; at most one run per dataset at a time. With <paramref name="cut"/>, the version is that
+    /// cut of the dataset's append-only store table (a view, not a copy: see <see cref="AppendCut"/>).
+    /// </summary>
+    public async Task<RunOutcome> MaterializeOneAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken,
+        AppendCut? cut = null)
     {
         var gate = _locks.GetOrAdd(dataset.Name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         RunOutcome result;
         try
         {
-            result = await BuildUnderLeaseAsync(dataset, trigger, progress, cancellationToken);
+            result = await BuildUnderLeaseAsync(dataset, trigger, progress, cut, cancellationToken);
         }
         finally
         {
@@ -99,7 +103,7 @@ public sealed class Publisher
     /// state one builds it at a time: a dataset another holds is not built twice (the run fails as a conflict and its
     /// holder publishes), and a build whose lease is lost (not renewed in time) stops before it publishes.
     /// </summary>
-    private async Task<RunOutcome> BuildUnderLeaseAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    private async Task<RunOutcome> BuildUnderLeaseAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, AppendCut? cut, CancellationToken cancellationToken)
     {
         HeldRunLease? held;
         RunLease? holder;
@@ -133,7 +137,7 @@ public sealed class Publisher
             using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, held.Lost);
             try
             {
-                return await BuildAndPublishAsync(dataset, trigger, progress, run.Token);
+                return await BuildAndPublishAsync(dataset, trigger, progress, cut, run.Token);
             }
             catch (OperationCanceledException) when (held.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -154,7 +158,7 @@ public sealed class Publisher
         }
     }
 
-    private async Task<RunOutcome> BuildAndPublishAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    private async Task<RunOutcome> BuildAndPublishAsync(DatasetDefinition dataset, string trigger, IProgress<MaterializeProgress>? progress, AppendCut? cut, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         VersionRecord record;
@@ -176,8 +180,8 @@ public sealed class Publisher
             // hands its number out again), even if the state file is lost.
             _store.Manifest.Record(record, DefinitionHash(dataset));
             progress?.Report(new MaterializeProgress(dataset.Name, "loading", 0));
-            var rejected = await LoadAsync(dataset, record.Version, progress, cancellationToken);
-            var (rows, watermark) = Measure(dataset, table);
+            var rejected = cut is null ? await LoadAsync(dataset, record.Version, progress, cancellationToken) : CutView(dataset, table, cut);
+            var (rows, watermark) = cut is null ? Measure(dataset, table) : (cut.Rows, cut.Watermark);
 
             // Audit: the version's checks run in the store before anyone can read it.
             progress?.Report(new MaterializeProgress(dataset.Name, "checking", rows));
@@ -199,7 +203,7 @@ public sealed class Publisher
                 return new RunOutcome(dataset.Name, RunStatus.Quarantined, record.Version, rows, clock.Elapsed, "quarantined: " + reason) { Checks = checks };
             }
 
-            await PrepareAsync(dataset, record.Version, rows, progress, cancellationToken);
+            await PrepareAsync(dataset, record.Version, rows, progress, cancellationToken, appended: cut is not null);
 
             // With several nodes, the version is written once to the shared storage, whole, before the state says it is
             // published: no node is ever told of a version whose files are not complete.
@@ -270,8 +274,16 @@ public sealed class Publisher
     /// What makes a loaded version ready to serve, whichever node loaded it: the index of its key, its precomputed
     /// masks and its rollups.
     /// </summary>
-    private async Task PrepareAsync(DatasetDefinition dataset, long version, long rows, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken)
+    private async Task PrepareAsync(DatasetDefinition dataset, long version, long rows, IProgress<MaterializeProgress>? progress, CancellationToken cancellationToken,
+        bool appended = false)
     {
+        // A cut of an append-only table is a view: its table is ordered by its row number already (no index is needed
+        // to find rows by it), and its masks are computed as it is read, so publishing it copies nothing.
+        if (appended)
+        {
+            await _semantic.BeforePublishAsync(dataset, version, DuckDbStore.VersionTable(dataset.Name, version), cancellationToken);
+            return;
+        }
         // A declared key gets an index in the version (ART), so a lookup by key (WHERE order_id = $1) reads it
         // rather than every row; built before publication, it is dropped with the version's table. Not unique:
         // a key the data repeats is for checks to judge, not for the index to fail the build on.
@@ -428,6 +440,18 @@ public sealed class Publisher
             total += batch.Count;
             progress?.Report(new MaterializeProgress(dataset.Name, "loading", total));
         }
+        return null;
+    }
+
+    /// <summary>The version as a view: the append-only table's rows up to the cut, in the declared columns.</summary>
+    private RejectedRows? CutView(DatasetDefinition dataset, string table, AppendCut cut)
+    {
+        if (_connectors.For(dataset) is not StoreConnector connector)
+            throw new InvalidOperationException($"dataset '{dataset.Name}' is not over a store table, so it cannot be published as a cut of one");
+        var select = dataset.Columns.Count == 0 ? "*" : string.Join(", ", dataset.Columns.Select(c => SqlDialect.DuckDb.Quote(c.Name)));
+        using var connection = _store.Open();
+        DuckDbStore.Execute(connection, $"CREATE VIEW {table} AS SELECT {select} FROM {connector.Relation(dataset)} AS t " +
+            $"WHERE {SqlDialect.DuckDb.Quote(cut.Column)} <= {cut.UpTo.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         return null;
     }
 

@@ -18,6 +18,11 @@ namespace Ladle.Streams;
 public sealed class StreamRuntime : IDisposable
 {
     private readonly object _gate = new();
+    // One flush to the disk at a time; batches written meanwhile wait for the next, which covers them all.
+    private readonly object _syncGate = new();
+    // Offset up to which the log is on the disk; rows closed by records past it wait in _owed (in log order).
+    private long _durable;
+    private readonly Queue<(long Offset, List<WindowRow>? Rows, List<LateRow>? Late)> _owed = new();
     private readonly EventParser _parser;
     private readonly WindowEngine _engine;
     private readonly TimeProvider _clock;
@@ -63,14 +68,23 @@ public sealed class StreamRuntime : IDisposable
     {
         lock (_gate)
         {
-            _log = StreamLog.Open(path, _logger, out var records);
+            _log = StreamLog.Open(path, _logger, out var records, Definition.LogSegmentBytes);
             if (_silence is not null) _silence.Quiet = true;
             var closed = new List<ClosedWindow>();
             var owed = new List<WindowRow>();
             var lateOwed = new List<LateRow>();
+            var first = true;
             foreach (var record in records)
             {
                 closed.Clear();
+                if (record.Kind == LogRecordKind.Snapshot)
+                {
+                    // The log starts here once the segments before were deleted; later snapshots say what replay already rebuilt.
+                    if (first) Restore(record.Payload);
+                    first = false;
+                    continue;
+                }
+                first = false;
                 if (record.Kind == LogRecordKind.Events)
                 {
                     foreach (var raw in StreamLog.ReadEvents(record.Payload))
@@ -102,6 +116,7 @@ public sealed class StreamRuntime : IDisposable
                 throw new StreamStateException(Definition.Name,
                     $"stream '{Definition.Name}': the store holds {written} closed window(s) but its log ({path}) explains only {_seq}; the log was lost or replaced, " +
                     "or the stream's window definition changed. Restore the log, or move the stream's log and its windows table aside to start it afresh");
+            _durable = _log.Length;
             Log.Replayed(_logger, Definition.Name, records.Count, Math.Min(written, _seq), owed.Count);
             _silence?.Reconcile(_engine.Watermark);
             if (owed.Count > 0) _emit(owed);
@@ -115,6 +130,8 @@ public sealed class StreamRuntime : IDisposable
     {
         var errors = new List<EventError>();
         var events = _parser.Parse(body, errors, out var rejected);
+        IngestResult result;
+        long end;
         if (rejected > 0 && Definition.BadEvents == BadEventsPolicy.RefuseBatch)
         {
             lock (_gate) _rejected += rejected + events.Count;
@@ -126,6 +143,7 @@ public sealed class StreamRuntime : IDisposable
                 throw _failure is not null
                     ? new StreamUnavailableException(Definition.Name, _failure)
                     : new StreamUnavailableException(Definition.Name, $"stream '{Definition.Name}' is replaying its log at start; try again shortly", StreamService.OpeningRetry);
+            if (!RollIfDue()) throw new StreamUnavailableException(Definition.Name, _failure!);
             var accepted = new List<ReadOnlyMemory<byte>>(events.Count);
             // What the log takes: the accepted events and, for a side-dataset stream, the late ones, in the batch's order.
             var logged = new List<ReadOnlyMemory<byte>>(events.Count);
@@ -164,7 +182,7 @@ public sealed class StreamRuntime : IDisposable
             long offset;
             try
             {
-                offset = logged.Count > 0 ? _log.Append(LogRecordKind.Events, StreamLog.EventsPayload(logged)) : _log.Length;
+                offset = logged.Count > 0 ? _log.Write(LogRecordKind.Events, StreamLog.EventsPayload(logged)) : _log.Length;
             }
             catch (IOException e)
             {
@@ -179,10 +197,79 @@ public sealed class StreamRuntime : IDisposable
             _late += late;
             _lastArrival = _clock.GetUtcNow();
             CountRate(accepted.Count);
-            Emit(closed, offset);
-            if (lateRows is not null) _lateEmit!(lateRows);
+            Owe(closed, offset, lateRows);
             _silence?.Check(_engine.Watermark);
-            return new IngestResult(accepted.Count, rejected, late, errors);
+            result = new IngestResult(accepted.Count, rejected, late, errors);
+            end = offset;
+        }
+        // Answered once on the disk, with whatever other requests wrote meanwhile in the same flush.
+        MakeDurable(end);
+        EmitDurable();
+        return result;
+    }
+
+    /// <summary>Numbers the windows a record closed (in log order) and holds them, with its late events, until the record is on the disk.</summary>
+    private void Owe(List<ClosedWindow> closed, long offset, List<LateRow>? late)
+    {
+        List<WindowRow>? rows = null;
+        if (closed.Count > 0)
+        {
+            rows = new List<WindowRow>(closed.Count);
+            foreach (var window in closed) rows.Add(new WindowRow(++_seq, window, offset, _engine.Watermark));
+        }
+        if (rows is not null || late is not null) _owed.Enqueue((offset, rows, late));
+    }
+
+    /// <summary>Flushes the log to the disk up to <paramref name="offset"/>, unless a flush already covered it.</summary>
+    private void MakeDurable(long offset)
+    {
+        if (Interlocked.Read(ref _durable) >= offset) return;
+        lock (_syncGate)
+        {
+            if (Interlocked.Read(ref _durable) >= offset) return;
+            FileStream file;
+            long upTo;
+            lock (_gate)
+            {
+                if (_failure is not null || _log is null) throw new StreamUnavailableException(Definition.Name, _failure ?? $"stream '{Definition.Name}' is closed");
+                (file, upTo) = _log.Tail;
+            }
+            try { file.Flush(flushToDisk: true); }
+            catch (ObjectDisposedException) { /* a new segment began: the old one was flushed before it closed */ }
+            catch (IOException e)
+            {
+                // Written but maybe not on the disk: nothing more may leave until a restart replays what the log holds.
+                lock (_gate) _failure = $"stream '{Definition.Name}' could not write its log ({e.Message}); restart Ladle to replay the log";
+                Log.LogFailed(_logger, e, Definition.Name);
+                throw new StreamUnavailableException(Definition.Name, _failure);
+            }
+            Durable(upTo);
+        }
+    }
+
+    private void Durable(long upTo)
+    {
+        var seen = Interlocked.Read(ref _durable);
+        while (seen < upTo)
+        {
+            var was = Interlocked.CompareExchange(ref _durable, upTo, seen);
+            if (was == seen) return;
+            seen = was;
+        }
+    }
+
+    /// <summary>Hands the rows of records now on the disk to the output, in log order.</summary>
+    private void EmitDurable()
+    {
+        lock (_gate)
+        {
+            var durable = Interlocked.Read(ref _durable);
+            while (_failure is null && _owed.Count > 0 && _owed.Peek().Offset <= durable)
+            {
+                var (_, rows, late) = _owed.Dequeue();
+                if (rows is not null) _emit(rows);
+                if (late is not null) _lateEmit!(late);
+            }
         }
     }
 
@@ -193,6 +280,7 @@ public sealed class StreamRuntime : IDisposable
     /// </summary>
     public void Tick()
     {
+        long end;
         lock (_gate)
         {
             if (_failure is not null || _log is null || _engine.MaxEventTime == long.MinValue) return;
@@ -203,11 +291,11 @@ public sealed class StreamRuntime : IDisposable
             _silence?.Check(Math.Max(target, _engine.Watermark));
             if (_engine.OpenWindows == 0) return;
             if (target <= _engine.Watermark) return;
+            if (!RollIfDue()) return;
             var closed = new List<ClosedWindow>();
-            long offset;
             try
             {
-                offset = _log.Append(LogRecordKind.Watermark, BitConverter.GetBytes(target));
+                end = _log.Write(LogRecordKind.Watermark, BitConverter.GetBytes(target));
             }
             catch (IOException e)
             {
@@ -216,16 +304,79 @@ public sealed class StreamRuntime : IDisposable
                 return;
             }
             _engine.AdvanceTo(target, closed);
-            Emit(closed, offset);
+            Owe(closed, end, null);
+        }
+        try { MakeDurable(end); }
+        catch (StreamUnavailableException) { return; }
+        EmitDurable();
+    }
+
+    /// <summary>
+    /// Starts the log's next segment once the current one is full, with a snapshot of the state as every record so far
+    /// left it (taken before the next batch touches the windows); false, with the stream failed, when it cannot be written.
+    /// </summary>
+    private bool RollIfDue()
+    {
+        if (!_log!.RollDue) return true;
+        try
+        {
+            _log.Roll(Snapshot(), _seq, _lateSeq);
+            Durable(_log.Length);
+            return true;
+        }
+        catch (IOException e)
+        {
+            _failure = $"stream '{Definition.Name}' could not write its log ({e.Message}); restart Ladle to replay the log";
+            Log.LogFailed(_logger, e, Definition.Name);
+            return false;
         }
     }
 
-    private void Emit(List<ClosedWindow> closed, long offset)
+    /// <summary>The state as a snapshot: [windows emitted][late events numbered] (read by the log), counters, windows, silences.</summary>
+    private byte[] Snapshot()
     {
-        if (closed.Count == 0) return;
-        var rows = new List<WindowRow>(closed.Count);
-        foreach (var window in closed) rows.Add(new WindowRow(++_seq, window, offset, _engine.Watermark));
-        _emit(rows);
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(_seq);
+            writer.Write(_lateSeq);
+            writer.Write(_accepted);
+            writer.Write(_late);
+            _engine.Write(writer);
+            writer.Write(_silence is not null);
+            _silence?.Write(writer);
+        }
+        return buffer.ToArray();
+    }
+
+    private void Restore(byte[] snapshot)
+    {
+        using var reader = new BinaryReader(new MemoryStream(snapshot), System.Text.Encoding.UTF8);
+        _seq = reader.ReadInt64();
+        _lateSeq = reader.ReadInt64();
+        _accepted = reader.ReadInt64();
+        _late = reader.ReadInt64();
+        _engine.Read(reader);
+        if (reader.ReadBoolean()) _silence?.Read(reader);
+    }
+
+    /// <summary>
+    /// Deletes the log's segments that replay no longer needs: those before a snapshot whose windows are all published
+    /// (<paramref name="windowsPublished"/>) and, for a side-dataset stream, whose late events are (<paramref name="latePublished"/>).
+    /// </summary>
+    public int Compact(long windowsPublished, long latePublished)
+    {
+        lock (_gate)
+        {
+            if (_log is null || _failure is not null) return 0;
+            try { return _log.Compact(windowsPublished, latePublished); }
+            catch (IOException e)
+            {
+                // Nothing is lost by keeping a segment: it is tried again at the next tick.
+                Log.CompactFailed(_logger, e, Definition.Name);
+                return 0;
+            }
+        }
     }
 
     private void CountRate(long count)
@@ -249,7 +400,7 @@ public sealed class StreamRuntime : IDisposable
             DateTimeOffset? watermark = _engine.Watermark == long.MinValue ? null : new DateTimeOffset(_engine.Watermark, TimeSpan.Zero);
             return new StreamStatus(Definition.Name, Definition.Dataset, _accepted, _rejected, _late, recent / 10.0, watermark,
                 watermark is { } w ? (now - w).TotalSeconds : null, _engine.OpenWindows, _engine.Keys, _seq, published, subscribers, dropped,
-                _log?.Length ?? 0, _failure);
+                _log?.Bytes ?? 0, _failure) { LogSegments = _log?.Segments ?? 0 };
         }
     }
 

@@ -42,8 +42,8 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
     /// <summary>The project's streams.</summary>
     public IReadOnlyList<StreamDefinition> Streams => project.Streams;
 
-    /// <summary>Where a stream's log is written.</summary>
-    public string LogPath(string stream) => Path.Combine(Path.GetDirectoryName(project.StatePath)!, "streams", stream + ".log");
+    /// <summary>The folder of a stream's log segments.</summary>
+    public string LogPath(string stream) => Path.Combine(Path.GetDirectoryName(project.StatePath)!, "streams", stream);
 
     /// <summary>
     /// Opens the streams in the background, so a long log's replay does not keep the server from answering: until a
@@ -100,7 +100,9 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
         {
             late = new LateEvents(stream, lateDataset, store, publisher, _clock, _logger);
             lateWritten = late.Open();
-            if (catalog.Current(lateName) is not { } lateCurrent || late.PublishedSeq(lateCurrent.Version) < lateWritten) late.PublishOwed();
+            var latePublished = catalog.Current(lateName) is { } lateCurrent ? late.PublishedSeq(lateCurrent.Version) : 0;
+            late.StartPublished(latePublished);
+            if (catalog.Current(lateName) is null || latePublished < lateWritten) late.PublishOwed();
         }
         var runtime = new StreamRuntime(stream, _clock, _logger, output.Enqueue, silence, late is null ? null : late.Enqueue);
         runtime.Open(LogPath(stream.Name), written, lateWritten);
@@ -109,7 +111,12 @@ public sealed class StreamService(ProjectDefinition project, DuckDbStore store, 
         var worker = Task.Run(() => output.RunAsync(_stop.Token), CancellationToken.None);
         var lateWorker = late is null ? null : Task.Run(() => late.RunAsync(_stop.Token), CancellationToken.None);
         var period = TimeSpan.FromTicks(Math.Clamp(stream.IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
-        var timer = _clock.CreateTimer(_ => runtime.Tick(), null, period, period);
+        var timer = _clock.CreateTimer(_ =>
+        {
+            runtime.Tick();
+            // Segments whose windows (and late events) are all published are no longer needed by a replay.
+            runtime.Compact(output.PublishedUpTo, late?.PublishedUpTo ?? long.MaxValue);
+        }, null, period, period);
         MqttIngest? mqtt = null;
         if (stream.Mqtt is { } source)
         {

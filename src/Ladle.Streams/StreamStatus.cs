@@ -31,6 +31,9 @@ public sealed record StreamStatus(
     /// <summary>Alert incidents resolved by this run.</summary>
     public long? AlertsRecovered { get; init; }
 
+    /// <summary>Segments of the stream's log on disk (<see cref="LogBytes"/> is their size): older ones are deleted once their windows are published.</summary>
+    public int LogSegments { get; init; }
+
     /// <summary>Late events appended to the late dataset (late: side_dataset).</summary>
     public long? LateWritten { get; init; }
 }

@@ -91,6 +91,91 @@ public sealed class KillDuringIngestTests : IDisposable
         Assert.Equal(rows.Count, rows.Select(r => r.GetProperty("seq").GetInt64()).Distinct().Count());
     }
 
+    [Fact]
+    public async Task Every_acknowledged_event_is_counted_once_after_a_kill_once_the_log_was_compacted()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "streams"));
+        File.WriteAllText(Path.Combine(_dir, "ladle.yaml"), "name: kill_compacted\n");
+        // Event time moves on a second per batch, so ten-second windows close and publish while the senders send, and
+        // small segments let the log delete the ones whose windows are published: the kill finds a log that starts at
+        // a snapshot. One window per event (its own key), so a window counted twice or lost shows.
+        File.WriteAllText(Path.Combine(_dir, "streams", "readings.yaml"), """
+            name: readings
+            columns:
+              - { name: meter, type: string }
+              - { name: at, type: timestamp }
+            event_time: at
+            keys: [meter]
+            window: { type: tumbling, size: 10s }
+            allowed_lateness: 1m
+            idle_timeout: 10s
+            log_segment_size: 64KB
+            aggregates:
+              - { name: events, function: count }
+            """);
+
+        var acknowledged = new HashSet<string>();
+        var sent = new HashSet<string>();
+        var start = new DateTime(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+        long batches = 0;
+        var serve = await ServeProcess.StartAsync(_dir);
+        var folder = Path.Combine(_dir, ".ladle", "streams", "readings");
+        var senders = Enumerable.Range(0, 4).Select(sender => Task.Run(async () =>
+        {
+            for (var batch = 0; ; batch++)
+            {
+                var at = start.AddSeconds(Interlocked.Increment(ref batches)).ToString("O");
+                var meters = Enumerable.Range(0, 100).Select(i => $"s{sender}_b{batch}_m{i}").ToList();
+                lock (sent) sent.UnionWith(meters);
+                var body = string.Join("\n", meters.Select(m => $$"""{"meter":"{{m}}","at":"{{at}}"}"""));
+                try
+                {
+                    using var response = await serve.Http.PostAsync("/api/v1/streams/readings/events", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+                    if (response.StatusCode == HttpStatusCode.ServiceUnavailable) { await Task.Delay(20); continue; }
+                    if (response.StatusCode != HttpStatusCode.OK) return;
+                    using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                    Assert.Equal(100, answer.RootElement.GetProperty("accepted").GetInt64());
+                    lock (acknowledged) acknowledged.UnionWith(meters);
+                }
+                catch (HttpRequestException) { return; }
+                catch (TaskCanceledException) { return; }
+            }
+        })).ToList();
+        var sending = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            // Killed once the first segment is gone and a few thousand events more were acknowledged.
+            lock (acknowledged)
+                if (acknowledged.Count >= 20_000 && !File.Exists(Path.Combine(folder, "00000000000000000000.log"))) break;
+            Assert.True(DateTime.UtcNow < sending && senders.All(s => !s.IsCompleted), $"the log was not compacted while the senders sent\n{serve.Output}");
+            await Task.Delay(10);
+        }
+        await serve.KillAsync();
+        await Task.WhenAll(senders);
+        await serve.DisposeAsync();
+
+        await using var restarted = await ServeProcess.StartAsync(_dir);
+        JsonElement status;
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        do
+        {
+            await Task.Delay(100);
+            Assert.True(DateTime.UtcNow < deadline, $"the windows did not close and publish\n{restarted.Output}");
+            using var response = await restarted.Http.GetAsync("/api/v1/streams/readings");
+            if (response.StatusCode != HttpStatusCode.OK) { status = default; continue; }
+            status = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        }
+        while (status.ValueKind != JsonValueKind.Object || status.GetProperty("open_windows").GetInt32() > 0 || status.GetProperty("windows_published").GetInt64() < status.GetProperty("windows_emitted").GetInt64());
+
+        var rows = (await restarted.Http.GetStringAsync("/api/v1/datasets/readings_windows/rows?format=ndjson"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+        var counted = rows.GroupBy(r => r.GetProperty("meter").GetString()!).ToDictionary(g => g.Key, g => g.Sum(r => r.GetProperty("events").GetInt64()));
+        Assert.All(counted, c => Assert.Equal(1, c.Value));
+        Assert.All(acknowledged, meter => Assert.True(counted.ContainsKey(meter), $"acknowledged event {meter} is not counted"));
+        Assert.All(counted.Keys, meter => Assert.Contains(meter, sent));
+        Assert.Equal(rows.Count, rows.Select(r => r.GetProperty("seq").GetInt64()).Distinct().Count());
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }

@@ -19,7 +19,7 @@ public sealed class StreamStartTests
         await using var server = new StreamServer();
         var project = ProjectLoader.Load(server.Root);
         // A long log, as a stream leaves it after many events: a million events in one window of one household.
-        var path = Path.Combine(Path.GetDirectoryName(project.StatePath)!, "streams", "readings.log");
+        var path = Path.Combine(Path.GetDirectoryName(project.StatePath)!, "streams", "readings");
         var one = Encoding.UTF8.GetBytes("""{"household":"h1","at":"2026-03-01T12:00:10Z","kwh":1.5}""");
         var batch = StreamLog.EventsPayload(Enumerable.Repeat<ReadOnlyMemory<byte>>(one, 50_000).ToList());
         using (var log = StreamLog.Open(path, NullLogger.Instance, out _))

@@ -125,6 +125,109 @@ public sealed class StreamsApiTests
     }
 
     [Fact]
+    public async Task Each_publication_is_a_cut_of_the_windows_table_and_older_versions_still_read_as_they_were()
+    {
+        await using var server = await new StreamServer(StreamServer.DefaultStream + "\nretain_versions: 3\n").StartAsync();
+        var versions = new List<(long Version, int Windows)>();
+        for (var minute = 0; minute <= 3; minute++)
+        {
+            // Events 20 s into each minute: the watermark (10 s lateness) closes the two households' windows of the minute before.
+            var (status, _) = await server.PostAsync(StreamServer.Ndjson([
+                new Reading("h1", T0.AddMinutes(minute).AddSeconds(20), 1.0),
+                new Reading("h2", T0.AddMinutes(minute).AddSeconds(20), 2.0),
+            ]));
+            Assert.Equal(200, status);
+            if (minute == 0) continue;
+            await server.WaitPublishedAsync(2 * minute);
+            versions.Add((server.Engine.Catalog.Current("energy_windows")!.Version, 2 * minute));
+        }
+
+        // Each version reads exactly the windows published in it, though later windows were appended to the same table.
+        foreach (var (version, windows) in versions)
+        {
+            var text = await server.Http.GetStringAsync($"/api/v1/datasets/energy_windows/rows?order=seq&limit=100&version={version}");
+            var rows = JsonDocument.Parse(text).RootElement.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("seq").GetInt64()).ToList();
+            Assert.Equal(Enumerable.Range(1, windows).Select(i => (long)i), rows);
+        }
+        // The versions hold no copy of the windows: each is a view of the stream's table up to its last window, with
+        // the row count and watermark its appender knew (the first start's empty version went with retain_versions: 3).
+        var relations = new Dictionary<string, string>();
+        using (var connection = server.Engine.Store.Open())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'ladle_versions' AND table_name LIKE 'energy_windows__v%'";
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) relations[reader.GetString(0)] = reader.GetString(1);
+        }
+        Assert.Equal(versions.Select(v => $"energy_windows__v{v.Version}").Order(), relations.Keys.Order());
+        Assert.All(relations.Values, kind => Assert.Equal("VIEW", kind));
+        var recorded = await server.Engine.State.ListVersionsAsync("energy_windows", 10, CancellationToken.None);
+        foreach (var (version, windows) in versions)
+        {
+            var record = recorded.Single(r => r.Version == version);
+            Assert.Equal(windows, record.RowCount);
+            Assert.Equal($"2026-03-01 12:0{windows / 2}:00", record.Watermark);
+        }
+    }
+
+    [Fact]
+    public async Task Log_segments_whose_windows_are_published_are_deleted_and_a_restart_still_counts_every_event_once()
+    {
+        var server = new StreamServer(StreamServer.DefaultStream + "\nlog_segment_size: 64KB\n");
+        try
+        {
+            await server.StartAsync();
+            var random = new Random(5);
+            var counts = new Dictionary<(string, DateTimeOffset), long>();
+            long sentBytes = 0, largestLog = 0;
+            for (var minute = 0; minute < 40; minute++)
+            {
+                // A minute of readings per batch: each closes the windows of the minute before (lateness 10 s).
+                var readings = Enumerable.Range(0, 200).Select(i => new Reading("h" + random.Next(20), T0.AddMinutes(minute).AddSeconds(random.Next(60)), 1.0)).ToList();
+                var body = StreamServer.Ndjson(readings);
+                sentBytes += body.Length;
+                var (status, answer) = await server.PostAsync(body);
+                Assert.Equal(200, status);
+                Assert.Equal(200, answer.GetProperty("accepted").GetInt64());
+                foreach (var r in readings)
+                    counts[(r.Household, T0.AddMinutes(minute))] = counts.GetValueOrDefault((r.Household, T0.AddMinutes(minute))) + 1;
+                if (minute % 5 != 4) continue;
+                await server.WaitPublishedAsync((await server.StatusAsync()).GetProperty("windows_emitted").GetInt64());
+                // A tick of the stream's timer (well within the idle timeout) deletes the segments replay no longer needs.
+                server.Clock.Advance(TimeSpan.FromSeconds(1));
+                largestLog = Math.Max(largestLog, (await server.StatusAsync()).GetProperty("log_bytes").GetInt64());
+            }
+            var folder = Path.Combine(server.Root, ".ladle", "streams", "readings");
+            Assert.False(File.Exists(Path.Combine(folder, "00000000000000000000.log")), "the first segment was not deleted");
+            // Steady input, bounded log: a few segments of 64 KB (and their snapshots), however much was sent.
+            Assert.True(largestLog < 4 * 64 * 1024, $"the log grew to {largestLog} bytes");
+            Assert.True(sentBytes > 8 * 64 * 1024, $"only {sentBytes} bytes were sent");
+            var before = await server.StatusAsync();
+            Assert.True(before.GetProperty("log_segments").GetInt32() <= 3, before.ToString());
+
+            // Replay starts at the oldest segment's snapshot: the same counts, the same open windows, nothing emitted twice.
+            await server.StopAsync();
+            await server.StartAsync();
+            var after = await server.StatusAsync();
+            Assert.Equal(before.GetProperty("accepted").GetInt64(), after.GetProperty("accepted").GetInt64());
+            Assert.Equal(before.GetProperty("windows_emitted").GetInt64(), after.GetProperty("windows_emitted").GetInt64());
+            Assert.Equal(before.GetProperty("open_windows").GetInt32(), after.GetProperty("open_windows").GetInt32());
+            server.Clock.Advance(TimeSpan.FromMinutes(5));
+            var total = (await server.StatusAsync()).GetProperty("windows_emitted").GetInt64();
+            await server.WaitPublishedAsync(total);
+
+            var rows = await server.WindowsAsync();
+            Assert.Equal(Enumerable.Range(1, (int)total).Select(i => (long)i), rows.Select(r => r.GetProperty("seq").GetInt64()));
+            var windows = rows.ToDictionary(r => (r.GetProperty("household").GetString()!, r.GetProperty("window_start").GetDateTimeOffset()), r => r.GetProperty("events").GetInt64());
+            Assert.Equal(counts.OrderBy(c => c.Key).ToList(), windows.OrderBy(w => w.Key).ToList());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Late_events_go_to_the_side_dataset_once_across_a_restart()
     {
         var server = new StreamServer(StreamServer.DefaultStream + "\nlate: side_dataset\n");
@@ -208,7 +311,8 @@ public sealed class StreamsApiTests
             // Stop at once (publication of the last batches may or may not have run), and leave a torn frame at the
             // log's end, as a process killed while writing would.
             await server.StopAsync();
-            await File.AppendAllTextAsync(Path.Combine(server.Root, ".ladle", "streams", "readings.log"), "\u0010\u0000\u0000\u0000\u0001{\"household");
+            var segment = Directory.GetFiles(Path.Combine(server.Root, ".ladle", "streams", "readings"), "*.log").Order(StringComparer.Ordinal).Last();
+            await File.AppendAllTextAsync(segment, "\u0010\u0000\u0000\u0000\u0001{\"household");
 
             await server.StartAsync();
             var after = await server.StatusAsync();

@@ -18,7 +18,7 @@ internal static class StreamLoader
     private static readonly string[] StreamKeys =
         ["name", "description", "dataset", "domain", "owner", "columns", "event_time", "keys", "window", "aggregates", "allowed_lateness",
          "idle_timeout", "late", "bad_events", "max_open_windows", "max_keys", "subscriber_buffer", "retain_versions",
-         "late_dataset", "mqtt", "alerts"];
+         "late_dataset", "log_segment_size", "mqtt", "alerts"];
     private static readonly string[] MqttKeys = ["topic", "broker_env", "client_id", "principal"];
     private static readonly string[] AlertKeys = ["name", "when", "silent_for"];
     private static readonly string[] WindowKeys = ["type", "size", "slide", "gap"];
@@ -261,6 +261,7 @@ internal static class StreamLoader
             MaxOpenWindows = map.Int("max_open_windows", 1, 10_000_000) ?? 100_000,
             MaxKeys = map.Int("max_keys", 1, 10_000_000) ?? 100_000,
             SubscriberBuffer = map.Int("subscriber_buffer", 1, 1_000_000) ?? 1_000,
+            LogSegmentBytes = SegmentSize(map, diagnostics),
             Late = latePolicy,
             LateDataset = lateDataset,
             Mqtt = mqtt,
@@ -268,6 +269,22 @@ internal static class StreamLoader
             File = file,
             Location = map.Location,
         };
+    }
+
+    /// <summary>log_segment_size: a whole number of KB, MB or GB (64KB to 4GB); 64MB when absent.</summary>
+    private static long SegmentSize(YamlMap map, DiagnosticBag diagnostics)
+    {
+        const long fallback = 64L * 1024 * 1024;
+        if (map.String("log_segment_size") is not { } text) return fallback;
+        var trimmed = text.Trim();
+        var unit = trimmed.Length > 2 ? trimmed[^2..].ToUpperInvariant() : "";
+        long scale = unit switch { "KB" => 1024, "MB" => 1024 * 1024, "GB" => 1024L * 1024 * 1024, _ => 0 };
+        if (scale > 0 && long.TryParse(trimmed[..^2].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            && count <= 4L * 1024 * 1024 * 1024 / scale && count * scale >= 64 * 1024)
+            return count * scale;
+        diagnostics.Add(map.At(map.Node("log_segment_size")!), $"log_segment_size '{text}' is not a size from 64KB to 4GB",
+            "write a whole number with KB, MB or GB, such as 64MB (the events a segment of the stream's log holds before the next begins)");
+        return fallback;
     }
 
     private static MqttSource? ReadMqtt(YamlMap map, DiagnosticBag diagnostics)

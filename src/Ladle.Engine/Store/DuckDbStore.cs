@@ -136,11 +136,21 @@ public sealed class DuckDbStore : IDisposable
     public void DropVersion(string dataset, long version)
     {
         using var connection = Open();
-        Execute(connection, $"DROP TABLE IF EXISTS {VersionTable(dataset, version)}");
+        DropVersionRelation(connection, VersionTableName(dataset, version));
         // The rows on_bad_rows left out of the version go with it.
         Execute(connection, $"DROP TABLE IF EXISTS {RejectsTable(dataset, version)}");
         // And so do its precomputed masks.
         Masks.Drop(connection, dataset, version);
+    }
+
+    /// <summary>Drops a version's relation by name: a table, or the view a cut of an append-only table is (<see cref="AppendCut"/>).</summary>
+    public static void DropVersionRelation(DuckDBConnection connection, string name)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT table_type FROM information_schema.tables WHERE table_schema = '{VersionSchema}' AND table_name = $1";
+        command.Parameters.Add(new DuckDBParameter(name));
+        if (command.ExecuteScalar() is not string kind) return;
+        Execute(connection, $"DROP {(kind == "VIEW" ? "VIEW" : "TABLE")} IF EXISTS {VersionSchema}.{SqlDialect.DuckDb.Quote(name)}");
     }
 
     /// <summary>Every version table present in the store, as (table name).</summary>

@@ -81,6 +81,39 @@ internal sealed class SilenceTracker
             _byLast.Remove(_byLast.Min);
     }
 
+    /// <summary>Writes every watched key's newest event time and silences to a snapshot.</summary>
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(_keys.Count);
+        foreach (var (key, entry) in _keys)
+        {
+            writer.Write(key);
+            Internal.ValueCodec.WriteRow(writer, entry.Values);
+            writer.Write(entry.Last);
+            writer.Write(entry.Silent.Length);
+            foreach (var silent in entry.Silent) writer.Write(silent);
+        }
+    }
+
+    /// <summary>Takes the keys a snapshot holds (the tracker must be new).</summary>
+    public void Read(BinaryReader reader)
+    {
+        var count = reader.ReadInt32();
+        for (var k = 0; k < count; k++)
+        {
+            var key = reader.ReadString();
+            var entry = new Entry(Internal.ValueCodec.ReadRow(reader), reader.ReadInt64(), _rules.Length);
+            var rules = reader.ReadInt32();
+            for (var i = 0; i < rules; i++)
+            {
+                var silent = reader.ReadBoolean();
+                if (i < entry.Silent.Length) entry.Silent[i] = silent;
+            }
+            _keys[key] = entry;
+            if (entry.Silent.Length == 0 || !entry.Silent[^1]) _byLast.Add((entry.Last, key));
+        }
+    }
+
     /// <summary>After replay: announces where every key stands (the alerts side skips what the state store already holds).</summary>
     public void Reconcile(long now)
     {

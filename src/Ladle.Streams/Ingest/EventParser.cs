@@ -15,6 +15,7 @@ internal sealed class EventParser(StreamDefinition stream)
     public const int MaxReasons = 100;
 
     private readonly Dictionary<string, int> _columns = stream.Columns.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.OrdinalIgnoreCase);
+    private readonly byte[][] _names = stream.Columns.Select(c => System.Text.Encoding.UTF8.GetBytes(c.Name)).ToArray();
     private readonly int _eventTime = stream.Columns.ToList().FindIndex(c => string.Equals(c.Name, stream.EventTime, StringComparison.OrdinalIgnoreCase));
     private readonly HashSet<int> _required = stream.Keys.Select(k => stream.Columns.ToList().FindIndex(c => string.Equals(c.Name, k, StringComparison.OrdinalIgnoreCase)))
         .Append(stream.Columns.ToList().FindIndex(c => string.Equals(c.Name, stream.EventTime, StringComparison.OrdinalIgnoreCase))).ToHashSet();
@@ -100,40 +101,65 @@ internal sealed class EventParser(StreamDefinition stream)
         if (errors.Count < MaxReasons) errors.Add(new EventError(line, reason));
     }
 
-    /// <summary>One event's JSON object, or null with the reason (which names columns, never values).</summary>
+    /// <summary>
+    /// One event's JSON object, or null with the reason (which names columns, never values). Read straight from its UTF-8
+    /// bytes with a <see cref="Utf8JsonReader"/> (no document, no string per property name); the whole object is read
+    /// even after a bad column, so a line that is not JSON at all says so first.
+    /// </summary>
     public StreamEvent? ParseOne(ReadOnlyMemory<byte> raw, long line, out string? reason)
     {
         reason = null;
-        JsonDocument document;
-        try { document = JsonDocument.Parse(raw); }
-        catch (JsonException) { reason = "not valid JSON; send one JSON object per line"; return null; }
-        using (document)
+        var values = new object?[Stream.Columns.Count];
+        var reader = new Utf8JsonReader(raw.Span, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        try
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object) { reason = "an event must be a JSON object of column names to values"; return null; }
-            var values = new object?[Stream.Columns.Count];
-            foreach (var property in document.RootElement.EnumerateObject())
+            if (!reader.Read()) { reason = "not valid JSON; send one JSON object per line"; return null; }
+            if (reader.TokenType != JsonTokenType.StartObject)
             {
-                if (!_columns.TryGetValue(property.Name, out var index))
-                {
-                    reason = $"'{Truncate(property.Name)}' is not a column of stream '{Stream.Name}' (columns: {string.Join(", ", Stream.Columns.Select(c => c.Name))})";
-                    return null;
-                }
-                var column = Stream.Columns[index];
-                if (property.Value.ValueKind == JsonValueKind.Null) continue;
-                if (!TryConvert(property.Value, column.Type, out var value))
-                {
-                    reason = $"column '{column.Name}' is not {Article(column.Type)} ({Expected(column.Type)})";
-                    return null;
-                }
-                values[index] = value;
-            }
-            foreach (var index in _required.Where(i => values[i] is null))
-            {
-                reason = $"column '{Stream.Columns[index].Name}' is missing or null; it is the stream's {(index == _eventTime ? "event time" : "key")}";
+                reader.Skip();
+                while (reader.Read()) { }
+                reason = "an event must be a JSON object of column names to values";
                 return null;
             }
-            return new StreamEvent(line, values, ((DateTime)values[_eventTime]!).Ticks, raw);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var index = ColumnOf(ref reader);
+                if (index < 0 && reason is null)
+                    reason = $"'{Truncate(reader.GetString()!)}' is not a column of stream '{Stream.Name}' (columns: {string.Join(", ", Stream.Columns.Select(c => c.Name))})";
+                reader.Read();
+                if (index < 0 || reason is not null || reader.TokenType == JsonTokenType.Null) { reader.Skip(); continue; }
+                var column = Stream.Columns[index];
+                if (TryConvert(ref reader, column.Type, out var value)) values[index] = value;
+                else
+                {
+                    reason = $"column '{column.Name}' is not {Article(column.Type)} ({Expected(column.Type)})";
+                    reader.Skip();
+                }
+            }
+            // Anything after the object (a second value, a stray character) is not valid JSON: the reader says so.
+            while (reader.Read()) { }
         }
+        catch (JsonException)
+        {
+            reason = "not valid JSON; send one JSON object per line";
+            return null;
+        }
+        if (reason is not null) return null;
+        foreach (var index in _required)
+        {
+            if (values[index] is not null) continue;
+            reason = $"column '{Stream.Columns[index].Name}' is missing or null; it is the stream's {(index == _eventTime ? "event time" : "key")}";
+            return null;
+        }
+        return new StreamEvent(line, values, ((DateTime)values[_eventTime]!).Ticks, raw);
+    }
+
+    /// <summary>The column a property names: its exact UTF-8 name first, then any spelling of it (names are case-insensitive).</summary>
+    private int ColumnOf(ref Utf8JsonReader reader)
+    {
+        for (var i = 0; i < _names.Length; i++)
+            if (reader.ValueTextEquals(_names[i])) return i;
+        return _columns.TryGetValue(reader.GetString()!, out var index) ? index : -1;
     }
 
     private static string Truncate(string name) => name.Length <= 64 ? name : name[..64] + "…";
@@ -151,35 +177,43 @@ internal sealed class EventParser(StreamDefinition stream)
         _ => type.Name(),
     };
 
-    private static bool TryConvert(JsonElement element, LadleType type, out object? value)
+    private static bool TryConvert(ref Utf8JsonReader reader, LadleType type, out object? value)
     {
         value = null;
+        var token = reader.TokenType;
         switch (type)
         {
-            case LadleType.String when element.ValueKind == JsonValueKind.String:
-                value = element.GetString();
+            case LadleType.String when token == JsonTokenType.String:
+                value = reader.GetString();
                 return true;
-            case LadleType.Integer when element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var l):
+            case LadleType.Integer when token == JsonTokenType.Number && reader.TryGetInt64(out var l):
                 value = l;
                 return true;
-            case LadleType.Double when element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out var d) && double.IsFinite(d):
+            case LadleType.Double when token == JsonTokenType.Number && reader.TryGetDouble(out var d) && double.IsFinite(d):
                 value = d;
                 return true;
-            case LadleType.Decimal when element.ValueKind == JsonValueKind.Number && element.TryGetDecimal(out var m):
+            case LadleType.Decimal when token == JsonTokenType.Number && reader.TryGetDecimal(out var m):
                 value = m;
                 return true;
-            case LadleType.Boolean when element.ValueKind is JsonValueKind.True or JsonValueKind.False:
-                value = element.GetBoolean();
+            case LadleType.Boolean when token is JsonTokenType.True or JsonTokenType.False:
+                value = reader.GetBoolean();
                 return true;
-            case LadleType.Date when element.ValueKind == JsonValueKind.String
-                && DateOnly.TryParseExact(element.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date):
+            case LadleType.Date when token == JsonTokenType.String
+                && DateOnly.TryParseExact(reader.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date):
                 value = date;
                 return true;
-            case LadleType.Timestamp when element.ValueKind == JsonValueKind.String
-                && DateTimeOffset.TryParse(element.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at):
+            case LadleType.Timestamp when token == JsonTokenType.String:
+                // ISO 8601 with a Z is read from the bytes; any other spelling (an offset, no zone: UTC) as text, as always.
+                if (!reader.ValueIsEscaped && reader.ValueSpan is [.., (byte)'Z' or (byte)'z'] && reader.TryGetDateTimeOffset(out var zoned))
+                {
+                    value = zoned.UtcDateTime;
+                    return true;
+                }
+                if (!DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+                    return false;
                 value = at.UtcDateTime;
                 return true;
-            case LadleType.Timestamp when element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var ms) && ms is > -62_135_596_800_000 and < 253_402_300_799_999:
+            case LadleType.Timestamp when token == JsonTokenType.Number && reader.TryGetInt64(out var ms) && ms is > -62_135_596_800_000 and < 253_402_300_799_999:
                 value = DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime;
                 return true;
             default:

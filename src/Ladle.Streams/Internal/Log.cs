@@ -35,6 +35,12 @@ internal static partial class Log
     [LoggerMessage(6009, LogLevel.Warning, "Stream {Stream}: alert '{Rule}' could not be recorded; it is evaluated again with the next window")]
     public static partial void AlertFailed(ILogger logger, Exception exception, string stream, string rule);
 
+    [LoggerMessage(6012, LogLevel.Information, "Stream log: deleted segment {Path}; replay starts at the next one's snapshot (windows up to {Seq} published)")]
+    public static partial void SegmentDeleted(ILogger logger, string path, long seq);
+
+    [LoggerMessage(6013, LogLevel.Warning, "Stream {Stream}: a log segment no longer needed could not be deleted; tried again later")]
+    public static partial void CompactFailed(ILogger logger, Exception exception, string stream);
+
     [LoggerMessage(6011, LogLevel.Error, "Stream {Stream} could not open; it answers 503 with the reason until Ladle restarts")]
     public static partial void OpenFailed(ILogger logger, Exception exception, string stream);
 }

@@ -48,6 +48,11 @@ internal sealed class LateEvents(StreamDefinition stream, DatasetDefinition data
 
     protected override long Seq(LateRow row) => row.Seq;
 
+    protected override string SeqColumn => StreamDefinition.LateSequenceColumn;
+
+    protected override string? ReadWatermark(long after, string? previous) =>
+        AppendedWatermark.Read(store, Table, StreamDefinition.LateSequenceColumn, stream.EventTime, after, previous);
+
     protected override void Append(IReadOnlyList<LateRow> rows)
     {
         using var connection = store.Open();

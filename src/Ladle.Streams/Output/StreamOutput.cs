@@ -18,10 +18,15 @@ internal sealed class StreamOutput(StreamLiveFeed feed, DatasetDefinition datase
     public void Start(long written, long published)
     {
         Written = written;
+        PublishedUpTo = published;
         feed.Published(published);
     }
 
     protected override long Seq(WindowRow row) => row.Seq;
+
+    protected override string SeqColumn => Core.Model.Streams.StreamDefinition.SequenceColumn;
+
+    protected override string? ReadWatermark(long after, string? previous) => table.ReadWatermark(after, previous);
 
     protected override void Append(IReadOnlyList<WindowRow> rows) => table.Append(rows);
 

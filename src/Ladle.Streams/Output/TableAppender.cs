@@ -18,9 +18,17 @@ internal abstract class TableAppender<TRow>(string stream, DatasetDefinition dat
     private readonly SemaphoreSlim _signal = new(0, 1);
     private List<TRow> _pending = [];
     private bool _publishOwed;
+    private string? _watermark;
+    private bool _watermarkKnown;
 
     /// <summary>The highest row number in the store's table.</summary>
     public long Written { get; protected set; }
+
+    /// <summary>The highest row number in a published version (as far as this run knows).</summary>
+    public long PublishedUpTo { get; protected set; }
+
+    /// <summary>Says how far the served version reaches, at start.</summary>
+    public void StartPublished(long upTo) => PublishedUpTo = upTo;
 
     /// <summary>The dataset published over the table.</summary>
     protected DatasetDefinition Dataset => dataset;
@@ -30,6 +38,12 @@ internal abstract class TableAppender<TRow>(string stream, DatasetDefinition dat
 
     /// <summary>Appends rows (all past <see cref="Written"/>, in order) to the table with what says how far it got, in one transaction.</summary>
     protected abstract void Append(IReadOnlyList<TRow> rows);
+
+    /// <summary>The table's row number column (1, 2, … in append order): a version is the rows up to a number.</summary>
+    protected abstract string SeqColumn { get; }
+
+    /// <summary>The newest of <paramref name="previous"/> and the watermark of the table's rows numbered past <paramref name="after"/>.</summary>
+    protected abstract string? ReadWatermark(long after, string? previous);
 
     /// <summary>Called with rows once they are in the table.</summary>
     protected virtual void OnAppended(IReadOnlyList<TRow> rows) { }
@@ -81,14 +95,31 @@ internal abstract class TableAppender<TRow>(string stream, DatasetDefinition dat
                 var fresh = rows.Where(r => Seq(r) > Written).ToList();
                 if (fresh.Count > 0)
                 {
-                    await Task.Run(() => Append(fresh), CancellationToken.None);
+                    var before = Written;
+                    await Task.Run(() =>
+                    {
+                        Append(fresh);
+                        // Rows 1 … Written are the table; a first look at its watermark reads all of it, later ones only what was appended.
+                        _watermark = ReadWatermark(_watermarkKnown ? before : 0, _watermark);
+                        _watermarkKnown = true;
+                    }, CancellationToken.None);
                     Written = Seq(fresh[^1]);
                     OnAppended(fresh);
                 }
                 if (fresh.Count > 0 || owed)
                 {
-                    var outcome = await publisher.MaterializeOneAsync(dataset, "stream", null, CancellationToken.None);
-                    if (outcome.Published) OnPublished();
+                    if (!_watermarkKnown)
+                    {
+                        _watermark = await Task.Run(() => ReadWatermark(0, null), CancellationToken.None);
+                        _watermarkKnown = true;
+                    }
+                    // The version is the table's rows up to Written: a view, not a copy, so its cost is that of what was appended.
+                    var outcome = await publisher.MaterializeOneAsync(dataset, "stream", null, CancellationToken.None, new AppendCut(SeqColumn, Written, Written, _watermark));
+                    if (outcome.Published)
+                    {
+                        PublishedUpTo = Written;
+                        OnPublished();
+                    }
                     else
                     {
                         Log.PublishFailed(logger, stream, outcome.Error ?? outcome.Status.ToString());

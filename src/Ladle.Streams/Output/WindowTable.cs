@@ -49,6 +49,10 @@ internal sealed class WindowTable(DuckDbStore store, StreamDefinition stream, Da
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The newest of <paramref name="previous"/> and the window ends of windows numbered past <paramref name="after"/>.</summary>
+    public string? ReadWatermark(long after, string? previous) =>
+        AppendedWatermark.Read(store, Table, StreamDefinition.SequenceColumn, StreamDefinition.WindowEndColumn, after, previous);
+
     /// <summary>Appends windows and moves the checkpoint past them, in one transaction.</summary>
     public void Append(IReadOnlyList<WindowRow> rows)
     {

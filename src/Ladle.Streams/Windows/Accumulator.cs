@@ -71,6 +71,46 @@ internal sealed class Accumulator
         }
     }
 
+    /// <summary>Writes the state to a snapshot.</summary>
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(Events);
+        for (var i = 0; i < _specs.Length; i++)
+        {
+            writer.Write(_counts[i]);
+            writer.Write(_sums[i]);
+            writer.Write(_integerSums[i]);
+            writer.Write(_mins[i]);
+            writer.Write(_maxs[i]);
+            writer.Write(_integerMins[i]);
+            writer.Write(_integerMaxs[i]);
+            if (_values[i] is not { } values) continue;
+            writer.Write(values.Count);
+            foreach (var value in values) writer.Write(value);
+        }
+    }
+
+    /// <summary>A state as <see cref="Write"/> wrote it.</summary>
+    public static Accumulator Read(AggregateSpec[] specs, BinaryReader reader)
+    {
+        var state = new Accumulator(specs) { Events = reader.ReadInt64() };
+        for (var i = 0; i < specs.Length; i++)
+        {
+            state._counts[i] = reader.ReadInt64();
+            state._sums[i] = reader.ReadDouble();
+            state._integerSums[i] = reader.ReadInt64();
+            state._mins[i] = reader.ReadDouble();
+            state._maxs[i] = reader.ReadDouble();
+            state._integerMins[i] = reader.ReadInt64();
+            state._integerMaxs[i] = reader.ReadInt64();
+            if (state._values[i] is not { } values) continue;
+            var count = reader.ReadInt32();
+            values.Capacity = count;
+            for (var v = 0; v < count; v++) values.Add(reader.ReadDouble());
+        }
+        return state;
+    }
+
     /// <summary>Adds another window's state to this one (two sessions an event joined).</summary>
     public void Merge(Accumulator other)
     {

@@ -122,6 +122,12 @@ public sealed record StreamDefinition
     /// <summary>The most windows held open at once; an event that would open one more is refused.</summary>
     public int MaxOpenWindows { get; init; } = 100_000;
 
+    /// <summary>
+    /// Bytes of events a segment of the stream's log takes before the next begins (with a snapshot of the windows), so
+    /// segments whose windows are published can be deleted.
+    /// </summary>
+    public long LogSegmentBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>The most distinct keys with open windows; an event of one more key is refused.</summary>
     public int MaxKeys { get; init; } = 100_000;
 
