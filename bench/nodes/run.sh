@@ -7,7 +7,7 @@
 #   LADLE_BENCH_PG='Host=127.0.0.1;Port=55501;Username=postgres;Database=postgres' bench/nodes/run.sh
 #
 # Settings (environment): ROWS (rows of the dataset, 100000), ROUNDS (3), BENCH_SECONDS per run (5), CLIENTS (32, in
-# total), THREADS (wrk threads per wrk, 1), PUBLICATIONS (30), PORT (18101: nodes on PORT, PORT+1, PORT+2).
+# total), THREADS (wrk threads per wrk, 1), PUBLICATIONS (30), PORT (18101: nodes on PORT, PORT+1, PORT+2), LADLE_DLL.
 # Every node, wrk and PostgreSQL share this machine's cores (nproc is printed): more nodes add no cores, so the
 # figures show what sharing state and versions costs, not how a cluster of machines scales.
 set -euo pipefail
@@ -19,9 +19,11 @@ WORK="${TMPDIR:-/tmp}/ladle-bench-nodes"
 SCHEMA="bench_nodes_$$"
 for tool in wrk curl python3 psql; do command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install wrk curl python3 postgresql-client)"; exit 2; }; done
 
-echo "== building ladle"
-dotnet build src/Ladle.Cli -c Release -nologo -clp:ErrorsOnly -v:q >/dev/null
-LADLE=(dotnet src/Ladle.Cli/bin/Release/net10.0/ladle.dll)
+if [ -n "${LADLE_DLL:-}" ]; then LADLE=(dotnet "$LADLE_DLL"); else  # LADLE_DLL: a ladle.dll built already
+  echo "== building ladle"
+  dotnet build src/Ladle.Cli -c Release -nologo -clp:ErrorsOnly -v:q >/dev/null
+  LADLE=(dotnet src/Ladle.Cli/bin/Release/net10.0/ladle.dll)
+fi
 
 echo "== a dataset of $ROWS rows with a metric, in three node folders under $WORK (state: schema $SCHEMA; versions: $WORK/shared)"
 rm -rf "$WORK" && mkdir -p "$WORK/shared"

@@ -29,7 +29,7 @@ public sealed class SeveralNodesTests : IAsyncDisposable
     private string SharedFolder => Path.Combine(_root, "shared");
 
     /// <summary>A node: a project folder of its own (its own store and source file), this test's state schema and shared folder.</summary>
-    private string Node(string name, bool secured = false, long? rowsPerMinute = null, string? schedule = null)
+    private string Node(string name, bool secured = false, long? rowsPerMinute = null, string? schedule = null, int? alertPort = null)
     {
         var dir = Path.Combine(_root, name);
         ItemsProject.Write(dir, "nodes", 1_000);
@@ -45,6 +45,14 @@ public sealed class SeveralNodesTests : IAsyncDisposable
             """);
         // An error check: a price above a million quarantines the version.
         File.AppendAllText(Path.Combine(dir, "datasets", "items.yaml"), "\nchecks:\n  - { type: range, column: price, max: 1000000, name: sane_price }\n");
+        if (alertPort is { } port)
+            File.AppendAllText(Path.Combine(dir, "ladle.yaml"), $$"""
+
+                alerts:
+                  hook: { kind: webhook, url: "http://127.0.0.1:{{port}}/hook" }
+                server:
+                  status_interval: 1s
+                """);
         if (schedule is not null) File.AppendAllText(Path.Combine(dir, "datasets", "items.yaml"), $"schedule: \"{schedule}\"\n");
         Directory.CreateDirectory(Path.Combine(dir, "models"));
         File.WriteAllText(Path.Combine(dir, "models", "items.yaml"), """
@@ -238,6 +246,66 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         // Still served: version 2.
         Assert.Equal((2L, 1_501), await RowsAsync(c));
     }
+
+    [Fact]
+    public async Task An_incident_one_node_opens_and_resolves_is_listed_alike_by_every_node_and_alerted_once()
+    {
+        var port = ServeProcess.FreePort();
+        using var hook = new HttpListener();
+        hook.Prefixes.Add($"http://127.0.0.1:{port}/");
+        hook.Start();
+        var alerts = new List<string>();
+        var receiving = Task.Run(async () =>
+        {
+            while (true)
+            {
+                HttpListenerContext context;
+                try { context = await hook.GetContextAsync(); }
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
+                using (var reader = new StreamReader(context.Request.InputStream))
+                {
+                    var alert = JsonDocument.Parse(await reader.ReadToEndAsync()).RootElement;
+                    lock (alerts) alerts.Add($"{alert.GetProperty("event").GetString()} {alert.GetProperty("dataset").GetString()} {alert.GetProperty("kind").GetString()}");
+                }
+                context.Response.StatusCode = 200;
+                context.Response.Close();
+            }
+        });
+        // Every node re-evaluates every dataset's status each second: each has every chance to alert again.
+        var nodeA = Node("a", alertPort: port);
+        var nodeB = Node("b", alertPort: port);
+        var nodeC = Node("c", alertPort: port);
+        await using var a = await ServeProcess.StartAsync(nodeA);
+        await WaitForStatusAsync(a, 1, "published");
+        await using var b = await ServeProcess.StartAsync(nodeB);
+        await using var c = await ServeProcess.StartAsync(nodeC);
+
+        // A's next version is quarantined: one incident opens, every node lists it, and it is alerted once.
+        Sqlite(nodeA, "INSERT INTO items VALUES (9999, 'overpriced', 5000000)");
+        using (var refresh = await a.Http.PostAsync("/api/v1/datasets/items/refresh?wait=true", null))
+            Assert.False(refresh.IsSuccessStatusCode, "the version with a price of five million published");
+        foreach (var node in new[] { a, b, c })
+            await WaitAsync(node, async () => (await IncidentsAsync(node)).Contains("\"open\"", StringComparison.Ordinal), "every node to list the open incident");
+        // A publishes again: the incident is resolved, every node lists it resolved, and that is alerted once.
+        Sqlite(nodeA, "DELETE FROM items WHERE id = 9999");
+        using (var refresh = await a.Http.PostAsync("/api/v1/datasets/items/refresh?wait=true", null))
+            Assert.True(refresh.StatusCode == HttpStatusCode.OK, await refresh.Content.ReadAsStringAsync() + a.Output);
+        foreach (var node in new[] { a, b, c })
+            await WaitAsync(node, async () => await StatusAsync(node) == "ok", "every node to serve version 3 as ok");
+        // Several status passes on every node: none may alert again.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var listed = await IncidentsAsync(a);
+        Assert.Contains("\"resolved\"", listed, StringComparison.Ordinal);
+        Assert.Equal(listed, await IncidentsAsync(b));
+        Assert.Equal(listed, await IncidentsAsync(c));
+        Assert.Single(JsonDocument.Parse(listed).RootElement.EnumerateArray());
+        lock (alerts) Assert.Equal(["incident_opened items failed", "incident_resolved items failed"], alerts);
+        hook.Stop();
+        await receiving;
+    }
+
+    private static async Task<string> IncidentsAsync(ServeProcess serve) =>
+        (await serve.Http.GetFromJsonAsync<JsonElement>("/api/v1/incidents")).GetProperty("incidents").GetRawText();
 
     [Fact]
     public async Task A_token_revoked_on_one_node_is_refused_by_the_others()
