@@ -83,7 +83,12 @@ public sealed partial class LadleEngine
         await SyncManifestAsync(cancellationToken);
         DefineViews();
         // With versions on shared storage, what other nodes published while this one was away is served from the start.
-        if (Shared is not null) await Follower.ReconcileAllAsync(cancellationToken);
+        if (Shared is not null)
+        {
+            await Follower.ReconcileAllAsync(cancellationToken);
+            try { await RemoveSharedLeftoversAsync(cancellationToken); }
+            catch (Store.SharedStorageException e) { Log.SharedLeftoversFailed(_logger, e); }
+        }
     }
 
     private static (string Dataset, long Version) Key(string dataset, long version) => (dataset.ToLowerInvariant(), version);

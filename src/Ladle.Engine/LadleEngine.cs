@@ -29,6 +29,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
     {
         Changes = unguarded as IStateChangeFeed;
         RateCounter = unguarded as ISharedRateCounter;
+        RunClaims = unguarded as IRunClaims;
         Shared = project.Storage is { Kind: VersionStorageKind.Folder, Path: { } shared } ? new FolderVersionStorage(shared, project.Storage.Location?.ToString()) : null;
         Project = project;
         State = state;
@@ -43,6 +44,7 @@ public sealed partial class LadleEngine : IAsyncDisposable
         Checks = new Checks.CheckRunner(project, Connectors, Catalog, state);
         Semantic = new Semantic.MetricsEngine(project, store, Connectors, Catalog, loggers.CreateLogger("Ladle.Semantic"));
         Publisher = new Publisher(project, store, state, Connectors, Catalog, Checks, Semantic, writes, loggers.CreateLogger("Ladle.Publisher"), Shared);
+        if (Shared is not null) Catalog.LoadRetained = Publisher.LoadRetainedAsync;
         Follower = new VersionFollower(project, state, Catalog, Publisher, loggers.CreateLogger("Ladle.Nodes"));
         Reader = new DatasetReader(project, store, Connectors, Catalog, Schemas);
     }
@@ -57,6 +59,9 @@ public sealed partial class LadleEngine : IAsyncDisposable
 
     /// <summary>Rate-limit counters every node shares (PostgreSQL state only; null: each process counts its own).</summary>
     public ISharedRateCounter? RateCounter { get; }
+
+    /// <summary>Runs claimed once across nodes, so that several nodes make one scheduler (PostgreSQL state only; null otherwise).</summary>
+    public IRunClaims? RunClaims { get; }
 
     /// <summary>Applies other nodes' changes to this node's catalog (<see cref="Changes"/> drives it while serving).</summary>
     public VersionFollower Follower { get; }

@@ -130,6 +130,7 @@ public sealed class Publisher
                 $"another process is building '{dataset.Name}' right now ({owner} holds its run lease); its version is served once it publishes, or ask again after it finishes")
             {
                 Category = ErrorCategory.Conflict,
+                HeldBy = owner,
             };
         }
         await using (held)
@@ -145,6 +146,16 @@ public sealed class Publisher
                     $"interrupted: this process lost the run lease of '{dataset.Name}' (it could not renew it in time), so it stopped before publishing; the run is owed");
             }
         }
+    }
+
+    /// <summary>
+    /// Waits until no live process holds the dataset's run lease (its build ended, or its node died and the lease
+    /// expired or names a process of this machine that is gone), so that a run asked for meanwhile can build.
+    /// </summary>
+    public async Task WaitForRunLeaseAsync(string dataset, CancellationToken cancellationToken)
+    {
+        while (await _state.FindRunLeaseAsync(dataset, cancellationToken) is { } lease && !RunLeaseOwner.IsGone(lease.Owner))
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
     }
 
     private void Notify(RunOutcome result)
@@ -346,6 +357,55 @@ public sealed class Publisher
             _catalog.Publish(new DataVersion(dataset.Name, record.Version, publishedAt), dataset.RetainVersions ?? _project.Server.RetainVersions, checks);
             Log.Adopted(_logger, dataset.Name, record.Version, rows, _shared?.Location ?? "this node's store", clock.ElapsedMilliseconds);
             return true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Loads an older version another node published that the state still retains (published, among the newest
+    /// <c>retain_versions</c>) but this node does not hold, as a retained version beside the served one: a node that
+    /// joined later then reads a cursor pinned to it as the other nodes do. Nothing happens when the version is not
+    /// retained (the read answers 410 as it would anywhere) or its files are gone.
+    /// </summary>
+    public async Task LoadRetainedAsync(string name, long version, CancellationToken cancellationToken)
+    {
+        if (_shared is null || _project.FindDataset(name) is not { Materialization: Materialization.Table } dataset) return;
+        var gate = _locks.GetOrAdd(dataset.Name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_catalog.Current(dataset.Name) is not { } served || version >= served.Version) return;
+            if (_catalog.Retained(dataset.Name).Any(v => v.Version == version)) return;
+            var retain = dataset.RetainVersions ?? _project.Server.RetainVersions;
+            var published = (await _state.ListVersionsAsync(dataset.Name, 1000, cancellationToken))
+                .Where(v => v.Status == VersionStatus.Published).Take(retain).ToList();
+            if (published.FirstOrDefault(v => v.Version == version) is not { } record) return;
+            if (await _shared.LocateAsync(dataset.Name, version, cancellationToken) is not { } folder) return;
+            var clock = Stopwatch.StartNew();
+            long rows;
+            try
+            {
+                rows = await Task.Run(() =>
+                {
+                    using var connection = _store.Open();
+                    return VersionParquet.Import(connection, dataset.Name, version, folder);
+                }, cancellationToken);
+            }
+            catch (SharedStorageException e)
+            {
+                try { _store.DropVersion(dataset.Name, version); }
+                catch (DuckDBException) { /* recovery at the next start drops it */ }
+                _ = Unloadable(dataset.Name, version, e.Message);
+                return;
+            }
+            await PrepareAsync(dataset, version, rows, null, cancellationToken);
+            var checks = Trust.TrustRegistry.Newest(await _state.ListCheckResultsAsync(dataset.Name, version, 1000, cancellationToken));
+            RecordInManifest(record);
+            _catalog.RestoreRetained(new DataVersion(dataset.Name, version, record.PublishedAt ?? record.FinishedAt ?? record.StartedAt), checks);
+            Log.LoadedRetained(_logger, dataset.Name, version, rows, _shared.Location, clock.ElapsedMilliseconds);
         }
         finally
         {

@@ -38,6 +38,12 @@ public sealed record RunOutcome(string Dataset, RunStatus Status, long? Version,
     /// </summary>
     public string? Detail { get; init; }
 
+    /// <summary>
+    /// The owner of the run lease when another process or node was building the dataset, so this run built nothing
+    /// (a conflict); null otherwise. A serving node's run queue waits for that build to end and then builds.
+    /// </summary>
+    public string? HeldBy { get; init; }
+
     /// <summary>True when the version is published.</summary>
     public bool Published => Status == RunStatus.Published;
 

@@ -26,7 +26,7 @@ internal sealed class ServeProcess : IAsyncDisposable
     }
 
     public static Task<ServeProcess> StartAsync(string project, bool dev = true, IReadOnlyList<string>? extraArgs = null) =>
-        StartAsync(["serve", "--project", project], dev, extraArgs, TimeSpan.FromSeconds(30));
+        StartAsync(["serve", "--project", project], dev, extraArgs, TimeSpan.FromSeconds(60));
 
     /// <summary>`ladle demo` generating into <paramref name="dir"/>, materializing and then serving (it waits for all of it).</summary>
     public static Task<ServeProcess> StartDemoAsync(string dir, IReadOnlyList<string> extraArgs) =>

@@ -29,7 +29,7 @@ public sealed class SeveralNodesTests : IAsyncDisposable
     private string SharedFolder => Path.Combine(_root, "shared");
 
     /// <summary>A node: a project folder of its own (its own store and source file), this test's state schema and shared folder.</summary>
-    private string Node(string name, bool secured = false, long? rowsPerMinute = null)
+    private string Node(string name, bool secured = false, long? rowsPerMinute = null, string? schedule = null, int? alertPort = null)
     {
         var dir = Path.Combine(_root, name);
         ItemsProject.Write(dir, "nodes", 1_000);
@@ -45,6 +45,15 @@ public sealed class SeveralNodesTests : IAsyncDisposable
             """);
         // An error check: a price above a million quarantines the version.
         File.AppendAllText(Path.Combine(dir, "datasets", "items.yaml"), "\nchecks:\n  - { type: range, column: price, max: 1000000, name: sane_price }\n");
+        if (alertPort is { } port)
+            File.AppendAllText(Path.Combine(dir, "ladle.yaml"), $$"""
+
+                alerts:
+                  hook: { kind: webhook, url: "http://127.0.0.1:{{port}}/hook" }
+                server:
+                  status_interval: 1s
+                """);
+        if (schedule is not null) File.AppendAllText(Path.Combine(dir, "datasets", "items.yaml"), $"schedule: \"{schedule}\"\n");
         Directory.CreateDirectory(Path.Combine(dir, "models"));
         File.WriteAllText(Path.Combine(dir, "models", "items.yaml"), """
             dataset: items
@@ -107,6 +116,196 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         Assert.False(Directory.Exists(Path.Combine(SharedFolder, "items", "v3")), "a quarantined version was shared");
         Console.WriteLine($"node B served version 2 {servedAfter.TotalMilliseconds:F0} ms after node A's refresh answered, and nodes B and C both {servedEverywhereAfter.TotalMilliseconds:F0} ms after");
     }
+
+    [Fact]
+    public async Task A_schedule_due_on_three_nodes_runs_once_per_due_time_and_every_node_serves_it()
+    {
+        var nodeA = Node("a", schedule: "* * * * *");
+        var nodeB = Node("b", schedule: "* * * * *");
+        var nodeC = Node("c", schedule: "* * * * *");
+        await using var a = await ServeProcess.StartAsync(nodeA);
+        await WaitForStatusAsync(a, 1, "published");
+        await using var b = await ServeProcess.StartAsync(nodeB);
+        await using var c = await ServeProcess.StartAsync(nodeC);
+
+        // Two due times pass with all three nodes up (each node's scheduler sees both).
+        var nodesUp = DateTimeOffset.UtcNow;
+        await WaitAsync(a, async () => (await VersionsWithTriggersAsync()).Count(v => v.Trigger == "schedule" && v.StartedAt > nodesUp) >= 2,
+            "two scheduled runs", TimeSpan.FromMinutes(3));
+        // Let any node that would fire the same due time late do so.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+
+        var scheduled = (await VersionsWithTriggersAsync()).Where(v => v.Trigger == "schedule").ToList();
+        var perMinute = scheduled.GroupBy(v => new DateTime(v.StartedAt.Year, v.StartedAt.Month, v.StartedAt.Day, v.StartedAt.Hour, v.StartedAt.Minute, 0)).ToList();
+        var all = string.Join(", ", scheduled.Select(v => $"v{v.Version} {v.Status} {v.StartedAt:HH:mm:ss.fff}"));
+        Assert.True(perMinute.All(g => g.Count() == 1), $"a due time ran more than once: {all}");
+        Assert.True(scheduled.All(v => v.Status == "published"), all);
+        // No node even tried to build what another node was building (before, the losers' runs ended as conflicts).
+        foreach (var node in new[] { a, b, c })
+            Assert.DoesNotContain("holds its run lease", node.Output, StringComparison.Ordinal);
+        var newest = scheduled.Max(v => v.Version);
+        foreach (var node in new[] { a, b, c })
+            await WaitAsync(node, async () => (await RowsAsync(node)).Version >= newest, $"every node to serve version {newest}");
+    }
+
+    [Fact]
+    public async Task A_node_killed_mid_build_has_its_run_finished_by_another_and_every_node_serves_it()
+    {
+        var nodeA = Node("a");
+        var nodeB = Node("b");
+        var nodeC = Node("c");
+        await using var b = await ServeProcess.StartAsync(nodeB);
+        await WaitForStatusAsync(b, 1, "published");
+        await using var c = await ServeProcess.StartAsync(nodeC);
+        await using (var a = await ServeProcess.StartAsync(nodeA))
+        {
+            // Enough rows on A that its build takes seconds, so it is killed while it builds.
+            Sqlite(nodeA, "WITH RECURSIVE n(i) AS (SELECT 1001 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) INSERT INTO items SELECT i, 'item number ' || i, i * 0.25 FROM n");
+            using var refresh = await a.Http.PostAsync("/api/v1/datasets/items/refresh", null);
+            Assert.Equal(HttpStatusCode.Accepted, refresh.StatusCode);
+            await WaitForStatusAsync(a, 2, "building");
+            await a.KillAsync();
+        }
+        Assert.Contains((2L, "building"), await VersionsInPostgresAsync());
+
+        // B or C finds the build abandoned (its lease names a process that is gone), records it interrupted and runs it again.
+        await WaitAsync(b, async () => (await VersionsInPostgresAsync())[0] == (3L, "published"), "node B or C to publish version 3", TimeSpan.FromMinutes(5));
+        var versions = await VersionsWithTriggersAsync();
+        var described = string.Join(", ", versions.Select(v => $"v{v.Version} {v.Status} {v.Trigger}"));
+        Assert.True(versions.Select(v => (v.Version, v.Status, v.Trigger)).SequenceEqual([(3L, "published", "recovery"), (2L, "interrupted", "api"), (1L, "published", "startup")]),
+            described + "\n" + b.Output + c.Output);
+        foreach (var node in new[] { b, c })
+            await WaitAsync(node, async () => (await RowsAsync(node)).Version == 3, "every live node to serve version 3");
+        Assert.Equal((3L, 1_001), await RowsAsync(b));
+        Assert.Equal((3L, 1_001), await RowsAsync(c));
+        Assert.False(Directory.Exists(Path.Combine(SharedFolder, "items", "v2")), "the killed build's version was shared");
+    }
+
+    [Fact]
+    public async Task A_refresh_asked_of_one_node_while_another_builds_waits_for_that_build_and_then_builds()
+    {
+        var nodeA = Node("a");
+        var nodeB = Node("b");
+        await using var a = await ServeProcess.StartAsync(nodeA);
+        await WaitForStatusAsync(a, 1, "published");
+        await using var b = await ServeProcess.StartAsync(nodeB);
+        Sqlite(nodeA, "WITH RECURSIVE n(i) AS (SELECT 1001 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) INSERT INTO items SELECT i, 'item number ' || i, i * 0.25 FROM n");
+        using (var refresh = await a.Http.PostAsync("/api/v1/datasets/items/refresh", null))
+            Assert.Equal(HttpStatusCode.Accepted, refresh.StatusCode);
+        await WaitForStatusAsync(a, 2, "building");
+
+        // Asked of B while A builds: B does not fail it as a conflict, nor build beside A; it builds once A is done.
+        using (var asked = await b.Http.PostAsync("/api/v1/datasets/items/refresh", null))
+            Assert.Equal(HttpStatusCode.Accepted, asked.StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.True((await VersionsInPostgresAsync())[0] == (2L, "building"), "node A finished before node B asked: the test proves nothing");
+        await WaitAsync(b, async () => (await VersionsInPostgresAsync())[0] == (3L, "published"), "node B's run to publish version 3", TimeSpan.FromMinutes(5));
+        var versions = await VersionsWithTriggersAsync();
+        Assert.Equal([(3L, "published"), (2L, "published"), (1L, "published")], versions.Select(v => (v.Version, v.Status)));
+        // B's build began after A's ended.
+        Assert.True(versions[0].StartedAt >= versions[1].FinishedAt, string.Join(", ", versions));
+        Assert.Equal((3L, 1_001), await RowsAsync(b));
+        await WaitAsync(a, async () => (await RowsAsync(a)).Version == 3, "node A to serve B's version 3");
+    }
+
+    [Fact]
+    public async Task A_node_that_joins_later_reads_a_cursor_pinned_to_an_older_retained_version_from_the_shared_folder()
+    {
+        var nodeA = Node("a");
+        var nodeC = Node("c");
+        await using var a = await ServeProcess.StartAsync(nodeA);
+        await WaitForStatusAsync(a, 1, "published");
+        // A client pages through version 1 on node A...
+        string cursor;
+        using (var first = await a.Http.GetAsync("/api/v1/datasets/items/rows?limit=1"))
+        {
+            Assert.Equal("1", first.Headers.GetValues("Ladle-Dataset-Version").Single());
+            cursor = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("next_cursor").GetString()!;
+        }
+        Sqlite(nodeA, "WITH RECURSIVE n(i) AS (SELECT 1001 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) INSERT INTO items SELECT i, 'item number ' || i, i * 0.25 FROM n");
+        using (var refresh = await a.Http.PostAsync("/api/v1/datasets/items/refresh?wait=true", null))
+            Assert.True(refresh.StatusCode == HttpStatusCode.OK, await refresh.Content.ReadAsStringAsync() + a.Output);
+
+        // ...and the load balancer sends its next page to node C, started after version 2 was published: C serves
+        // version 2, and loads version 1 (still retained) from the shared folder for the cursor.
+        await using var c = await ServeProcess.StartAsync(nodeC);
+        Assert.Equal(2L, (await RowsAsync(c)).Version);
+        using (var next = await c.Http.GetAsync($"/api/v1/datasets/items/rows?limit=1&cursor={Uri.EscapeDataString(cursor)}"))
+        {
+            var body = await next.Content.ReadAsStringAsync();
+            Assert.True(next.StatusCode == HttpStatusCode.OK, body + c.Output);
+            Assert.Equal("1", next.Headers.GetValues("Ladle-Dataset-Version").Single());
+            var rows = JsonDocument.Parse(body).RootElement.GetProperty("rows");
+            Assert.Equal(1, rows.GetArrayLength());
+        }
+        // The same page from node A, which held version 1 all along, is the same answer.
+        using var fromA = await a.Http.GetAsync($"/api/v1/datasets/items/rows?limit=1&cursor={Uri.EscapeDataString(cursor)}");
+        using var fromC = await c.Http.GetAsync($"/api/v1/datasets/items/rows?limit=1&cursor={Uri.EscapeDataString(cursor)}");
+        Assert.Equal((await fromA.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows").GetRawText(),
+            (await fromC.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rows").GetRawText());
+        // Still served: version 2.
+        Assert.Equal((2L, 1_501), await RowsAsync(c));
+    }
+
+    [Fact]
+    public async Task An_incident_one_node_opens_and_resolves_is_listed_alike_by_every_node_and_alerted_once()
+    {
+        var port = ServeProcess.FreePort();
+        using var hook = new HttpListener();
+        hook.Prefixes.Add($"http://127.0.0.1:{port}/");
+        hook.Start();
+        var alerts = new List<string>();
+        var receiving = Task.Run(async () =>
+        {
+            while (true)
+            {
+                HttpListenerContext context;
+                try { context = await hook.GetContextAsync(); }
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
+                using (var reader = new StreamReader(context.Request.InputStream))
+                {
+                    var alert = JsonDocument.Parse(await reader.ReadToEndAsync()).RootElement;
+                    lock (alerts) alerts.Add($"{alert.GetProperty("event").GetString()} {alert.GetProperty("dataset").GetString()} {alert.GetProperty("kind").GetString()}");
+                }
+                context.Response.StatusCode = 200;
+                context.Response.Close();
+            }
+        });
+        // Every node re-evaluates every dataset's status each second: each has every chance to alert again.
+        var nodeA = Node("a", alertPort: port);
+        var nodeB = Node("b", alertPort: port);
+        var nodeC = Node("c", alertPort: port);
+        await using var a = await ServeProcess.StartAsync(nodeA);
+        await WaitForStatusAsync(a, 1, "published");
+        await using var b = await ServeProcess.StartAsync(nodeB);
+        await using var c = await ServeProcess.StartAsync(nodeC);
+
+        // A's next version is quarantined: one incident opens, every node lists it, and it is alerted once.
+        Sqlite(nodeA, "INSERT INTO items VALUES (9999, 'overpriced', 5000000)");
+        using (var refresh = await a.Http.PostAsync("/api/v1/datasets/items/refresh?wait=true", null))
+            Assert.False(refresh.IsSuccessStatusCode, "the version with a price of five million published");
+        foreach (var node in new[] { a, b, c })
+            await WaitAsync(node, async () => (await IncidentsAsync(node)).Contains("\"open\"", StringComparison.Ordinal), "every node to list the open incident");
+        // A publishes again: the incident is resolved, every node lists it resolved, and that is alerted once.
+        Sqlite(nodeA, "DELETE FROM items WHERE id = 9999");
+        using (var refresh = await a.Http.PostAsync("/api/v1/datasets/items/refresh?wait=true", null))
+            Assert.True(refresh.StatusCode == HttpStatusCode.OK, await refresh.Content.ReadAsStringAsync() + a.Output);
+        foreach (var node in new[] { a, b, c })
+            await WaitAsync(node, async () => await StatusAsync(node) == "ok", "every node to serve version 3 as ok");
+        // Several status passes on every node: none may alert again.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var listed = await IncidentsAsync(a);
+        Assert.Contains("\"resolved\"", listed, StringComparison.Ordinal);
+        Assert.Equal(listed, await IncidentsAsync(b));
+        Assert.Equal(listed, await IncidentsAsync(c));
+        Assert.Single(JsonDocument.Parse(listed).RootElement.EnumerateArray());
+        lock (alerts) Assert.Equal(["incident_opened items failed", "incident_resolved items failed"], alerts);
+        hook.Stop();
+        await receiving;
+    }
+
+    private static async Task<string> IncidentsAsync(ServeProcess serve) =>
+        (await serve.Http.GetFromJsonAsync<JsonElement>("/api/v1/incidents")).GetProperty("incidents").GetRawText();
 
     [Fact]
     public async Task A_token_revoked_on_one_node_is_refused_by_the_others()
@@ -237,10 +436,10 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         return response.StatusCode;
     }
 
-    private static async Task WaitAsync(ServeProcess serve, Func<Task<bool>> condition, string what)
+    private static async Task WaitAsync(ServeProcess serve, Func<Task<bool>> condition, string what, TimeSpan? within = null)
     {
         // Generous: the machine running the tests may be loaded; how long it took is printed, never asserted.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(90));
         while (DateTime.UtcNow < deadline)
         {
             if (await condition()) return;
@@ -273,6 +472,21 @@ public sealed class SeveralNodesTests : IAsyncDisposable
         await using var reader = await command.ExecuteReaderAsync();
         var versions = new List<(long, string)>();
         while (await reader.ReadAsync()) versions.Add((reader.GetInt64(0), reader.GetString(1)));
+        return versions;
+    }
+
+    /// <summary>The versions of 'items' with their trigger and times, newest first.</summary>
+    private async Task<List<(long Version, string Status, string? Trigger, DateTime StartedAt, DateTime? FinishedAt)>> VersionsWithTriggersAsync()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"SELECT version, status, trigger, started_at, finished_at FROM {_schema}.versions WHERE dataset = 'items' ORDER BY version DESC", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var versions = new List<(long, string, string?, DateTime, DateTime?)>();
+        while (await reader.ReadAsync())
+            versions.Add((reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetDateTime(3).ToUniversalTime(),
+                reader.IsDBNull(4) ? null : reader.GetDateTime(4).ToUniversalTime()));
         return versions;
     }
 

@@ -106,6 +106,7 @@ public sealed class IncidentMonitor : BackgroundService
     {
         var served = _catalog.Current(dataset.Name);
         var health = _catalog.Evaluate(dataset, served);
+        if (health.Status != DataStatus.Unavailable && await BehindAsync(dataset, served, cancellationToken)) return;
         switch (health.Status)
         {
             case DataStatus.Failed:
@@ -128,6 +129,20 @@ public sealed class IncidentMonitor : BackgroundService
                     await OpenAsync(dataset, IncidentKinds.Failed, health, served, cancellationToken);
                 break;
         }
+    }
+
+    /// <summary>
+    /// With state shared by several nodes, whether this node has not yet followed the dataset's newest ended attempt
+    /// (another node published, quarantined or failed it a moment ago): its status here is then out of date, and
+    /// acting on it would resolve an incident another node just opened, or open one another node just resolved.
+    /// The node that made the change, and this one once it has followed it, judge instead.
+    /// </summary>
+    private async Task<bool> BehindAsync(DatasetDefinition dataset, Results.DataVersion? served, CancellationToken cancellationToken)
+    {
+        if (_project.State.Kind != StateKind.Postgres) return false;
+        var newest = (await _state.ListVersionsAsync(dataset.Name, 20, cancellationToken))
+            .FirstOrDefault(v => v.Status is VersionStatus.Published or VersionStatus.Quarantined or VersionStatus.Failed);
+        return newest is not null && newest.Version > Math.Max(served?.Version ?? 0, _catalog.Trust.NewestAttempt(dataset.Name) ?? 0);
     }
 
     private async Task OpenAsync(DatasetDefinition dataset, string kind, DataHealth health, Results.DataVersion? served, CancellationToken cancellationToken)

@@ -27,20 +27,26 @@ public sealed class DatasetScheduler : IHostedService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RunQueue _queue;
+    private readonly IRunClaims? _claims;
+    private readonly string _node = $"{Environment.MachineName}:{Environment.ProcessId}";
     private readonly List<(DatasetDefinition Dataset, CronExpression Cron)> _schedules;
     private readonly Dictionary<string, DateTimeOffset> _nextDue = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _lock = new();
     private CancellationTokenSource? _stop;
     private Task _loop = Task.CompletedTask;
+    private Task _watch = Task.CompletedTask;
     private long _sleepingUntilTicks;
 
     /// <summary>
     /// A scheduler over the project's table datasets: it reads the catalog (is a version served?) and the ledger
-    /// (the newest attempt), and every run goes through <paramref name="publisher"/>.
+    /// (the newest attempt), and every run goes through <paramref name="publisher"/>. With <paramref name="claims"/> (state
+    /// shared by several nodes), each schedule's due time and each owed run is claimed once across nodes, and builds
+    /// whose node died are found and run again.
     /// </summary>
     public DatasetScheduler(ProjectDefinition project, VersionCatalog catalog, IVersionLedger versions, Publisher publisher,
-        TimeProvider? time = null, ILogger? logger = null)
+        TimeProvider? time = null, ILogger? logger = null, IRunClaims? claims = null)
     {
+        _claims = claims;
         _project = project;
         _catalog = catalog;
         _versions = versions;
@@ -96,9 +102,10 @@ public sealed class DatasetScheduler : IHostedService
         }
         await RunInterruptedAsync(cancellationToken);
         await RunMissedAsync(now, cancellationToken);
+        _stop = new CancellationTokenSource();
+        if (_claims is not null) _watch = Task.Run(() => WatchAbandonedAsync(_stop.Token), CancellationToken.None);
         if (_schedules.Count == 0) return;
         Log.SchedulerStarted(_logger, _schedules.Count, $"{_nextDue.Values.Min():u}");
-        _stop = new CancellationTokenSource();
         _loop = Task.Run(() => LoopAsync(_stop.Token), CancellationToken.None);
     }
 
@@ -115,6 +122,7 @@ public sealed class DatasetScheduler : IHostedService
     private async Task WaitStoppedAsync(CancellationToken cancellationToken)
     {
         await _loop.WaitAsync(cancellationToken);
+        await _watch.WaitAsync(cancellationToken);
         await _queue.StopAsync(cancellationToken);
     }
 
@@ -125,7 +133,7 @@ public sealed class DatasetScheduler : IHostedService
     /// </summary>
     private async Task RunMissedAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var missed = new List<string>();
+        var missed = new List<(string, string)>();
         foreach (var (dataset, cron) in _schedules)
         {
             if (_catalog.Current(dataset.Name) is null) continue;
@@ -134,9 +142,10 @@ public sealed class DatasetScheduler : IHostedService
             var due = cron.GetNextOccurrence(latest.StartedAt, TimeZoneInfo.Utc);
             if (due is null || due > now) continue;
             Log.MissedRun(_logger, dataset.Name, due.Value);
-            missed.Add(dataset.Name);
+            missed.Add((dataset.Name, ScheduleOccasion(due.Value)));
         }
-        if (missed.Count > 0) _queue.Request(missed, "schedule", joinBuilding: true);
+        // The occasion is the due time, as the schedule loop claims it: a node starting while another fires it runs nothing.
+        if (await ClaimAsync(missed, cancellationToken) is { Count: > 0 } claimed) _queue.Request(claimed, "schedule", joinBuilding: true);
     }
 
     /// <summary>
@@ -146,16 +155,16 @@ public sealed class DatasetScheduler : IHostedService
     /// </summary>
     private async Task RunInterruptedAsync(CancellationToken cancellationToken)
     {
-        var owed = new List<string>();
+        var owed = new List<(string, string)>();
         foreach (var dataset in _project.Datasets.Where(d => d.Materialization == Materialization.Table && d.Stream is null))
         {
             if (_catalog.Current(dataset.Name) is null) continue;
             var latest = (await _versions.ListVersionsAsync(dataset.Name, 1, cancellationToken)).FirstOrDefault();
             if (latest?.Status != VersionStatus.Interrupted) continue;
             Log.RerunInterrupted(_logger, dataset.Name, latest.Version, RecoveryTrigger);
-            owed.Add(dataset.Name);
+            owed.Add((dataset.Name, RecoveryOccasion(latest.Version)));
         }
-        if (owed.Count > 0) _queue.Request(owed, RecoveryTrigger, joinBuilding: true);
+        if (await ClaimAsync(owed, cancellationToken) is { Count: > 0 } claimed) _queue.Request(claimed, RecoveryTrigger, joinBuilding: true);
     }
 
     private async Task LoopAsync(CancellationToken cancellationToken)
@@ -163,21 +172,28 @@ public sealed class DatasetScheduler : IHostedService
         while (!cancellationToken.IsCancellationRequested)
         {
             var now = _time.GetUtcNow();
-            List<string> due;
+            List<(string, string)> due;
             DateTimeOffset wake;
             lock (_lock)
             {
-                due = _schedules.Where(s => _nextDue[s.Dataset.Name] <= now).Select(s => s.Dataset.Name).ToList();
-                foreach (var (dataset, cron) in _schedules.Where(s => due.Contains(s.Dataset.Name)))
+                due = _schedules.Where(s => _nextDue[s.Dataset.Name] <= now).Select(s => (s.Dataset.Name, ScheduleOccasion(_nextDue[s.Dataset.Name]))).ToList();
+                foreach (var (dataset, cron) in _schedules.Where(s => _nextDue[s.Dataset.Name] <= now))
                     _nextDue[dataset.Name] = NextOccurrence(cron, now);
                 wake = _nextDue.Values.Min();
             }
             if (due.Count > 0)
             {
                 // One request for everything due at once, in dependency order: an input due at the same minute
-                // builds before the datasets that read it. A run already building serves its tick.
-                Log.ScheduleDue(_logger, string.Join(", ", due));
-                _queue.Request(due, "schedule", joinBuilding: true);
+                // builds before the datasets that read it. A run already building serves its tick. With several
+                // nodes, the node that claims the due time runs it; the others let it be.
+                List<string> claimed;
+                try { claimed = await ClaimAsync(due, cancellationToken); }
+                catch (OperationCanceledException) { return; }
+                if (claimed.Count > 0)
+                {
+                    Log.ScheduleDue(_logger, string.Join(", ", claimed));
+                    _queue.Request(claimed, "schedule", joinBuilding: true);
+                }
             }
 
             var sleep = wake - _time.GetUtcNow();
@@ -201,6 +217,80 @@ public sealed class DatasetScheduler : IHostedService
             {
                 Interlocked.Exchange(ref _sleepingUntilTicks, 0);
             }
+        }
+    }
+
+    /// <summary>How often a node looks for builds whose node died: a third of a run lease, as often as leases are renewed.</summary>
+    internal static TimeSpan AbandonedEvery => Publisher.RunLeaseDuration / 3;
+
+    private static string ScheduleOccasion(DateTimeOffset due) =>
+        "schedule:" + due.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string RecoveryOccasion(long version) => "recovery:v" + version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The datasets of <paramref name="runs"/> this node is to run: all of them alone (no claims), else those it claimed.
+    /// A state store that cannot be reached claims nothing, but the runs are asked for anyway: the run lease still keeps
+    /// two builds of one dataset apart, and a missed schedule is worse than one run too many.
+    /// </summary>
+    private async Task<List<string>> ClaimAsync(List<(string Dataset, string Occasion)> runs, CancellationToken cancellationToken)
+    {
+        if (_claims is null || runs.Count == 0) return runs.Select(r => r.Dataset).ToList();
+        try
+        {
+            var won = await _claims.TryClaimRunsAsync(runs, _node, _time.GetUtcNow(), cancellationToken);
+            foreach (var (dataset, occasion) in runs.Where(r => !won.Contains(r.Dataset, StringComparer.OrdinalIgnoreCase)))
+                Log.RunClaimedElsewhere(_logger, dataset, occasion);
+            return won.ToList();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.RunClaimFailed(_logger, string.Join(", ", runs.Select(r => r.Dataset)), e.Message);
+            return runs.Select(r => r.Dataset).ToList();
+        }
+    }
+
+    /// <summary>
+    /// With several nodes, a node that dies mid-build leaves its version building and stops renewing its run lease:
+    /// every <see cref="AbandonedEvery"/>, each node looks for such builds (no live lease, or a lease of a process of
+    /// this machine that is gone) and for owed runs (a newest attempt interrupted, e.g. by a node's clean stop); the
+    /// node that claims one records the build interrupted and runs the dataset again (trigger recovery).
+    /// </summary>
+    private async Task WatchAbandonedAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(AbandonedEvery, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try { await RecoverAbandonedAsync(cancellationToken); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Log.AbandonedCheckFailed(_logger, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task RecoverAbandonedAsync(CancellationToken cancellationToken)
+    {
+        var inFlight = new HashSet<string>(_queue.InFlight().Select(r => r.Dataset), StringComparer.OrdinalIgnoreCase);
+        foreach (var (version, owner) in await _claims!.ListUnfinishedAsync(cancellationToken))
+        {
+            if (_project.FindDataset(version.Dataset) is not { Materialization: Materialization.Table, Stream: null } dataset) continue;
+            if (inFlight.Contains(dataset.Name)) continue;
+            if (version.Status == VersionStatus.Building && owner is not null && !RunLeaseOwner.IsGone(owner)) continue;
+            if ((await ClaimAsync([(dataset.Name, RecoveryOccasion(version.Version))], cancellationToken)).Count == 0) continue;
+            if (version.Status == VersionStatus.Building)
+                await _claims.AbandonBuildAsync(dataset.Name, version.Version,
+                    "interrupted: the node building this version stopped renewing its run lease (it died or lost the state store); another node runs it again",
+                    _time.GetUtcNow(), cancellationToken);
+            Log.RerunAbandoned(_logger, dataset.Name, version.Version, owner ?? "a node whose lease expired");
+            _queue.Request([dataset.Name], RecoveryTrigger, joinBuilding: true);
         }
     }
 

@@ -227,6 +227,15 @@ internal sealed class RunQueue
             {
                 _builders.Release();
             }
+            if (result.HeldBy is { } holder)
+            {
+                // Another node builds the dataset now: this run (asked for on this node) waits for that build to end and
+                // then builds, as a refresh asked for during a local build queues one more run; never two builds at once.
+                Log.RunWaitsForLease(_logger, run.Dataset, holder);
+                await _publisher.WaitForRunLeaseAsync(run.Dataset, _stopping.Token);
+                retry--;
+                continue;
+            }
             if (RunOrder.RetryDelay(result, retry, settings) is not { } delay)
             {
                 if (result.Status == RunStatus.SourceUnavailable) Log.RunGaveUp(_logger, run.Dataset, run.Attempts, result.Error ?? "");

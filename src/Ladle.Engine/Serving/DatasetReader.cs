@@ -40,6 +40,7 @@ public sealed partial class DatasetReader(ProjectDefinition project, DuckDbStore
 
         if (dataset.Materialization == Materialization.Table)
         {
+            await _catalog.EnsureRetainedAsync(dataset.Name, query.PinnedVersion, cancellationToken);
             var (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
             try
             {
@@ -73,6 +74,7 @@ public sealed partial class DatasetReader(ProjectDefinition project, DuckDbStore
         IDisposable? lease = null;
         if (dataset.Materialization == Materialization.Table)
         {
+            await _catalog.EnsureRetainedAsync(dataset.Name, query.PinnedVersion, cancellationToken);
             (var relation, var version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
             connector = _connectors.Store;
             var (source, precomputed) = _store.Masks.For(dataset.Name, version.Version, relation, query);
@@ -107,6 +109,7 @@ public sealed partial class DatasetReader(ProjectDefinition project, DuckDbStore
         {
             string relation;
             DataVersion? version = null;
+            if (dataset.Materialization == Materialization.Table) await _catalog.EnsureRetainedAsync(dataset.Name, query.PinnedVersion, cancellationToken);
             if (dataset.Materialization == Materialization.Table) (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
             else relation = connector.Relation(dataset);
             IReadOnlyDictionary<string, string>? precomputed = null;
@@ -133,6 +136,7 @@ public sealed partial class DatasetReader(ProjectDefinition project, DuckDbStore
         if (dataset.Materialization != Materialization.Table)
             throw new InvalidRequestException($"'{dataset.Name}' is live: only a published version can be read in the store", "dataset");
         var schema = await _schemas.GetAsync(dataset, cancellationToken);
+        await _catalog.EnsureRetainedAsync(dataset.Name, query.PinnedVersion, cancellationToken);
         var (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
         try
         {

@@ -162,6 +162,17 @@ public sealed partial class PostgresStateStore
         );
         CREATE INDEX rate_windows_start ON rate_windows (window_start);
         """,
+        // 4: runs claimed once across nodes: a schedule's due time, the retry of an abandoned build (IRunClaims).
+        """
+        CREATE TABLE run_claims (
+            dataset      text COLLATE "C" NOT NULL,
+            occasion     text COLLATE "C" NOT NULL,
+            node         text NOT NULL,
+            claimed_at   timestamptz NOT NULL,
+            PRIMARY KEY (dataset, occasion)
+        );
+        CREATE INDEX run_claims_at ON run_claims (claimed_at);
+        """,
     ];
 
     /// <summary>The number of the newest migration this build knows.</summary>

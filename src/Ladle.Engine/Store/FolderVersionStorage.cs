@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
+using Ladle.Engine.State;
 
 namespace Ladle.Engine.Store;
 
@@ -8,7 +10,7 @@ namespace Ladle.Engine.Store;
 /// into <c>&lt;path&gt;/.staging/</c> (the same file system) and renamed into place once whole, so a reader finds the
 /// folder complete or not at all; deleting renames it back out before removing the files, for the same reason.
 /// </summary>
-public sealed class FolderVersionStorage : IVersionStorage
+public sealed partial class FolderVersionStorage : IVersionStorage
 {
     private readonly string _root;
 
@@ -53,14 +55,14 @@ public sealed class FolderVersionStorage : IVersionStorage
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Discard(staging);
+            _ = Discard(staging);
             throw new SharedStorageException(
                 $"version {version} of '{dataset}' could not be written to the shared storage {Location}: {e.Message.TrimEnd('.')}; " +
                 "check that the folder is mounted and writable on this node and has room", e);
         }
         catch
         {
-            Discard(staging);
+            _ = Discard(staging);
             throw;
         }
     }
@@ -99,13 +101,78 @@ public sealed class FolderVersionStorage : IVersionStorage
         {
             throw new SharedStorageException($"version {version} of '{dataset}' could not be removed from the shared storage {Location}: {e.Message.TrimEnd('.')}", e);
         }
-        Discard(leaving);
+        _ = Discard(leaving);
         return Task.CompletedTask;
     }
 
-    private static void Discard(string folder)
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<string>> RemoveLeftoversAsync(Func<string, long, VersionStatus?> status, CancellationToken cancellationToken)
     {
-        try { if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* a leftover under .staging harms no reader */ }
+        var removed = new List<string>();
+        var staging = Path.Combine(_root, ".staging");
+        try
+        {
+            if (Directory.Exists(staging))
+            {
+                foreach (var entry in Directory.EnumerateDirectories(staging))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var name = Path.GetFileName(entry);
+                    if (StagingName().Match(name) is { Success: true } write)
+                    {
+                        var version = long.Parse(write.Groups["version"].Value, CultureInfo.InvariantCulture);
+                        var known = status(write.Groups["dataset"].Value, version);
+                        // A write of a version still building may be under way; one the state does not know yet may have
+                        // just begun (its attempt recorded after the state was read): only an hour without a change says otherwise.
+                        if (known == VersionStatus.Building || (known is null && Directory.GetLastWriteTimeUtc(entry) > DateTime.UtcNow - UnknownStagingKept)) continue;
+                    }
+                    else if (!name.StartsWith("deleting-", StringComparison.Ordinal)) continue;
+                    if (Discard(entry)) removed.Add(entry);
+                }
+            }
+            foreach (var datasetFolder in Directory.Exists(_root) ? Directory.EnumerateDirectories(_root) : [])
+            {
+                var dataset = Path.GetFileName(datasetFolder);
+                if (dataset == ".staging") continue;
+                foreach (var versionFolder in Directory.EnumerateDirectories(datasetFolder, "v*"))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (!long.TryParse(Path.GetFileName(versionFolder)[1..], NumberStyles.None, CultureInfo.InvariantCulture, out var version)) continue;
+                    if (status(dataset, version) is not (VersionStatus.Failed or VersionStatus.Interrupted or VersionStatus.Dropped or VersionStatus.Quarantined)) continue;
+                    // Renamed out first, as a delete is, so that no node finds it half removed.
+                    var leaving = Path.Combine(staging, $"deleting-{Guid.NewGuid():N}");
+                    Directory.CreateDirectory(staging);
+                    try { Directory.Move(versionFolder, leaving); }
+                    catch (DirectoryNotFoundException) { continue; }
+                    if (Discard(leaving)) removed.Add(versionFolder);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SharedStorageException($"leftovers in the shared storage {Location} could not be removed: {e.Message.TrimEnd('.')}", e);
+        }
+        return Task.FromResult<IReadOnlyList<string>>(removed);
+    }
+
+    /// <summary>How long a staging folder of a version the state does not know is left alone.</summary>
+    private static readonly TimeSpan UnknownStagingKept = TimeSpan.FromHours(1);
+
+    [GeneratedRegex("^(?<dataset>.+)-v(?<version>[0-9]+)-[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
+    private static partial Regex StagingName();
+
+    private static bool Discard(string folder)
+    {
+        try
+        {
+            if (!Directory.Exists(folder)) return false;
+            Directory.Delete(folder, recursive: true);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A leftover under .staging harms no reader; the next cleanup tries again.
+            return false;
+        }
     }
 }

@@ -24,4 +24,13 @@ public interface IVersionStorage
 
     /// <summary>Removes a version (retired past retention everywhere): gone as a whole, never half.</summary>
     Task DeleteAsync(string dataset, long version, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes what no node needs any more, judged by each version's status in the shared state (<paramref name="status"/>;
+    /// null when the state does not know it): the staging leftovers of writes whose version is no longer building (a
+    /// node killed mid-write), of deletes cut short, and version folders of versions that ended failed, interrupted or
+    /// dropped (a node that died between writing the files and publishing, or a delete that failed). A version still
+    /// building or published is never touched, so no node loses files it may still load. Returns what it removed.
+    /// </summary>
+    Task<IReadOnlyList<string>> RemoveLeftoversAsync(Func<string, long, State.VersionStatus?> status, CancellationToken cancellationToken);
 }

@@ -44,6 +44,9 @@ public sealed class TrustRegistry
     public static IReadOnlyList<CheckResult> Newest(IReadOnlyList<CheckResult> results) =>
         results.GroupBy(r => r.Check, StringComparer.OrdinalIgnoreCase).Select(g => g.First()).ToList();
 
+    /// <summary>The number of the newest attempt of a dataset this registry knows to have ended (published or not), or null.</summary>
+    public long? NewestAttempt(string dataset) => _latest.TryGetValue(dataset, out var attempt) ? attempt.Version : null;
+
     /// <summary>Why a version was quarantined and when, or null when it was not.</summary>
     public (string Reason, DateTimeOffset At)? Quarantine(string dataset, long version) =>
         _quarantined.TryGetValue((dataset.ToLowerInvariant(), version), out var q) ? q : null;

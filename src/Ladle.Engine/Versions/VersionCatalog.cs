@@ -51,6 +51,30 @@ public sealed class VersionCatalog
     /// </summary>
     public PublishedCatalog.VersionLease Acquire(string dataset, long? pinned) => _published.Acquire(dataset, pinned);
 
+    /// <summary>
+    /// Loads a version the state still retains but this node does not hold (it joined after the version was published),
+    /// so that a cursor pinned to it on another node reads on here; set by the engine when versions are shared.
+    /// </summary>
+    public Func<string, long, CancellationToken, Task>? LoadRetained { get; set; }
+
+    /// <summary>
+    /// Before a read pinned to <paramref name="pinned"/>: a version this node does not hold is loaded when the state
+    /// still retains it (<see cref="LoadRetained"/>); otherwise <see cref="Acquire"/> answers 410 as before.
+    /// </summary>
+    public async Task EnsureRetainedAsync(string dataset, long? pinned, CancellationToken cancellationToken)
+    {
+        if (pinned is not { } version || LoadRetained is null) return;
+        if (_published.Retained(dataset).Any(v => v.Version == version) || Quarantine(dataset, version) is not null) return;
+        await LoadRetained(dataset, version, cancellationToken);
+    }
+
+    /// <summary>Adds an older version that is still retained (loaded on demand) without changing the served one; no change is raised.</summary>
+    public void RestoreRetained(DataVersion version, IReadOnlyList<CheckResult> checks)
+    {
+        _trust.RecordChecks(version.Dataset, version.Version, checks);
+        _published.Restore(version);
+    }
+
     /// <summary>Leases held now on any version of a dataset (readers still reading it).</summary>
     public int Leases(string dataset) => _published.Leases(dataset);
 

@@ -86,7 +86,7 @@ public static class LadleServer
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentMonitor>());
         // One scheduler per engine: it runs the cron schedules and is the only way runs start while serving.
         builder.Services.AddSingleton(_ => new DatasetScheduler(engine.Project, engine.Catalog, engine.State, engine.Publisher,
-            logger: engine.Loggers.CreateLogger("Ladle.Scheduler")));
+            logger: engine.Loggers.CreateLogger("Ladle.Scheduler"), claims: engine.RunClaims));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DatasetScheduler>());
 
         var app = builder.Build();

@@ -31,6 +31,8 @@ internal sealed partial class RetentionService(LadleEngine engine, ILogger<Reten
             try
             {
                 var result = await enforcer.RunOnceAsync(stoppingToken);
+                // With versions on shared storage: what nodes killed mid-write left there, and files of versions that ended unpublished.
+                await engine.RemoveSharedLeftoversAsync(stoppingToken);
                 if (result.AuditEntriesDeleted > 0 || result.QuarantinedVersionsDropped.Count > 0)
                     Removed(logger, result.AuditEntriesDeleted, result.QuarantinedVersionsDropped.Count);
             }

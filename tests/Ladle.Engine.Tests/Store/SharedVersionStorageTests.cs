@@ -1,3 +1,4 @@
+using Ladle.Engine.State;
 using Ladle.Engine.Store;
 
 namespace Ladle.Engine.Tests.Store;
@@ -67,6 +68,43 @@ public sealed class SharedVersionStorageTests : IDisposable
         Assert.Null(await storage.LocateAsync("orders", 2, CancellationToken.None));
         // Deleting what another node already deleted is no error.
         await storage.DeleteAsync("orders", 2, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Leftovers_of_writes_and_deletes_that_died_go_while_every_version_a_node_may_still_load_stays()
+    {
+        var shared = Path.Combine(_root, "shared");
+        var storage = new FolderVersionStorage(shared);
+        foreach (var version in new[] { 1, 2, 6 })
+            await storage.WriteAsync("orders", version, (folder, _) => File.WriteAllTextAsync(Path.Combine(folder, VersionParquet.DataFile), "whole"), CancellationToken.None);
+        // What nodes killed mid-write (or mid-delete) leave under .staging.
+        string Staging(string name)
+        {
+            var folder = Path.Combine(shared, ".staging", name);
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, VersionParquet.DataFile), "half");
+            return folder;
+        }
+        var ofInterrupted = Staging($"orders-v3-{Guid.NewGuid():N}");
+        var ofBuilding = Staging($"orders-v4-{Guid.NewGuid():N}");
+        var ofUnknown = Staging($"orders-v5-{Guid.NewGuid():N}");
+        var ofDelete = Staging($"deleting-{Guid.NewGuid():N}");
+        var states = new Dictionary<long, VersionStatus>
+        {
+            [1] = VersionStatus.Published, [2] = VersionStatus.Failed, [3] = VersionStatus.Interrupted, [4] = VersionStatus.Building,
+        };
+
+        var removed = await storage.RemoveLeftoversAsync((dataset, version) =>
+            dataset == "orders" && states.TryGetValue(version, out var status) ? status : null, CancellationToken.None);
+
+        Assert.Equal(new[] { ofInterrupted, ofDelete, Path.Combine(shared, "orders", "v2") }.Order(), removed.Order());
+        Assert.NotNull(await storage.LocateAsync("orders", 1, CancellationToken.None));
+        Assert.Null(await storage.LocateAsync("orders", 2, CancellationToken.None));
+        // A version the state does not know (yet) and a write still building are left alone.
+        Assert.NotNull(await storage.LocateAsync("orders", 6, CancellationToken.None));
+        Assert.True(Directory.Exists(ofBuilding));
+        Assert.True(Directory.Exists(ofUnknown));
+        Assert.Equal(2, Directory.EnumerateDirectories(Path.Combine(shared, ".staging")).Count());
     }
 
     [Fact]
