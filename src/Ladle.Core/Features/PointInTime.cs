@@ -73,21 +73,6 @@ public static class PointInTime
     }
 
     /// <summary>
-    /// The order of <see cref="Order"/> as one value whose greatest wins (for arg_max): event (when asked) and created
-    /// time, then each tie column as (is not null, value), so a NULL tie loses as NULLS LAST says, whatever order
-    /// DuckDB gives NULLs inside a struct.
-    /// </summary>
-    private static string OrderStruct(FeatureView view, bool withEvent)
-    {
-        var text = new StringBuilder("{");
-        if (withEvent) text.Append("'e': ladle_event, ");
-        text.Append("'c': ladle_created");
-        var ties = TieColumns(view);
-        for (var i = 0; i < ties.Count; i++) text.Append($", 'n{Num(i)}': ladle_tie{Num(i)} IS NOT NULL, 't{Num(i)}': ladle_tie{Num(i)}");
-        return text.Append('}').ToString();
-    }
-
-    /// <summary>
     /// The stable key that breaks ties: the primary key, else every non-PII declared column (masks would change how
     /// PII values sort, and so which row wins, for different principals).
     /// </summary>
@@ -110,9 +95,8 @@ public static class PointInTime
     /// It cannot take the rule as it is: the latest event ≤ t may not be known yet at t (created after t) and an older
     /// one must answer, and several rows may share an event time (ASOF picks any). So the ASOF runs over each key's
     /// winner timeline instead: the winner only changes when a row becomes known, at its known time
-    /// max(event, created); a row is on the timeline when it outranks every row known no later than it (each key's
-    /// best row per known time by <c>arg_max</c> over the definition's order, then a running maximum of that order
-    /// over known time), so the timeline
+    /// max(event, created); a row is on the timeline when it outranks every row known no later than it
+    /// (<c>row_number</c> over the definition's order, then a running minimum over known time), so the timeline
     /// holds at most one row per key and known time, and the winner at t is exactly the timeline's row with the
     /// greatest known time ≤ t — an ASOF with no ties.
     /// </para>
@@ -137,26 +121,19 @@ public static class PointInTime
             var n = Num(v);
             var keys = string.Join(", ", Enumerable.Range(0, view.Entities.Count).Select(i => "ladle_k" + Num(i)));
             text.Append(", ladle_r").Append(n).Append(" AS (SELECT *, greatest(ladle_event, ladle_created) AS ladle_known FROM (").Append(FeatureRows(input)).Append("))");
-            // Each key's rows are first reduced to the best row per time the winner can change at (arg_max of the rows'
-            // features by the definition's order, packed as one comparable struct): a hash aggregation, linear, where a
-            // ranking window sorted every key's rows (1.8x the hand-written ASOF's CPU, against 1.2x for this).
-            var payload = "{" + string.Join(", ", Enumerable.Range(0, input.Features.Count).Select(i => $"'ladle_f{Num(i)}': ladle_f{Num(i)}")) + "}";
             if (input.Features.Any(f => f.Aggregate is null) && view.CreatedTimestamp is null)
             {
                 // Known at its event time: the winner at t is the best of the latest event ≤ t, so the timeline is
-                // each key's best row per event time (created time equals the event time here).
-                text.Append(", ladle_p").Append(n).Append(" AS (SELECT ").Append(keys).Append(", ladle_event, ladle_known, unnest(arg_max(").Append(payload)
-                    .Append(", ").Append(OrderStruct(view, withEvent: false)).Append(")) FROM ladle_r").Append(n).Append(" GROUP BY ").Append(keys).Append(", ladle_event, ladle_known)");
+                // each key's best row per event time (one ranking, no running minimum).
+                text.Append(", ladle_p").Append(n).Append(" AS (SELECT * FROM ladle_r").Append(n).Append(" QUALIFY row_number() OVER (PARTITION BY ").Append(keys)
+                    .Append(", ladle_event ORDER BY ").Append(Order(view, "ladle_r" + n)).Append(") = 1)");
             }
             else if (input.Features.Any(f => f.Aggregate is null))
             {
-                // The best row per key and known time, then those that outrank every row known before them (a running
-                // maximum of the order over known time, strictly greater: an equal row known later changes nothing).
-                var withOrder = payload.Insert(payload.Length - 1, ", 'ladle_event': ladle_event, 'ladle_ord': ladle_ord");
-                text.Append(", ladle_p").Append(n).Append(" AS (SELECT * EXCLUDE (ladle_ord) FROM (SELECT ").Append(keys).Append(", ladle_known, unnest(arg_max(").Append(withOrder)
-                    .Append(", ladle_ord)) FROM (SELECT *, ").Append(OrderStruct(view, withEvent: true)).Append(" AS ladle_ord FROM ladle_r").Append(n).Append(") GROUP BY ")
-                    .Append(keys).Append(", ladle_known) QUALIFY coalesce(ladle_ord > max(ladle_ord) OVER (PARTITION BY ").Append(keys)
-                    .Append(" ORDER BY ladle_known ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), TRUE))");
+                text.Append(", ladle_p").Append(n).Append(" AS (SELECT * FROM (SELECT *, min(ladle_rank) OVER (PARTITION BY ").Append(keys)
+                    .Append(" ORDER BY ladle_known RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ladle_best FROM (SELECT *, row_number() OVER (PARTITION BY ")
+                    .Append(keys).Append(" ORDER BY ").Append(Order(view, "ladle_r" + n)).Append(") AS ladle_rank FROM ladle_r").Append(n)
+                    .Append(")) WHERE ladle_rank = ladle_best)");
             }
             var windowed = input.Features.Select((f, i) => (Feature: f, Index: i)).Where(x => x.Feature.Aggregate is not null).ToList();
             if (windowed.Count == 0) continue;
