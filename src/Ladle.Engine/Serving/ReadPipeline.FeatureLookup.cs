@@ -210,7 +210,11 @@ public sealed partial class ReadPipeline
         {
             var names = new JsonEncodedText[plan.Features.Count];
             for (var f = 0; f < names.Length; f++) names[f] = Encoded(plan.Features[f].Feature.Name);
-            await using (var json = new Utf8JsonWriter(body))
+            // The writer writes into one buffer handed to the body every FlushBytes: a writer over a Stream keeps its own
+            // buffer, grown from 256 bytes by copying on every answer (in a profile of 100 × 50 lookups, copying bytes
+            // between buffers was a third of the server's CPU).
+            var buffer = new ArrayBufferWriter<byte>(FlushBytes + 4096);
+            await using (var json = new Utf8JsonWriter(buffer))
             {
                 json.WriteStartObject();
                 json.WriteString("as_of", DateTime.SpecifyKind(now, DateTimeKind.Utc));
@@ -228,13 +232,21 @@ public sealed partial class ReadPipeline
                     json.WritePropertyName(FeaturesName);
                     WriteFeatures(json, e, names);
                     json.WriteEndObject();
-                    if (json.BytesPending > FlushBytes) await json.FlushAsync(cancellationToken);
+                    if (json.BytesPending + buffer.WrittenCount > FlushBytes) await SendAsync(json, buffer, body, cancellationToken);
                 }
                 json.WriteEndArray();
                 json.WriteEndObject();
-                await json.FlushAsync(cancellationToken);
+                await SendAsync(json, buffer, body, cancellationToken);
             }
             return plan.Entities.Count;
+        }
+
+        /// <summary>What the writer holds, handed to the body; the buffer is then reused (the writer asks it for memory again after a flush).</summary>
+        private static async ValueTask SendAsync(Utf8JsonWriter json, ArrayBufferWriter<byte> buffer, Stream body, CancellationToken cancellationToken)
+        {
+            json.Flush();
+            await body.WriteAsync(buffer.WrittenMemory, cancellationToken);
+            buffer.ResetWrittenCount();
         }
 
         public override ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -74,6 +74,67 @@ public sealed class OnlineStoreTests
         Assert.Equal(11.0, (await LookupAsync(server))[0].GetProperty("value").GetDouble());
     }
 
+    /// <summary>
+    /// Without a primary key, rows tied on event (and created) time are ordered by every declared column, a NULL last:
+    /// the reduction to one row per key and time must keep that order whatever DuckDB does with NULLs inside the
+    /// value it compares, and must not lose a key whose tied rows hold NULL in a tie column.
+    /// </summary>
+    [Fact]
+    public async Task Training_set_without_a_primary_key_breaks_ties_by_its_columns_with_nulls_last()
+    {
+        await using var server = await LoopbackServer.StartAsync(root =>
+        {
+            LoopbackServer.File(root, "ladle.yaml", "name: factory\nsources:\n  files:\n    kind: files\n    path: data\n");
+            // Warehouse 1: a NULL batch loses to batch 'a' though its temperature is higher. Warehouse 2: both batches
+            // NULL, so the temperature decides. Warehouse 3: the later-loaded tie wins where created time is declared.
+            LoopbackServer.File(root, "data/readings.csv", "warehouse_id,read_at,loaded_at,batch,temperature\n" +
+                "1,2026-03-01 10:00:00,2026-03-01 10:00:00,,9\n1,2026-03-01 10:00:00,2026-03-01 10:00:00,a,2\n" +
+                "2,2026-03-01 10:00:00,2026-03-01 10:00:00,,5\n2,2026-03-01 10:00:00,2026-03-01 10:00:00,,7\n" +
+                "3,2026-03-01 10:00:00,2026-03-01 10:30:00,a,1\n3,2026-03-01 10:00:00,2026-03-01 10:10:00,b,4\n");
+            LoopbackServer.File(root, "datasets/readings.yaml", """
+                name: readings
+                source: files
+                table: readings.csv
+                materialization: table
+                columns:
+                  - { name: warehouse_id, type: integer }
+                  - { name: read_at, type: timestamp }
+                  - { name: loaded_at, type: timestamp }
+                  - { name: batch, type: string }
+                  - { name: temperature, type: double }
+                """);
+            LoopbackServer.File(root, "features/climate.yaml", """
+                feature_views:
+                  - name: plain
+                    dataset: readings
+                    entities: [warehouse_id]
+                    event_timestamp: read_at
+                    features: [temperature]
+                  - name: known
+                    dataset: readings
+                    entities: [warehouse_id]
+                    event_timestamp: read_at
+                    created_timestamp: loaded_at
+                    features: [{ name: temp_known, sql: "temperature", type: double }]
+                """);
+        }, clock: new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero)));
+        var entities = new[] { 1, 2, 3 }.SelectMany(w => new[] { "10:20", "11:00" }.Select(t => new { warehouse_id = w, event_timestamp = $"2026-03-01T{t}:00Z" })).ToArray();
+
+        using var response = await server.Http.PostAsJsonAsync("/api/v1/features/training-set",
+            new { features = new[] { "plain.temperature", "known.temp_known" }, entities, format = "ndjson" });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        var rows = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToArray();
+
+        // plain (known at event; every column breaks ties, in declared order): 1 → 'a' (2), 2 → the greater
+        // temperature (7), 3 → the greater loaded_at, 'a' (1), at both times.
+        Assert.Equal(new double?[] { 2, 2, 7, 7, 1, 1 }, rows.Select(r => Number(r.GetProperty("temperature"))).ToArray());
+        // known: at 10:20 only warehouse 3's 'b' (loaded 10:10) is known; at 11:00 the later-loaded 'a' (10:30) wins.
+        Assert.Equal(new double?[] { 2, 2, 7, 7, 4, 1 }, rows.Select(r => Number(r.GetProperty("temp_known"))).ToArray());
+    }
+
+    private static double? Number(JsonElement value) => value.ValueKind == JsonValueKind.Null ? null : value.GetDouble();
+
     private static Task<LoopbackServer> StartAsync(string csv) => LoopbackServer.StartAsync(root =>
     {
         LoopbackServer.File(root, "ladle.yaml", "name: factory\nsources:\n  files:\n    kind: files\n    path: data\n");
