@@ -9,8 +9,10 @@ namespace Ladle.Syncs;
 
 /// <summary>
 /// Starts syncs while serving: on their cron schedule (UTC, Cronos, on the injected clock) and after each publication
-/// of their dataset (<c>on_publish</c>, from the version catalog's Changed event). Runs go one at a time through one
-/// queue, and a sync already waiting is not queued twice, so a burst of publications makes one run.
+/// of their dataset (<c>on_publish</c>, from the version catalog's Changed event). A sync with <c>on_stale: wait</c>
+/// whose last run waited for fresh data (its source was stale) runs again when its dataset publishes, whatever its
+/// trigger. Runs go one at a time through one queue, and a sync already waiting is not queued twice, so a burst of
+/// publications makes one run.
 /// </summary>
 public sealed class SyncScheduler(SyncService syncs, VersionCatalog catalog, TimeProvider? clock = null, ILogger<SyncScheduler>? logger = null) : BackgroundService
 {
@@ -19,6 +21,9 @@ public sealed class SyncScheduler(SyncService syncs, VersionCatalog catalog, Tim
     private readonly Channel<(string Sync, string Trigger)> _queue = Channel.CreateUnbounded<(string, string)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly HashSet<string> _waiting = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _lock = new();
+
+    /// <summary>The trigger of a run asked for because the dataset of an <c>on_stale: wait</c> sync published; it runs only if the sync's last run waited.</summary>
+    public const string AfterWaitTrigger = "publish after wait";
 
     /// <summary>Asks for a run of a sync; false when one is already waiting.</summary>
     public bool Request(string sync, string trigger)
@@ -49,8 +54,11 @@ public sealed class SyncScheduler(SyncService syncs, VersionCatalog catalog, Tim
     {
         if (change.Kind != VersionChangeKind.Published) return;
         foreach (var sync in syncs.Syncs)
-            if (sync.OnPublish && string.Equals(sync.Dataset, change.Dataset, StringComparison.OrdinalIgnoreCase))
-                Request(sync.Name, "publish");
+            if (string.Equals(sync.Dataset, change.Dataset, StringComparison.OrdinalIgnoreCase))
+            {
+                if (sync.OnPublish) Request(sync.Name, "publish");
+                else if (sync.OnStale == Core.Model.Syncs.SyncOnStale.Wait) Request(sync.Name, AfterWaitTrigger);
+            }
     }
 
     private async Task ScheduleAsync(CancellationToken stoppingToken)
@@ -78,6 +86,8 @@ public sealed class SyncScheduler(SyncService syncs, VersionCatalog catalog, Tim
             lock (_lock) _waiting.Remove(name);
             try
             {
+                // Whatever started the run that waited (a schedule, the API, the CLI), the state says it waited.
+                if (trigger == AfterWaitTrigger && (await syncs.HistoryAsync(name, 1, stoppingToken)) is not [{ Status: "waiting" }]) continue;
                 await syncs.RunAsync(name, trigger, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -44,7 +44,17 @@ public sealed partial class SyncService
             using (profile.Measure("settle in-flight rows"))
                 await SettleInFlightAsync(sync, destination, cancellationToken);
             using var workspace = SyncWorkspace.Open(store);
-            var plan = await DiffAsync(sync, workspace, keep: true, profile, cancellationToken);
+            // Work the ledger deferred from the last run's acknowledgements, while the diff (in the store) runs.
+            var compacting = CompactLedgerAsync(sync, profile, cancellationToken);
+            SyncPlan plan;
+            try
+            {
+                plan = await DiffAsync(sync, workspace, keep: true, profile, cancellationToken);
+            }
+            finally
+            {
+                await compacting;
+            }
             if (planId is not null && !string.Equals(plan.Id, planId, StringComparison.OrdinalIgnoreCase))
                 throw new SyncPlanMovedException(sync.Name, planId, plan);
             var c = plan.Counts;
@@ -101,6 +111,13 @@ public sealed partial class SyncService
             try { await state.ReleaseRunLeaseAsync(lease, CancellationToken.None); }
             finally { RunLeaseOwner.Retire(lease.Owner); }
         }
+    }
+
+    private async Task CompactLedgerAsync(SyncDefinition sync, SyncRunProfile profile, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        using (profile.Measure("ledger: compact (beside the diff)"))
+            await state.CompactSyncLedgerAsync(sync.Name, cancellationToken);
     }
 
     private async Task<SyncRunRecord> FinishAsync(SyncRunRecord run, CancellationToken cancellationToken)

@@ -51,4 +51,7 @@ internal sealed partial class GuardedStateStore
 
     public Task UnpackSyncBatchesAsync(string sync, CancellationToken cancellationToken) =>
         WriteAsync(() => _inner.UnpackSyncBatchesAsync(sync, cancellationToken), proves: false);
+
+    public Task CompactSyncLedgerAsync(string sync, CancellationToken cancellationToken) =>
+        WriteAsync(() => _inner.CompactSyncLedgerAsync(sync, cancellationToken), proves: false);
 }

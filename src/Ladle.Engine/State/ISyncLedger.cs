@@ -67,7 +67,8 @@ public interface ISyncLedger
     /// <summary>
     /// The destination answered a sent batch: <paramref name="acknowledged"/> move the acknowledged state (as
     /// <see cref="AcknowledgeSyncRowsAsync"/>), <paramref name="rejected"/> (each with its <see cref="SyncRowEntry.Reason"/>)
-    /// stay owed, and the batch is no longer in flight.
+    /// stay owed, and the batch is no longer in flight. The two together are the rows the batch was planned with
+    /// (a backend that keeps the batch's rows may acknowledge them from its own record, but the rejected ones).
     /// </summary>
     async Task AcknowledgeSyncBatchAsync(string sync, string batchId, IReadOnlyList<SyncRowEntry> acknowledged, IReadOnlyList<SyncRowEntry> rejected,
         DateTimeOffset at, CancellationToken cancellationToken)
@@ -78,6 +79,12 @@ public interface ISyncLedger
 
     /// <summary>Turns batches a stopped run left planned or sent into owed rows of the same status (before a run settles what is in flight).</summary>
     Task UnpackSyncBatchesAsync(string sync, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Work a backend deferred from acknowledging batches (folding a log of acknowledged batches into the per-key
+    /// hashes), done off a delivery's path; what the ledger says is the same before and after.
+    /// </summary>
+    Task CompactSyncLedgerAsync(string sync, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Where a row of a plan is in its delivery.</summary>

@@ -65,6 +65,14 @@ public sealed partial class SqliteStateStore
             rows        TEXT NOT NULL,
             PRIMARY KEY (sync, batch_id)
         );
+        CREATE TABLE IF NOT EXISTS sync_acknowledged_log (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            sync        TEXT NOT NULL,
+            rows        TEXT NOT NULL,
+            refused     TEXT NOT NULL,
+            acknowledged_at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS sync_acknowledged_log_sync ON sync_acknowledged_log (sync, id);
         """;
 
     private async Task InitializeSyncsAsync(SqliteConnection connection, CancellationToken cancellationToken)
@@ -125,6 +133,7 @@ public sealed partial class SqliteStateStore
 
     public async IAsyncEnumerable<(string Key, string Hash)> ReadAcknowledgedAsync(string sync, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await FoldAcknowledgedLogAsync(sync, cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT key, hash FROM sync_acknowledged WHERE sync = $sync ORDER BY key";
@@ -144,6 +153,7 @@ public sealed partial class SqliteStateStore
 
     public async Task<long> CountAcknowledgedAsync(string sync, CancellationToken cancellationToken)
     {
+        await FoldAcknowledgedLogAsync(sync, cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM sync_acknowledged WHERE sync = $sync";
@@ -165,8 +175,11 @@ public sealed partial class SqliteStateStore
         SetBasedAsync(sync, cancellationToken, Json(keys, (w, key) => w.WriteStringValue(key)), [("$batch", batchId), ("$at", Format(at))],
             "UPDATE sync_rows SET status = 'sent', batch_id = $batch, updated_at = $at WHERE sync = $sync AND key IN (SELECT value ->> 0 FROM json_each($rows))");
 
-    public Task AcknowledgeSyncRowsAsync(string sync, IReadOnlyList<SyncRowEntry> rows, DateTimeOffset at, CancellationToken cancellationToken) =>
-        SetBasedAsync(sync, cancellationToken, Json(rows, (w, row) =>
+    public async Task AcknowledgeSyncRowsAsync(string sync, IReadOnlyList<SyncRowEntry> rows, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        // After what the log holds: the later acknowledgement of a key wins.
+        await FoldAcknowledgedLogAsync(sync, cancellationToken);
+        await SetBasedAsync(sync, cancellationToken, Json(rows, (w, row) =>
             {
                 w.WriteStringValue(row.Key);
                 w.WriteStringValue(OperationName(row.Operation));
@@ -185,6 +198,7 @@ public sealed partial class SqliteStateStore
             DELETE FROM sync_rows WHERE sync = $sync AND key IN (SELECT value ->> 0 FROM json_each($rows))
                 AND (key, hash) IN (SELECT value ->> 0, value ->> 2 FROM json_each($rows))
             """);
+    }
 
     public Task RejectSyncRowsAsync(string sync, IReadOnlyList<(string Key, string Reason)> rows, DateTimeOffset at, CancellationToken cancellationToken) =>
         InTransactionAsync(cancellationToken, "UPDATE sync_rows SET status = 'rejected', reason = $reason, updated_at = $at WHERE sync = $sync AND key = $key",
@@ -207,7 +221,16 @@ public sealed partial class SqliteStateStore
     public async Task PlanSyncBatchAsync(string sync, string batchId, IReadOnlyList<SyncRowEntry> rows, CancellationToken cancellationToken)
     {
         if (rows.Count == 0) return;
-        var json = Json(rows, WriteOwed)!;
+        // The rows without their time (the batch's, on its record): a million-row run writes its rows once, as small as they go.
+        var json = Json(rows, (w, row) =>
+        {
+            w.WriteStringValue(row.Key);
+            w.WriteStringValue(OperationName(row.Operation));
+            w.WriteStringValue(row.Hash);
+            w.WriteNumberValue(row.RunId);
+            w.WriteStringValue(row.IdempotencyKey);
+        })!;
+        var at = rows[0].UpdatedAt is { } time ? Format(time) : null;
         // Newer data replaces an owed entry of the same key, as PlanSyncRowsAsync's INSERT OR REPLACE does. Most syncs
         // owe nothing: then the batch's keys are not looked up at all (only the run holding the lease writes them).
         bool owing;
@@ -220,10 +243,10 @@ public sealed partial class SqliteStateStore
         }
         string[] record =
         [
-            "INSERT OR REPLACE INTO sync_batches (sync, batch_id, status, updated_at) VALUES ($sync, $batch, 'planned', NULL)",
+            "INSERT OR REPLACE INTO sync_batches (sync, batch_id, status, updated_at) VALUES ($sync, $batch, 'planned', $at)",
             "INSERT OR REPLACE INTO sync_batch_rows (sync, batch_id, rows) VALUES ($sync, $batch, $rows)",
         ];
-        await BatchStatementsAsync(sync, batchId, cancellationToken, [("$rows", json)],
+        await BatchStatementsAsync(sync, batchId, cancellationToken, [("$rows", json), ("$at", (object?)at ?? DBNull.Value)],
             owing ? ["DELETE FROM sync_rows WHERE sync = $sync AND key IN (SELECT value ->> 0 FROM json_each($rows))", .. record] : record);
     }
 
@@ -231,6 +254,14 @@ public sealed partial class SqliteStateStore
         BatchStatementsAsync(sync, batchId, cancellationToken, [("$at", Format(at))],
             "UPDATE sync_batches SET status = 'sent', updated_at = $at WHERE sync = $sync AND batch_id = $batch");
 
+    /// <summary>
+    /// A batch's answer. Its acknowledged rows are the rows it was planned with but the rejected ones (as the runner
+    /// sends them), and the batch's record already holds them: the record moves, whole, to <c>sync_acknowledged_log</c>
+    /// with the rejected keys beside it, rather than a million keys being upserted one by one into
+    /// <c>sync_acknowledged</c> while the destination waits. The log is folded into <c>sync_acknowledged</c>, in order,
+    /// before anything reads or writes that table key by key (<see cref="FoldAcknowledgedLogAsync"/>), and by
+    /// <see cref="CompactSyncLedgerAsync"/>. The generation moves in the same transaction, as for any acknowledgement.
+    /// </summary>
     public Task AcknowledgeSyncBatchAsync(string sync, string batchId, IReadOnlyList<SyncRowEntry> acknowledged, IReadOnlyList<SyncRowEntry> rejected,
         DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -240,12 +271,9 @@ public sealed partial class SqliteStateStore
             // In the same transaction as the hashes it stands for: a copy of them is current exactly when its generation is this one.
             statements.Add("INSERT INTO sync_acknowledged_generation (sync, generation) VALUES ($sync, 1) ON CONFLICT (sync) DO UPDATE SET generation = generation + 1");
             statements.Add("""
-                INSERT INTO sync_acknowledged (sync, key, hash, acknowledged_at)
-                SELECT $sync, value ->> 0, value ->> 2, $at FROM json_each($rows) WHERE value ->> 1 <> 'delete'
-                ON CONFLICT (sync, key) DO UPDATE SET hash = excluded.hash, acknowledged_at = excluded.acknowledged_at
+                INSERT INTO sync_acknowledged_log (sync, rows, refused, acknowledged_at)
+                SELECT sync, rows, $refused, $at FROM sync_batch_rows WHERE sync = $sync AND batch_id = $batch
                 """);
-            if (acknowledged.Any(r => r.Operation == SyncOperation.Delete))
-                statements.Add("DELETE FROM sync_acknowledged WHERE sync = $sync AND key IN (SELECT value ->> 0 FROM json_each($rows) WHERE value ->> 1 = 'delete')");
         }
         if (rejected.Count > 0)
             statements.Add("""
@@ -257,18 +285,55 @@ public sealed partial class SqliteStateStore
         return BatchStatementsAsync(sync, batchId, cancellationToken,
             [
                 ("$at", Format(at)),
-                ("$rows", Json(acknowledged, (w, row) =>
-                {
-                    w.WriteStringValue(row.Key);
-                    w.WriteStringValue(OperationName(row.Operation));
-                    w.WriteStringValue(row.Hash);
-                }) ?? "[]"),
+                ("$refused", Json(rejected, (w, row) => w.WriteStringValue(row.Key)) ?? "[]"),
                 ("$rejected", Json(rejected, (w, row) =>
                 {
                     WriteOwed(w, row);
                     w.WriteStringValue(row.Reason ?? "");
                 }) ?? "[]"),
             ], [.. statements]);
+    }
+
+    /// <summary>Folds the acknowledged log into <c>sync_acknowledged</c> (the key by key work the batches skipped); nothing when it is empty.</summary>
+    public Task CompactSyncLedgerAsync(string sync, CancellationToken cancellationToken) => FoldAcknowledgedLogAsync(sync, cancellationToken);
+
+    /// <summary>
+    /// Applies the log's entries to <c>sync_acknowledged</c> oldest first, in one transaction, and empties it: each
+    /// entry's rows but its refused keys, upserted with their hash (deletes forgotten). The generation does not move:
+    /// the acknowledged hashes the log and the table stand for together are the same before and after.
+    /// </summary>
+    private async Task FoldAcknowledgedLogAsync(string sync, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var ids = new List<long>();
+        await using (var list = connection.CreateCommand())
+        {
+            list.CommandText = "SELECT id FROM sync_acknowledged_log WHERE sync = $sync ORDER BY id";
+            list.Parameters.AddWithValue("$sync", sync);
+            await using var reader = await list.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) ids.Add(reader.GetInt64(0));
+        }
+        if (ids.Count == 0) return;
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var id in ids)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT INTO sync_acknowledged (sync, key, hash, acknowledged_at)
+                SELECT l.sync, j.value ->> 0, j.value ->> 2, l.acknowledged_at FROM sync_acknowledged_log l, json_each(l.rows) j
+                WHERE l.id = $id AND j.value ->> 1 <> 'delete' AND (j.value ->> 0) NOT IN (SELECT value ->> 0 FROM json_each(l.refused))
+                ON CONFLICT (sync, key) DO UPDATE SET hash = excluded.hash, acknowledged_at = excluded.acknowledged_at;
+                DELETE FROM sync_acknowledged WHERE sync = $sync AND key IN (
+                    SELECT j.value ->> 0 FROM sync_acknowledged_log l, json_each(l.rows) j
+                    WHERE l.id = $id AND j.value ->> 1 = 'delete' AND (j.value ->> 0) NOT IN (SELECT value ->> 0 FROM json_each(l.refused)));
+                DELETE FROM sync_acknowledged_log WHERE id = $id;
+                """;
+            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$sync", sync);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public Task UnpackSyncBatchesAsync(string sync, CancellationToken cancellationToken) =>

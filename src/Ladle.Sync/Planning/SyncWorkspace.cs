@@ -80,18 +80,18 @@ internal sealed partial class SyncWorkspace : IDisposable
             : "";
         var structLiteral = "{" + fields + "}";
         // One pass over the source: mapped, hashed and classified against the ledger's (key, hash) pairs. Only rows
-        // that are not unchanged keep their fields (a million unchanged rows are not copied again), and the fields the
-        // destination acknowledged are fetched afterwards for the updates alone (for the plan's "before").
+        // that are not unchanged keep their fields and hash (a million unchanged rows are not copied again; a mirror
+        // keeps their keys, to find what left the source), and the fields the destination acknowledged are fetched
+        // for the samples alone (the plan's "before").
         var classify = $"""
             CREATE OR REPLACE TEMP TABLE sync_classified AS
             WITH src AS (
                 SELECT CAST(s.{d.Quote(sync.Key.Source)} AS VARCHAR) AS key, to_json({structLiteral})::VARCHAR AS payload, {typeErrors} AS type_errors
                 FROM ({source.Text}) AS s),
-            dup AS (SELECT key FROM src WHERE key IS NOT NULL GROUP BY key HAVING count(*) > 1),
             v AS (
                 SELECT src.key, src.payload, md5(src.payload) AS hash,
                        CASE WHEN src.key IS NULL THEN 'null key'
-                            WHEN src.key IN (SELECT key FROM dup) THEN 'duplicate key'
+                            WHEN src.key IN (SELECT key FROM sync_dup) THEN 'duplicate key'
                             WHEN src.type_errors <> '' THEN 'a value does not convert to the type of ' || src.type_errors END AS refusal
                 FROM src),
             c AS (
@@ -102,34 +102,34 @@ internal sealed partial class SyncWorkspace : IDisposable
                             WHEN a.hash = v.hash THEN 'unchanged'
                             ELSE {updateOp} END AS op
                 FROM v LEFT JOIN (SELECT key, hash FROM sync_acked) a ON a.key = v.key LEFT JOIN sync_rejected r ON r.key = v.key)
-            SELECT key, CASE WHEN op <> 'unchanged' THEN payload END AS payload, hash, refusal,
+            SELECT {(sync.Mode == SyncMode.Mirror ? "key" : "CASE WHEN op <> 'unchanged' THEN key END AS key")},
+                   CASE WHEN op <> 'unchanged' THEN payload END AS payload, CASE WHEN op <> 'unchanged' THEN hash END AS hash, refusal,
                    CASE WHEN op <> 'unchanged' THEN acked_hash END AS acked_hash, CAST(NULL AS VARCHAR) AS acked_payload, op
             FROM c;
             """;
+        // Duplicate keys first, from the key column alone, so the classifying pass reads the source once (a CTE
+        // it read twice could be materialized whole, fields and all).
+        var duplicates = $"""
+            CREATE OR REPLACE TEMP TABLE sync_dup AS
+            SELECT key FROM (SELECT CAST(s.{d.Quote(sync.Key.Source)} AS VARCHAR) AS key FROM ({source.Text}) AS s)
+            WHERE key IS NOT NULL GROUP BY key HAVING count(*) > 1
+            """;
+        using (Profile?.Measure("plan: diff: duplicate keys") ?? default)
+            ExecuteSource(duplicates, source, cancellationToken);
         using (Profile?.Measure("plan: diff: read, map, hash, classify") ?? default)
-        using (var command = _connection.CreateCommand())
-        {
-            command.CommandText = classify;
-            for (var i = 0; i < source.Parameters.Count; i++)
-                command.Parameters.Add(new DuckDBParameter(d.ParameterName(i), source.Parameters[i]));
-            using (cancellationToken.Register(command.Cancel))
-                command.ExecuteNonQuery();
-        }
+            ExecuteSource(classify, source, cancellationToken);
         var sourceRows = Scalar("SELECT count(*) FROM sync_classified");
-        var syncName = SqlDialect.Literal(sync.Name);
-        // The row idempotency key (SyncService.RowKey) computed where the rows are: sha256 of sync, key, operation
-        // and hash, its first 16 bytes in hex.
+        _syncName = sync.Name;
+        // Stored in position order, so reading a chunk of positions (ReadPlanned) skips every other row group by its
+        // min/max rather than scanning the whole plan once per chunk.
         var rest = $"""
-            UPDATE sync_classified SET acked_payload = a.payload FROM sync_acked a
-            WHERE sync_classified.op = 'update' AND a.key = sync_classified.key AND a.hash = sync_classified.acked_hash;
             {deletes}
             CREATE OR REPLACE TEMP TABLE sync_plan AS
-            SELECT row_number() OVER (ORDER BY op, key) AS rn, key, op, hash, payload,
-                   substr(sha256({syncName} || chr(10) || key || chr(10) ||
-                          CASE op WHEN 'create' THEN 'Create' WHEN 'update' THEN 'Update' ELSE 'Delete' END || chr(10) || hash), 1, 32) AS idem
-            FROM sync_classified WHERE op IN ('create', 'update', 'delete');
+            SELECT row_number() OVER (ORDER BY op, key) AS rn, key, op, hash, payload
+            FROM sync_classified WHERE op IN ('create', 'update', 'delete')
+            ORDER BY rn;
             """;
-        using (Profile?.Measure("plan: diff: before, deletes, order, idempotency keys") ?? default)
+        using (Profile?.Measure("plan: diff: deletes, order") ?? default)
         using (var command = _connection.CreateCommand())
         {
             command.CommandText = rest;
@@ -137,6 +137,17 @@ internal sealed partial class SyncWorkspace : IDisposable
                 command.ExecuteNonQuery();
         }
         return sourceRows;
+    }
+
+    /// <summary>Runs <paramref name="sql"/>, which reads the source statement, with the source's parameters.</summary>
+    private void ExecuteSource(string sql, SqlStatement source, CancellationToken cancellationToken)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        for (var i = 0; i < source.Parameters.Count; i++)
+            command.Parameters.Add(new DuckDBParameter(SqlDialect.DuckDb.ParameterName(i), source.Parameters[i]));
+        using (cancellationToken.Register(command.Cancel))
+            command.ExecuteNonQuery();
     }
 
     /// <summary>How many rows of each kind the plan has.</summary>
@@ -155,10 +166,14 @@ internal sealed partial class SyncWorkspace : IDisposable
     public IReadOnlyList<SyncPlanSample> Samples(int perKind)
     {
         using var command = _connection.CreateCommand();
+        // The first rows of each kind by key, each kind a top-N of its own (a heap, not a sort of a million creates).
+        var n = perKind.ToString(CultureInfo.InvariantCulture);
+        var kinds = string.Join(" UNION ALL ", new[] { "create", "update", "delete", "refused", "owed" }.Select(op =>
+            $"(SELECT * FROM sync_classified WHERE op = '{op}' ORDER BY key NULLS FIRST LIMIT {n})"));
         command.CommandText = $"""
-            SELECT op, key, payload, acked_hash, refusal, acked_payload FROM (
-                SELECT *, row_number() OVER (PARTITION BY op ORDER BY key NULLS FIRST) AS i FROM sync_classified WHERE op <> 'unchanged')
-            WHERE i <= {perKind.ToString(CultureInfo.InvariantCulture)} ORDER BY op, key NULLS FIRST
+            SELECT s.op, s.key, s.payload, s.acked_hash, s.refusal, coalesce(s.acked_payload, a.payload) FROM ({kinds}) s
+            LEFT JOIN sync_acked a ON s.op = 'update' AND a.key = s.key AND a.hash = s.acked_hash
+            ORDER BY s.op, s.key NULLS FIRST
             """;
         using var reader = command.ExecuteReader();
         var samples = new List<SyncPlanSample>();
@@ -172,17 +187,31 @@ internal sealed partial class SyncWorkspace : IDisposable
         return samples;
     }
 
-    /// <summary>The plan's rows from position <paramref name="from"/> (1-based), at most <paramref name="count"/>.</summary>
+    /// <summary>The sync whose plan this is (its name is part of each row's idempotency key).</summary>
+    private string _syncName = "";
+
+    /// <summary>
+    /// The plan's rows from position <paramref name="from"/> (1-based), at most <paramref name="count"/>, each with its
+    /// idempotency key (<c>SyncService.RowKey</c>: sha256 of sync, key, operation and hash, its first 16 bytes in hex),
+    /// computed here, a chunk at a time while the destination takes the one before, rather than for the whole plan
+    /// before the first batch may leave.
+    /// </summary>
     public List<PlannedRow> ReadPlanned(long from, int count)
     {
         using var command = _connection.CreateCommand();
-        command.CommandText = $"SELECT rn, key, op, hash, payload, idem FROM sync_plan WHERE rn >= {from.ToString(CultureInfo.InvariantCulture)} AND rn < {(from + count).ToString(CultureInfo.InvariantCulture)} ORDER BY rn";
+        command.CommandText = $"""
+            SELECT key, op, hash, payload,
+                   substr(sha256({SqlDialect.Literal(_syncName)} || chr(10) || key || chr(10) ||
+                          CASE op WHEN 'create' THEN 'Create' WHEN 'update' THEN 'Update' ELSE 'Delete' END || chr(10) || hash), 1, 32) AS idem
+            FROM sync_plan WHERE rn >= {from.ToString(CultureInfo.InvariantCulture)} AND rn < {(from + count).ToString(CultureInfo.InvariantCulture)} ORDER BY rn
+            """;
         using var reader = command.ExecuteReader();
         var rows = new List<PlannedRow>(count);
+        var position = from;
         while (reader.Read())
         {
-            var op = reader.GetString(2) switch { "create" => SyncOperation.Create, "update" => SyncOperation.Update, _ => SyncOperation.Delete };
-            rows.Add(new PlannedRow(reader.GetInt64(0), reader.GetString(1), op, reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5)));
+            var op = reader.GetString(1) switch { "create" => SyncOperation.Create, "update" => SyncOperation.Update, _ => SyncOperation.Delete };
+            rows.Add(new PlannedRow(position++, reader.GetString(0), op, reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
         }
         return rows;
     }

@@ -57,6 +57,39 @@ public abstract partial class StateStoreContract
     }
 
     [Fact]
+    public async Task Batches_acknowledged_run_after_run_read_as_the_latest_hash_per_key_before_and_after_compaction()
+    {
+        async Task DeliverAsync(string batch, SyncRowEntry[] rows, string[] refused, int at)
+        {
+            await Store.PlanSyncBatchAsync("crm", batch, rows, None);
+            await Store.MarkSyncBatchSentAsync("crm", batch, rows.Select(r => r.Key).ToList(), At(at), None);
+            await Store.AcknowledgeSyncBatchAsync("crm", batch, rows.Where(r => !refused.Contains(r.Key)).ToList(),
+                rows.Where(r => refused.Contains(r.Key)).Select(r => r with { Reason = "refused" }).ToList(), At(at), None);
+        }
+
+        await DeliverAsync("r1", [Row("1", "h1"), Row("2", "h2"), Row("3", "h3"), Row("4", "h4")], ["4"], 1);
+        await DeliverAsync("r2", [Row("1", "h1b", SyncOperation.Update), Row("2", "h2b", SyncOperation.Update)], ["2"], 2);
+        // A key acknowledged row by row after the batches: the later acknowledgement wins either way.
+        await Store.AcknowledgeSyncRowsAsync("crm", [Row("3", "h3c", SyncOperation.Update)], At(3), None);
+        await DeliverAsync("r3", [Row("1", "h1", SyncOperation.Delete), Row("5", "h5")], [], 4);
+        await DeliverAsync("r4", [Row("2", "h2", SyncOperation.Delete)], ["2"], 5);
+
+        (string, string)[] expected = [("2", "h2"), ("3", "h3c"), ("5", "h5")];
+        Assert.Equal(expected, await ToListAsync(Store.ReadAcknowledgedAsync("crm", None)));
+        Assert.Equal(3, await Store.CountAcknowledgedAsync("crm", None));
+        var generation = await Store.ReadAcknowledgedGenerationAsync("crm", None);
+        await Store.CompactSyncLedgerAsync("crm", None);
+        Assert.Equal(expected, await ToListAsync(Store.ReadAcknowledgedAsync("crm", None)));
+        Assert.Equal(generation, await Store.ReadAcknowledgedGenerationAsync("crm", None));
+        Assert.Equal([("2", "refused"), ("4", "refused")], (await Store.ListSyncRowsAsync("crm", SyncRowStatus.Rejected, 10, None)).Select(r => (r.Key, r.Reason)));
+
+        // A store opened afterwards (another process) reads the same, before compacting anything itself.
+        await DeliverAsync("r5", [Row("6", "h6")], [], 6);
+        var other = await OpenAnotherAsync();
+        Assert.Equal([.. expected, ("6", "h6")], await ToListAsync(other.ReadAcknowledgedAsync("crm", None)));
+    }
+
+    [Fact]
     public async Task An_acknowledged_delete_forgets_the_key_and_newer_data_replaces_an_owed_row()
     {
         await Store.PlanSyncRowsAsync("crm", [Row("1", "h1"), Row("2", "h2")], None);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ladle.Server.Tests.Syncs;
@@ -34,5 +35,40 @@ public sealed class SyncSchedulerTests
         Assert.Equal(("fresh", "publish", "succeeded"), (fresh.Sync, fresh.Trigger, fresh.Status));
         Assert.Equal(32, fresh.Acknowledged);
         Assert.False(s.TryNextRun(out var other), $"no other run was due, but {other?.Sync} ran");
+    }
+
+    [Fact]
+    public async Task A_sync_that_waited_for_stale_data_runs_when_its_dataset_publishes_again_and_one_that_refused_does_not()
+    {
+        await using var s = await SyncServer.StartAsync(new Dictionary<string, string>
+        {
+            ["patient"] = "on_stale: wait",
+            ["strict"] = "on_stale: refuse",
+        }, dataset: "freshness:\n  max_age: 10s\n");
+        // The engine's clock is the real one: once ten seconds have passed the promise is broken, however slow the machine;
+        // a publication then keeps it for ten seconds, long enough for the run it starts to read.
+        await Task.Delay(TimeSpan.FromSeconds(10.5));
+
+        var syncs = s.Server.Services.GetRequiredService<Ladle.Syncs.SyncService>();
+        var waited = await syncs.RunAsync("patient", "manual", CancellationToken.None);
+        Assert.Equal("waiting", waited.Status);
+        Assert.Contains("waits for a fresh publication", waited.Error);
+        Assert.Equal("refused", (await syncs.RunAsync("strict", "manual", CancellationToken.None)).Status);
+        Assert.Empty(s.Receiver.Requests);
+        while (s.TryNextRun(out _)) { }
+
+        // Fresh data: the sync that waited runs on its own; the one that refused waits for its own trigger.
+        await s.PublishAsync(SyncServer.Customers(1, 31));
+        var resumed = await s.NextRunAsync();
+        Assert.Equal(("patient", "succeeded", 31L), (resumed.Sync, resumed.Status, resumed.Acknowledged));
+        Assert.Equal(Ladle.Syncs.SyncScheduler.AfterWaitTrigger, resumed.Trigger);
+
+        // Its last run no longer waited: another publication does not start it. Runs go through one queue in order, so
+        // once a run asked for after the publication finished, a run of "patient" would have finished before it.
+        await s.PublishAsync(SyncServer.Customers(1, 33));
+        var scheduler = s.Server.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Ladle.Syncs.SyncScheduler>().Single();
+        Assert.True(scheduler.Request("strict", "marker"));
+        var next = await s.NextRunAsync();
+        Assert.Equal(("strict", "marker"), (next.Sync, next.Trigger));
     }
 }

@@ -35,9 +35,9 @@ internal sealed class SyncServer : IAsyncDisposable, ISyncRunObserver
 
     /// <summary>
     /// Starts the server; <paramref name="syncs"/> maps a sync's name to its YAML after the common source, principal,
-    /// destination, key and fields lines.
+    /// destination, key and fields lines; <paramref name="dataset"/> is YAML added to the customers dataset (a freshness promise, say).
     /// </summary>
-    public static async Task<SyncServer> StartAsync(IReadOnlyDictionary<string, string> syncs, int customers = 30, TimeProvider? clock = null)
+    public static async Task<SyncServer> StartAsync(IReadOnlyDictionary<string, string> syncs, int customers = 30, TimeProvider? clock = null, string dataset = "")
     {
         var receiver = await Ladle.Syncs.Tests.WebhookReceiver.StartAsync();
         var alerts = await Engine.Tests.Alerts.WebhookListener.StartAsync();
@@ -59,7 +59,7 @@ internal sealed class SyncServer : IAsyncDisposable, ISyncRunObserver
                   - { name: email, type: string, pii: true, mask: hash }
                   - { name: score, type: string }
                   - { name: tier, type: string }
-                """);
+                """ + "\n" + dataset);
             LoopbackServer.File(root, "access.yaml", """
                 roles:
                   syncer:
