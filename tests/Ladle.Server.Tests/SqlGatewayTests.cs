@@ -271,6 +271,20 @@ public sealed class SqlGatewayTests(SqlGatewayTests.Fixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task The_same_statement_run_again_answers_each_bound_value_and_outlives_a_failed_run()
+    {
+        // The sandbox keeps each statement prepared on its connection: values are bound afresh every time.
+        const string sql = "SELECT count(*) FROM orders WHERE order_id > $1";
+        for (var round = 0; round < 3; round++)
+            foreach (var (after, count) in new[] { (50L, 4L), (0L, 20L), (59L, 1L) })
+                Assert.Equal(count, Assert.Single((await SqlAsync(M42, sql, after)).Rows)[0]);
+        const string cast = "SELECT CAST($1 AS INTEGER) + count(*) FROM orders";
+        Assert.Equal(21L, Convert.ToInt64(Assert.Single((await SqlAsync(M42, cast, "1")).Rows)[0], CultureInfo.InvariantCulture));
+        await Assert.ThrowsAnyAsync<LadleException>(() => SqlAsync(M42, cast, "not a number"));
+        Assert.Equal(22L, Convert.ToInt64(Assert.Single((await SqlAsync(M42, cast, "2")).Rows)[0], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task Live_dataset_is_refused_with_the_reason()
     {
         var e = await Assert.ThrowsAsync<InvalidRequestException>(() => SqlAsync(M42, "SELECT * FROM live_things"));

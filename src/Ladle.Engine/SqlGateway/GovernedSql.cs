@@ -117,10 +117,10 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
             connection.Guard = guard;
             // Streaming: DuckDB computes the rows as they are fetched, keeping only a small buffer ahead of the reader,
             // rather than the whole result before the first row (see StreamingResult).
-            var streaming = connection.Connection.CreateCommand();
+            // The connection's command of this text: prepared already when the same statement ran on it before.
+            var streaming = connection.Command(sql);
             streaming.UseStreamingMode = true;
             command = streaming;
-            command.CommandText = sql;
             Bind(command, parameters);
             guard.Interrupt(command);
             DbDataReader reader;
@@ -132,9 +132,11 @@ internal sealed class GovernedSql(DuckDbStore store, StoreConnector connector)
             else reader = await StatementGuard.Dedicated(command.ExecuteReader);
             // Until the next fetch the engine waits for the reader: that time is not the statement's.
             guard.Pause();
-            var schema = new ResultSchema(Columns(reader, columnTypes));
-            // The guard goes first (no interrupt can reach the connection after it), the connection last.
-            var rows = new DbResultStream(reader, schema, [guard, command, connection], syncReads: true, dynamicTypes: false, onDispose);
+            // Worked out once per prepared statement: a DECIMAL's width and scale cost a schema table each time.
+            var schema = new ResultSchema(connection.ColumnsOf(sql, columnTypes, () => Columns(reader, columnTypes)));
+            // The guard goes first (no interrupt can reach the connection after it), the connection last; the command
+            // stays with the connection, prepared for the next statement of its text.
+            var rows = new DbResultStream(reader, schema, [guard, connection], syncReads: true, dynamicTypes: false, onDispose);
             return new StreamingResult(rows, guard, connector.Reads);
         }
         catch (Exception e)
