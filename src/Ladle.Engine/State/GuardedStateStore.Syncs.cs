@@ -12,8 +12,15 @@ internal sealed partial class GuardedStateStore
     public Task<IReadOnlyList<SyncRunRecord>> ListSyncRunsAsync(string sync, int limit, CancellationToken cancellationToken) =>
         ReadAsync(() => _inner.ListSyncRunsAsync(sync, limit, cancellationToken));
 
-    public IAsyncEnumerable<(string Key, string Hash)> ReadAcknowledgedAsync(string sync, CancellationToken cancellationToken) =>
-        _inner.ReadAcknowledgedAsync(sync, cancellationToken);
+    /// <remarks>
+    /// A backend that defers work folds it in before it reads (the SQLite ledger folds its log of acknowledged
+    /// batches): that is a write, so it is done first, through the guard, and the read then finds nothing to fold.
+    /// </remarks>
+    public async IAsyncEnumerable<(string Key, string Hash)> ReadAcknowledgedAsync(string sync, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await CompactSyncLedgerAsync(sync, cancellationToken);
+        await foreach (var entry in _inner.ReadAcknowledgedAsync(sync, cancellationToken)) yield return entry;
+    }
 
     public Task<long?> ReadAcknowledgedGenerationAsync(string sync, CancellationToken cancellationToken) =>
         ReadAsync(() => _inner.ReadAcknowledgedGenerationAsync(sync, cancellationToken));

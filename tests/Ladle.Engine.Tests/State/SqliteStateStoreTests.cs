@@ -56,6 +56,28 @@ public sealed class GuardedSqliteStateStoreTests : StateStoreContract
         StateStoreFactory.Guard(new SqliteStateStore(Path.Combine(_folder, "state.db"), clock), new WriteHealth(clock), clock,
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
 
+    [Fact]
+    public async Task A_full_disk_while_the_ledger_folds_before_a_read_is_the_guards_storage_full_error()
+    {
+        // The SQLite ledger folds its log of acknowledged batches before it reads them: a write on a read's path.
+        Directory.CreateDirectory(_folder);
+        var file = Path.Combine(_folder, "state.db");
+        var (faulty, faults) = FaultyStateStore.Wrap(new SqliteStateStore(file, TimeProvider.System));
+        await faulty.InitializeAsync(CancellationToken.None);
+        faults.Fault = (method, _) => method == nameof(ISyncLedger.CompactSyncLedgerAsync)
+            ? Task.FromException(new SqliteException("database or disk is full", 13))
+            : null;
+        var health = new WriteHealth();
+        var guarded = StateStoreFactory.Guard(faulty, health, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        var full = await Assert.ThrowsAsync<StorageFullException>(async () =>
+        {
+            await foreach (var _ in guarded.ReadAcknowledgedAsync("crm", CancellationToken.None)) { }
+        });
+        Assert.Contains("state.db", full.Message, StringComparison.Ordinal);
+        Assert.False(health.Available);
+    }
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
