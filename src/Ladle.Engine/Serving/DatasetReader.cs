@@ -40,8 +40,7 @@ public sealed partial class DatasetReader(ProjectDefinition project, DuckDbStore
 
         if (dataset.Materialization == Materialization.Table)
         {
-            await _catalog.EnsureRetainedAsync(dataset.Name, query.PinnedVersion, cancellationToken);
-            var (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
+            var (relation, version, lease) = await OpenVersionAsync(dataset, query, cancellationToken);
             try
             {
                 var (source, precomputed) = _store.Masks.For(dataset.Name, version.Version, relation, query);
@@ -74,8 +73,7 @@ public sealed partial class DatasetReader(ProjectDefinition project, DuckDbStore
         IDisposable? lease = null;
         if (dataset.Materialization == Materialization.Table)
         {
-            await _catalog.EnsureRetainedAsync(dataset.Name, query.PinnedVersion, cancellationToken);
-            (var relation, var version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
+            (var relation, var version, lease) = await OpenVersionAsync(dataset, query, cancellationToken);
             connector = _connectors.Store;
             var (source, precomputed) = _store.Masks.For(dataset.Name, version.Version, relation, query);
             statement = SelectBuilder.Build(SqlDialect.DuckDb, source, schema, query, dataset.PrimaryKey, precomputed);
@@ -109,8 +107,7 @@ public sealed partial class DatasetReader(ProjectDefinition project, DuckDbStore
         {
             string relation;
             DataVersion? version = null;
-            if (dataset.Materialization == Materialization.Table) await _catalog.EnsureRetainedAsync(dataset.Name, query.PinnedVersion, cancellationToken);
-            if (dataset.Materialization == Materialization.Table) (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
+            if (dataset.Materialization == Materialization.Table) (relation, version, lease) = await OpenVersionAsync(dataset, query, cancellationToken);
             else relation = connector.Relation(dataset);
             IReadOnlyDictionary<string, string>? precomputed = null;
             if (version is not null) (relation, precomputed) = _store.Masks.For(dataset.Name, version.Version, relation, query);
@@ -136,8 +133,7 @@ public sealed partial class DatasetReader(ProjectDefinition project, DuckDbStore
         if (dataset.Materialization != Materialization.Table)
             throw new InvalidRequestException($"'{dataset.Name}' is live: only a published version can be read in the store", "dataset");
         var schema = await _schemas.GetAsync(dataset, cancellationToken);
-        await _catalog.EnsureRetainedAsync(dataset.Name, query.PinnedVersion, cancellationToken);
-        var (relation, version, lease) = OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
+        var (relation, version, lease) = await OpenVersionAsync(dataset, query, cancellationToken);
         try
         {
             var (source, precomputed) = _store.Masks.For(dataset.Name, version.Version, relation, query);
@@ -158,6 +154,16 @@ public sealed partial class DatasetReader(ProjectDefinition project, DuckDbStore
     /// The table to read for a table dataset: the served version (leased), a retained one a cursor pinned
     /// (leased), or a quarantined one its owner asked to inspect (kept until retention, so not leased).
     /// </summary>
+    /// <summary>
+    /// Leases the version a query reads (a cursor's pinned one, else the served one); a pinned version this node never
+    /// had but that is still retained (it joined later) is loaded from shared storage first.
+    /// </summary>
+    private async Task<(string Relation, DataVersion Version, IDisposable? Lease)> OpenVersionAsync(DatasetDefinition dataset, RowsQuery query, CancellationToken cancellationToken)
+    {
+        await _catalog.EnsureRetainedAsync(dataset.Name, query.PinnedVersion, cancellationToken);
+        return OpenVersion(dataset, query.PinnedVersion, query.PinnedPublishedAt);
+    }
+
     private (string Relation, DataVersion Version, IDisposable? Lease) OpenVersion(DatasetDefinition dataset, long? pinned, long? pinnedPublishedAt = null)
     {
         if (pinned is { } v && _catalog.Quarantine(dataset.Name, v) is { } quarantined)
